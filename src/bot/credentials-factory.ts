@@ -1,0 +1,61 @@
+import { ClientSecretCredential } from '@azure/identity';
+import { ServiceClientCredentialsFactory, type ServiceClientCredentials } from 'botframework-connector';
+
+/** The bot's own identity for outbound calls to the channel. */
+export interface BotIdentity {
+  readonly appId?: string;
+  readonly appPassword?: string;
+  readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
+  readonly tenantId?: string;
+}
+
+/**
+ * Signs outbound Bot Connector calls with a token from the configured login URL through
+ * @azure/identity. botbuilder's default MSAL path runs instance discovery against the public
+ * cloud; this one trusts the configured authority, so sovereign clouds and test endpoints work.
+ */
+export class IdentityCredentialsFactory extends ServiceClientCredentialsFactory {
+  private readonly credentials = new Map<string, ClientSecretCredential>();
+
+  constructor(private readonly identity: BotIdentity) {
+    super();
+  }
+
+  async isValidAppId(appId: string): Promise<boolean> {
+    return !!this.identity.appId && appId === this.identity.appId;
+  }
+
+  async isAuthenticationDisabled(): Promise<boolean> {
+    return !this.identity.appId;
+  }
+
+  async createCredentials(appId: string, audience: string | undefined, loginEndpoint: string): Promise<ServiceClientCredentials> {
+    if (await this.isAuthenticationDisabled()) return { signRequest: async (request) => request };
+    if (!(await this.isValidAppId(appId))) throw new Error('Invalid appId.');
+    const credential = this.credentialFor(loginEndpoint);
+    const scope = `${(audience ?? 'https://api.botframework.com').replace(/\/+$/, '')}/.default`;
+    return {
+      signRequest: async (request) => {
+        const token = await credential.getToken(scope);
+        request.headers.set('Authorization', `Bearer ${token.token}`);
+        return request;
+      },
+    };
+  }
+
+  private credentialFor(loginEndpoint: string): ClientSecretCredential {
+    const url = new URL(loginEndpoint);
+    const pathTenant = url.pathname.split('/').filter(Boolean).pop() ?? 'botframework.com';
+    const tenant = this.identity.appType === 'SingleTenant' && this.identity.tenantId ? this.identity.tenantId : pathTenant;
+    const key = `${url.origin}|${tenant}`;
+    let credential = this.credentials.get(key);
+    if (!credential) {
+      credential = new ClientSecretCredential(tenant, this.identity.appId ?? '', this.identity.appPassword ?? '', {
+        authorityHost: url.origin,
+        disableInstanceDiscovery: true,
+      });
+      this.credentials.set(key, credential);
+    }
+    return credential;
+  }
+}

@@ -1,0 +1,239 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { projectRoot } from './project-root';
+
+/** Which Defender API the bot drives. */
+export type DefenderApiKind = 'files' | 'indicators' | 'simulator';
+
+/** botbuilder's own settings, passed through unchanged to ConfigurationBotFrameworkAuthentication. */
+export const BOT_FRAMEWORK_KEYS = [
+  'MicrosoftAppId',
+  'MicrosoftAppPassword',
+  'MicrosoftAppType',
+  'MicrosoftAppTenantId',
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromChannelTokenIssuer',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'OAuthUrl',
+  'ValidateAuthority',
+  'CallerId',
+] as const;
+
+/** Endpoint overrides: botbuilder takes all of them as given as soon as one is set. */
+const ENDPOINT_OVERRIDES = [
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromChannelTokenIssuer',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'OAuthUrl',
+] as const;
+
+const PUBLIC_BOT_LOGIN_URL = 'https://login.microsoftonline.com/botframework.com';
+const PUBLIC_BOT_OAUTH_SCOPE = 'https://api.botframework.com';
+
+/** The validated, frozen configuration; the only place that knows about environment variables. */
+export interface Config {
+  readonly mode: 'local' | 'production';
+  readonly http: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly bot: {
+    readonly appId?: string;
+    readonly appPassword?: string;
+    readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
+    readonly tenantId?: string;
+    /** The login URL and scope the bot's own outbound token is requested from/for. */
+    readonly loginUrl: string;
+    readonly oauthScope: string;
+    /** Everything botbuilder reads, exactly as given. */
+    readonly frameworkSettings: Readonly<Record<string, string>>;
+  };
+  readonly aad: { readonly authorityHost: string };
+  readonly defender: {
+    readonly api: DefenderApiKind;
+    readonly filesUrl: string;
+    readonly indicatorsUrl: string;
+    readonly filesScope: string;
+    readonly indicatorsScope: string;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly maxRetryAfterSeconds: number;
+  };
+  readonly roles: { readonly directory: 'local'; readonly localDirectoryPath: string };
+  /** Tenants whose users may use the bot; empty means any (local mode only). */
+  readonly allowedTenants: readonly string[];
+  readonly teamsApp: { readonly id: string; readonly botDomain: string };
+}
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+
+const httpsUrl = (hint: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: `must be an http(s) URL; ${hint}` })
+    .transform((s) => s.replace(/\/+$/, ''));
+
+const intInRange = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+const guidList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((t) => /^[0-9a-f-]{36}$/.test(t)), {
+    message: 'must be a comma-separated list of tenant ids (GUIDs)',
+  });
+
+const schema = z.object({
+  PORT: intInRange(0, 65535).default(3978),
+  HOST: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: intInRange(0, 600_000).default(20_000),
+  MicrosoftAppId: optionalText,
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMsi']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalText,
+  ToChannelFromBotLoginUrl: optionalText,
+  ToChannelFromBotOAuthScope: optionalText,
+  AAD_AUTHORITY_HOST: httpsUrl('e.g. https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
+  DEFENDER_API: z.enum(['files', 'indicators', 'simulator']).optional(),
+  DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default(
+    'https://graph.microsoft.com/testwdatppreview',
+  ),
+  DEFENDER_INDICATORS_URL: httpsUrl('e.g. https://api.securitycenter.microsoft.com/api').default(
+    'https://api.securitycenter.microsoft.com/api',
+  ),
+  DEFENDER_FILES_SCOPE: z.string().trim().min(1).default('https://graph.microsoft.com/.default'),
+  DEFENDER_INDICATORS_SCOPE: z.string().trim().min(1).default('https://api.securitycenter.microsoft.com/.default'),
+  DEFENDER_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  DEFENDER_MAX_ATTEMPTS: intInRange(1, 10).default(3),
+  DEFENDER_MAX_RETRY_AFTER_SECONDS: intInRange(0, 600).default(30),
+  ROLE_DIRECTORY: z.enum(['local']).default('local'),
+  LOCAL_DIRECTORY_PATH: optionalText,
+  ALLOWED_TENANTS: guidList.optional(),
+  TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
+  BOT_DOMAIN: optionalText,
+});
+
+/** Reads and validates the environment once; reports every bad or missing key at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const mode = e.MicrosoftAppId ? 'production' : 'local';
+  const api: DefenderApiKind = e.DEFENDER_API ?? (mode === 'local' ? 'simulator' : 'indicators');
+
+  const overridesSet = ENDPOINT_OVERRIDES.filter((k) => raw[k] !== undefined);
+  if (overridesSet.length > 0 && overridesSet.length < ENDPOINT_OVERRIDES.length) {
+    const missing = ENDPOINT_OVERRIDES.filter((k) => raw[k] === undefined);
+    problems.push(
+      `${missing.join(', ')}: missing; once one endpoint override is set botbuilder takes all of them as given, so set all of ${ENDPOINT_OVERRIDES.join(', ')} (or none)`,
+    );
+  }
+
+  if (mode === 'production') {
+    if (e.MicrosoftAppType === 'UserAssignedMsi') {
+      problems.push('MicrosoftAppType: UserAssignedMsi is not supported; use SingleTenant or MultiTenant with MicrosoftAppPassword');
+    }
+    if (!e.MicrosoftAppPassword) {
+      problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set (the bot\'s client secret)');
+    }
+    if (!e.MicrosoftAppTenantId) {
+      problems.push('MicrosoftAppTenantId: required when MicrosoftAppId is set (the tenant whose Defender the bot drives)');
+    }
+    if (!e.DEFENDER_API) {
+      problems.push('DEFENDER_API: required when MicrosoftAppId is set; one of files, indicators');
+    } else if (api === 'simulator') {
+      problems.push(
+        'DEFENDER_API: simulator is for local mode only; with MicrosoftAppId set choose files or indicators, so that a "blocked" answer is real',
+      );
+    }
+  } else if (api !== 'simulator') {
+    problems.push(`DEFENDER_API: ${api} needs the bot's identity to get tokens; set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId, or use simulator`);
+  }
+  if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
+    problems.push('MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID');
+  }
+  if (e.MicrosoftAppTenantId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppTenantId)) {
+    problems.push('MicrosoftAppTenantId: must be a tenant id (GUID)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const frameworkSettings: Record<string, string> = {};
+  for (const key of BOT_FRAMEWORK_KEYS) {
+    const value = raw[key];
+    if (value !== undefined) frameworkSettings[key] = value.trim();
+  }
+  const tenantId = e.MicrosoftAppTenantId?.toLowerCase();
+  const allowedTenants = e.ALLOWED_TENANTS ?? (tenantId ? [tenantId] : []);
+
+  const config: Config = {
+    mode,
+    http: {
+      host: e.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
+      port: e.PORT,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+    bot: {
+      appId: e.MicrosoftAppId,
+      appPassword: e.MicrosoftAppPassword,
+      appType: e.MicrosoftAppType,
+      tenantId,
+      loginUrl: (e.ToChannelFromBotLoginUrl ?? PUBLIC_BOT_LOGIN_URL).replace(/\/+$/, ''),
+      oauthScope: e.ToChannelFromBotOAuthScope ?? PUBLIC_BOT_OAUTH_SCOPE,
+      frameworkSettings: Object.freeze(frameworkSettings),
+    },
+    aad: { authorityHost: e.AAD_AUTHORITY_HOST },
+    defender: {
+      api,
+      filesUrl: e.DEFENDER_FILES_URL,
+      indicatorsUrl: e.DEFENDER_INDICATORS_URL,
+      filesScope: e.DEFENDER_FILES_SCOPE,
+      indicatorsScope: e.DEFENDER_INDICATORS_SCOPE,
+      timeoutMs: e.DEFENDER_TIMEOUT_MS,
+      maxAttempts: e.DEFENDER_MAX_ATTEMPTS,
+      maxRetryAfterSeconds: e.DEFENDER_MAX_RETRY_AFTER_SECONDS,
+    },
+    roles: {
+      directory: e.ROLE_DIRECTORY,
+      localDirectoryPath: path.resolve(e.LOCAL_DIRECTORY_PATH ?? path.join(projectRoot(), 'src/identity/sample-directory.json')),
+    },
+    allowedTenants,
+    teamsApp: {
+      id: e.TEAMS_APP_ID ?? e.MicrosoftAppId ?? '00000000-0000-4000-8000-000000000000',
+      botDomain: e.BOT_DOMAIN ?? 'localhost',
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DefenderError } from '../errors';
+import type { FileStatus } from '../domain/file-status';
+
+const text = z
+  .string()
+  .nullish()
+  .transform((s) => (s == null || s.trim() === '' ? undefined : s.trim()));
+
+/** An indicator as the Indicators API returns it; unknown fields are tolerated. */
+const IndicatorSchema = z
+  .object({
+    id: z.union([z.string(), z.number()]).transform(String),
+    indicatorValue: z.string().transform((s) => s.trim().toLowerCase()),
+    indicatorType: z.string(),
+    action: z.string(),
+    title: text,
+    description: text,
+    createdBy: text,
+    createdByDisplayName: text,
+    creationTimeDateTimeUtc: text,
+    lastUpdateTime: text,
+    lastUpdatedBy: text,
+    expirationTime: text,
+  })
+  .passthrough();
+
+/** Parsed indicator. */
+export type Indicator = z.infer<typeof IndicatorSchema>;
+
+const BLOCKING_ACTIONS = new Set(['block', 'blockandremediate', 'alertandblock']);
+
+/** Reads an indicator answer; a malformed one is an `unexpected` failure. */
+export function parseIndicator(body: unknown): Indicator {
+  const parsed = IndicatorSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new DefenderError('unexpected', 'Defender answered with an indicator the bot could not read.', {}, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/** Summarises an indicator in the seed's FileAction terms. */
+export function indicatorToFileStatus(indicator: Indicator): FileStatus {
+  return {
+    fileIdentifier: indicator.indicatorValue,
+    fileIdentifierType: indicator.indicatorType.replace(/^File/, ''),
+    actionType: indicator.action,
+    fileStatus: BLOCKING_ACTIONS.has(indicator.action.toLowerCase()) ? 'Blocked' : indicator.action,
+    creationDateTimeUtc: indicator.creationTimeDateTimeUtc,
+    requestor: indicator.createdByDisplayName ?? indicator.createdBy,
+    requestorComment: indicator.description,
+    lastUpdateDateTimeUtc: indicator.lastUpdateTime ?? indicator.creationTimeDateTimeUtc,
+    confirmed: true,
+    source: 'indicators',
+    indicatorId: indicator.id,
+    expirationTime: indicator.expirationTime,
+  };
+}

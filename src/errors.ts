@@ -1,0 +1,77 @@
+/** Codes for failures the product expects and explains to the user. */
+export type BotErrorCode =
+  | 'config'
+  | 'defender'
+  | 'identity'
+  | 'storage'
+  | 'card';
+
+/** An error the product knows how to explain; `cause` keeps the original for logs. */
+export class BotError extends Error {
+  constructor(
+    readonly code: BotErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BotError';
+  }
+}
+
+/** Start-up configuration is invalid; `problems` lists every bad key with a hint. */
+export class ConfigError extends BotError {
+  constructor(readonly problems: readonly string[]) {
+    super('config', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Why a Defender call failed, in words the product can explain. */
+export type DefenderFailureReason =
+  | 'rateLimited'
+  | 'unavailable'
+  | 'timeout'
+  | 'network'
+  | 'invalidRequest'
+  | 'invalidHash'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'notFound'
+  | 'featureDisabled'
+  | 'unexpected';
+
+/** A failed Defender call, mapped from `{"error":{"code","message","target"}}` or a transport failure. */
+export class DefenderError extends BotError {
+  constructor(
+    readonly reason: DefenderFailureReason,
+    message: string,
+    readonly details: {
+      readonly httpStatus?: number;
+      readonly upstreamCode?: string;
+      readonly correlationId?: string;
+      readonly retryAfterSeconds?: number;
+      readonly attempts?: number;
+    } = {},
+    options?: { cause?: unknown },
+  ) {
+    super('defender', message, options);
+    this.name = 'DefenderError';
+  }
+
+  /** A copy that records how many attempts were made. */
+  withAttempts(attempts: number): DefenderError {
+    return new DefenderError(this.reason, this.message, { ...this.details, attempts }, { cause: this.cause });
+  }
+}
+
+/** A token for an upstream could not be obtained. */
+export class TokenError extends BotError {
+  constructor(
+    readonly reason: 'unavailable' | 'interactionRequired' | 'consentRequired' | 'invalidGrant',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('identity', message, options);
+    this.name = 'TokenError';
+  }
+}

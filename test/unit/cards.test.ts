@@ -1,0 +1,182 @@
+import { blockOutcomeReply, fileStatusReply, deniedReply } from '../../src/cards/block-views';
+import { helpReply, parseErrorReply } from '../../src/cards/help-views';
+import { MAX_CARD_BYTES, type Reply } from '../../src/cards/render';
+import { inertText, markdownSafe } from '../../src/cards/safe-text';
+import { MAX_COMMENT_LENGTH } from '../../src/commands/parse';
+import type { FileStatus } from '../../src/domain/file-status';
+import { DirectoryRole } from '../../src/domain/roles';
+import { DefenderError, TokenError } from '../../src/errors';
+
+const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
+const hash = { value: SHA1, type: 'Sha1' as const };
+const caller = { userId: '29:1', aadObjectId: 'oid-1', name: 'Ana Analyst', tenantId: 't1' };
+
+const status: FileStatus = {
+  fileIdentifier: SHA1,
+  fileIdentifierType: 'Sha1',
+  actionType: 'Block',
+  fileStatus: 'Blocked',
+  creationDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
+  requestor: 'Analyst@contoso.com',
+  requestorComment: 'Dropper [click](https://evil.example/x) **bold** {{DATE(2017-02-14T06:08:39Z, SHORT)}}',
+  cancellationDateTimeUtc: '2017-12-05T10:00:00Z',
+  cancellationRequestor: 'Lead@contoso.com',
+  cancellationComment: 'False positive, see http://intranet/x',
+  lastUpdateDateTimeUtc: '2017-12-05T10:00:00Z',
+  confirmed: true,
+  source: 'files',
+};
+
+function texts(reply: Reply): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (typeof o.text === 'string') out.push(o.text);
+      if (typeof o.title === 'string' && typeof o.value === 'string') out.push(`${o.title}: ${o.value}`);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(reply.card.content);
+  return out;
+}
+
+function bytes(reply: Reply): number {
+  return JSON.stringify(reply.card.content).length * 2;
+}
+
+describe('file-status card', () => {
+  const reply = fileStatusReply(status);
+  const shown = texts(reply);
+
+  it('shows every field of the FileAction', () => {
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        'File blocked',
+        SHA1,
+        'SHA-1 of the file',
+        'Status: Blocked',
+        'Action: Block',
+        'Identifier type: SHA-1',
+        'Requested by: Analyst@contoso.com',
+        'Created: 2017-12-04 13:06:23 UTC',
+        'Cancelled by: Lead@contoso.com',
+        'Cancelled: 2017-12-05 10:00:00 UTC',
+        'Last update: 2017-12-05 10:00:00 UTC',
+        'Defender API: Files API',
+      ]),
+    );
+    expect(shown.some((t) => t.includes('15 minutes to 2 hours'))).toBe(true);
+    expect(reply.summary).toBe(`File blocked: SHA-1 ${SHA1}`);
+    expect(reply.card.content.version).toBe('1.5');
+  });
+
+  it('shows user text inert: no live link, no markdown, no date function', () => {
+    const comment = shown.find((t) => t.startsWith('Dropper'));
+    expect(comment).toBe('Dropper [click](hxxps://evil[.]example/x) **bold** {\u200b{DATE(2017-02-14T06:08:39Z, SHORT)}}');
+    const runs = JSON.stringify(reply.card.content);
+    expect(runs).not.toContain('https://evil');
+    expect(runs).not.toContain('http://intranet');
+    expect(shown).toContain('False positive, see hxxp://intranet/x');
+  });
+
+  it('user text sits in TextRuns, which Adaptive Cards never parse as Markdown', () => {
+    const body = reply.card.content.body as Array<Record<string, unknown>>;
+    const rich = body.filter((b) => b.type === 'RichTextBlock');
+    expect(rich.map((b) => (b.inlines as Array<{ type: string }>)[0].type)).toEqual(['TextRun', 'TextRun']);
+  });
+
+  it('leaves out cancellation fields when there are none, and leaves no ${} behind', () => {
+    const plain = fileStatusReply({ ...status, cancellationComment: undefined, cancellationRequestor: undefined, cancellationDateTimeUtc: undefined });
+    const shownPlain = texts(plain);
+    expect(shownPlain.some((t) => t.startsWith('Cancel'))).toBe(false);
+    expect(JSON.stringify(plain.card.content)).not.toMatch(/\$\{/);
+  });
+
+  it('says so when Defender accepted without details (200, empty body)', () => {
+    const unconfirmed = texts(fileStatusReply({ ...status, confirmed: false }));
+    expect(unconfirmed[0]).toBe('Block sent to Defender');
+    expect(unconfirmed.some((t) => t.includes('returned no details'))).toBe(true);
+  });
+
+  it('says plainly that the simulator affected no device', () => {
+    expect(texts(fileStatusReply({ ...status, source: 'simulator' })).some((t) => t.includes('No real device was affected'))).toBe(true);
+  });
+
+  it('stays under 40 KB with the longest comment', () => {
+    const long = fileStatusReply({ ...status, requestorComment: 'x'.repeat(MAX_COMMENT_LENGTH), cancellationComment: 'y'.repeat(MAX_COMMENT_LENGTH) });
+    expect(bytes(long)).toBeLessThan(MAX_CARD_BYTES);
+  });
+});
+
+describe('failure and denial cards', () => {
+  it('a persistent 500 says the file was NOT blocked, why, and the correlation id', () => {
+    const error = new DefenderError('unavailable', 'Internal error', { httpStatus: 500, upstreamCode: 'InternalServerError', correlationId: 'corr-42', attempts: 3 });
+    const reply = blockOutcomeReply({ kind: 'failed', error }, hash, caller);
+    const shown = texts(reply);
+    expect(shown[0]).toBe('File NOT blocked');
+    expect(shown).toEqual(expect.arrayContaining([SHA1, 'Correlation id: corr-42', 'HTTP status: 500', 'Attempts: 3', 'Defender code: InternalServerError', 'Internal error']));
+    expect(shown.some((t) => t.includes('server error (3 attempts)'))).toBe(true);
+    expect(reply.summary).toMatch(/^File NOT blocked/);
+  });
+
+  it('a 429 says when to try again', () => {
+    const error = new DefenderError('rateLimited', 'Too many', { httpStatus: 429, retryAfterSeconds: 120, correlationId: 'c' });
+    const shown = texts(blockOutcomeReply({ kind: 'failed', error }, hash, caller));
+    expect(shown).toContain('Defender asked to wait 120 seconds; send the command again after that.');
+  });
+
+  it('a role lookup failure fails closed and says so', () => {
+    const shown = texts(blockOutcomeReply({ kind: 'rolesUnavailable', detail: 'Graph answered 500' }, hash, caller));
+    expect(shown[0]).toBe('File NOT blocked');
+    expect(shown.some((t) => t.includes('could not check your directory roles'))).toBe(true);
+  });
+
+  it('a token failure is not blocked and asks to sign in again', () => {
+    const shown = texts(blockOutcomeReply({ kind: 'tokenFailed', error: new TokenError('invalidGrant', 'x') }, hash, caller));
+    expect(shown[0]).toBe('File NOT blocked');
+    expect(shown.some((t) => t.includes('expired or was revoked'))).toBe(true);
+  });
+
+  it('the denial names the needed roles and the ones held', () => {
+    const reply = deniedReply([DirectoryRole.SecurityReader], [DirectoryRole.SecurityAdministrator, DirectoryRole.GlobalAdministrator], caller);
+    const shown = texts(reply);
+    expect(shown).toEqual(expect.arrayContaining(['Your roles: Security Reader', 'Needed: Security Administrator or Global Administrator', 'You: Ana Analyst']));
+    expect(shown.some((t) => t.includes('Nothing was sent to Defender'))).toBe(true);
+  });
+});
+
+describe('help and input problems', () => {
+  it('help lists the commands with an example', () => {
+    const shown = texts(helpReply('production'));
+    expect(shown).toEqual(expect.arrayContaining(['block <sha1> <comment>', 'help', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
+  });
+
+  it.each([
+    [{ reason: 'notSha1', verb: 'block', given: '1234' } as const, 'This is not a SHA-1', 'is not a SHA-1 (a SHA-1 is 40 hexadecimal characters'],
+    [{ reason: 'notSha1', verb: 'block', given: 'a'.repeat(64), detected: 'Sha256' } as const, 'This is not a SHA-1', 'looks like a SHA-256'],
+    [{ reason: 'missingComment', verb: 'block', hash } as const, 'A comment is required', 'Nothing was blocked'],
+    [{ reason: 'unknownCommand', word: '[x](https://e)' } as const, 'I did not understand that', '\\[x\\]\\(hxxps://e\\)'],
+  ])('%j', (error, headline, line) => {
+    const shown = texts(parseErrorReply(error));
+    expect(shown[0]).toBe(headline);
+    expect(shown.some((t) => t.includes(line))).toBe(true);
+  });
+});
+
+describe('safe text', () => {
+  it.each([
+    ['[click](https://evil)', '[click](hxxps://evil)'],
+    ['see www.evil.com now', 'see www[.]evil[.]com now'],
+    ['ftp://files.evil/x', 'fxp://files[.]evil/x'],
+    ['a\u0007b', 'ab'],
+  ])('inertText(%j) = %j', (input, output) => {
+    expect(inertText(input)).toBe(output);
+  });
+
+  it('markdownSafe escapes formatting but not ordinary punctuation', () => {
+    expect(markdownSafe('**x** _y_ [z](a) 2017-12-04 O\'Brien')).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\]\\(a\\) 2017-12-04 O'Brien");
+    expect(markdownSafe('- item\n1. one')).toBe('\\- item\n\\1. one');
+  });
+});

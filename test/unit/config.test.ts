@@ -1,0 +1,82 @@
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+
+const APP = '11111111-2222-4333-8444-555555555555';
+const TENANT = '99999999-8888-4777-8666-555555555555';
+const production = { MicrosoftAppId: APP, MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: TENANT, DEFENDER_API: 'indicators' };
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('with no configuration at all runs local mode on loopback with the simulator', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('local');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3978, shutdownGraceMs: 20000 });
+    expect(config.defender.api).toBe('simulator');
+    expect(config.defender.filesUrl).toBe('https://graph.microsoft.com/testwdatppreview');
+    expect(config.defender.indicatorsUrl).toBe('https://api.securitycenter.microsoft.com/api');
+    expect(config.roles.localDirectoryPath).toMatch(/src\/identity\/sample-directory\.json$/);
+    expect(config.allowedTenants).toEqual([]);
+    expect(config.bot.frameworkSettings).toEqual({});
+    expect(Object.isFrozen(config.defender)).toBe(true);
+  });
+
+  it('with an app id runs production, all interfaces, and allows only the app tenant by default', () => {
+    const config = loadConfig(production);
+    expect(config.mode).toBe('production');
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.allowedTenants).toEqual([TENANT]);
+    expect(config.bot.frameworkSettings).toEqual({ MicrosoftAppId: APP, MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: TENANT });
+    expect(config.bot.loginUrl).toBe('https://login.microsoftonline.com/botframework.com');
+  });
+
+  it('passes botbuilder endpoint overrides through unchanged', () => {
+    const overrides = {
+      ToBotFromChannelOpenIdMetadataUrl: 'http://127.0.0.1:1/v1/.well-known/openidconfiguration',
+      ToBotFromChannelTokenIssuer: 'https://api.botframework.com',
+      ToBotFromEmulatorOpenIdMetadataUrl: 'http://127.0.0.1:1/emu',
+      ToChannelFromBotLoginUrl: 'https://127.0.0.1:2/botframework.com/',
+      ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+      OAuthUrl: 'http://127.0.0.1:3',
+      ValidateAuthority: 'false',
+      CallerId: 'urn:botframework:azure',
+    };
+    const config = loadConfig({ ...production, ...overrides });
+    expect(config.bot.frameworkSettings).toMatchObject(overrides);
+    expect(config.bot.loginUrl).toBe('https://127.0.0.1:2/botframework.com');
+  });
+
+  it('reports every bad key at once, with hints', () => {
+    const found = problems({ PORT: 'eighty', DEFENDER_API: 'magic', DEFENDER_TIMEOUT_MS: '5', ALLOWED_TENANTS: 'contoso' });
+    expect(found).toHaveLength(4);
+    expect(found.join('\n')).toMatch(/PORT: .*whole number/);
+    expect(found.join('\n')).toMatch(/DEFENDER_API: /);
+    expect(found.join('\n')).toMatch(/DEFENDER_TIMEOUT_MS: .*100 to 120000/);
+    expect(found.join('\n')).toMatch(/ALLOWED_TENANTS: .*GUIDs/);
+  });
+
+  it('refuses production without secret, tenant or Defender API, and never the simulator with auth on', () => {
+    expect(problems({ MicrosoftAppId: APP })).toEqual([
+      expect.stringMatching(/^MicrosoftAppPassword: required/),
+      expect.stringMatching(/^MicrosoftAppTenantId: required/),
+      expect.stringMatching(/^DEFENDER_API: required/),
+    ]);
+    expect(problems({ ...production, DEFENDER_API: 'simulator' })).toEqual([expect.stringMatching(/simulator is for local mode only/)]);
+  });
+
+  it('refuses a real Defender API without the bot identity', () => {
+    expect(problems({ DEFENDER_API: 'files' })).toEqual([expect.stringMatching(/^DEFENDER_API: files needs the bot's identity/)]);
+  });
+
+  it('refuses a partial set of endpoint overrides', () => {
+    expect(problems({ ...production, OAuthUrl: 'http://127.0.0.1:3' })).toEqual([expect.stringMatching(/set all of/)]);
+  });
+});

@@ -22,20 +22,21 @@ export interface Reply {
 /** Teams refuses bot messages over 40 KB (UTF-16); stay well under it. */
 export const MAX_CARD_BYTES = 40 * 1024;
 
-const templates = new Map<CardName, object>();
+const templates = new Map<CardName, ACData.Template>();
 
-function template(name: CardName): object {
-  let json = templates.get(name);
-  if (!json) {
-    json = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'cards', `${name}.json`), 'utf8')) as object;
-    templates.set(name, json);
+function template(name: CardName): ACData.Template {
+  let compiled = templates.get(name);
+  if (!compiled) {
+    const json = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'cards', `${name}.json`), 'utf8')) as object;
+    compiled = new ACData.Template(json);
+    templates.set(name, compiled);
   }
-  return json;
+  return compiled;
 }
 
 /** Expands cards/<name>.json with `data` (values substituted once, never evaluated). */
 export function renderCard(name: CardName, data: object): CardAttachment {
-  const content = new ACData.Template(template(name)).expand({ $root: data }) as Record<string, unknown>;
+  const content = template(name).expand({ $root: data }) as Record<string, unknown>;
   const serialized = JSON.stringify(content);
   const fromData = JSON.stringify(data);
   const unbound = (serialized.match(/\$\{[^}]*\}/g) ?? []).filter((expr) => !fromData.includes(expr));

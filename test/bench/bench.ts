@@ -1,0 +1,91 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { startApp } from '../../src/app';
+import { fileStatusReply } from '../../src/cards/block-views';
+import { parseCommand } from '../../src/commands/parse';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { closeServer, listen, readBody, sendJson } from '../fakes/http-json';
+import { messageActivity } from '../fixtures/activities';
+
+const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
+
+function rate(label: string, n: number, run: () => void): void {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) run();
+  const ms = performance.now() - start;
+  console.log(`${label.padEnd(34)} ${Math.round((n / ms) * 1000).toLocaleString('en-US').padStart(10)} ops/s  (${n} in ${ms.toFixed(0)} ms)`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Local-mode round trips: POST /api/messages → card reply at a sink connector. */
+async function endToEnd(total: number, concurrency: number): Promise<void> {
+  const waiting = new Map<string, () => void>();
+  const sink = http.createServer(async (req, res) => {
+    const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; replyToId?: string };
+    sendJson(res, 200, { id: `r${Math.random()}` });
+    if (body.type === 'message' && body.replyToId) waiting.get(body.replyToId)?.();
+  });
+  const serviceUrl = await listen(sink);
+  const app = await startApp(loadConfig({ PORT: '0', LOG_LEVEL: 'silent' }), createLogger('silent'));
+  const latencies: number[] = [];
+  const heapBefore = process.memoryUsage().heapUsed;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const activity = messageActivity(serviceUrl, `block ${SHA1} bench ${i}`, { id: `bench-${i}` });
+      const t0 = performance.now();
+      const replied = new Promise<void>((resolve) => waiting.set(`bench-${i}`, resolve));
+      const res = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      await replied;
+      waiting.delete(`bench-${i}`);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  const mem = process.memoryUsage();
+  console.log(`end-to-end blocks (local mode)      ${total} with ${concurrency} in flight: ${(total / (elapsed / 1000)).toFixed(0)} blocks/s`);
+  console.log(`  latency ms                        p50 ${percentile(latencies, 50).toFixed(1)}  p95 ${percentile(latencies, 95).toFixed(1)}  max ${latencies[latencies.length - 1].toFixed(1)}`);
+  console.log(`  memory                            rss ${mb(mem.rss)}  heap ${mb(mem.heapUsed)} (heap grew ${mb(mem.heapUsed - heapBefore)})`);
+  await app.stop();
+  await closeServer(sink);
+}
+
+async function main(): Promise<void> {
+  console.log(`defender-block-bot benchmark, node ${process.version}`);
+  rate('parse "block <sha1> <comment>"', 200_000, () => parseCommand(`block ${SHA1} Dropper from alert 32123`));
+  rate('parse channel HTML message', 100_000, () => parseCommand(`<p>block ${SHA1.toUpperCase()} seen &amp; confirmed<br>line two</p>`));
+  const status = {
+    fileIdentifier: SHA1,
+    fileIdentifierType: 'Sha1',
+    actionType: 'Block',
+    fileStatus: 'Blocked',
+    creationDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
+    requestor: 'Analyst@contoso.com',
+    requestorComment: 'Dropper [click](https://evil.example)',
+    lastUpdateDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
+    confirmed: true,
+    source: 'files' as const,
+  };
+  rate('render file-status card', 10_000, () => fileStatusReply(status));
+  const size = JSON.stringify(fileStatusReply(status).card.content).length * 2;
+  console.log(`file-status card size               ${size} bytes (UTF-16), limit 40960`);
+  await endToEnd(Number(process.env.BENCH_BLOCKS ?? 500), Number(process.env.BENCH_CONCURRENCY ?? 20));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

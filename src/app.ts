@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import type { DefenderApi, DefenderTokens, Logger, RoleDirectory } from './domain/ports';
 import { BackgroundWork } from './bot/background-work';
-import { createAdapter, continueWith } from './bot/adapter';
+import { createAdapter, continuationsFor } from './bot/adapter';
 import { BlockBot } from './bot/block-bot';
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
@@ -30,7 +30,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     logger,
     background,
     allowedTenants: config.allowedTenants,
-    continueConversation: continueWith(adapter),
+    continuation: continuationsFor(adapter),
   });
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {

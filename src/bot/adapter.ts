@@ -1,15 +1,16 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../domain/ports';
 import { renderCard } from '../cards/render';
-import { send, type ContinueConversation } from './block-bot';
+import { send, type PrepareContinuation } from './block-bot';
 import { IdentityCredentialsFactory } from './credentials-factory';
+import { StrictBotFrameworkAuthentication } from './strict-auth';
 
 /** CloudAdapter with inbound JWT checks (on whenever an app id is set) and the bot's own outbound token. */
 export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   const credentials = new IdentityCredentialsFactory(config.bot);
   const auth = new ConfigurationBotFrameworkAuthentication({ ...config.bot.frameworkSettings }, credentials);
-  const adapter = new CloudAdapter(auth);
+  const adapter = new CloudAdapter(new StrictBotFrameworkAuthentication(auth));
   adapter.onTurnError = async (context, error) => {
     logger.error(
       { activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: { name: error.name, message: error.message, stack: error.stack } },
@@ -33,12 +34,16 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   return adapter;
 }
 
-/** Proactive continuation that reuses the identity of the turn it came from. */
-export function continueWith(adapter: CloudAdapter): ContinueConversation {
-  return (context: TurnContext, reference, logic) =>
-    adapter.continueConversationAsync(context.turnState.get(adapter.BotIdentityKey), reference, async (proactive) => {
-      // The continuation activity gets a fresh id; restore the original so replies thread under it.
-      if (reference.activityId) proactive.activity.id = reference.activityId;
-      await logic(proactive);
-    });
+/** Captures, during a turn, what is needed to send into its conversation after the turn ended. */
+export function continuationsFor(adapter: CloudAdapter): PrepareContinuation {
+  return (context: TurnContext) => {
+    const identity = context.turnState.get(adapter.BotIdentityKey);
+    const reference = TurnContext.getConversationReference(context.activity);
+    return (logic) =>
+      adapter.continueConversationAsync(identity, reference, async (proactive) => {
+        // The continuation activity gets a fresh id; restore the original so replies thread under it.
+        if (reference.activityId) proactive.activity.id = reference.activityId;
+        await logic(proactive);
+      });
+  };
 }

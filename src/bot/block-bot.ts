@@ -5,7 +5,6 @@ import {
   TeamsActivityHandler,
   TurnContext,
   type Activity,
-  type ConversationReference,
 } from 'botbuilder';
 import { parseCommand } from '../commands/parse';
 import { blockFile, type BlockFileDeps } from '../domain/block-file';
@@ -20,12 +19,11 @@ import type { BackgroundWork } from './background-work';
 /** How long an activity id is remembered to drop Teams' re-deliveries. */
 export const DEDUPE_TTL_MS = 10 * 60 * 1000;
 
-/** Sends proactively into the conversation a turn came from, after that turn has ended. */
-export type ContinueConversation = (
-  context: TurnContext,
-  reference: Partial<ConversationReference>,
-  logic: (context: TurnContext) => Promise<void>,
-) => Promise<void>;
+/** Sends into the conversation a turn came from, after that turn has ended. */
+export type Continuation = (logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+
+/** Called during a turn; returns a Continuation usable after the turn. */
+export type PrepareContinuation = (context: TurnContext) => Continuation;
 
 /** Everything the bot needs; built by the composition root. */
 export interface BotDeps {
@@ -35,7 +33,7 @@ export interface BotDeps {
   readonly logger: Logger;
   readonly background: BackgroundWork;
   readonly allowedTenants: readonly string[];
-  readonly continueConversation: ContinueConversation;
+  readonly continuation: PrepareContinuation;
 }
 
 /** Teams activity handler: dispatches each message to one use case and answers with one card. */
@@ -84,12 +82,12 @@ export class BlockBot extends TeamsActivityHandler {
       case 'block': {
         log.info({ ...correlation, hash: command.hash.value, user: caller.aadObjectId }, 'Block requested');
         await context.sendActivity({ type: ActivityTypes.Typing });
-        const reference = TurnContext.getConversationReference(activity);
+        const continuation = this.deps.continuation(context);
         this.deps.background.run('block', async () => {
           const outcome = await blockFile(this.deps.block, { hash: command.hash, comment: command.comment, caller });
           log.info({ ...correlation, hash: command.hash.value, outcome: outcome.kind }, 'Block finished');
           const reply = blockOutcomeReply(outcome, command.hash, caller);
-          await this.deps.continueConversation(context, reference, (proactive) => send(proactive, reply));
+          await continuation((proactive) => send(proactive, reply));
         });
         return;
       }

@@ -6,6 +6,7 @@ import { MAX_COMMENT_LENGTH } from '../../src/commands/parse';
 import type { FileStatus } from '../../src/domain/file-status';
 import { DirectoryRole } from '../../src/domain/roles';
 import { DefenderError, TokenError } from '../../src/errors';
+import { cardTexts } from '../fixtures/card-texts';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const hash = { value: SHA1, type: 'Sha1' as const };
@@ -28,18 +29,7 @@ const status: FileStatus = {
 };
 
 function texts(reply: Reply): string[] {
-  const out: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const o = node as Record<string, unknown>;
-      if (typeof o.text === 'string') out.push(o.text);
-      if (typeof o.title === 'string' && typeof o.value === 'string') out.push(`${o.title}: ${o.value}`);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(reply.card.content);
-  return out;
+  return cardTexts(reply.card.content);
 }
 
 function bytes(reply: Reply): number {

@@ -1,0 +1,162 @@
+import { ANA, RILEY, messageActivity } from '../fixtures/activities';
+import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
+
+const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
+
+describe.each(['files', 'indicators'] as const)('block through the %s API (auth on, real HTTP)', (api) => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: api });
+  });
+  afterAll(async () => {
+    await rig.stop();
+  });
+  beforeEach(() => {
+    rig.connector.clear();
+    rig.defender.reset();
+  });
+
+  const defenderCalls = () => rig.defender.requests.filter((r) => r.method === 'POST');
+
+  it('blocks a file from a 1:1 chat and answers with the file-status card', async () => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1.toUpperCase()} Dropper from alert 32123`);
+    const posted = await rig.send(activity);
+    expect(posted.status).toBe(200);
+
+    const reply = await rig.reply(activity);
+    const texts = replyTexts(reply);
+    expect(texts[0]).toBe('File blocked');
+    expect(texts).toEqual(expect.arrayContaining([SHA1, 'Status: Blocked', 'Identifier type: SHA-1', 'Dropper from alert 32123']));
+    expect(reply.authorized).toBe(true);
+    expect(reply.tokenClaims).toMatchObject({ aud: 'https://api.botframework.com' });
+    expect((reply.body as { summary: string }).summary).toBe(`File blocked: SHA-1 ${SHA1}`);
+    expect(reply.activityId).toBe(activity.id);
+
+    const calls = defenderCalls();
+    expect(calls).toHaveLength(1);
+    if (api === 'files') {
+      expect(calls[0].path).toBe(`/testwdatppreview/files/${SHA1}/block`);
+      expect(calls[0].body).toEqual({ Comment: 'Dropper from alert 32123' });
+      expect(calls[0].claims).toMatchObject({ aud: FILES_AUDIENCE, appid: BOT_APP_ID });
+      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Files API']));
+    } else {
+      expect(calls[0].path).toBe('/api/indicators');
+      expect(calls[0].body).toMatchObject({
+        indicatorValue: SHA1,
+        indicatorType: 'FileSha1',
+        action: 'Block',
+        description: 'Dropper from alert 32123',
+        title: `Blocked from Teams by ${ANA.name}`,
+      });
+      expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, appid: BOT_APP_ID });
+      const indicator = rig.defender.indicators()[0];
+      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Indicators API', `Indicator id: ${indicator.id}`]));
+    }
+  });
+
+  if (api === 'files') {
+    it('accepts the documented 200 with an empty body and says Defender returned no details', async () => {
+      rig.defender.setBlockAnswer('200-empty');
+      const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} empty answer`);
+      expect((await rig.send(activity)).status).toBe(200);
+      const texts = replyTexts(await rig.reply(activity));
+      expect(texts[0]).toBe('Block sent to Defender');
+      expect(texts).toEqual(expect.arrayContaining([`Requested by: ${ANA.name}`, 'empty answer']));
+      expect(texts.join(' ')).toContain('returned no details');
+      expect(defenderCalls().map((r) => r.status)).toEqual([200]);
+    });
+  }
+
+  it('understands a channel message that mentions the bot, and replies in its thread', async () => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} seen on 3 hosts`, { kind: 'channel' });
+    expect((await rig.send(activity)).status).toBe(200);
+    const reply = await rig.reply(activity);
+    expect(replyTexts(reply)[0]).toBe('File blocked');
+    expect(reply.conversationId).toBe((activity.conversation as { id: string }).id);
+    expect(defenderCalls()).toHaveLength(1);
+    expect(defenderCalls()[0].body).toMatchObject(api === 'files' ? { Comment: 'seen on 3 hosts' } : { description: 'seen on 3 hosts' });
+  });
+
+  it('denies a Security Reader and sends Defender nothing', async () => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} not allowed`, { user: RILEY, kind: 'groupChat' });
+    expect((await rig.send(activity)).status).toBe(200);
+    const texts = replyTexts(await rig.reply(activity));
+    expect(texts[0]).toBe('Not blocked: you need a directory role');
+    expect(texts).toEqual(expect.arrayContaining(['Your roles: Security Reader', 'Needed: Security Administrator or Global Administrator']));
+    expect(rig.defender.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['a bad hash', `block 12345 why`, 'This is not a SHA-1'],
+    ['a SHA-256 where a SHA-1 is needed', `block ${'ab'.repeat(32)} why`, 'This is not a SHA-1'],
+    ['a missing comment', `block ${SHA1}`, 'A comment is required'],
+  ])('answers %s clearly and sends Defender nothing', async (_name, text, headline) => {
+    const activity = messageActivity(rig.connector.serviceUrl, text);
+    expect((await rig.send(activity)).status).toBe(200);
+    const texts = replyTexts(await rig.reply(activity));
+    expect(texts[0]).toBe(headline);
+    expect(texts.join(' ')).toContain('Nothing was blocked');
+    expect(rig.defender.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['no token', { token: null }],
+    ['a token signed by someone else', { forgeWithOtherKey: true }],
+    ['a token for another bot', { appId: '00000000-0000-4000-8000-000000000099' }],
+  ])('refuses a request with %s: 401, no reply, no Defender call', async (_name, postOptions) => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} forged`);
+    const posted = await rig.send(activity, postOptions);
+    expect(posted.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(rig.connector.requests).toHaveLength(0);
+    expect(rig.defender.requests).toHaveLength(0);
+  });
+
+  it('waits out a 429 with Retry-After, then blocks', async () => {
+    rig.defender.failNext(1, { status: 429, code: 'TooManyRequests', message: 'Rate limit exceeded', retryAfterSec: 1 });
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} after throttling`);
+    const started = Date.now();
+    expect((await rig.send(activity)).status).toBe(200);
+    const texts = replyTexts(await rig.reply(activity));
+    expect(texts[0]).toBe('File blocked');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(defenderCalls().map((r) => r.status)).toEqual([429, api === 'files' ? 201 : 200]);
+  });
+
+  it('after persistent 500s says the file was NOT blocked with the correlation id, and stays healthy', async () => {
+    rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'Something broke' });
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} during an outage`);
+    expect((await rig.send(activity)).status).toBe(200);
+    const reply = await rig.reply(activity);
+    const texts = replyTexts(reply);
+    expect(texts[0]).toBe('File NOT blocked');
+    const calls = defenderCalls();
+    expect(calls).toHaveLength(3);
+    const correlation = texts.find((t) => t.startsWith('Correlation id: '));
+    expect(correlation).toMatch(/^Correlation id: [0-9a-f-]{36}$/);
+    expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 3', 'Something broke']));
+    expect((reply.body as { summary: string }).summary).toMatch(/^File NOT blocked/);
+
+    const health = await fetch(`${rig.app.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    rig.defender.reset();
+    rig.connector.clear();
+    const next = messageActivity(rig.connector.serviceUrl, `block ${SHA1} after the outage`);
+    expect((await rig.send(next)).status).toBe(200);
+    expect(replyTexts(await rig.reply(next))[0]).toBe('File blocked');
+  });
+
+  it('acts once on a re-delivered activity', async () => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} sent twice`);
+    const [first, second] = await Promise.all([rig.send(activity), rig.send(activity)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    await rig.reply(activity);
+    expect((await rig.send(activity)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(defenderCalls()).toHaveLength(1);
+    const messages = rig.connector.requests.filter((r) => (r.body as { type?: string }).type === 'message');
+    expect(messages).toHaveLength(1);
+  });
+});

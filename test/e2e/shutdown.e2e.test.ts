@@ -1,0 +1,34 @@
+import { messageActivity } from '../fixtures/activities';
+import { replyTexts, startRig, type Rig } from './rig';
+
+const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
+
+describe('graceful shutdown', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators' });
+  });
+  afterAll(async () => {
+    await rig.stop();
+  });
+
+  it('lets an in-flight block finish and reply before the server stops', async () => {
+    rig.defender.failNext(1, { delayMs: 1500 });
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} slow Defender during a deploy`);
+    expect((await rig.send(activity)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rig.connector.requests.filter((r) => (r.body as { type?: string }).type === 'message')).toHaveLength(0);
+
+    await rig.app.stop();
+
+    const replies = rig.connector.requests.filter((r) => (r.body as { type?: string }).type === 'message');
+    expect(replies).toHaveLength(1);
+    expect(replyTexts(replies[0])[0]).toBe('File blocked');
+    const refused = await fetch(`${rig.app.url}/healthz`).then(
+      (r) => r.status,
+      () => 'closed',
+    );
+    expect(refused).toBe('closed');
+  });
+});

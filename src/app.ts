@@ -1,16 +1,20 @@
 import type { AddressInfo } from 'node:net';
+import { MemoryStorage, TeamsSSOTokenExchangeMiddleware } from 'botbuilder';
 import type { Config } from './config';
-import type { DefenderApi, DefenderTokens, Logger, RoleDirectory } from './domain/ports';
+import type { DefenderApi, Delegations, Logger, RoleDirectory } from './domain/ports';
 import { BackgroundWork } from './bot/background-work';
 import { createAdapter, continuationsFor } from './bot/adapter';
 import { BlockBot } from './bot/block-bot';
+import { LocalSessions, TokenServiceSessions, type UserSessions } from './bot/user-sessions';
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
 import { IndicatorsDefenderApi } from './defender/indicators-defender-api';
 import { SimulatedDefender } from './defender/simulated-defender';
 import { createServer } from './http/server';
-import { AppDefenderTokens, NoDefenderTokens } from './identity/app-defender-tokens';
+import { GraphRoleDirectory } from './identity/graph-role-directory';
+import { LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
+import { OnBehalfOfDelegations } from './identity/on-behalf-of';
 import { MemoryOnceStore } from './storage/memory-once-store';
 
 /** A running bot: its address and how to stop it gracefully. */
@@ -23,14 +27,21 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const background = new BackgroundWork(logger);
   const adapter = createAdapter(config, logger);
+  let sessions: UserSessions = new LocalSessions();
+  if (config.mode === 'production') {
+    adapter.use(new TeamsSSOTokenExchangeMiddleware(new MemoryStorage(), config.signIn.connectionName));
+    sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
+  }
   const bot = new BlockBot({
     mode: config.mode,
-    block: { roles: roleDirectory(config), defender: defenderApi(config, logger), tokens: defenderTokens(config) },
+    block: { roles: roleDirectory(config, logger), defender: defenderApi(config, logger) },
+    sessions,
     seen: new MemoryOnceStore(),
     logger,
     background,
     allowedTenants: config.allowedTenants,
     continuation: continuationsFor(adapter),
+    signInTimeoutMs: config.signIn.pendingTimeoutMs,
   });
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
@@ -44,15 +55,18 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = await background.drain(config.http.shutdownGraceMs);
+      bot.dispose();
       if (!finished) logger.warn({ inFlight: background.size }, 'Shutdown grace period ended with work still running');
     },
   };
 }
 
-function roleDirectory(config: Config): RoleDirectory {
+function roleDirectory(config: Config, logger: Logger): RoleDirectory {
   switch (config.roles.directory) {
     case 'local':
       return LocalRoleDirectory.fromFile(config.roles.localDirectoryPath);
+    case 'graph':
+      return new GraphRoleDirectory({ graphUrl: config.graph.url, cacheMs: config.roles.cacheMs, timeoutMs: config.defender.timeoutMs, logger });
   }
 }
 
@@ -74,9 +88,16 @@ function defenderApi(config: Config, logger: Logger): DefenderApi {
   }
 }
 
-function defenderTokens(config: Config): DefenderTokens {
+function delegations(config: Config): Delegations {
   const { appId, appPassword, tenantId } = config.bot;
-  if (config.defender.api === 'simulator' || !appId || !appPassword || !tenantId) return new NoDefenderTokens();
-  const scope = config.defender.api === 'files' ? config.defender.filesScope : config.defender.indicatorsScope;
-  return new AppDefenderTokens({ authorityHost: config.aad.authorityHost, tenantId, clientId: appId, clientSecret: appPassword }, scope);
+  if (config.mode === 'local' || !appId || !tenantId) return new LocalDelegations();
+  return new OnBehalfOfDelegations({
+    authorityHost: config.aad.authorityHost,
+    clientId: appId,
+    clientSecret: appPassword,
+    certificatePath: config.aad.clientCertificatePath,
+    defaultTenantId: tenantId,
+    graphScope: config.graph.scope,
+    defenderScope: config.defender.api === 'files' ? config.defender.filesScope : config.defender.indicatorsScope,
+  });
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors';
@@ -51,7 +52,18 @@ export interface Config {
     /** Everything botbuilder reads, exactly as given. */
     readonly frameworkSettings: Readonly<Record<string, string>>;
   };
-  readonly aad: { readonly authorityHost: string };
+  readonly aad: {
+    readonly authorityHost: string;
+    /** PEM file (certificate and private key) used instead of the client secret for on-behalf-of. */
+    readonly clientCertificatePath?: string;
+  };
+  /** Teams sign-in through the Bot Framework token service (production only). */
+  readonly signIn: {
+    readonly connectionName: string;
+    /** How long a command waits for its sender to finish signing in. */
+    readonly pendingTimeoutMs: number;
+  };
+  readonly graph: { readonly url: string; readonly scope: string };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -62,10 +74,14 @@ export interface Config {
     readonly maxAttempts: number;
     readonly maxRetryAfterSeconds: number;
   };
-  readonly roles: { readonly directory: 'local'; readonly localDirectoryPath: string };
+  readonly roles: {
+    readonly directory: 'local' | 'graph';
+    readonly localDirectoryPath: string;
+    /** How long a Graph role lookup is reused; PIM activations take effect within it. */
+    readonly cacheMs: number;
+  };
   /** Tenants whose users may use the bot; empty means any (local mode only). */
   readonly allowedTenants: readonly string[];
-  readonly teamsApp: { readonly id: string; readonly botDomain: string };
 }
 
 const optionalText = z
@@ -112,6 +128,12 @@ const schema = z.object({
   ToChannelFromBotLoginUrl: optionalText,
   ToChannelFromBotOAuthScope: optionalText,
   AAD_AUTHORITY_HOST: httpsUrl('e.g. https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
+  AAD_CLIENT_CERTIFICATE_PATH: optionalText,
+  OAUTH_CONNECTION_NAME: optionalText,
+  SIGNIN_TIMEOUT_SECONDS: intInRange(1, 3600).default(300),
+  GRAPH_URL: httpsUrl('e.g. https://graph.microsoft.com').default('https://graph.microsoft.com'),
+  GRAPH_SCOPE: optionalText,
+  ROLE_CACHE_SECONDS: intInRange(0, 300).default(60),
   DEFENDER_API: z.enum(['files', 'indicators', 'simulator']).optional(),
   DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default(
     'https://graph.microsoft.com/testwdatppreview',
@@ -124,7 +146,7 @@ const schema = z.object({
   DEFENDER_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
   DEFENDER_MAX_ATTEMPTS: intInRange(1, 10).default(3),
   DEFENDER_MAX_RETRY_AFTER_SECONDS: intInRange(0, 600).default(30),
-  ROLE_DIRECTORY: z.enum(['local']).default('local'),
+  ROLE_DIRECTORY: z.enum(['local', 'graph']).optional(),
   LOCAL_DIRECTORY_PATH: optionalText,
   ALLOWED_TENANTS: guidList.optional(),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
@@ -157,8 +179,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.MicrosoftAppType === 'UserAssignedMsi') {
       problems.push('MicrosoftAppType: UserAssignedMsi is not supported; use SingleTenant or MultiTenant with MicrosoftAppPassword');
     }
-    if (!e.MicrosoftAppPassword) {
-      problems.push('MicrosoftAppPassword: required when MicrosoftAppId is set (the bot\'s client secret)');
+    if (!e.MicrosoftAppPassword && !e.AAD_CLIENT_CERTIFICATE_PATH) {
+      problems.push(
+        'MicrosoftAppPassword: required when MicrosoftAppId is set (the bot\'s client secret), unless AAD_CLIENT_CERTIFICATE_PATH names a certificate',
+      );
+    }
+    if (!e.OAUTH_CONNECTION_NAME) {
+      problems.push(
+        'OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set; the name of the OAuth connection on the Azure Bot resource that signs analysts in',
+      );
+    }
+    if (e.ROLE_DIRECTORY === 'local') {
+      problems.push(
+        'ROLE_DIRECTORY: local trusts a file instead of the directory and is for local mode only; with MicrosoftAppId set use graph (the default)',
+      );
     }
     if (!e.MicrosoftAppTenantId) {
       problems.push('MicrosoftAppTenantId: required when MicrosoftAppId is set (the tenant whose Defender the bot drives)');
@@ -170,8 +204,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'DEFENDER_API: simulator is for local mode only; with MicrosoftAppId set choose files or indicators, so that a "blocked" answer is real',
       );
     }
-  } else if (api !== 'simulator') {
-    problems.push(`DEFENDER_API: ${api} needs the bot's identity to get tokens; set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId, or use simulator`);
+  } else {
+    if (api !== 'simulator') {
+      problems.push(
+        `DEFENDER_API: ${api} acts on a signed-in analyst's behalf, which needs the bot's identity; set MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppTenantId and OAUTH_CONNECTION_NAME, or use simulator`,
+      );
+    }
+    if (e.ROLE_DIRECTORY === 'graph') {
+      problems.push('ROLE_DIRECTORY: graph needs signed-in analysts, which needs MicrosoftAppId and OAUTH_CONNECTION_NAME; local mode uses the local directory');
+    }
+  }
+  if (e.AAD_CLIENT_CERTIFICATE_PATH && !fs.existsSync(e.AAD_CLIENT_CERTIFICATE_PATH)) {
+    problems.push(`AAD_CLIENT_CERTIFICATE_PATH: no file at ${e.AAD_CLIENT_CERTIFICATE_PATH}`);
   }
   if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
     problems.push('MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID');
@@ -206,7 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       oauthScope: e.ToChannelFromBotOAuthScope ?? PUBLIC_BOT_OAUTH_SCOPE,
       frameworkSettings: Object.freeze(frameworkSettings),
     },
-    aad: { authorityHost: e.AAD_AUTHORITY_HOST },
+    aad: { authorityHost: e.AAD_AUTHORITY_HOST, clientCertificatePath: e.AAD_CLIENT_CERTIFICATE_PATH },
+    signIn: { connectionName: e.OAUTH_CONNECTION_NAME ?? '', pendingTimeoutMs: e.SIGNIN_TIMEOUT_SECONDS * 1000 },
+    graph: { url: e.GRAPH_URL, scope: e.GRAPH_SCOPE ?? `${new URL(e.GRAPH_URL).origin}/.default` },
     defender: {
       api,
       filesUrl: e.DEFENDER_FILES_URL,
@@ -218,17 +264,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRetryAfterSeconds: e.DEFENDER_MAX_RETRY_AFTER_SECONDS,
     },
     roles: {
-      directory: e.ROLE_DIRECTORY,
+      directory: e.ROLE_DIRECTORY ?? (mode === 'local' ? 'local' : 'graph'),
+      cacheMs: e.ROLE_CACHE_SECONDS * 1000,
       localDirectoryPath: path.resolve(e.LOCAL_DIRECTORY_PATH ?? path.join(projectRoot(), 'src/identity/sample-directory.json')),
     },
     allowedTenants,
-    teamsApp: {
-      id: e.TEAMS_APP_ID ?? e.MicrosoftAppId ?? '00000000-0000-4000-8000-000000000000',
-      botDomain: e.BOT_DOMAIN ?? 'localhost',
-    },
   };
   return deepFreeze(config);
 }
+
+/** What the Teams app package needs: no secrets, so packaging needs only these three settings. */
+export interface PackageSettings {
+  readonly botId?: string;
+  readonly teamsAppId: string;
+  readonly botDomain: string;
+}
+
+const packageSchema = schema.pick({ MicrosoftAppId: true, TEAMS_APP_ID: true, BOT_DOMAIN: true });
+
+/** Reads the package settings (MicrosoftAppId, TEAMS_APP_ID, BOT_DOMAIN); reports every bad key at once. */
+export function loadPackageSettings(env: NodeJS.ProcessEnv = process.env): PackageSettings {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = packageSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
+    throw new ConfigError(['MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID']);
+  }
+  return Object.freeze({
+    botId: e.MicrosoftAppId,
+    teamsAppId: e.TEAMS_APP_ID ?? e.MicrosoftAppId ?? PLACEHOLDER_TEAMS_APP_ID,
+    botDomain: e.BOT_DOMAIN ?? 'localhost',
+  });
+}
+
+const PLACEHOLDER_TEAMS_APP_ID = '00000000-0000-4000-8000-000000000000';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {

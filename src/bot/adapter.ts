@@ -1,14 +1,14 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
 import type { Logger } from '../domain/ports';
-import { renderCard } from '../cards/render';
+import { noticeReply } from '../cards/notice';
 import { send, type PrepareContinuation } from './block-bot';
 import { IdentityCredentialsFactory } from './credentials-factory';
 import { StrictBotFrameworkAuthentication } from './strict-auth';
 
 /** CloudAdapter with inbound JWT checks (on whenever an app id is set) and the bot's own outbound token. */
 export function createAdapter(config: Config, logger: Logger): CloudAdapter {
-  const credentials = new IdentityCredentialsFactory(config.bot);
+  const credentials = new IdentityCredentialsFactory({ ...config.bot, certificatePath: config.aad.clientCertificatePath });
   const auth = new ConfigurationBotFrameworkAuthentication({ ...config.bot.frameworkSettings }, credentials);
   const adapter = new CloudAdapter(new StrictBotFrameworkAuthentication(auth));
   adapter.onTurnError = async (context, error) => {
@@ -17,16 +17,7 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
       'Unhandled error in turn',
     );
     try {
-      await send(context, {
-        card: renderCard('notice', {
-          headline: 'Something went wrong',
-          headlineColor: 'Attention',
-          lines: ['The bot hit an unexpected error. Nothing was blocked by this message; please try again.'],
-          hasExample: false,
-          example: '',
-        }),
-        summary: 'Something went wrong; nothing was blocked.',
-      });
+      await send(context, noticeReply('Something went wrong', ['The bot hit an unexpected error. Nothing was blocked by this message; please try again.']));
     } catch (sendError) {
       logger.error({ err: { message: (sendError as Error).message } }, 'Could not tell the user about the error');
     }

@@ -5,16 +5,32 @@ import {
   TeamsActivityHandler,
   TurnContext,
   type Activity,
+  type SigninStateVerificationQuery,
 } from 'botbuilder';
-import { parseCommand } from '../commands/parse';
+import { parseCommand, type Command } from '../commands/parse';
 import { blockFile, type BlockFileDeps } from '../domain/block-file';
 import type { Caller } from '../domain/caller';
-import type { Logger, OnceStore } from '../domain/ports';
+import type { Delegation, Logger, OnceStore } from '../domain/ports';
 import { blockOutcomeReply } from '../cards/block-views';
 import { helpReply, parseErrorReply } from '../cards/help-views';
 import type { Reply } from '../cards/render';
-import { renderCard } from '../cards/render';
+import {
+  pendingDroppedReply,
+  signedInReply,
+  signedOutReply,
+  signInAgainText,
+  signInFailedReply,
+  signInPromptText,
+  signInUnavailableReply,
+  tenantMismatchReply,
+  tenantRefusedReply,
+} from '../cards/session-views';
 import type { BackgroundWork } from './background-work';
+import { callerOf } from './caller-of';
+import { PendingCommands, pendingKey } from './pending-commands';
+import type { SessionResult, UserSessions } from './user-sessions';
+
+export { callerOf } from './caller-of';
 
 /** How long an activity id is remembered to drop Teams' re-deliveries. */
 export const DEDUPE_TTL_MS = 10 * 60 * 1000;
@@ -29,17 +45,35 @@ export type PrepareContinuation = (context: TurnContext) => Continuation;
 export interface BotDeps {
   readonly mode: 'local' | 'production';
   readonly block: BlockFileDeps;
+  readonly sessions: UserSessions;
   readonly seen: OnceStore;
   readonly logger: Logger;
   readonly background: BackgroundWork;
   readonly allowedTenants: readonly string[];
   readonly continuation: PrepareContinuation;
+  readonly signInTimeoutMs: number;
+}
+
+type BlockCommand = Extract<Command, { kind: 'block' }>;
+
+/** A block waiting for its sender to sign in; replies go to the conversation it came from. */
+interface PendingBlock {
+  readonly command: BlockCommand;
+  readonly caller: Caller;
+  readonly continuation: Continuation;
 }
 
 /** Teams activity handler: dispatches each message to one use case and answers with one card. */
 export class BlockBot extends TeamsActivityHandler {
+  private readonly pending: PendingCommands<PendingBlock>;
+
   constructor(private readonly deps: BotDeps) {
     super();
+    const minutes = Math.max(1, Math.round(deps.signInTimeoutMs / 60_000));
+    this.pending = new PendingCommands(deps.signInTimeoutMs, (dropped) => {
+      deps.logger.info({ hash: dropped.command.hash.value, user: dropped.caller.aadObjectId }, 'Pending block dropped: sign-in did not complete');
+      deps.background.run('sign-in-expired', () => dropped.continuation((context) => send(context, pendingDroppedReply(dropped.command.hash, minutes))));
+    });
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -51,6 +85,19 @@ export class BlockBot extends TeamsActivityHandler {
       }
       await next();
     });
+  }
+
+  /** Forgets commands waiting for sign-in (shutdown). */
+  dispose(): void {
+    this.pending.clear();
+  }
+
+  protected override async handleTeamsSigninTokenExchange(context: TurnContext, _query: SigninStateVerificationQuery): Promise<void> {
+    await this.completeSignIn(context);
+  }
+
+  protected override async handleTeamsSigninVerifyState(context: TurnContext, query: SigninStateVerificationQuery): Promise<void> {
+    await this.completeSignIn(context, query?.state);
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
@@ -68,6 +115,11 @@ export class BlockBot extends TeamsActivityHandler {
       return;
     }
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
+    const magicCode = /^\s*(\d{6})\s*$/.exec(text)?.[1];
+    if (magicCode && this.deps.mode === 'production') {
+      await this.completeSignIn(context, magicCode);
+      return;
+    }
     const parsed = parseCommand(text);
     if (!parsed.ok) {
       log.info({ ...correlation, reason: parsed.error.reason }, 'Command not understood');
@@ -79,19 +131,72 @@ export class BlockBot extends TeamsActivityHandler {
       case 'help':
         await send(context, helpReply(this.deps.mode));
         return;
+      case 'signIn': {
+        const session = await this.deps.sessions.open(context);
+        if (session.ok) await send(context, signedInReply(session.upn));
+        else if (session.reason === 'signInRequired') await this.deps.sessions.promptSignIn(context, signInPromptText());
+        else await send(context, sessionFailureReply(session));
+        return;
+      }
+      case 'signOut':
+        this.pending.take(pendingKey(activity.conversation?.id, activity.from?.id));
+        await this.deps.sessions.signOut(context);
+        await send(context, signedOutReply());
+        return;
       case 'block': {
         log.info({ ...correlation, hash: command.hash.value, user: caller.aadObjectId }, 'Block requested');
-        await context.sendActivity({ type: ActivityTypes.Typing });
-        const continuation = this.deps.continuation(context);
-        this.deps.background.run('block', async () => {
-          const outcome = await blockFile(this.deps.block, { hash: command.hash, comment: command.comment, caller });
-          log.info({ ...correlation, hash: command.hash.value, outcome: outcome.kind }, 'Block finished');
-          const reply = blockOutcomeReply(outcome, command.hash, caller);
-          await continuation((proactive) => send(proactive, reply));
-        });
+        const waiting: PendingBlock = { command, caller, continuation: this.deps.continuation(context) };
+        const session = await this.deps.sessions.open(context);
+        if (session.ok) {
+          await context.sendActivity({ type: ActivityTypes.Typing });
+          this.runBlock(waiting, session.delegation);
+        } else if (session.reason === 'signInRequired') {
+          this.pending.put(pendingKey(activity.conversation?.id, activity.from?.id), waiting);
+          await this.deps.sessions.promptSignIn(context, signInPromptText(command.hash));
+        } else {
+          await send(context, sessionFailureReply(session));
+        }
         return;
       }
     }
+  }
+
+  /** A sign-in finished (SSO exchange, sign-in button or magic code): run what was waiting for it. */
+  private async completeSignIn(context: TurnContext, magicCode?: string): Promise<void> {
+    const activity = context.activity;
+    const caller = callerOf(activity);
+    if (!this.tenantAllowed(caller)) {
+      await send(context, tenantRefusedReply());
+      return;
+    }
+    const session = await this.deps.sessions.open(context, magicCode);
+    if (!session.ok) {
+      await send(context, session.reason === 'signInRequired' ? signInFailedReply() : sessionFailureReply(session));
+      return;
+    }
+    const waiting = this.pending.take(pendingKey(activity.conversation?.id, activity.from?.id));
+    this.deps.logger.info({ activityId: activity.id, user: caller.aadObjectId, resumed: !!waiting }, 'Sign-in completed');
+    if (waiting) this.runBlock(waiting, session.delegation);
+    else await send(context, signedInReply(session.upn));
+  }
+
+  private runBlock(waiting: PendingBlock, delegation: Delegation): void {
+    const { command, caller, continuation } = waiting;
+    const log = this.deps.logger;
+    this.deps.background.run('block', async () => {
+      const outcome = await blockFile(this.deps.block, { hash: command.hash, comment: command.comment, caller }, delegation);
+      log.info({ hash: command.hash.value, user: caller.aadObjectId, outcome: outcome.kind }, 'Block finished');
+      const reason = outcome.kind === 'tokenFailed' ? outcome.error.reason : undefined;
+      if (reason && reason !== 'unavailable') {
+        await continuation(async (context) => {
+          await this.deps.sessions.signOut(context);
+          this.pending.put(pendingKey(context.activity.conversation?.id, caller.userId), waiting);
+          await this.deps.sessions.promptSignIn(context, signInAgainText(reason));
+        });
+        return;
+      }
+      await continuation((context) => send(context, blockOutcomeReply(outcome, command.hash, caller)));
+    });
   }
 
   private async firstDelivery(activity: Activity): Promise<boolean> {
@@ -106,15 +211,15 @@ export class BlockBot extends TeamsActivityHandler {
   }
 }
 
-/** The caller as the channel identifies them; never taken from message text or card data. */
-export function callerOf(activity: Activity): Caller {
-  const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
-  return {
-    userId: activity.from?.id ?? '',
-    aadObjectId: activity.from?.aadObjectId,
-    name: activity.from?.name?.trim() || 'Unknown user',
-    tenantId: channelData.tenant?.id ?? activity.conversation?.tenantId,
-  };
+function sessionFailureReply(session: Extract<SessionResult, { ok: false }>): Reply {
+  switch (session.reason) {
+    case 'tenantMismatch':
+      return tenantMismatchReply();
+    case 'signInUnavailable':
+      return signInUnavailableReply();
+    case 'signInRequired':
+      return signInFailedReply();
+  }
 }
 
 /** Sends one card with its plain-text summary for notifications. */
@@ -122,18 +227,4 @@ export async function send(context: TurnContext, reply: Reply): Promise<void> {
   const message = MessageFactory.attachment(CardFactory.adaptiveCard(reply.card.content));
   message.summary = reply.summary;
   await context.sendActivity(message);
-}
-
-function tenantRefusedReply(): Reply {
-  const headline = 'This bot is not available to your organization';
-  return {
-    card: renderCard('notice', {
-      headline,
-      headlineColor: 'Attention',
-      lines: ['Your tenant is not on the bot\'s list of allowed tenants, so nothing was done.'],
-      hasExample: false,
-      example: '',
-    }),
-    summary: headline,
-  };
 }

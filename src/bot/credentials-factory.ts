@@ -1,4 +1,4 @@
-import { ClientSecretCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { ServiceClientCredentialsFactory, type ServiceClientCredentials } from 'botframework-connector';
 
 /** The bot's own identity for outbound calls to the channel. */
@@ -7,6 +7,8 @@ export interface BotIdentity {
   readonly appPassword?: string;
   readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMsi';
   readonly tenantId?: string;
+  /** PEM with certificate and private key; used instead of the password when set. */
+  readonly certificatePath?: string;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface BotIdentity {
  * cloud; this one trusts the configured authority, so sovereign clouds and test endpoints work.
  */
 export class IdentityCredentialsFactory extends ServiceClientCredentialsFactory {
-  private readonly credentials = new Map<string, ClientSecretCredential>();
+  private readonly credentials = new Map<string, TokenCredential>();
 
   constructor(private readonly identity: BotIdentity) {
     super();
@@ -37,23 +39,25 @@ export class IdentityCredentialsFactory extends ServiceClientCredentialsFactory 
     return {
       signRequest: async (request) => {
         const token = await credential.getToken(scope);
+        if (!token) throw new Error('No token for the Bot Connector.');
         request.headers.set('Authorization', `Bearer ${token.token}`);
         return request;
       },
     };
   }
 
-  private credentialFor(loginEndpoint: string): ClientSecretCredential {
+  private credentialFor(loginEndpoint: string): TokenCredential {
     const url = new URL(loginEndpoint);
     const pathTenant = url.pathname.split('/').filter(Boolean).pop() ?? 'botframework.com';
     const tenant = this.identity.appType === 'SingleTenant' && this.identity.tenantId ? this.identity.tenantId : pathTenant;
     const key = `${url.origin}|${tenant}`;
     let credential = this.credentials.get(key);
     if (!credential) {
-      credential = new ClientSecretCredential(tenant, this.identity.appId ?? '', this.identity.appPassword ?? '', {
-        authorityHost: url.origin,
-        disableInstanceDiscovery: true,
-      });
+      const options = { authorityHost: url.origin, disableInstanceDiscovery: true };
+      const appId = this.identity.appId ?? '';
+      credential = this.identity.certificatePath
+        ? new ClientCertificateCredential(tenant, appId, { certificatePath: this.identity.certificatePath }, options)
+        : new ClientSecretCredential(tenant, appId, this.identity.appPassword ?? '', options);
       this.credentials.set(key, credential);
     }
     return credential;

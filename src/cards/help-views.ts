@@ -2,11 +2,13 @@ import type { ParseError } from '../commands/parse';
 import { HASH_NAMES } from '../domain/file-hash';
 import { renderCard, type Reply } from './render';
 import { markdownSafe } from './safe-text';
+import { noticeReply } from './notice';
 
 const EXAMPLE = 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123';
 
 const COMMANDS = [
   { usage: 'block <sha1> <comment>', description: 'Block the file everywhere in the organization. The comment is required and stays with the action in Defender.' },
+  { usage: 'sign in / sign out', description: 'Sign in so the bot acts as you in Defender, or end that sign-in.' },
   { usage: 'help', description: 'Show this card.' },
 ];
 
@@ -17,20 +19,13 @@ export function helpReply(mode: 'local' | 'production'): Reply {
       ? 'Local mode: blocks go to the built-in Defender simulator; no real device is affected.'
       : 'Blocking needs the Security Administrator or Global Administrator directory role. Defender records you as the requestor.';
   const card = renderCard('help', { commands: COMMANDS, example: EXAMPLE, footer });
-  return { card, summary: 'Defender Block Bot commands: block <sha1> <comment>, help' };
+  return { card, summary: 'Defender Block Bot commands: block <sha1> <comment>, sign in, sign out, help' };
 }
 
 /** A clear answer for a message that is not a valid command. */
 export function parseErrorReply(error: ParseError): Reply {
   const { headline, lines } = explain(error);
-  const card = renderCard('notice', {
-    headline,
-    headlineColor: 'Attention',
-    lines,
-    hasExample: true,
-    example: EXAMPLE,
-  });
-  return { card, summary: `${headline} ${lines[0] ?? ''}`.trim() };
+  return noticeReply(headline, lines, { example: EXAMPLE });
 }
 
 function explain(error: ParseError): { headline: string; lines: string[] } {

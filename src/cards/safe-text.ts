@@ -1,4 +1,4 @@
-const INLINE_MARKDOWN = /[\\`*_[\]()~<>]/g;
+const INLINE_MARKDOWN = /[\\`*_[\]~<>]/g;
 const LINE_START_MARKERS = /^(\s*)([-+#>]|\d+\.)/gm;
 
 /**

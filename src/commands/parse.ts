@@ -7,7 +7,9 @@ export const MAX_COMMENT_LENGTH = 1000;
 /** A command the bot understands. */
 export type Command =
   | { readonly kind: 'block'; readonly hash: FileHash; readonly comment: string }
-  | { readonly kind: 'help' };
+  | { readonly kind: 'help' }
+  | { readonly kind: 'signIn' }
+  | { readonly kind: 'signOut' };
 
 /** Why a message is not a valid command; each reason gets its own answer. */
 export type ParseError =
@@ -21,11 +23,15 @@ export type ParseError =
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: ParseError };
 
 const HELP_WORDS = new Set(['help', '?', 'hi', 'hello', 'commands']);
+const SIGN_IN = /^(sign\s*in|log\s*in|login|signin)$/i;
+const SIGN_OUT = /^(sign\s*out|log\s*out|logout|signout)$/i;
 
 /** Parses a chat message (mention already removed or not, HTML or plain) into a command. */
 export function parseCommand(rawText: string): ParseResult {
   const text = normalizeMessageText(rawText);
   if (text === '') return { ok: true, command: { kind: 'help' } };
+  if (SIGN_IN.test(text)) return { ok: true, command: { kind: 'signIn' } };
+  if (SIGN_OUT.test(text)) return { ok: true, command: { kind: 'signOut' } };
   const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
   const verb = (match?.[1] ?? '').toLowerCase().replace(/^\//, '');
   const rest = match?.[2] ?? '';

@@ -47,7 +47,7 @@ export function indicatorToFileStatus(indicator: Indicator): FileStatus {
     actionType: indicator.action,
     fileStatus: BLOCKING_ACTIONS.has(indicator.action.toLowerCase()) ? 'Blocked' : indicator.action,
     creationDateTimeUtc: indicator.creationTimeDateTimeUtc,
-    requestor: indicator.createdByDisplayName ?? indicator.createdBy,
+    requestor: describeRequestor(indicator.createdByDisplayName, indicator.createdBy),
     requestorComment: indicator.description,
     lastUpdateDateTimeUtc: indicator.lastUpdateTime ?? indicator.creationTimeDateTimeUtc,
     confirmed: true,
@@ -55,4 +55,9 @@ export function indicatorToFileStatus(indicator: Indicator): FileStatus {
     indicatorId: indicator.id,
     expirationTime: indicator.expirationTime,
   };
+}
+
+function describeRequestor(displayName: string | undefined, account: string | undefined): string | undefined {
+  if (displayName && account && displayName.toLowerCase() !== account.toLowerCase()) return `${displayName} (${account})`;
+  return account ?? displayName;
 }

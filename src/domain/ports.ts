@@ -11,9 +11,20 @@ export type RoleLookup =
   | { readonly ok: true; readonly roles: ReadonlySet<RoleTemplateId> }
   | { readonly ok: false; readonly detail: string };
 
+/** Tokens for upstream APIs on behalf of one signed-in analyst; failures throw TokenError. */
+export interface Delegation {
+  readonly graph: TokenSource;
+  readonly defender: TokenSource;
+}
+
+/** Turns a signed-in analyst's token into a Delegation (on-behalf-of). */
+export interface Delegations {
+  forUser(userAssertion: string): Delegation;
+}
+
 /** Answers "which directory roles does this caller hold right now?". */
 export interface RoleDirectory {
-  rolesOf(caller: Caller): Promise<RoleLookup>;
+  rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup>;
 }
 
 /** A request to block one file. */
@@ -27,11 +38,6 @@ export interface BlockFileRequest {
 export interface DefenderApi {
   readonly kind: FileStatus['source'];
   block(request: BlockFileRequest, token: TokenSource): Promise<FileStatus>;
-}
-
-/** Gives out tokens for Defender on the caller's behalf. */
-export interface DefenderTokens {
-  forCaller(caller: Caller): TokenSource;
 }
 
 /** Remembers keys for a while; `claim` is true only for the first claim of a key. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { Caller } from '../domain/caller';
-import type { RoleDirectory, RoleLookup } from '../domain/ports';
+import type { Delegation, RoleDirectory, RoleLookup } from '../domain/ports';
 import { DirectoryRole, ROLE_NAMES } from '../domain/roles';
 
 const BY_NAME = new Map(Object.entries(ROLE_NAMES).map(([id, name]) => [name.toLowerCase(), id]));
@@ -50,7 +50,7 @@ export class LocalRoleDirectory implements RoleDirectory {
     return new LocalRoleDirectory(parsed.data.users);
   }
 
-  async rolesOf(caller: Caller): Promise<RoleLookup> {
+  async rolesOf(caller: Caller, _delegation: Delegation): Promise<RoleLookup> {
     const user = this.users.find((u) => matches(u, caller));
     const roles = user ? user.roles : [DirectoryRole.SecurityAdministrator];
     return { ok: true, roles: new Set(roles) };

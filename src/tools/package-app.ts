@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
-import { loadConfig, type Config } from '../config';
+import { loadPackageSettings, type PackageSettings } from '../config';
 import { projectRoot } from '../project-root';
 import { renderManifest } from './manifest';
 
@@ -16,13 +16,13 @@ export interface PackageResult {
   readonly warnings: readonly string[];
 }
 
-/** Renders appPackage/manifest.json for `config` and writes `<outDir>/appPackage.zip` with it and the two icons at the root. */
-export function packageApp(config: Config, outDir: string): PackageResult {
+/** Renders appPackage/manifest.json for `settings` and writes `<outDir>/appPackage.zip` with it and the two icons at the root. */
+export function packageApp(settings: PackageSettings, outDir: string): PackageResult {
   const sourceDir = path.join(projectRoot(), 'appPackage');
   const manifest = renderManifest(fs.readFileSync(path.join(sourceDir, 'manifest.json'), 'utf8'), {
-    botId: config.bot.appId ?? PLACEHOLDER_BOT_ID,
-    teamsAppId: config.teamsApp.id,
-    botDomain: config.teamsApp.botDomain,
+    botId: settings.botId ?? PLACEHOLDER_BOT_ID,
+    teamsAppId: settings.teamsAppId,
+    botDomain: settings.botDomain,
   });
 
   const zip = new AdmZip();
@@ -32,18 +32,18 @@ export function packageApp(config: Config, outDir: string): PackageResult {
   fs.mkdirSync(outDir, { recursive: true });
   const zipPath = path.join(outDir, 'appPackage.zip');
   fs.writeFileSync(zipPath, zip.toBuffer());
-  return { zipPath, warnings: warningsFor(config) };
+  return { zipPath, warnings: warningsFor(settings) };
 }
 
-function warningsFor(config: Config): string[] {
+function warningsFor(settings: PackageSettings): string[] {
   const warnings: string[] = [];
-  if (!config.bot.appId) {
+  if (!settings.botId) {
     warnings.push(
       `MicrosoftAppId is not set, so the package uses the placeholder bot id ${PLACEHOLDER_BOT_ID}; ` +
         'it cannot be uploaded to a real Teams tenant until MicrosoftAppId is set to the bot\'s Entra app id.',
     );
   }
-  if (config.teamsApp.botDomain === 'localhost') {
+  if (settings.botDomain === 'localhost') {
     warnings.push('BOT_DOMAIN is not set, so the package names localhost; set it to the bot\'s public host name.');
   }
   return warnings;
@@ -51,7 +51,7 @@ function warningsFor(config: Config): string[] {
 
 function main(): void {
   try {
-    const result = packageApp(loadConfig(), path.join(projectRoot(), 'build'));
+    const result = packageApp(loadPackageSettings(), path.join(projectRoot(), 'build'));
     for (const warning of result.warnings) console.warn(`warning: ${warning}`);
     console.log(result.zipPath);
   } catch (err) {

@@ -1,5 +1,6 @@
+import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, RILEY, messageActivity } from '../fixtures/activities';
-import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
+import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, upnOf, type Rig } from './rig';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 
@@ -12,9 +13,11 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
   afterAll(async () => {
     await rig.stop();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     rig.connector.clear();
     rig.defender.reset();
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
   });
 
   const defenderCalls = () => rig.defender.requests.filter((r) => r.method === 'POST');
@@ -38,8 +41,8 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     if (api === 'files') {
       expect(calls[0].path).toBe(`/testwdatppreview/files/${SHA1}/block`);
       expect(calls[0].body).toEqual({ Comment: 'Dropper from alert 32123' });
-      expect(calls[0].claims).toMatchObject({ aud: FILES_AUDIENCE, appid: BOT_APP_ID });
-      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Files API']));
+      expect(calls[0].claims).toMatchObject({ aud: FILES_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
+      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Files API', `Requested by: ${upnOf(ANA)}`]));
     } else {
       expect(calls[0].path).toBe('/api/indicators');
       expect(calls[0].body).toMatchObject({
@@ -49,7 +52,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
         description: 'Dropper from alert 32123',
         title: `Blocked from Teams by ${ANA.name}`,
       });
-      expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, appid: BOT_APP_ID });
+      expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
       const indicator = rig.defender.indicators()[0];
       expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Indicators API', `Indicator id: ${indicator.id}`]));
     }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -6,14 +8,19 @@ import { FakeChannel } from '../fakes/fake-channel';
 import { CONNECTOR_AUDIENCE, FakeConnector, type ConnectorRequest } from '../fakes/fake-connector';
 import { FakeDefender } from '../fakes/fake-defender';
 import { FakeEntra } from '../fakes/fake-entra';
+import { FakeGraph } from '../fakes/fake-graph';
+import { FakeTokenService } from '../fakes/fake-token-service';
 import { createTestCa, trustTestCa } from '../fakes/test-ca';
-import { TENANT_ID } from '../fixtures/activities';
+import { TENANT_ID, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 
 export const BOT_APP_ID = '6d1c0c9e-5f2a-4c1b-9a8e-0b7c3d2e1f00';
 const BOT_SECRET = 'test-secret-not-real';
 export const INDICATORS_AUDIENCE = 'https://api.securitycenter.microsoft.com';
 export const FILES_AUDIENCE = 'https://graph.microsoft.com';
+export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+export const CONNECTION = 'defender-sso';
+export const SSO_RESOURCE = `api://botid-${BOT_APP_ID}`;
 
 /** Everything an end-to-end test talks to: the real bot and fake Microsoft services on loopback. */
 export interface Rig {
@@ -22,6 +29,12 @@ export interface Rig {
   readonly channel: FakeChannel;
   readonly connector: FakeConnector;
   readonly defender: FakeDefender;
+  readonly graph: FakeGraph;
+  readonly tokens: FakeTokenService;
+  /** Signs `user` in (the token service holds their token) with these directory roles; returns the token. */
+  signIn(user: TeamsUser, roles: readonly string[]): Promise<string>;
+  /** A token as Teams SSO would hand it to the bot for `user`. */
+  ssoToken(user: TeamsUser): Promise<string>;
   /** Posts an activity to the bot, signed by the fake channel unless told otherwise. */
   send(activity: Record<string, unknown>, options?: Parameters<FakeChannel['post']>[2]): ReturnType<FakeChannel['post']>;
   /** Waits for the bot's next message (not typing) that replies in the activity's conversation. */
@@ -30,27 +43,43 @@ export interface Rig {
 }
 
 /** Starts the fakes and the real bot (restify, CloudAdapter with auth on, @azure/identity). */
-export async function startRig(options: { defenderApi: 'files' | 'indicators'; env?: Record<string, string> }): Promise<Rig> {
+export async function startRig(options: {
+  defenderApi: 'files' | 'indicators';
+  env?: Record<string, string>;
+  graphPageSize?: number;
+  /** Authenticate the bot with a certificate (AAD_CLIENT_CERTIFICATE_PATH) instead of a secret. */
+  certificate?: boolean;
+}): Promise<Rig> {
   const ca = createTestCa();
   const untrust = trustTestCa(ca.caPem);
   const entra = await new FakeEntra({ ca }).start();
+  const certificate = options.certificate ? ca.issue(['defender-block-bot']) : undefined;
+  const certificatePath = certificate ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bot-cert-')), 'bot.pem') : undefined;
+  if (certificate && certificatePath) fs.writeFileSync(certificatePath, certificate.certPem + certificate.keyPem, { mode: 0o600 });
   entra.registerApp({
     clientId: BOT_APP_ID,
-    clientSecret: BOT_SECRET,
-    appRoles: { [INDICATORS_AUDIENCE]: ['Ti.ReadWrite.All'], [FILES_AUDIENCE]: ['File.Read.All', 'Ti.ReadWrite.All'] },
+    clientSecret: certificate ? undefined : BOT_SECRET,
+    certificatePem: certificate?.certPem,
+    identifierUris: [SSO_RESOURCE],
+    grantedScopes: { [GRAPH_AUDIENCE]: ['User.Read'], [INDICATORS_AUDIENCE]: ['Ti.ReadWrite'] },
   });
+  const verify = (token: string, audience: string) => entra.verify(token, { audience }) as Promise<Record<string, unknown>>;
+  const graph = new FakeGraph({ verify, pageSize: options.graphPageSize ?? 100 });
+  await graph.start();
+  const tokens = new FakeTokenService({ verify, botAppId: BOT_APP_ID, connections: { [CONNECTION]: { tokenExchangeUri: SSO_RESOURCE } } });
+  await tokens.start();
   const channel = await new FakeChannel({ appId: BOT_APP_ID }).start();
   const connector = await new FakeConnector({
     verify: (token) => entra.verify(token, { audience: CONNECTOR_AUDIENCE }) as Promise<Record<string, unknown>>,
     expectedAppId: BOT_APP_ID,
   }).start();
-  const defender = new FakeDefender({ verify: (token, audience) => entra.verify(token, { audience }) as Promise<Record<string, unknown>> });
+  const defender = new FakeDefender({ verify });
   await defender.start();
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
     MicrosoftAppId: BOT_APP_ID,
-    MicrosoftAppPassword: BOT_SECRET,
+    ...(certificatePath ? { AAD_CLIENT_CERTIFICATE_PATH: certificatePath } : { MicrosoftAppPassword: BOT_SECRET }),
     MicrosoftAppType: 'SingleTenant',
     MicrosoftAppTenantId: TENANT_ID,
     ToBotFromChannelOpenIdMetadataUrl: channel.metadataUrl,
@@ -58,7 +87,10 @@ export async function startRig(options: { defenderApi: 'files' | 'indicators'; e
     ToBotFromEmulatorOpenIdMetadataUrl: channel.emulatorMetadataUrl,
     ToChannelFromBotLoginUrl: `${entra.url}/botframework.com`,
     ToChannelFromBotOAuthScope: CONNECTOR_AUDIENCE,
-    OAuthUrl: 'http://127.0.0.1:9',
+    OAuthUrl: tokens.url,
+    OAUTH_CONNECTION_NAME: CONNECTION,
+    GRAPH_URL: graph.url,
+    GRAPH_SCOPE: `${GRAPH_AUDIENCE}/.default`,
     ValidateAuthority: 'false',
     AAD_AUTHORITY_HOST: entra.url,
     DEFENDER_API: options.defenderApi,
@@ -66,17 +98,27 @@ export async function startRig(options: { defenderApi: 'files' | 'indicators'; e
     DEFENDER_INDICATORS_URL: defender.indicatorsUrl,
     DEFENDER_TIMEOUT_MS: '2000',
     DEFENDER_MAX_RETRY_AFTER_SECONDS: '5',
-    LOCAL_DIRECTORY_PATH: path.join(__dirname, '../fixtures/directory.json'),
     ...options.env,
   });
   const app = await startApp(config, createLogger(config.logLevel));
   const botUrl = `${app.url}/api/messages`;
+  const ssoToken = (user: TeamsUser) =>
+    entra.mintUserToken({ oid: user.aadObjectId, upn: upnOf(user), name: user.name, tid: TENANT_ID, aud: SSO_RESOURCE, scp: 'access_as_user' });
   return {
     app,
     entra,
     channel,
     connector,
     defender,
+    graph,
+    tokens,
+    ssoToken,
+    async signIn(user, roles) {
+      const token = await ssoToken(user);
+      tokens.grantToken(user.id, CONNECTION, token);
+      graph.setRoles(user.aadObjectId, [...roles]);
+      return token;
+    },
     send: (activity, postOptions) => channel.post(botUrl, activity, postOptions),
     reply: (activity, timeoutMs = 10_000) => {
       const conversationId = (activity.conversation as { id: string }).id;
@@ -87,10 +129,16 @@ export async function startRig(options: { defenderApi: 'files' | 'indicators'; e
     },
     async stop() {
       await app.stop();
-      await Promise.all([defender.close(), connector.close(), channel.close(), entra.close()]);
+      await Promise.all([defender.close(), connector.close(), channel.close(), graph.close(), tokens.close(), entra.close()]);
       untrust();
+      if (certificatePath) fs.rmSync(path.dirname(certificatePath), { recursive: true, force: true });
     },
   };
+}
+
+/** The user principal name the fakes give a test user. */
+export function upnOf(user: TeamsUser): string {
+  return `${user.name.split(' ')[0].toLowerCase()}@contoso.example`;
 }
 
 /** The visible texts of the card(s) in a connector request. */

@@ -1,4 +1,5 @@
-import { messageActivity } from '../fixtures/activities';
+import { DirectoryRole } from '../../src/domain/roles';
+import { ANA, messageActivity } from '../fixtures/activities';
 import { replyTexts, startRig, type Rig } from './rig';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -14,6 +15,7 @@ describe('graceful shutdown', () => {
   });
 
   it('lets an in-flight block finish and reply before the server stops', async () => {
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
     rig.defender.failNext(1, { delayMs: 1500 });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} slow Defender during a deploy`);
     expect((await rig.send(activity)).status).toBe(200);

@@ -147,7 +147,7 @@ describe('help and input problems', () => {
     [{ reason: 'notSha1', verb: 'block', given: '1234' } as const, 'This is not a SHA-1', 'is not a SHA-1 (a SHA-1 is 40 hexadecimal characters'],
     [{ reason: 'notSha1', verb: 'block', given: 'a'.repeat(64), detected: 'Sha256' } as const, 'This is not a SHA-1', 'looks like a SHA-256'],
     [{ reason: 'missingComment', verb: 'block', hash } as const, 'A comment is required', 'Nothing was blocked'],
-    [{ reason: 'unknownCommand', word: '[x](https://e)' } as const, 'I did not understand that', '\\[x\\]\\(hxxps://e\\)'],
+    [{ reason: 'unknownCommand', word: '[x](https://e)' } as const, 'I did not understand that', '\\[x\\](hxxps://e)'],
   ])('%j', (error, headline, line) => {
     const shown = texts(parseErrorReply(error));
     expect(shown[0]).toBe(headline);
@@ -166,7 +166,7 @@ describe('safe text', () => {
   });
 
   it('markdownSafe escapes formatting but not ordinary punctuation', () => {
-    expect(markdownSafe('**x** _y_ [z](a) 2017-12-04 O\'Brien')).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\]\\(a\\) 2017-12-04 O'Brien");
+    expect(markdownSafe('**x** _y_ [z](a) 2017-12-04 O\'Brien')).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\](a) 2017-12-04 O'Brien");
     expect(markdownSafe('- item\n1. one')).toBe('\\- item\n\\1. one');
   });
 });

@@ -3,7 +3,7 @@ import { ConfigError } from '../../src/errors';
 
 const APP = '11111111-2222-4333-8444-555555555555';
 const TENANT = '99999999-8888-4777-8666-555555555555';
-const production = { MicrosoftAppId: APP, MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: TENANT, DEFENDER_API: 'indicators' };
+const production = { MicrosoftAppId: APP, MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: TENANT, DEFENDER_API: 'indicators', OAUTH_CONNECTION_NAME: 'sso' };
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -36,6 +36,16 @@ describe('loadConfig', () => {
     expect(config.allowedTenants).toEqual([TENANT]);
     expect(config.bot.frameworkSettings).toEqual({ MicrosoftAppId: APP, MicrosoftAppPassword: 'pw', MicrosoftAppTenantId: TENANT });
     expect(config.bot.loginUrl).toBe('https://login.microsoftonline.com/botframework.com');
+    expect(config.roles.directory).toBe('graph');
+    expect(config.signIn).toEqual({ connectionName: 'sso', pendingTimeoutMs: 300_000 });
+    expect(config.graph).toEqual({ url: 'https://graph.microsoft.com', scope: 'https://graph.microsoft.com/.default' });
+  });
+
+  it('derives the Graph scope from a sovereign Graph URL unless given', () => {
+    expect(loadConfig({ ...production, GRAPH_URL: 'https://graph.microsoft.us' }).graph.scope).toBe('https://graph.microsoft.us/.default');
+    expect(loadConfig({ ...production, GRAPH_URL: 'http://127.0.0.1:1', GRAPH_SCOPE: 'https://graph.microsoft.com/.default' }).graph.scope).toBe(
+      'https://graph.microsoft.com/.default',
+    );
   });
 
   it('passes botbuilder endpoint overrides through unchanged', () => {
@@ -66,6 +76,7 @@ describe('loadConfig', () => {
   it('refuses production without secret, tenant or Defender API, and never the simulator with auth on', () => {
     expect(problems({ MicrosoftAppId: APP })).toEqual([
       expect.stringMatching(/^MicrosoftAppPassword: required/),
+      expect.stringMatching(/^OAUTH_CONNECTION_NAME: required/),
       expect.stringMatching(/^MicrosoftAppTenantId: required/),
       expect.stringMatching(/^DEFENDER_API: required/),
     ]);
@@ -73,7 +84,20 @@ describe('loadConfig', () => {
   });
 
   it('refuses a real Defender API without the bot identity', () => {
-    expect(problems({ DEFENDER_API: 'files' })).toEqual([expect.stringMatching(/^DEFENDER_API: files needs the bot's identity/)]);
+    expect(problems({ DEFENDER_API: 'files' })).toEqual([expect.stringMatching(/^DEFENDER_API: files acts on a signed-in analyst's behalf/)]);
+  });
+
+  it('refuses mixed, unsafe set-ups: the local directory with authentication on, Graph without it', () => {
+    expect(problems({ ...production, ROLE_DIRECTORY: 'local' })).toEqual([expect.stringMatching(/^ROLE_DIRECTORY: local .* for local mode only/)]);
+    expect(problems({ ROLE_DIRECTORY: 'graph' })).toEqual([expect.stringMatching(/^ROLE_DIRECTORY: graph needs signed-in analysts/)]);
+  });
+
+  it('accepts a certificate instead of a secret, and checks the file exists', () => {
+    const { MicrosoftAppPassword: _secret, ...withoutSecret } = production;
+    expect(loadConfig({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: __filename }).aad.clientCertificatePath).toBe(__filename);
+    expect(problems({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: '/nonexistent/cert.pem' })).toEqual([
+      expect.stringMatching(/^AAD_CLIENT_CERTIFICATE_PATH: no file/),
+    ]);
   });
 
   it('refuses a partial set of endpoint overrides', () => {

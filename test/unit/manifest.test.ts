@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import AdmZip from 'adm-zip';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { loadConfig } from '../../src/config';
+import { loadPackageSettings } from '../../src/config';
 import { projectRoot } from '../../src/project-root';
 import { renderManifest, type ManifestValues } from '../../src/tools/manifest';
 import { packageApp, PLACEHOLDER_BOT_ID } from '../../src/tools/package-app';
@@ -212,14 +212,8 @@ describe('packageApp', () => {
   afterEach(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
   it('writes a zip with exactly the manifest and the two icons at the root', () => {
-    const config = loadConfig({
-      MicrosoftAppId: VALUES.botId,
-      MicrosoftAppPassword: 'secret',
-      MicrosoftAppTenantId: '99999999-8888-4777-8666-555555555555',
-      DEFENDER_API: 'indicators',
-      BOT_DOMAIN: 'bot.contoso.com',
-    });
-    const result = packageApp(config, outDir);
+    const settings = loadPackageSettings({ MicrosoftAppId: VALUES.botId, BOT_DOMAIN: 'bot.contoso.com' });
+    const result = packageApp(settings, outDir);
 
     expect(result.zipPath).toBe(path.join(outDir, 'appPackage.zip'));
     expect(result.warnings).toEqual([]);
@@ -234,7 +228,7 @@ describe('packageApp', () => {
   });
 
   it('still builds without a bot app id, using the placeholder and warning that Teams will not accept it', () => {
-    const result = packageApp(loadConfig({}), outDir);
+    const result = packageApp(loadPackageSettings({}), outDir);
 
     const packaged = JSON.parse(new AdmZip(result.zipPath).readAsText('manifest.json'));
     expect(packaged.bots[0].botId).toBe(PLACEHOLDER_BOT_ID);

@@ -45,3 +45,12 @@ describe('parseCommand: help', () => {
     expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'help' } });
   });
 });
+
+describe('parseCommand: sign-in and sign-out', () => {
+  it.each(['sign in', 'Sign  In', 'login', 'log in', 'signin'])('"%s" asks to sign in', (text) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'signIn' } });
+  });
+  it.each(['logout', 'sign out', 'Log Out', 'signout'])('"%s" asks to sign out', (text) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'signOut' } });
+  });
+});

@@ -1,0 +1,61 @@
+import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import type { Reply } from './render';
+import { noticeReply } from './notice';
+
+/** Text of the sign-in card shown before a command can run as the analyst. */
+export function signInPromptText(hash?: FileHash): string {
+  return hash
+    ? `Sign in so the bot can block ${HASH_NAMES[hash.type]} ${hash.value} as you. The block runs as soon as you are signed in; nothing has been sent yet.`
+    : 'Sign in so the bot can act on your behalf in Defender.';
+}
+
+/** Text of the sign-in card shown after Entra asked for a fresh sign-in or consent. */
+export function signInAgainText(reason: 'interactionRequired' | 'consentRequired' | 'invalidGrant'): string {
+  const why = {
+    interactionRequired: 'Microsoft Entra ID needs you to sign in again (for example for multi-factor authentication)',
+    consentRequired: 'Microsoft Entra ID needs your consent (or an administrator\'s) for the bot to act on your behalf',
+    invalidGrant: 'your sign-in has expired or was revoked',
+  }[reason];
+  return `Not blocked yet: ${why}. Sign in again; the block runs as soon as you are signed in.`;
+}
+
+/** The analyst is signed in (e.g. after "sign in" or a completed sign-in with nothing pending). */
+export function signedInReply(upn?: string): Reply {
+  return noticeReply('You are signed in', [upn ? `The bot acts as ${upn} in Defender.` : 'The bot acts on your behalf in Defender.'], { tone: 'good' });
+}
+
+/** Answer to "sign out". */
+export function signedOutReply(): Reply {
+  return noticeReply('You are signed out', ['The bot will ask you to sign in before it acts for you again.'], { tone: 'default' });
+}
+
+/** The signed-in account belongs to another tenant than the chat. */
+export function tenantMismatchReply(): Reply {
+  return noticeReply('Nothing was blocked: wrong account', [
+    'You are signed in with an account from another organization than this chat. Send "sign out", then sign in with your account in this organization.',
+  ]);
+}
+
+/** The chat's tenant is not allowed to use the bot. */
+export function tenantRefusedReply(): Reply {
+  return noticeReply('This bot is not available to your organization', ["Your tenant is not on the bot's list of allowed tenants, so nothing was done."]);
+}
+
+/** The token service could not be reached. */
+export function signInUnavailableReply(): Reply {
+  return noticeReply('Nothing was blocked: sign-in service unavailable', [
+    'The bot could not reach the sign-in service to act on your behalf. Try again in a minute.',
+  ]);
+}
+
+/** A magic code or exchange did not produce a token. */
+export function signInFailedReply(): Reply {
+  return noticeReply('Sign-in did not complete', ['The bot did not receive a token for you. Send the command again to get a new sign-in card.']);
+}
+
+/** A command that waited for sign-in too long was dropped. */
+export function pendingDroppedReply(hash: FileHash, minutes: number): Reply {
+  return noticeReply('Block dropped: sign-in did not complete', [
+    `Your block of ${HASH_NAMES[hash.type]} ${hash.value} waited ${minutes} minute${minutes === 1 ? '' : 's'} for you to sign in and was dropped. Nothing was blocked; send the command again when you are ready.`,
+  ]);
+}

@@ -45,7 +45,7 @@ export function fileStatusReply(status: FileStatus): Reply {
   const facts: Fact[] = [
     { label: 'Status', value: markdownSafe(status.fileStatus) },
     { label: 'Action', value: markdownSafe(status.actionType) },
-    { label: 'Identifier type', value: markdownSafe(hashType) },
+    { label: 'Hash type', value: markdownSafe(hashType) },
     ...optionalFact('Requested by', status.requestor),
     ...optionalFact('Created', status.creationDateTimeUtc, formatUtc),
     ...optionalFact('Cancelled by', status.cancellationRequestor),
@@ -53,7 +53,7 @@ export function fileStatusReply(status: FileStatus): Reply {
     ...optionalFact('Last update', status.lastUpdateDateTimeUtc, formatUtc),
     ...optionalFact('Expires', status.expirationTime, formatUtc),
     ...optionalFact('Indicator id', status.indicatorId),
-    { label: 'Defender API', value: apiName(status.source) },
+    { label: 'Via', value: apiName(status.source) },
   ];
   const note = status.confirmed
     ? ''

@@ -1,3 +1,4 @@
+// Placeholders use ‹ › rather than < >, which Teams' Markdown would swallow as HTML tags.
 import type { ParseError } from '../commands/parse';
 import { HASH_NAMES } from '../domain/file-hash';
 import { renderCard, type Reply } from './render';
@@ -7,7 +8,7 @@ import { noticeReply } from './notice';
 const EXAMPLE = 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123';
 
 const COMMANDS = [
-  { usage: 'block <sha1> <comment>', description: 'Block the file everywhere in the organization. The comment is required and stays with the action in Defender.' },
+  { usage: 'block ‹sha1› ‹comment›', description: 'Block the file everywhere in the organization. The comment is required and stays with the action in Defender.' },
   { usage: 'sign in / sign out', description: 'Sign in so the bot acts as you in Defender, or end that sign-in.' },
   { usage: 'help', description: 'Show this card.' },
 ];
@@ -19,7 +20,7 @@ export function helpReply(mode: 'local' | 'production'): Reply {
       ? 'Local mode: blocks go to the built-in Defender simulator; no real device is affected.'
       : 'Blocking needs the Security Administrator or Global Administrator directory role. Defender records you as the requestor.';
   const card = renderCard('help', { commands: COMMANDS, example: EXAMPLE, footer });
-  return { card, summary: 'Defender Block Bot commands: block <sha1> <comment>, sign in, sign out, help' };
+  return { card, summary: 'Defender Block Bot commands: block ‹sha1› ‹comment›, sign in, sign out, help' };
 }
 
 /** A clear answer for a message that is not a valid command. */
@@ -31,7 +32,7 @@ export function parseErrorReply(error: ParseError): Reply {
 function explain(error: ParseError): { headline: string; lines: string[] } {
   switch (error.reason) {
     case 'missingHash':
-      return { headline: 'Which file?', lines: ['Nothing was blocked. Give the file\'s SHA-1 and a comment: block <sha1> <comment>'] };
+      return { headline: 'Which file?', lines: ['Nothing was blocked. Give the file\'s SHA-1 and a comment: block ‹sha1› ‹comment›'] };
     case 'notSha1':
       return {
         headline: 'This is not a SHA-1',
@@ -46,7 +47,7 @@ function explain(error: ParseError): { headline: string; lines: string[] } {
         headline: 'A comment is required',
         lines: [
           'Defender keeps a comment with every block so that others know why. Nothing was blocked.',
-          `Resend it with a reason: block ${error.hash.value} <comment>`,
+          `Resend it with a reason: block ${error.hash.value} ‹comment›`,
         ],
       };
     case 'commentTooLong':

@@ -30,7 +30,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     const reply = await rig.reply(activity);
     const texts = replyTexts(reply);
     expect(texts[0]).toBe('File blocked');
-    expect(texts).toEqual(expect.arrayContaining([SHA1, 'Status: Blocked', 'Identifier type: SHA-1', 'Dropper from alert 32123']));
+    expect(texts).toEqual(expect.arrayContaining([SHA1, 'Status: Blocked', 'Hash type: SHA-1', 'Dropper from alert 32123']));
     expect(reply.authorized).toBe(true);
     expect(reply.tokenClaims).toMatchObject({ aud: 'https://api.botframework.com' });
     expect((reply.body as { summary: string }).summary).toBe(`File blocked: SHA-1 ${SHA1}`);
@@ -42,7 +42,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
       expect(calls[0].path).toBe(`/testwdatppreview/files/${SHA1}/block`);
       expect(calls[0].body).toEqual({ Comment: 'Dropper from alert 32123' });
       expect(calls[0].claims).toMatchObject({ aud: FILES_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
-      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Files API', `Requested by: ${upnOf(ANA)}`]));
+      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Via: Files API', `Requested by: ${upnOf(ANA)}`]));
     } else {
       expect(calls[0].path).toBe('/api/indicators');
       expect(calls[0].body).toMatchObject({
@@ -54,7 +54,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
       });
       expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
       const indicator = rig.defender.indicators()[0];
-      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Defender API: Indicators API', `Indicator id: ${indicator.id}`]));
+      expect(texts).toEqual(expect.arrayContaining(['Action: Block', 'Via: Indicators API', `Indicator id: ${indicator.id}`]));
     }
   });
 

@@ -70,7 +70,7 @@ describe('npm start with no configuration (what the README tells a newcomer)', (
     const reply = await connector.waitFor((r) => (r.body as { type?: string }).type === 'message', 10_000);
     const texts = replyTexts(reply);
     expect(texts[0]).toBe('File blocked');
-    expect(texts).toEqual(expect.arrayContaining([SHA1, 'Requested by: Ana Analyst', 'Defender API: Simulator (local mode)', 'first try from the README']));
+    expect(texts).toEqual(expect.arrayContaining([SHA1, 'Requested by: Ana Analyst', 'Via: Simulator (local mode)', 'first try from the README']));
     expect(texts.join(' ')).toContain('No real device was affected');
     expect(reply.authorized).toBe(true);
 

@@ -48,13 +48,13 @@ describe('file-status card', () => {
         'SHA-1 of the file',
         'Status: Blocked',
         'Action: Block',
-        'Identifier type: SHA-1',
+        'Hash type: SHA-1',
         'Requested by: Analyst@contoso.com',
         'Created: 2017-12-04 13:06:23 UTC',
         'Cancelled by: Lead@contoso.com',
         'Cancelled: 2017-12-05 10:00:00 UTC',
         'Last update: 2017-12-05 10:00:00 UTC',
-        'Defender API: Files API',
+        'Via: Files API',
       ]),
     );
     expect(shown.some((t) => t.includes('15 minutes to 2 hours'))).toBe(true);
@@ -140,7 +140,17 @@ describe('failure and denial cards', () => {
 describe('help and input problems', () => {
   it('help lists the commands with an example', () => {
     const shown = texts(helpReply('production'));
-    expect(shown).toEqual(expect.arrayContaining(['block <sha1> <comment>', 'help', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
+    expect(shown).toEqual(expect.arrayContaining(['block ‹sha1› ‹comment›', 'help', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
+  });
+
+  it('shows no <word> placeholders, which Teams would swallow as HTML tags', () => {
+    const all = [
+      helpReply('production'),
+      parseErrorReply({ reason: 'missingHash', verb: 'block' }),
+      parseErrorReply({ reason: 'missingComment', verb: 'block', hash }),
+    ].flatMap((reply) => texts(reply));
+    expect(all.filter((t) => /<[a-z0-9]+>/i.test(t))).toEqual([]);
+    expect(all.join(' ')).toContain('block ‹sha1› ‹comment›');
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MemoryStorage, TeamsSSOTokenExchangeMiddleware } from 'botbuilder';
 import type { Config } from './config';
@@ -15,7 +16,11 @@ import { GraphRoleDirectory } from './identity/graph-role-directory';
 import { LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
 import { OnBehalfOfDelegations } from './identity/on-behalf-of';
-import { MemoryOnceStore } from './storage/memory-once-store';
+import { HttpFileTransfer } from './bot/file-transfer';
+import { SessionGate } from './bot/session-gate';
+import { SqliteAuditLog } from './storage/sqlite-audit-log';
+import { openDatabase } from './storage/sqlite-database';
+import { SqliteStore } from './storage/sqlite-store';
 
 /** A running bot: its address and how to stop it gracefully. */
 export interface RunningApp {
@@ -25,6 +30,9 @@ export interface RunningApp {
 
 /** Wires concrete classes from the configuration and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  const db = openDatabase(config.dataDir);
+  const store = new SqliteStore(db);
+  const audit = new SqliteAuditLog(db);
   const background = new BackgroundWork(logger);
   const adapter = createAdapter(config, logger);
   let sessions: UserSessions = new LocalSessions();
@@ -32,16 +40,34 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     adapter.use(new TeamsSSOTokenExchangeMiddleware(new MemoryStorage(), config.signIn.connectionName));
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
   }
+  const continuation = continuationsFor(adapter);
+  const b = config.behaviour;
   const bot = new BlockBot({
     mode: config.mode,
-    block: { roles: roleDirectory(config, logger), defender: defenderApi(config, logger) },
+    actions: {
+      roles: roleDirectory(config, logger),
+      defender: defenderApi(config, logger),
+      audit,
+      now: () => new Date(),
+      widespreadThreshold: b.widespreadThreshold,
+    },
+    bulkTiming: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: b.bulkPatienceMs },
+    store,
+    seen: store,
     sessions,
-    seen: new MemoryOnceStore(),
+    gate: new SessionGate(sessions, background, continuation, logger, config.signIn.pendingTimeoutMs),
+    files: new HttpFileTransfer(config.defender.timeoutMs),
     logger,
     background,
+    continuation,
     allowedTenants: config.allowedTenants,
-    continuation: continuationsFor(adapter),
-    signInTimeoutMs: config.signIn.pendingTimeoutMs,
+    settings: {
+      undoWindowMs: b.undoWindowMs,
+      defaultExpiryDays: b.defaultExpiryDays,
+      invokeBudgetMs: b.invokeBudgetMs,
+      decisionTtlMs: b.decisionTtlMs,
+    },
+    newId: () => randomUUID(),
   });
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +83,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       const finished = await background.drain(config.http.shutdownGraceMs);
       bot.dispose();
       if (!finished) logger.warn({ inFlight: background.size }, 'Shutdown grace period ended with work still running');
+      db.close();
     },
   };
 }

@@ -64,6 +64,20 @@ export interface Config {
     readonly pendingTimeoutMs: number;
   };
   readonly graph: { readonly url: string; readonly scope: string };
+  /** Folder of the local database (state, confirmations, undo records, audit trail). */
+  readonly dataDir: string;
+  readonly behaviour: {
+    readonly undoWindowMs: number;
+    /** Indicators expire after this many days unless the analyst says otherwise (0 = never). */
+    readonly defaultExpiryDays: number;
+    /** Org prevalence (devices) from which a block asks for confirmation. */
+    readonly widespreadThreshold: number;
+    readonly invokeBudgetMs: number;
+    /** Confirmations, bulk reviews and exports are answerable this long. */
+    readonly decisionTtlMs: number;
+    /** How long a bulk block may wait on rate limits and outages in total. */
+    readonly bulkPatienceMs: number;
+  };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -149,6 +163,13 @@ const schema = z.object({
   ROLE_DIRECTORY: z.enum(['local', 'graph']).optional(),
   LOCAL_DIRECTORY_PATH: optionalText,
   ALLOWED_TENANTS: guidList.optional(),
+  DATA_DIR: optionalText,
+  UNDO_WINDOW_MINUTES: intInRange(0, 1440).default(15),
+  DEFAULT_EXPIRY_DAYS: intInRange(0, 3650).default(90),
+  WIDESPREAD_THRESHOLD: intInRange(1, 10_000_000).default(100),
+  INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
+  DECISION_TTL_MINUTES: intInRange(1, 1440).default(30),
+  BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,
 });
@@ -269,6 +290,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       localDirectoryPath: path.resolve(e.LOCAL_DIRECTORY_PATH ?? path.join(projectRoot(), 'src/identity/sample-directory.json')),
     },
     allowedTenants,
+    dataDir: path.resolve(e.DATA_DIR ?? path.join(projectRoot(), '.data')),
+    behaviour: {
+      undoWindowMs: e.UNDO_WINDOW_MINUTES * 60_000,
+      defaultExpiryDays: e.DEFAULT_EXPIRY_DAYS,
+      widespreadThreshold: e.WIDESPREAD_THRESHOLD,
+      invokeBudgetMs: e.INVOKE_BUDGET_MS,
+      decisionTtlMs: e.DECISION_TTL_MINUTES * 60_000,
+      bulkPatienceMs: e.BULK_PATIENCE_MINUTES * 60_000,
+    },
   };
   return deepFreeze(config);
 }

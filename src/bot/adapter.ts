@@ -2,7 +2,8 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } fr
 import type { Config } from '../config';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';
-import { send, type PrepareContinuation } from './block-bot';
+import type { PrepareContinuation } from './continuation';
+import { send } from './send';
 import { IdentityCredentialsFactory } from './credentials-factory';
 import { StrictBotFrameworkAuthentication } from './strict-auth';
 

@@ -5,7 +5,18 @@ import { BotError } from '../errors';
 import { projectRoot } from '../project-root';
 
 /** The card templates in cards/*.json. */
-export type CardName = 'file-status' | 'block-failed' | 'denied' | 'notice' | 'help';
+export type CardName =
+  | 'file-status'
+  | 'block-failed'
+  | 'denied'
+  | 'notice'
+  | 'help'
+  | 'confirm-block'
+  | 'block-form'
+  | 'file-report'
+  | 'bulk-progress'
+  | 'bulk-review'
+  | 'history';
 
 /** An Adaptive Card attachment as the channel expects it. */
 export interface CardAttachment {

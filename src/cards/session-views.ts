@@ -3,10 +3,15 @@ import type { Reply } from './render';
 import { noticeReply } from './notice';
 
 /** Text of the sign-in card shown before a command can run as the analyst. */
-export function signInPromptText(hash?: FileHash): string {
-  return hash
-    ? `Sign in so the bot can block ${HASH_NAMES[hash.type]} ${hash.value} as you. The block runs as soon as you are signed in; nothing has been sent yet.`
+export function signInPromptText(what?: string): string {
+  return what
+    ? `Sign in so the bot can do the ${what} as you. It runs as soon as you are signed in; nothing has been sent yet.`
     : 'Sign in so the bot can act on your behalf in Defender.';
+}
+
+/** "block of SHA-1 7327…" and the like, for prompts and logs. */
+export function describeAction(action: string, hash?: FileHash): string {
+  return hash ? `${action} of ${HASH_NAMES[hash.type]} ${hash.value}` : action;
 }
 
 /** Text of the sign-in card shown after Entra asked for a fresh sign-in or consent. */
@@ -16,7 +21,7 @@ export function signInAgainText(reason: 'interactionRequired' | 'consentRequired
     consentRequired: 'Microsoft Entra ID needs your consent (or an administrator\'s) for the bot to act on your behalf',
     invalidGrant: 'your sign-in has expired or was revoked',
   }[reason];
-  return `Not blocked yet: ${why}. Sign in again; the block runs as soon as you are signed in.`;
+  return `Not done yet: ${why}. Sign in again; your request runs as soon as you are signed in.`;
 }
 
 /** The analyst is signed in (e.g. after "sign in" or a completed sign-in with nothing pending). */
@@ -54,8 +59,10 @@ export function signInFailedReply(): Reply {
 }
 
 /** A command that waited for sign-in too long was dropped. */
-export function pendingDroppedReply(hash: FileHash, minutes: number): Reply {
-  return noticeReply('Block dropped: sign-in did not complete', [
-    `Your block of ${HASH_NAMES[hash.type]} ${hash.value} waited ${minutes} minute${minutes === 1 ? '' : 's'} for you to sign in and was dropped. Nothing was blocked; send the command again when you are ready.`,
+export function pendingDroppedReply(what: string, waitedMs: number): Reply {
+  const seconds = Math.round(waitedMs / 1000);
+  const waited = seconds < 120 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.round(seconds / 60)} minutes`;
+  return noticeReply('Dropped: sign-in did not complete', [
+    `Your ${what} waited ${waited} for you to sign in and was dropped. Nothing was done; send the command again when you are ready.`,
   ]);
 }

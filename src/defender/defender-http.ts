@@ -1,7 +1,19 @@
 import { DefenderError } from '../errors';
 import type { Logger, TokenSource } from '../domain/ports';
 import { mapDefenderError } from './error-mapping';
+import { RateLimiter, type CallKind } from './rate-limiter';
 import { withRetries, type RetryPolicy } from './retry';
+
+/** The HTTP methods the Defender APIs use. */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/** One logical Defender call; `kind` says which rate budget it spends. */
+export interface DefenderCall {
+  readonly kind: CallKind;
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly body?: unknown;
+}
 
 /** A Defender answer that was a success (2xx). */
 export interface DefenderResponse {
@@ -14,26 +26,44 @@ export interface DefenderHttpOptions {
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
   readonly logger: Logger;
+  /** Budgets shared by every call of this client; default: Defender's documented budgets. */
+  readonly limiter?: RateLimiter;
 }
 
-/** JSON over HTTPS to Defender: bearer token per attempt, timeouts, error mapping, bounded retries. */
+/**
+ * JSON over HTTPS to Defender: a rate-budget slot and a bearer token per attempt, timeouts,
+ * error mapping, bounded retries. The limiter is per client, so per process: several bot
+ * instances each spend the tenant's whole budget.
+ */
 export class DefenderHttp {
-  constructor(private readonly options: DefenderHttpOptions) {}
+  private readonly limiter: RateLimiter;
 
-  /** Sends one logical request; throws DefenderError once retries are exhausted. */
-  async send(method: string, url: string, token: TokenSource, body?: unknown): Promise<DefenderResponse> {
-    const { logger } = this.options;
-    return withRetries((attempt) => this.once(method, url, token, body, attempt), {
-      ...this.options.retry,
-      onRetry: (error, attempt, delayMs) =>
-        logger.warn(
-          { method, path: new URL(url).pathname, attempt, delayMs, reason: error.reason, correlationId: error.details.correlationId },
-          'Defender call failed; retrying',
-        ),
-    });
+  constructor(private readonly options: DefenderHttpOptions) {
+    this.limiter = options.limiter ?? new RateLimiter();
   }
 
-  private async once(method: string, url: string, token: TokenSource, body: unknown, attempt: number): Promise<DefenderResponse> {
+  /** Sends one logical request; throws DefenderError once retries are exhausted. */
+  async send(call: DefenderCall, token: TokenSource): Promise<DefenderResponse> {
+    const { logger } = this.options;
+    const path = new URL(call.url).pathname;
+    return withRetries(
+      async (attempt) => {
+        const waitedMs = await this.limiter.acquire(call.kind);
+        if (waitedMs > 0) logger.info({ method: call.method, path, kind: call.kind, waitedMs }, 'Waited for Defender rate budget');
+        return this.once(call, token, attempt);
+      },
+      {
+        ...this.options.retry,
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn(
+            { method: call.method, path, attempt, delayMs, reason: error.reason, correlationId: error.details.correlationId },
+            'Defender call failed; retrying',
+          ),
+      },
+    );
+  }
+
+  private async once({ method, url, body }: DefenderCall, token: TokenSource, attempt: number): Promise<DefenderResponse> {
     const bearer = await token();
     let response: Response;
     try {

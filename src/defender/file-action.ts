@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DefenderError } from '../errors';
 import type { FileStatus, DefenderSource } from '../domain/file-status';
+import type { UnblockFileRequest } from '../domain/ports';
 
 const text = z
   .string()
@@ -45,5 +46,46 @@ export function parseFileAction(body: unknown, source: DefenderSource): FileStat
     lastUpdateDateTimeUtc: a.lastUpdateDateTimeUtc,
     confirmed: true,
     source,
+  };
+}
+
+/** The raw FileAction whose `fileIdentifier` is `hash` (any case), if any. */
+export function findFileAction(actions: readonly unknown[], hash: string): unknown {
+  const wanted = hash.toLowerCase();
+  return actions.find((a) => {
+    const id = a && typeof a === 'object' ? (a as { fileIdentifier?: unknown }).fileIdentifier : undefined;
+    return typeof id === 'string' && id.trim().toLowerCase() === wanted;
+  });
+}
+
+/**
+ * An unblock's FileAction as the bot reports it: an UnBlock action means the file is unblocked,
+ * whatever `fileStatus` says (the doc's example says "Blocked"), and a cancellation trail
+ * Defender left empty is filled from the request.
+ */
+export function withCancellationTrail(
+  status: FileStatus,
+  request: UnblockFileRequest,
+  at: string,
+): FileStatus {
+  return {
+    ...status,
+    fileStatus: status.actionType.toLowerCase() === 'unblock' ? 'Unblocked' : status.fileStatus,
+    cancellationDateTimeUtc: status.cancellationDateTimeUtc ?? at,
+    cancellationRequestor: status.cancellationRequestor ?? request.caller.name,
+    cancellationComment: status.cancellationComment ?? request.comment,
+  };
+}
+
+/** A block as lifted by `request` when Defender describes nothing itself: the bot writes the trail. */
+export function liftedStatus(blocked: FileStatus, request: UnblockFileRequest, at: string, actionType = 'UnBlock'): FileStatus {
+  return {
+    ...blocked,
+    actionType,
+    fileStatus: 'Unblocked',
+    cancellationDateTimeUtc: at,
+    cancellationRequestor: request.caller.name,
+    cancellationComment: request.comment,
+    lastUpdateDateTimeUtc: at,
   };
 }

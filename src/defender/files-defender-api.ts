@@ -1,12 +1,20 @@
-import type { BlockFileRequest, DefenderApi, TokenSource } from '../domain/ports';
+import type { FileHash, HashType } from '../domain/file-hash';
+import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
-import { DefenderError } from '../errors';
+import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../domain/ports';
+import { importOneByOne, MAX_BATCH } from './batch';
 import type { DefenderHttp } from './defender-http';
-import { parseFileAction } from './file-action';
+import { findFileAction, parseFileAction, withCancellationTrail, liftedStatus } from './file-action';
+import { fetchFileDetails, type FileDetails } from './file-details';
+import { requireHashType } from './hash-support';
+import { readCollection } from './odata';
 
-/** The seed's legacy files API: `POST {base}/files/{sha1}/block` with `{"Comment": ...}`. */
+/** The seed's legacy files API: block and unblock by SHA-1 with `{"Comment": ...}`, no options, no import. */
 export class FilesDefenderApi implements DefenderApi {
   readonly kind = 'files' as const;
+  readonly hashTypes: readonly HashType[] = ['Sha1'];
+  readonly supportsOptions = false;
+  readonly maxBatch = MAX_BATCH;
 
   constructor(
     private readonly baseUrl: string,
@@ -14,18 +22,49 @@ export class FilesDefenderApi implements DefenderApi {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** `POST {base}/files/{sha1}/block`; options are ignored (the API has none). */
   async block(request: BlockFileRequest, token: TokenSource): Promise<FileStatus> {
-    if (request.hash.type !== 'Sha1') {
-      throw new DefenderError('invalidHash', 'The files API blocks by SHA-1 only.');
-    }
-    const url = `${this.baseUrl}/files/${encodeURIComponent(request.hash.value)}/block`;
-    const answer = await this.http.send('POST', url, token, { Comment: request.comment });
-    if (answer.body === undefined) return this.acceptedWithoutDetails(request);
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    const url = `${this.fileUrl(request.hash)}/block`;
+    const answer = await this.http.send({ kind: 'block', method: 'POST', url, body: { Comment: request.comment } }, token);
+    if (answer.body === undefined) return this.blockedWithoutDetails(request);
     return parseFileAction(answer.body, this.kind);
   }
 
+  /** Checks `GET /fileactions` first (nothing blocked: undefined), then `POST {base}/files/{sha1}/unblock`. */
+  async unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    const blocked = await this.currentBlock(request.hash, token);
+    if (!blocked) return undefined;
+    const url = `${this.fileUrl(request.hash)}/unblock`;
+    const answer = await this.http.send({ kind: 'unblock', method: 'POST', url, body: { Comment: request.comment } }, token);
+    const at = this.now().toISOString();
+    if (answer.body === undefined) return this.unblockedWithoutDetails(request, blocked, at);
+    return withCancellationTrail(parseFileAction(answer.body, this.kind), request, at);
+  }
+
+  /** The file's FileAction in `GET {base}/fileactions` (files currently blocked), if listed. */
+  async currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined> {
+    const actions = await readCollection(this.http, `${this.baseUrl}/fileactions`, token);
+    const found = findFileAction(actions, hash.value);
+    return found === undefined ? undefined : parseFileAction(found, this.kind);
+  }
+
+  fileDetails(hash: FileHash, token: TokenSource): Promise<FileDetails> {
+    return fetchFileDetails(this.http, this.baseUrl, hash, token);
+  }
+
+  /** No import endpoint: blocks one by one (see importOneByOne for which errors propagate). */
+  importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]> {
+    return importOneByOne(requests, (request) => this.block(request, token));
+  }
+
+  private fileUrl(hash: FileHash): string {
+    return `${this.baseUrl}/files/${encodeURIComponent(hash.value)}`;
+  }
+
   /** The documented 200 with an empty body: the block was sent, Defender gave no FileAction. */
-  private acceptedWithoutDetails(request: BlockFileRequest): FileStatus {
+  private blockedWithoutDetails(request: BlockFileRequest): FileStatus {
     const at = this.now().toISOString();
     return {
       fileIdentifier: request.hash.value,
@@ -39,5 +78,10 @@ export class FilesDefenderApi implements DefenderApi {
       confirmed: false,
       source: this.kind,
     };
+  }
+
+  /** A 200 with an empty body to an unblock: the lifted block as listed before, plus the request's trail. */
+  private unblockedWithoutDetails(request: UnblockFileRequest, blocked: FileStatus, at: string): FileStatus {
+    return { ...liftedStatus(blocked, request, at), confirmed: false };
   }
 }

@@ -29,6 +29,7 @@ const IndicatorSchema = z
 export type Indicator = z.infer<typeof IndicatorSchema>;
 
 const BLOCKING_ACTIONS = new Set(['block', 'blockandremediate', 'alertandblock']);
+const FILE_TYPES = new Set(['filesha1', 'filesha256', 'filemd5']);
 
 /** Reads an indicator answer; a malformed one is an `unexpected` failure. */
 export function parseIndicator(body: unknown): Indicator {
@@ -37,6 +38,19 @@ export function parseIndicator(body: unknown): Indicator {
     throw new DefenderError('unexpected', 'Defender answered with an indicator the bot could not read.', {}, { cause: parsed.error });
   }
   return parsed.data;
+}
+
+/** Whether this is a file-hash indicator for `value` still in force at `now` (expired ones are not). */
+export function isCurrentFileIndicator(indicator: Indicator, value: string, now: Date): boolean {
+  if (!FILE_TYPES.has(indicator.indicatorType.toLowerCase()) || indicator.indicatorValue !== value.toLowerCase()) return false;
+  const expires = indicator.expirationTime === undefined ? NaN : Date.parse(indicator.expirationTime);
+  return Number.isNaN(expires) || expires > now.getTime();
+}
+
+/** Newest first, by last update (or creation). */
+export function newestFirst(indicators: readonly Indicator[]): Indicator[] {
+  const time = (i: Indicator) => Date.parse(i.lastUpdateTime ?? i.creationTimeDateTimeUtc ?? '') || 0;
+  return [...indicators].sort((a, b) => time(b) - time(a));
 }
 
 /** Summarises an indicator in the seed's FileAction terms. */

@@ -1,34 +1,92 @@
-import type { BlockFileRequest, DefenderApi, TokenSource } from '../domain/ports';
+import { liftedStatus } from './file-action';
+import { BLOCKING_ACTIONS, type BlockOptions } from '../domain/block-options';
+import type { FileHash, HashType } from '../domain/file-hash';
+import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
+import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../domain/ports';
+import { importOneByOne, MAX_BATCH } from './batch';
+import type { FileDetails } from './file-details';
+import { requireHashType } from './hash-support';
+import { simulatedFileDetails } from './simulated-file-details';
 
-/** Defender in memory for local mode: the seed's block semantics, requestor = the caller. */
+interface Entry {
+  readonly status: FileStatus;
+  readonly options?: BlockOptions;
+}
+
+/** Defender in memory for local mode: the seed's block semantics with the indicators' options, requestor = the caller. */
 export class SimulatedDefender implements DefenderApi {
   readonly kind = 'simulator' as const;
-  private readonly actions = new Map<string, FileStatus>();
+  readonly hashTypes: readonly HashType[] = ['Sha1', 'Sha256', 'Md5'];
+  readonly supportsOptions = true;
+  readonly maxBatch = MAX_BATCH;
+  private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   async block(request: BlockFileRequest, _token: TokenSource): Promise<FileStatus> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
     const at = this.now().toISOString();
-    const previous = this.actions.get(request.hash.value);
+    const previous = this.current(request.hash.value);
+    const action = request.options?.action ?? 'Block';
     const status: FileStatus = {
       fileIdentifier: request.hash.value,
       fileIdentifierType: request.hash.type,
-      actionType: 'Block',
-      fileStatus: 'Blocked',
-      creationDateTimeUtc: previous?.fileStatus === 'Blocked' ? previous.creationDateTimeUtc : at,
+      actionType: action,
+      fileStatus: BLOCKING_ACTIONS.includes(action) ? 'Blocked' : action,
+      creationDateTimeUtc: previous?.status.creationDateTimeUtc ?? at,
       requestor: request.caller.name,
       requestorComment: request.comment,
       lastUpdateDateTimeUtc: at,
       confirmed: true,
       source: this.kind,
+      expirationTime: request.options?.expiresAt,
     };
-    this.actions.set(request.hash.value, status);
+    this.entries.set(request.hash.value, { status, options: request.options });
     return status;
+  }
+
+  /** Lifts a current block (not an 'Allowed' entry); the original block's requestor and time are kept. */
+  async unblock(request: UnblockFileRequest, _token: TokenSource): Promise<FileStatus | undefined> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    const previous = this.current(request.hash.value);
+    if (!previous || previous.options?.action === 'Allowed') return undefined;
+    const at = this.now().toISOString();
+    const status = liftedStatus(previous.status, request, at);
+    this.entries.set(request.hash.value, { status });
+    return status;
+  }
+
+  async currentBlock(hash: FileHash, _token: TokenSource): Promise<FileStatus | undefined> {
+    return this.current(hash.value)?.status;
+  }
+
+  async fileDetails(hash: FileHash, _token: TokenSource): Promise<FileDetails> {
+    return simulatedFileDetails(hash);
+  }
+
+  async importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]> {
+    return importOneByOne(requests, (request) => this.block(request, token));
   }
 
   /** Files currently blocked, like the seed's `GET /fileactions`. */
   blocked(): FileStatus[] {
-    return [...this.actions.values()].filter((a) => a.fileStatus === 'Blocked');
+    return [...this.entries.keys()].flatMap((hash) => {
+      const status = this.current(hash)?.status;
+      return status?.fileStatus === 'Blocked' ? [status] : [];
+    });
+  }
+
+  /** The options the current block of `hash` was set with, if any. */
+  optionsOf(hash: string): BlockOptions | undefined {
+    return this.current(hash.toLowerCase())?.options;
+  }
+
+  /** The entry still in force: neither unblocked nor expired. */
+  private current(hash: string): Entry | undefined {
+    const entry = this.entries.get(hash);
+    if (!entry || entry.status.fileStatus === 'Unblocked') return undefined;
+    const expires = entry.status.expirationTime ? Date.parse(entry.status.expirationTime) : NaN;
+    return !Number.isNaN(expires) && expires <= this.now().getTime() ? undefined : entry;
   }
 }

@@ -1,38 +1,127 @@
-import { DefenderError, TokenError } from '../errors';
+import type { BlockOptions } from './block-options';
+import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
-import type { BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
-import { BLOCKING_ROLES, holdsAny, type RoleTemplateId } from './roles';
+import { refusalFrom, refuseUnlessHolds } from './access';
+import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import type { AuditLog, BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
+import { BLOCKING_ROLES } from './roles';
 
-/** What the block use case needs from the outside world. */
-export interface BlockFileDeps {
+/** What the action use cases need from the outside world. */
+export interface ActionDeps {
   readonly roles: RoleDirectory;
   readonly defender: DefenderApi;
+  readonly audit: AuditLog;
+  readonly now: () => Date;
+  /** Org prevalence (devices) from which a file counts as widespread. */
+  readonly widespreadThreshold: number;
 }
+
+/** Why a block should be confirmed before it goes out. */
+export type Concern =
+  | { readonly kind: 'existingBlock'; readonly status: FileStatus }
+  | { readonly kind: 'microsoftSigned'; readonly signer: string }
+  | { readonly kind: 'widespread'; readonly orgPrevalence: number; readonly threshold: number };
 
 /** Every way a block request can end; only `blocked` means Defender accepted it. */
 export type BlockOutcome =
-  | { readonly kind: 'blocked'; readonly status: FileStatus }
-  | { readonly kind: 'denied'; readonly heldRoles: readonly RoleTemplateId[]; readonly neededRoles: readonly RoleTemplateId[] }
-  | { readonly kind: 'rolesUnavailable'; readonly detail: string }
-  | { readonly kind: 'tokenFailed'; readonly error: TokenError }
-  | { readonly kind: 'failed'; readonly error: DefenderError };
-
-/** Checks the caller's role live, then asks Defender to block the file on the caller's behalf. */
-export async function blockFile(deps: BlockFileDeps, request: BlockFileRequest, delegation: Delegation): Promise<BlockOutcome> {
-  try {
-    const lookup = await deps.roles.rolesOf(request.caller, delegation);
-    if (!lookup.ok) return { kind: 'rolesUnavailable', detail: lookup.detail };
-    if (!holdsAny(lookup.roles, BLOCKING_ROLES)) {
-      return { kind: 'denied', heldRoles: [...lookup.roles], neededRoles: BLOCKING_ROLES };
+  | {
+      readonly kind: 'blocked';
+      readonly status: FileStatus;
+      /** Options were given but the API ignores them (the files API). */
+      readonly optionsIgnored: boolean;
+      /** Checks that could not be made, said on the card. */
+      readonly notes: readonly string[];
     }
-    const status = await deps.defender.block(request, delegation.defender);
-    return { kind: 'blocked', status };
+  | { readonly kind: 'needsConfirmation'; readonly concerns: readonly Concern[]; readonly notes: readonly string[] }
+  | Refusal;
+
+/**
+ * Checks the caller's role live, looks the file up (an existing indicator would be silently
+ * overwritten; Microsoft-signed or widespread files hurt to block) and, once every concern has
+ * been acknowledged, asks Defender to block it on the caller's behalf. Every ending is audited.
+ */
+export async function blockFile(
+  deps: ActionDeps,
+  request: BlockFileRequest,
+  delegation: Delegation,
+  acknowledged: readonly Concern['kind'][] = [],
+): Promise<BlockOutcome> {
+  const outcome = await decide(deps, request, delegation, acknowledged);
+  if (outcome.kind !== 'needsConfirmation') await auditBlock(deps, request, outcome);
+  return outcome;
+}
+
+async function decide(
+  deps: ActionDeps,
+  request: BlockFileRequest,
+  delegation: Delegation,
+  acknowledged: readonly Concern['kind'][],
+): Promise<BlockOutcome> {
+  try {
+    const refused = await refuseUnlessHolds(deps.roles, request.caller, delegation, BLOCKING_ROLES);
+    if (refused) return refused;
+    if (!deps.defender.hashTypes.includes(request.hash.type)) {
+      return { kind: 'unsupportedHash', hash: request.hash, api: deps.defender.kind, supported: deps.defender.hashTypes };
+    }
+    const { concerns, notes } = await lookBeforeBlocking(deps, request.hash, delegation);
+    const open = concerns.filter((c) => !acknowledged.includes(c.kind));
+    if (open.length > 0) return { kind: 'needsConfirmation', concerns: open, notes };
+    const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
+    const status = await deps.defender.block(sent, delegation.defender);
+    return { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes };
   } catch (error) {
-    if (error instanceof TokenError) return { kind: 'tokenFailed', error };
-    if (error instanceof DefenderError) return { kind: 'failed', error };
-    return {
-      kind: 'failed',
-      error: new DefenderError('unexpected', 'The Defender call failed in an unexpected way.', {}, { cause: error }),
-    };
+    return refusalFrom(error);
   }
+}
+
+/** The existing block and what Defender knows of the file; lookups that fail become notes, not errors. */
+async function lookBeforeBlocking(
+  deps: ActionDeps,
+  hash: FileHash,
+  delegation: Delegation,
+): Promise<{ concerns: Concern[]; notes: string[] }> {
+  const [existing, details] = await Promise.allSettled([
+    deps.defender.currentBlock(hash, delegation.defender),
+    deps.defender.fileDetails(hash, delegation.defender),
+  ]);
+  const concerns: Concern[] = [];
+  const notes: string[] = [];
+  if (existing.status === 'fulfilled') {
+    if (existing.value) concerns.push({ kind: 'existingBlock', status: existing.value });
+  } else {
+    notes.push('The bot could not check whether the file was already blocked.');
+  }
+  if (details.status === 'fulfilled') {
+    const { info, stats } = details.value;
+    const signer = info?.signer ?? info?.filePublisher;
+    if (signer && /microsoft/i.test(signer) && info?.isValidCertificate !== false) concerns.push({ kind: 'microsoftSigned', signer });
+    const prevalence = stats?.orgPrevalence;
+    if (prevalence !== undefined && prevalence >= deps.widespreadThreshold) {
+      concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: deps.widespreadThreshold });
+    }
+  } else {
+    notes.push('The bot could not check how widespread the file is or who signed it.');
+  }
+  return { concerns, notes };
+}
+
+function isPlainBlock(options: BlockOptions): boolean {
+  return options.action === 'Block' && !options.severity && !options.deviceGroups?.length;
+}
+
+async function auditBlock(deps: ActionDeps, request: BlockFileRequest, outcome: Exclude<BlockOutcome, { kind: 'needsConfirmation' }>): Promise<void> {
+  const blocked = outcome.kind === 'blocked';
+  await deps.audit.record({
+    tenantId: request.caller.tenantId,
+    actor: actorOf(request.caller),
+    action: 'block',
+    outcome: blocked ? 'done' : refusalOutcome(outcome),
+    hash: request.hash.value,
+    hashType: request.hash.type,
+    comment: request.comment,
+    options: request.options,
+    api: deps.defender.kind,
+    detail: blocked ? undefined : refusalDetail(outcome),
+    correlationId: blocked ? outcome.status.indicatorId : refusalCorrelation(outcome),
+  });
 }

@@ -1,5 +1,7 @@
 import type { Caller } from './caller';
-import type { FileHash } from './file-hash';
+import type { BlockOptions } from './block-options';
+import type { FileHash, HashType } from './file-hash';
+import type { BulkItemResult, FileInfo, FileStats } from './file-report';
 import type { FileStatus } from './file-status';
 import type { RoleTemplateId } from './roles';
 
@@ -32,17 +34,96 @@ export interface BlockFileRequest {
   readonly hash: FileHash;
   readonly comment: string;
   readonly caller: Caller;
+  /** Indicators API options; undefined = the API's plain block. */
+  readonly options?: BlockOptions;
+}
+
+/** A request to lift a block. */
+export interface UnblockFileRequest {
+  readonly hash: FileHash;
+  readonly comment: string;
+  readonly caller: Caller;
 }
 
 /** Defender for Endpoint, whichever API drives it; failures throw DefenderError. */
 export interface DefenderApi {
   readonly kind: FileStatus['source'];
+  /** Hash types this API can block and unblock (the files API: SHA-1 only). */
+  readonly hashTypes: readonly HashType[];
+  /** Whether block options (action, expiry, severity, device groups) are honoured. */
+  readonly supportsOptions: boolean;
   block(request: BlockFileRequest, token: TokenSource): Promise<FileStatus>;
+  /** Lifts the block; the answer carries the cancellation trail. Undefined when nothing was blocked. */
+  unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined>;
+  /** The block currently in force for this hash (FileAction or indicator), if any. */
+  currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined>;
+  /** What Defender knows of the file; a file Defender never saw gives empty parts, not an error. */
+  fileDetails(hash: FileHash, token: TokenSource): Promise<{ readonly info?: FileInfo; readonly stats?: FileStats }>;
+  /** Blocks many files; at most `maxBatch` per call. Per-item failures are results, not errors. */
+  importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]>;
+  readonly maxBatch: number;
 }
 
 /** Remembers keys for a while; `claim` is true only for the first claim of a key. */
 export interface OnceStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
+}
+
+/** A stored value with the tag of its version, for optimistic concurrency. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly etag: string;
+}
+
+/** The result of a conditional write. */
+export type WriteResult = { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'conflict' };
+
+/** Durable key-value state with eTags; survives a restart. */
+export interface Store {
+  get<T>(key: string): Promise<Versioned<T> | undefined>;
+  /** `ifMatch`: only over that version; `ifNoneMatch: '*'`: only if absent; `ttlMs`: forgotten after that long. */
+  put<T>(key: string, value: T, condition?: { readonly ifMatch?: string; readonly ifNoneMatch?: '*'; readonly ttlMs?: number }): Promise<WriteResult>;
+  delete(key: string, condition?: { readonly ifMatch?: string }): Promise<WriteResult>;
+  /** Values whose key starts with `prefix` (small sets: pending approvals, undo records). */
+  list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
+}
+
+/** What the audit trail records of each action. */
+export type AuditAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk-block';
+
+/** How an audited action ended. */
+export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled';
+
+/** One line of the audit trail: who did what to which file, when, why, and how it ended. */
+export interface AuditEntry {
+  readonly id: string;
+  /** ISO time. */
+  readonly at: string;
+  readonly tenantId?: string;
+  readonly actor: { readonly aadObjectId?: string; readonly name: string; readonly userId: string };
+  readonly action: AuditAction;
+  readonly outcome: AuditOutcome;
+  readonly hash?: string;
+  readonly hashType?: HashType;
+  readonly comment?: string;
+  readonly options?: BlockOptions;
+  readonly api: FileStatus['source'];
+  /** Why it was denied or failed, or what it found. */
+  readonly detail?: string;
+  /** Defender's correlation id (`error.target`) or indicator id. */
+  readonly correlationId?: string;
+  /** Bulk: how many hashes. */
+  readonly count?: number;
+}
+
+/** The durable audit trail. */
+export interface AuditLog {
+  /** Stores the entry (id and time are assigned here) and returns it. */
+  record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry>;
+  /** Newest first. */
+  recent(query: { readonly tenantId?: string; readonly hash?: string; readonly limit: number }): Promise<AuditEntry[]>;
+  /** Everything matching, oldest first (exports). */
+  all(query: { readonly tenantId?: string; readonly since?: string }): Promise<AuditEntry[]>;
 }
 
 /** Structured logging, correlation id included by the caller. */

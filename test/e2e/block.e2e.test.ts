@@ -91,8 +91,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
   });
 
   it.each([
-    ['a bad hash', `block 12345 why`, 'This is not a SHA-1'],
-    ['a SHA-256 where a SHA-1 is needed', `block ${'ab'.repeat(32)} why`, 'This is not a SHA-1'],
+    ['a bad hash', `block 12345 why`, 'This is not a file hash'],
     ['a missing comment', `block ${SHA1}`, 'A comment is required'],
   ])('answers %s clearly and sends Defender nothing', async (_name, text, headline) => {
     const activity = messageActivity(rig.connector.serviceUrl, text);
@@ -101,6 +100,21 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     expect(texts[0]).toBe(headline);
     expect(texts.join(' ')).toContain('Nothing was blocked');
     expect(rig.defender.requests).toHaveLength(0);
+  });
+
+  it(api === 'files' ? 'refuses a SHA-256, which the files API cannot block, without calling it' : 'blocks by SHA-256 (FileSha256)', async () => {
+    const sha256 = 'ab'.repeat(32);
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${sha256} the 256 one`);
+    await rig.send(activity);
+    const texts = replyTexts(await rig.reply(activity));
+    if (api === 'files') {
+      expect(texts[0]).toBe('File NOT blocked');
+      expect(texts.join(' ')).toContain('The Files API takes SHA-1 only');
+      expect(defenderCalls()).toHaveLength(0);
+    } else {
+      expect(texts[0]).toBe('File blocked');
+      expect(defenderCalls()[0].body).toMatchObject({ indicatorValue: sha256, indicatorType: 'FileSha256' });
+    }
   });
 
   it.each([
@@ -117,7 +131,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
   });
 
   it('waits out a 429 with Retry-After, then blocks', async () => {
-    rig.defender.failNext(1, { status: 429, code: 'TooManyRequests', message: 'Rate limit exceeded', retryAfterSec: 1 });
+    rig.defender.failNext(1, { status: 429, code: 'TooManyRequests', message: 'Rate limit exceeded', retryAfterSec: 1, matcher: (method) => method === 'POST' });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} after throttling`);
     const started = Date.now();
     expect((await rig.send(activity)).status).toBe(200);
@@ -128,7 +142,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
   });
 
   it('after persistent 500s says the file was NOT blocked with the correlation id, and stays healthy', async () => {
-    rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'Something broke' });
+    rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'Something broke', matcher: (method) => method === 'POST' });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} during an outage`);
     expect((await rig.send(activity)).status).toBe(200);
     const reply = await rig.reply(activity);

@@ -75,8 +75,10 @@ export async function startRig(options: {
   }).start();
   const defender = new FakeDefender({ verify });
   await defender.start();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bot-data-'));
   const config = loadConfig({
     PORT: '0',
+    DATA_DIR: dataDir,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
     MicrosoftAppId: BOT_APP_ID,
     ...(certificatePath ? { AAD_CLIENT_CERTIFICATE_PATH: certificatePath } : { MicrosoftAppPassword: BOT_SECRET }),
@@ -132,6 +134,7 @@ export async function startRig(options: {
       await Promise.all([defender.close(), connector.close(), channel.close(), graph.close(), tokens.close(), entra.close()]);
       untrust();
       if (certificatePath) fs.rmSync(path.dirname(certificatePath), { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -169,8 +169,8 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
     const activity = block(user, 'never signs in');
     await rig.send(activity);
     expect(oauthCard(await rig.reply(activity))).toBeDefined();
-    const dropped = await rig.connector.waitFor((r) => replyTexts(r)[0] === 'Block dropped: sign-in did not complete', 5000);
-    expect(replyTexts(dropped).join(' ')).toContain('Nothing was blocked');
+    const dropped = await rig.connector.waitFor((r) => replyTexts(r)[0] === 'Dropped: sign-in did not complete', 5000);
+    expect(replyTexts(dropped).join(' ')).toContain('waited 2 seconds for you to sign in and was dropped. Nothing was done');
     expect(rig.defender.requests).toHaveLength(0);
   });
 
@@ -182,7 +182,7 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
     const prompt = await rig.reply(activity);
     const card = oauthCard(prompt);
     expect(card?.text).toContain('needs your consent');
-    expect(card?.text).toContain('Not blocked yet');
+    expect(card?.text).toContain('Not done yet');
     expect(rig.tokens.signedOut(ANA.id, CONNECTION)).toBe(true);
     expect(rig.defender.requests).toHaveLength(0);
   });
@@ -200,7 +200,7 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
     const user: TeamsUser = { id: '29:1busy', name: 'Bo Busy', aadObjectId: 'a0a0a0a0-0000-4000-8000-000000000009' };
     await rig.signIn(user, [DirectoryRole.SecurityAdministrator]);
     for (let i = 0; i < 20; i++) {
-      const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} batch ${i}`, { user });
+      const activity = messageActivity(rig.connector.serviceUrl, `block ${i.toString(16).padStart(40, 'e')} batch ${i}`, { user });
       await rig.send(activity);
       expect(replyTexts(await rig.reply(activity))[0]).toBe('File blocked');
       rig.connector.clear();

@@ -1,4 +1,5 @@
-import { blockOutcomeReply, fileStatusReply, deniedReply } from '../../src/cards/block-views';
+import { fileStatusReply } from '../../src/cards/block-views';
+import { deniedReply, refusalReply } from '../../src/cards/refusal-views';
 import { helpReply, parseErrorReply } from '../../src/cards/help-views';
 import { MAX_CARD_BYTES, type Reply } from '../../src/cards/render';
 import { inertText, markdownSafe } from '../../src/cards/safe-text';
@@ -103,7 +104,7 @@ describe('file-status card', () => {
 describe('failure and denial cards', () => {
   it('a persistent 500 says the file was NOT blocked, why, and the correlation id', () => {
     const error = new DefenderError('unavailable', 'Internal error', { httpStatus: 500, upstreamCode: 'InternalServerError', correlationId: 'corr-42', attempts: 3 });
-    const reply = blockOutcomeReply({ kind: 'failed', error }, hash, caller);
+    const reply = refusalReply({ kind: 'failed', error }, 'block', caller, hash);
     const shown = texts(reply);
     expect(shown[0]).toBe('File NOT blocked');
     expect(shown).toEqual(expect.arrayContaining([SHA1, 'Correlation id: corr-42', 'HTTP status: 500', 'Attempts: 3', 'Defender code: InternalServerError', 'Internal error']));
@@ -113,18 +114,18 @@ describe('failure and denial cards', () => {
 
   it('a 429 says when to try again', () => {
     const error = new DefenderError('rateLimited', 'Too many', { httpStatus: 429, retryAfterSeconds: 120, correlationId: 'c' });
-    const shown = texts(blockOutcomeReply({ kind: 'failed', error }, hash, caller));
+    const shown = texts(refusalReply({ kind: 'failed', error }, 'block', caller, hash));
     expect(shown).toContain('Defender asked to wait 120 seconds; send the command again after that.');
   });
 
   it('a role lookup failure fails closed and says so', () => {
-    const shown = texts(blockOutcomeReply({ kind: 'rolesUnavailable', detail: 'Graph answered 500' }, hash, caller));
+    const shown = texts(refusalReply({ kind: 'rolesUnavailable', detail: 'Graph answered 500' }, 'block', caller, hash));
     expect(shown[0]).toBe('File NOT blocked');
     expect(shown.some((t) => t.includes('could not check your directory roles'))).toBe(true);
   });
 
   it('a token failure is not blocked and asks to sign in again', () => {
-    const shown = texts(blockOutcomeReply({ kind: 'tokenFailed', error: new TokenError('invalidGrant', 'x') }, hash, caller));
+    const shown = texts(refusalReply({ kind: 'tokenFailed', error: new TokenError('invalidGrant', 'x') }, 'block', caller, hash));
     expect(shown[0]).toBe('File NOT blocked');
     expect(shown.some((t) => t.includes('expired or was revoked'))).toBe(true);
   });
@@ -140,7 +141,7 @@ describe('failure and denial cards', () => {
 describe('help and input problems', () => {
   it('help lists the commands with an example', () => {
     const shown = texts(helpReply('production'));
-    expect(shown).toEqual(expect.arrayContaining(['block ‹sha1› ‹comment›', 'help', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
+    expect(shown).toEqual(expect.arrayContaining(['block ‹hash› ‹comment›', 'help', 'unblock ‹hash› ‹comment›', 'status ‹hash›', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
   });
 
   it('shows no <word> placeholders, which Teams would swallow as HTML tags', () => {
@@ -150,12 +151,12 @@ describe('help and input problems', () => {
       parseErrorReply({ reason: 'missingComment', verb: 'block', hash }),
     ].flatMap((reply) => texts(reply));
     expect(all.filter((t) => /<[a-z0-9]+>/i.test(t))).toEqual([]);
-    expect(all.join(' ')).toContain('block ‹sha1› ‹comment›');
+    expect(all.join(' ')).toContain('block ‹hash› ‹comment›');
   });
 
   it.each([
-    [{ reason: 'notSha1', verb: 'block', given: '1234' } as const, 'This is not a SHA-1', 'is not a SHA-1 (a SHA-1 is 40 hexadecimal characters'],
-    [{ reason: 'notSha1', verb: 'block', given: 'a'.repeat(64), detected: 'Sha256' } as const, 'This is not a SHA-1', 'looks like a SHA-256'],
+    [{ reason: 'notAHash', verb: 'block', given: '1234' } as const, 'This is not a file hash', 'is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32)'],
+    [{ reason: 'badOption', verb: 'block', key: 'action', value: 'nuke', hint: 'use one of Block' } as const, 'The option action is not valid', '"nuke": use one of Block'],
     [{ reason: 'missingComment', verb: 'block', hash } as const, 'A comment is required', 'Nothing was blocked'],
     [{ reason: 'unknownCommand', word: '[x](https://e)' } as const, 'I did not understand that', '\\[x\\](hxxps://e)'],
   ])('%j', (error, headline, line) => {

@@ -1,56 +1,155 @@
 import { parseCommand, MAX_COMMENT_LENGTH } from '../../src/commands/parse';
+import { optionsFromFields } from '../../src/commands/parse-options';
+import { markDuplicates, parseBulkLines } from '../../src/commands/parse-bulk';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const SHA256 = 'a'.repeat(64);
 const MD5 = 'b'.repeat(32);
+const sha1 = { value: SHA1, type: 'Sha1' };
 
-describe('parseCommand: block', () => {
+describe('block <hash> <comment>', () => {
   it.each([
-    ['plain', `block ${SHA1} Dropper from alert 32123`, SHA1, 'Dropper from alert 32123'],
-    ['upper-case hex and verb', `BLOCK ${SHA1.toUpperCase()} why`, SHA1, 'why'],
-    ['extra spaces and tabs', `  block \t ${SHA1}    spaced   out  `, SHA1, 'spaced out'],
-    ['channel HTML once the bot mention is removed', `<p> block ${SHA1} seen on 3 hosts</p>`, SHA1, 'seen on 3 hosts'],
-    ['multi-line comment', `block ${SHA1} first line\nsecond line`, SHA1, 'first line\nsecond line'],
-    ['HTML line breaks and entities', `block ${SHA1} a &amp; b<br>c &lt;d&gt;&nbsp;e`, SHA1, 'a & b\nc <d> e'],
-    ['hash in backticks', `block \`${SHA1}\` quoted`, SHA1, 'quoted'],
-    ['slash prefix', `/block ${SHA1} slash`, SHA1, 'slash'],
-    ['other people mentioned in the comment', `block ${SHA1} per <at>Alice</at>`, SHA1, 'per @Alice'],
+    ['plain', `block ${SHA1} Dropper from alert 32123`, sha1, 'Dropper from alert 32123'],
+    ['upper-case hex and verb', `BLOCK ${SHA1.toUpperCase()} why`, sha1, 'why'],
+    ['extra spaces and tabs', `  block \t ${SHA1}    spaced   out  `, sha1, 'spaced out'],
+    ['channel HTML once the bot mention is removed', `<p> block ${SHA1} seen on 3 hosts</p>`, sha1, 'seen on 3 hosts'],
+    ['multi-line comment', `block ${SHA1} first line\nsecond line`, sha1, 'first line\nsecond line'],
+    ['HTML line breaks and entities', `block ${SHA1} a &amp; b<br>c &lt;d&gt;&nbsp;e`, sha1, 'a & b\nc <d> e'],
+    ['hash in backticks', `block \`${SHA1}\` quoted`, sha1, 'quoted'],
+    ['slash prefix', `/block ${SHA1} slash`, sha1, 'slash'],
+    ['other people mentioned in the comment', `block ${SHA1} per <at>Alice</at>`, sha1, 'per @Alice'],
+    ['a SHA-256', `block ${SHA256} why`, { value: SHA256, type: 'Sha256' }, 'why'],
+    ['an MD5', `block ${MD5.toUpperCase()} why`, { value: MD5, type: 'Md5' }, 'why'],
+    ['a comment that merely starts like an option', `block ${SHA1} Action: remove the dropper`, sha1, 'Action: remove the dropper'],
   ])('%s', (_name, text, hash, comment) => {
-    const result = parseCommand(text);
-    expect(result).toEqual({ ok: true, command: { kind: 'block', hash: { value: hash, type: 'Sha1' }, comment } });
-  });
-
-  it('keeps the mention text when the bot mention was not removed upstream', () => {
-    const result = parseCommand(`<at>Defender Bot</at> block ${SHA1} x`);
-    expect(result).toEqual({ ok: false, error: { reason: 'unknownCommand', word: '@Defender' } });
+    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'block', hash, comment, options: {} } });
   });
 
   it.each([
-    ['too short', `block 1234 why`, { reason: 'notSha1', verb: 'block', given: '1234', detected: undefined }],
-    ['not hex', `block ${'z'.repeat(40)} why`, { reason: 'notSha1', verb: 'block', given: 'z'.repeat(40), detected: undefined }],
-    ['a SHA-256', `block ${SHA256} why`, { reason: 'notSha1', verb: 'block', given: SHA256, detected: 'Sha256' }],
-    ['an MD5', `block ${MD5} why`, { reason: 'notSha1', verb: 'block', given: MD5, detected: 'Md5' }],
-    ['no hash', 'block', { reason: 'missingHash', verb: 'block' }],
-    ['no comment', `block ${SHA1}`, { reason: 'missingComment', verb: 'block', hash: { value: SHA1, type: 'Sha1' } }],
-    ['blank comment', `block ${SHA1}   \n  `, { reason: 'missingComment', verb: 'block', hash: { value: SHA1, type: 'Sha1' } }],
+    ['action:audit', { action: 'Audit' }],
+    ['action=remediate', { action: 'BlockAndRemediate' }],
+    ['action:warn', { action: 'Warn' }],
+    ['action:allow', { action: 'Allowed' }],
+    ['expires:30d', { expires: { days: 30 } }],
+    ['expires:never', { expires: 'never' }],
+    ['expiry:2027-01-31', { expires: { at: '2027-01-31T00:00:00Z' } }],
+    ['severity:high', { severity: 'High' }],
+    ['groups:"Tier 0, Servers"', { deviceGroups: ['Tier 0', 'Servers'] }],
+    ['action:audit severity:low groups:Finance expires:7d', { action: 'Audit', severity: 'Low', deviceGroups: ['Finance'], expires: { days: 7 } }],
+  ])('options %s', (options, parsed) => {
+    expect(parseCommand(`block ${SHA1} ${options} the comment`)).toEqual({ ok: true, command: { kind: 'block', hash: sha1, comment: 'the comment', options: parsed } });
+  });
+
+  it.each([
+    ['action:nuke', 'action', 'use one of Block, BlockAndRemediate, Audit, Warn, Allowed'],
+    ['expires:0d', 'expires', 'use a number of days like 30d'],
+    ['expires:soon', 'expires', 'use a number of days like 30d'],
+    ['severity:extreme', 'severity', 'use one of Informational, Low, Medium, High'],
+  ])('refuses the bad option %s', (option, key, hint) => {
+    const result = parseCommand(`block ${SHA1} ${option} comment`);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatchObject({ reason: 'badOption', verb: 'block', key });
+    expect(!result.ok && result.error.reason === 'badOption' && result.error.hint).toContain(hint);
+  });
+
+  it.each([
+    ['too short', `block 1234 why`, { reason: 'notAHash', verb: 'block', given: '1234' }],
+    ['not hex', `block ${'z'.repeat(40)} why`, { reason: 'notAHash', verb: 'block', given: 'z'.repeat(40) }],
+    ['no comment', `block ${SHA1}`, { reason: 'missingComment', verb: 'block', hash: sha1 }],
+    ['options but no comment', `block ${SHA1} action:audit`, { reason: 'missingComment', verb: 'block', hash: sha1 }],
+    ['blank comment', `block ${SHA1}   \n  `, { reason: 'missingComment', verb: 'block', hash: sha1 }],
     ['comment too long', `block ${SHA1} ${'x'.repeat(MAX_COMMENT_LENGTH + 1)}`, { reason: 'commentTooLong', verb: 'block', length: MAX_COMMENT_LENGTH + 1, max: MAX_COMMENT_LENGTH }],
     ['unknown verb', 'nuke everything', { reason: 'unknownCommand', word: 'nuke' }],
   ])('%s is refused with a reason', (_name, text, error) => {
     expect(parseCommand(text)).toEqual({ ok: false, error });
   });
-});
 
-describe('parseCommand: help', () => {
-  it.each(['help', 'HELP', '?', '', '   ', '<p></p>', 'hi'])('"%s" asks for help', (text) => {
-    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'help' } });
+  it('keeps the mention text when the bot mention was not removed upstream', () => {
+    expect(parseCommand(`<at>Defender Bot</at> block ${SHA1} x`)).toEqual({ ok: false, error: { reason: 'unknownCommand', word: '@Defender' } });
   });
 });
 
-describe('parseCommand: sign-in and sign-out', () => {
+describe('block form and bulk', () => {
+  it('"block" alone opens the form', () => {
+    expect(parseCommand('block')).toEqual({ ok: true, command: { kind: 'blockForm' } });
+  });
+
+  it('block + lines of hashes is a bulk block with a shared comment and options', () => {
+    const result = parseCommand(`block action:audit Phishing campaign 42\n${SHA1}\n${SHA256}, its own comment\n\nnot-a-hash`);
+    expect(result.ok && result.command).toEqual({
+      kind: 'bulkBlock',
+      sharedComment: 'Phishing campaign 42',
+      options: { action: 'Audit' },
+      lines: [
+        { line: 1, text: SHA1, hash: sha1, comment: undefined },
+        { line: 2, text: `${SHA256}, its own comment`, hash: { value: SHA256, type: 'Sha256' }, comment: 'its own comment' },
+        { line: 4, text: 'not-a-hash', problem: '"not-a-hash" is not a SHA-1, SHA-256 or MD5' },
+      ],
+    });
+  });
+
+  it('"block" with an attached file is a bulk block even without lines', () => {
+    expect(parseCommand('block quarterly IOC list', { hasFile: true })).toEqual({
+      ok: true,
+      command: { kind: 'bulkBlock', lines: [], sharedComment: 'quarterly IOC list', options: {} },
+    });
+  });
+
+  it('bulk lines accept hash;comment, hash<TAB>comment and a header row, and mark duplicates', () => {
+    const lines = markDuplicates(parseBulkLines(`sha1,comment\n${SHA1};first\n${MD5}\tsecond\n${SHA1.toUpperCase()},again`));
+    expect(lines.map((l) => [l.line, l.hash?.type, l.comment, l.problem])).toEqual([
+      [2, 'Sha1', 'first', undefined],
+      [3, 'Md5', 'second', undefined],
+      [4, 'Sha1', 'again', 'same hash as line 2'],
+    ]);
+  });
+});
+
+describe('unblock, status, history', () => {
+  it.each([
+    [`unblock ${SHA1} false positive, vendor tool`, { kind: 'unblock', hash: sha1, comment: 'false positive, vendor tool' }],
+    [`status ${SHA1}`, { kind: 'status', hash: sha1 }],
+    [`check ${MD5}`, { kind: 'status', hash: { value: MD5, type: 'Md5' } }],
+    ['history', { kind: 'history' }],
+    [`history ${SHA1}`, { kind: 'history', hash: sha1 }],
+    ['history export', { kind: 'historyExport', format: 'csv' }],
+    ['history export JSON', { kind: 'historyExport', format: 'json' }],
+  ])('%s', (text, command) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command });
+  });
+
+  it.each([
+    ['unblock', { reason: 'missingHash', verb: 'unblock' }],
+    [`unblock ${SHA1}`, { reason: 'missingComment', verb: 'unblock', hash: sha1 }],
+    ['status', { reason: 'missingHash', verb: 'status' }],
+    ['status abc', { reason: 'notAHash', verb: 'status', given: 'abc' }],
+    ['history export xml', { reason: 'unknownExportFormat', given: 'xml' }],
+  ])('%s is refused with a reason', (text, error) => {
+    expect(parseCommand(text)).toEqual({ ok: false, error });
+  });
+});
+
+describe('help, sign-in and sign-out', () => {
+  it.each(['help', 'HELP', '?', '', '   ', '<p></p>', 'hi'])('"%s" asks for help', (text) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'help' } });
+  });
   it.each(['sign in', 'Sign  In', 'login', 'log in', 'signin'])('"%s" asks to sign in', (text) => {
     expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'signIn' } });
   });
   it.each(['logout', 'sign out', 'Log Out', 'signout'])('"%s" asks to sign out', (text) => {
     expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'signOut' } });
+  });
+});
+
+describe('form fields', () => {
+  it('reads the form choices', () => {
+    expect(optionsFromFields({ action: 'Audit', expires: '30d', severity: 'High', groups: 'A, B' })).toEqual({
+      action: 'Audit',
+      expires: { days: 30 },
+      severity: 'High',
+      deviceGroups: ['A', 'B'],
+    });
+    expect(optionsFromFields({ action: '', expires: 'never', severity: '', groups: ' ' })).toEqual({ expires: 'never' });
+    expect(optionsFromFields({ action: 'Explode' })).toMatchObject({ reason: 'badOption', key: 'action' });
   });
 });

@@ -1,0 +1,132 @@
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { Command } from '../commands/parse';
+import type { BulkLine } from '../commands/parse-bulk';
+import { MAX_BULK_HASHES } from '../commands/limits';
+import type { Caller } from '../domain/caller';
+import { resolveOptions } from '../domain/resolve-options';
+import { bulkReviewReply } from '../cards/bulk-views';
+import { blockFormReply } from '../cards/form-views';
+import { helpReply } from '../cards/help-views';
+import { noticeReply } from '../cards/notice';
+import type { Reply } from '../cards/render';
+import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
+import { BlockActions, type ActionResult } from './block-actions';
+import type { BotServices } from './bot-services';
+import { bulkReviewKey, prepareBulk } from './bulk-intake';
+import { runBulk } from './bulk-runner';
+import type { Continuation } from './continuation';
+import { csvAttachments, linesFromAttachments } from './csv-attachments';
+import { offerExport } from './history-export';
+import { send } from './send';
+import type { Job } from './session-gate';
+
+/** Runs one parsed chat command: quick answers in the turn, Defender work as the analyst in the background. */
+export class CommandRunner {
+  private readonly actions: BlockActions;
+
+  constructor(private readonly s: BotServices) {
+    this.actions = new BlockActions(s);
+  }
+
+  async run(context: TurnContext, command: Command, caller: Caller): Promise<void> {
+    const s = this.s;
+    switch (command.kind) {
+      case 'help':
+        await send(context, helpReply(s.mode));
+        return;
+      case 'blockForm':
+        await send(context, this.form());
+        return;
+      case 'signIn': {
+        const session = await s.sessions.open(context);
+        if (session.ok) await send(context, signedInReply(session.upn));
+        else await s.gate.now(context, signInPromptText());
+        return;
+      }
+      case 'signOut':
+        s.gate.forget(context);
+        await s.sessions.signOut(context);
+        await send(context, signedOutReply());
+        return;
+      case 'block': {
+        const request = {
+          hash: command.hash,
+          comment: command.comment,
+          caller,
+          options: resolveOptions(command.options, s.actions.now(), s.settings.defaultExpiryDays),
+        };
+        return this.job(context, describeAction('block', command.hash), (d) => this.actions.block(request, d));
+      }
+      case 'unblock':
+        return this.job(context, describeAction('unblock', command.hash), (d) => this.actions.unblock(command.hash, command.comment, caller, d));
+      case 'status':
+        return this.job(context, describeAction('status lookup', command.hash), (d) => this.actions.lookup(command.hash, caller, d));
+      case 'history':
+        return this.job(context, describeAction('history', command.hash), (d) => this.actions.history(caller, d, command.hash));
+      case 'historyExport':
+        return this.export(context, caller, command.format);
+      case 'bulkBlock':
+        return this.bulk(context, command, caller);
+    }
+  }
+
+  /** The block form as this bot's API allows it. */
+  form(values?: Parameters<typeof blockFormReply>[0]['values'], error?: string): Reply {
+    const d = this.s.actions.defender;
+    return blockFormReply({ hashTypes: d.hashTypes, supportsOptions: d.supportsOptions, defaultExpiryDays: this.s.settings.defaultExpiryDays, values, error });
+  }
+
+  private async job(context: TurnContext, describe: string, act: (delegation: Parameters<Job['run']>[0]) => Promise<ActionResult>): Promise<void> {
+    const gate = this.s.gate;
+    const job: Job = {
+      describe,
+      run: async (delegation, continuation) => {
+        const result = await act(delegation);
+        await continuation(async (proactive) => {
+          if (result.signInAgain) await gate.again(proactive, job, continuation, result.signInAgain);
+          else await send(proactive, result.reply);
+        });
+      },
+    };
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    await gate.run(context, job, signInPromptText(describe));
+  }
+
+  private async export(context: TurnContext, caller: Caller, format: 'csv' | 'json'): Promise<void> {
+    if (context.activity.conversation?.conversationType !== 'personal') {
+      await send(context, noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], { tone: 'default' }));
+      return;
+    }
+    await this.s.gate.run(
+      context,
+      { describe: 'audit export', run: (delegation, continuation) => offerExport(this.s, caller, format, delegation, continuation) },
+      signInPromptText('audit export'),
+    );
+  }
+
+  private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
+    const s = this.s;
+    const files = csvAttachments(context.activity.attachments);
+    const lines: BulkLine[] = [...command.lines, ...(files.length ? await linesFromAttachments(s.files, files) : [])];
+    if (lines.length === 0) {
+      await send(context, noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], { example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment' }));
+      return;
+    }
+    const prepared = prepareBulk(lines, command, caller, s.actions.now(), s.settings.defaultExpiryDays);
+    if (prepared.tooMany) {
+      await send(context, noticeReply('Too many hashes', [`The list has ${prepared.spec.items.length} hashes; one request takes at most ${MAX_BULK_HASHES}. Nothing was blocked; split the list.`]));
+      return;
+    }
+    if (prepared.lines.some((l) => l.problem)) {
+      const id = s.newId();
+      await s.store.put(bulkReviewKey(id), prepared.spec, { ifNoneMatch: '*', ttlMs: s.settings.decisionTtlMs });
+      await send(context, bulkReviewReply(prepared.lines, id, prepared.spec.items.length));
+      return;
+    }
+    await s.gate.run(
+      context,
+      { describe: `bulk block of ${prepared.spec.items.length} files`, run: (delegation, continuation: Continuation) => runBulk(s, prepared.spec, delegation, continuation) },
+      signInPromptText(`bulk block of ${prepared.spec.items.length} files`),
+    );
+  }
+}

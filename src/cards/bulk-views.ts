@@ -1,0 +1,66 @@
+import type { BulkLine } from '../commands/parse-bulk';
+import type { BulkProgress } from '../domain/bulk-block';
+import { CardVerb } from './card-verbs';
+import { count, formatUtc, type Fact } from './card-text';
+import { renderCard, type Reply } from './render';
+import { inertText } from './safe-text';
+
+/** Failures and problems listed on a card; the rest is counted (the audit export has them all). */
+const LISTED = 20;
+
+/** Some lines of a bulk list are unusable: list them and ask before blocking the others. */
+export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, validCount: number): Reply {
+  const bad = lines.filter((l) => l.problem);
+  const headline = `${count(bad.length)} of ${count(lines.length)} lines can't be used`;
+  const card = renderCard('bulk-review', {
+    headline,
+    summary:
+      validCount > 0
+        ? `${count(validCount)} hashes are fine. Fix the list and send it again, or block the ${count(validCount)} valid ones now.`
+        : 'No line can be used. Fix the list and send it again.',
+    problems: bad.slice(0, LISTED).map((l) => ({ where: `Line ${l.line}: ${inertText(truncate(l.text, 60))}`, problem: inertText(l.problem ?? '') })),
+    moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',
+    validCount,
+    confirmTitle: `Block the ${count(validCount)} valid hashes`,
+    reviewId,
+    verbs: CardVerb,
+  });
+  return { card, summary: `${headline}; nothing was blocked yet.` };
+}
+
+/** The progress card, updated in place after every batch until the run finishes. */
+export function bulkProgressReply(progress: BulkProgress, api: string): Reply {
+  const failed = progress.failures.length;
+  const percent = progress.total ? Math.floor((progress.done / progress.total) * 100) : 100;
+  const headline = progress.finished
+    ? failed === 0
+      ? `Bulk block done: ${count(progress.blocked)} files blocked`
+      : `Bulk block done: ${count(progress.blocked)} blocked, ${count(failed)} NOT blocked`
+    : `Bulk block running: ${count(progress.done)} of ${count(progress.total)}`;
+  const progressText = progress.finished
+    ? `Every hash is accounted for: ${count(progress.blocked)} blocked, ${count(failed)} not blocked.`
+    : progress.waitingUntil
+      ? `${percent}% done. Defender asked the bot to slow down; it resumes by itself at ${formatUtc(progress.waitingUntil)}.`
+      : `${percent}% done. This card updates as batches finish; you need not resend anything.`;
+  const facts: Fact[] = [
+    { label: 'Hashes', value: count(progress.total) },
+    { label: 'Done', value: `${count(progress.done)} (${percent}%)` },
+    { label: 'Blocked', value: count(progress.blocked) },
+    { label: 'Not blocked', value: count(failed) },
+    { label: 'Via', value: api },
+  ];
+  const card = renderCard('bulk-progress', {
+    headline,
+    headlineColor: progress.finished ? (failed === 0 ? 'Good' : 'Attention') : 'Default',
+    progressText,
+    facts,
+    failures: progress.failures.slice(0, LISTED).map((f) => ({ hash: f.hash.value, reason: inertText(f.reason) })),
+    moreFailures: failed > LISTED ? `…and ${count(failed - LISTED)} more; "history export" lists every one.` : '',
+    footer: 'Enforcement on devices usually takes 15 minutes to 2 hours after a block.',
+  });
+  return { card, summary: headline };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

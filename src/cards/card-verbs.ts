@@ -1,0 +1,18 @@
+/** The verbs of every card button; templates read them from the card data (`verbs`), routing switches on them. */
+export const CardVerb = {
+  OpenForm: 'block.form.open',
+  SubmitForm: 'block.form.submit',
+  Confirm: 'block.confirm',
+  Cancel: 'block.cancel',
+  Undo: 'block.undo',
+  BulkConfirm: 'bulk.confirm',
+  BulkCancel: 'bulk.cancel',
+} as const;
+
+/** One of CardVerb's values. */
+export type CardVerbName = (typeof CardVerb)[keyof typeof CardVerb];
+
+/** Recognises a verb sent back by a card. */
+export function isCardVerb(value: unknown): value is CardVerbName {
+  return typeof value === 'string' && (Object.values(CardVerb) as string[]).includes(value);
+}

@@ -1,0 +1,69 @@
+import type { Concern } from '../domain/block-file';
+import type { BlockOptions } from '../domain/block-options';
+import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import { CardVerb } from './card-verbs';
+import { count, formatUtc } from './card-text';
+import { noticeReply } from './notice';
+import { renderCard, type Reply } from './render';
+import { inertText } from './safe-text';
+
+/** Asks before a block goes out: the existing indicator it would replace, a Microsoft signature, wide prevalence. */
+export function confirmBlockReply(
+  hash: FileHash,
+  concerns: readonly Concern[],
+  confirmId: string,
+  extras: { readonly notes?: readonly string[]; readonly options?: BlockOptions; readonly expiresAt: string },
+): Reply {
+  const replaces = concerns.some((c) => c.kind === 'existingBlock');
+  const card = renderCard('confirm-block', {
+    hashLabel: `${HASH_NAMES[hash.type]} of the file`,
+    hash: hash.value,
+    concerns: concerns.map(describe),
+    notes: extras.notes ?? [],
+    confirmTitle: replaces ? 'Replace the existing block' : 'Block anyway',
+    confirmId,
+    expiresText: `These buttons work until ${formatUtc(extras.expiresAt)}.`,
+    verbs: CardVerb,
+  });
+  return { card, summary: `Check before blocking ${HASH_NAMES[hash.type]} ${hash.value}: ${concerns.map((c) => describe(c).title).join('; ')}` };
+}
+
+/** The confirmation was cancelled, expired, or pressed by someone else. */
+export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYours'): Reply {
+  switch (reason) {
+    case 'cancelled':
+      return noticeReply('Cancelled', ['Nothing was sent to Defender.'], { tone: 'default' });
+    case 'unknown':
+      return noticeReply('This request is no longer open', ['It expired or was already answered. Nothing was sent to Defender; send the command again if needed.']);
+    case 'notYours':
+      return noticeReply('Only the person who asked can answer this', ['Nothing was sent to Defender.']);
+  }
+}
+
+function describe(concern: Concern): { title: string; detail: string; quote: string } {
+  switch (concern.kind) {
+    case 'existingBlock': {
+      const s = concern.status;
+      const who = s.requestor ? ` by ${s.requestor}` : '';
+      const when = s.creationDateTimeUtc ? ` on ${formatUtc(s.creationDateTimeUtc)}` : '';
+      const expiry = s.expirationTime ? `, expires ${formatUtc(s.expirationTime)}` : '';
+      return {
+        title: 'Already blocked',
+        detail: `Blocked${who}${when} (${s.actionType}${expiry}). Blocking again replaces that indicator and its comment.`,
+        quote: inertText(s.requestorComment ?? ''),
+      };
+    }
+    case 'microsoftSigned':
+      return {
+        title: 'Signed by Microsoft',
+        detail: `Signer: ${inertText(concern.signer)}. Defender does not block Microsoft-signed files, and blocking a system file can break devices.`,
+        quote: '',
+      };
+    case 'widespread':
+      return {
+        title: 'Widespread in your organization',
+        detail: `Seen on ${count(concern.orgPrevalence)} devices (warning from ${count(concern.threshold)}). Blocking it may stop software people rely on.`,
+        quote: '',
+      };
+  }
+}

@@ -1,0 +1,42 @@
+import type { FileHash } from '../domain/file-hash';
+import { HASH_NAMES } from '../domain/file-hash';
+import type { AuditEntry } from '../domain/ports';
+import { formatUtc, hashTypeName } from './card-text';
+import { renderCard, type Reply } from './render';
+import { inertText } from './safe-text';
+
+const TITLES: Record<AuditEntry['action'], string> = {
+  block: 'Block',
+  unblock: 'Unblock',
+  undo: 'Undo',
+  status: 'Lookup',
+  'bulk-block': 'Bulk block',
+};
+
+const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> = {
+  done: { word: 'done', color: 'Good' },
+  denied: { word: 'denied', color: 'Attention' },
+  failed: { word: 'failed', color: 'Attention' },
+  'not-found': { word: 'nothing to do', color: 'Default' },
+  cancelled: { word: 'cancelled', color: 'Default' },
+};
+
+/** The recent audit trail (newest first), for the tenant or one hash. */
+export function historyReply(entries: readonly AuditEntry[], hash?: FileHash): Reply {
+  const headline = hash ? `History of this ${HASH_NAMES[hash.type]}` : 'Recent actions';
+  const card = renderCard('history', {
+    headline,
+    subtitle: hash ? hash.value : `The last ${entries.length} recorded actions in your organization.`,
+    entries: entries.map((e) => {
+      const outcome = OUTCOMES[e.outcome];
+      return {
+        title: `${TITLES[e.action]}${e.count ? ` of ${e.count} files` : ''}: ${outcome.word}`,
+        color: outcome.color,
+        meta: `${formatUtc(e.at)} · ${inertText(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && e.outcome !== 'done' ? ` · ${inertText(e.detail)}` : ''}`,
+        hash: hash ? '' : (e.hash ?? ''),
+        comment: inertText(e.comment ?? ''),
+      };
+    }),
+  });
+  return { card, summary: `${headline}: ${entries.length} entries` };
+}

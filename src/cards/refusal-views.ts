@@ -1,0 +1,182 @@
+import type { Caller } from '../domain/caller';
+import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import type { Refusal } from '../domain/outcomes';
+import type { DefenderError, DefenderFailureReason, TokenError } from '../errors';
+import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card-text';
+import { renderCard, type Reply } from './render';
+import { inertText, markdownSafe } from './safe-text';
+
+/** What the refused request was, for the headline ("File NOT blocked", "Block NOT lifted", ...). */
+export type RefusedAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk' | 'history';
+
+const HEADLINES: Record<RefusedAction, string> = {
+  block: 'File NOT blocked',
+  unblock: 'Block NOT lifted',
+  undo: 'Undo failed: the block is still in force',
+  status: 'Could not look the file up',
+  bulk: 'Bulk block NOT started',
+  history: 'Could not read the history',
+};
+
+const VERBS: Record<RefusedAction, string> = {
+  block: 'blocking a file',
+  unblock: 'lifting a block',
+  undo: 'undoing a block',
+  status: 'looking a file up',
+  bulk: 'blocking files',
+  history: 'reading the audit trail',
+};
+
+/** The answer for any refusal: what did not happen, why, and what to do. */
+export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash): Reply {
+  switch (refusal.kind) {
+    case 'denied':
+      return deniedReply(refusal.heldRoles, refusal.neededRoles, caller, action);
+    case 'rolesUnavailable':
+      return failureCard(action, hash, {
+        reason: 'The bot could not check your directory roles, so it did nothing (it never acts without a verified role).',
+        advice: "Try again in a minute. If this keeps happening, ask your Teams administrator to check the bot's access to the directory.",
+        facts: [{ label: 'Detail', value: markdownSafe(refusal.detail) }],
+      });
+    case 'tokenFailed':
+      return tokenFailedCard(action, hash, refusal.error);
+    case 'failed':
+      return defenderFailedCard(action, hash, refusal.error);
+    case 'unsupportedHash':
+      return failureCard(action, hash, {
+        reason: `The ${apiName(refusal.api)} takes ${refusal.supported.map(hashTypeName).join(', ')} only, and this is ${HASH_NAMES[refusal.hash.type]}. Nothing was sent to Defender.`,
+        advice: "Use the file's SHA-1 (the status command shows it when Defender knows the file), or ask your administrator to switch the bot to the Indicators API.",
+        facts: [],
+      });
+  }
+}
+
+/** Shown when the caller lacks the role: names the roles needed and held; nothing was sent. */
+export function deniedReply(held: readonly string[], needed: readonly string[], caller: Caller, action: RefusedAction = 'block'): Reply {
+  const neededNames = needed.map(roleName).join(' or ');
+  const headline = action === 'block' ? 'Not blocked: you need a directory role' : 'Not allowed: you need a directory role';
+  const card = renderCard('denied', {
+    headline,
+    explanation: `${capitalize(VERBS[action])} needs the ${neededNames} directory role. Nothing was sent to Defender.`,
+    facts: [
+      { label: 'You', value: markdownSafe(caller.name) },
+      { label: 'Your roles', value: held.length ? held.map(roleName).map(markdownSafe).join(', ') : 'none that count here' },
+      { label: 'Needed', value: neededNames },
+    ],
+    advice: 'If you hold an eligible role in Privileged Identity Management, activate it and try again; otherwise ask a Security Administrator.',
+  });
+  return { card, summary: `${headline}: ${VERBS[action]} needs the ${neededNames} role.` };
+}
+
+function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, error: DefenderError): Reply {
+  const { reason, advice } = FAILURES[error.reason](error, action);
+  const d = error.details;
+  return failureCard(action, hash, {
+    reason,
+    advice,
+    upstreamMessage: d.httpStatus ? error.message : undefined,
+    facts: [
+      ...optionalFact('Defender code', d.upstreamCode),
+      ...optionalFact('HTTP status', d.httpStatus),
+      ...optionalFact('Correlation id', d.correlationId),
+      ...optionalFact('Attempts', d.attempts),
+    ],
+  });
+}
+
+function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, error: TokenError): Reply {
+  const reasons: Record<TokenError['reason'], string> = {
+    unavailable: 'The bot could not get a token to act on your behalf, so nothing was sent.',
+    interactionRequired: 'Your sign-in needs to be renewed before the bot can act on your behalf, so nothing was sent.',
+    consentRequired: 'You (or an administrator) must consent to the bot acting on your behalf, so nothing was sent.',
+    invalidGrant: 'Your sign-in has expired or was revoked, so nothing was sent.',
+  };
+  return failureCard(action, hash, {
+    reason: reasons[error.reason],
+    advice: "Sign in again and resend the command. If it keeps failing, ask an administrator to check the bot's app registration.",
+    facts: [],
+  });
+}
+
+function failureCard(
+  action: RefusedAction,
+  hash: FileHash | undefined,
+  parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string },
+): Reply {
+  const headline = HEADLINES[action];
+  const card = renderCard('block-failed', {
+    headline,
+    hasHash: !!hash,
+    hashLabel: hash ? `${HASH_NAMES[hash.type]} of the file` : '',
+    hash: hash?.value ?? '',
+    reason: parts.reason,
+    hasUpstreamMessage: !!parts.upstreamMessage,
+    upstreamMessage: inertText(parts.upstreamMessage ?? ''),
+    facts: parts.facts,
+    advice: parts.advice,
+  });
+  const subject = hash ? `: ${HASH_NAMES[hash.type]} ${hash.value}` : '';
+  return { card, summary: `${headline}${subject}. ${parts.reason}` };
+}
+
+type Explained = { reason: string; advice: string };
+
+const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: RefusedAction) => Explained> = {
+  rateLimited: (e, action) => ({
+    reason: `Defender is throttling requests (HTTP 429) and did not take the ${noun(action)}.`,
+    advice:
+      e.details.retryAfterSeconds !== undefined
+        ? `Defender asked to wait ${e.details.retryAfterSeconds} seconds; send the command again after that.`
+        : 'Wait a minute and send the command again.',
+  }),
+  unavailable: (e, action) => ({
+    reason: `Defender had a server error${attemptsText(e)} and did not confirm the ${noun(action)}.`,
+    advice: `${treatAsNotDone(action)} If it keeps failing, check the Defender service health and quote the correlation id.`,
+  }),
+  timeout: (e, action) => ({
+    reason: `Defender did not answer in time${attemptsText(e)}, so the ${noun(action)} was not confirmed.`,
+    advice: treatAsNotDone(action),
+  }),
+  network: (e) => ({
+    reason: `The bot could not reach Defender${attemptsText(e)}.`,
+    advice: "Try again shortly; if it persists, the bot's network path to Defender needs checking.",
+  }),
+  invalidRequest: () => ({ reason: 'Defender rejected the request.', advice: 'Check the hash and comment; the message from Defender is above.' }),
+  invalidHash: () => ({ reason: 'Defender rejected the hash as invalid.', advice: 'Check that the hash is the file\'s SHA-1, SHA-256 or MD5.' }),
+  forbidden: () => ({
+    reason: 'Defender refused the request (HTTP 403): the account it was made for lacks the permission.',
+    advice: "Check the account's Defender role and the app's API permissions.",
+  }),
+  unauthorized: () => ({
+    reason: 'Defender did not accept the token it was given (HTTP 401).',
+    advice: 'Sign in again; if it persists, an administrator should check the app registration.',
+  }),
+  notFound: () => ({ reason: 'Defender answered that the resource was not found (HTTP 404).', advice: 'Check the Defender API address the bot is configured with.' }),
+  featureDisabled: () => ({
+    reason: 'The tenant has the "Allow or block file" advanced feature turned off in Defender.',
+    advice: 'A Defender administrator can turn it on under Settings > Endpoints > Advanced features.',
+  }),
+  unexpected: (_e, action) => ({
+    reason: `Something unexpected went wrong while talking to Defender, and the ${noun(action)} was not confirmed.`,
+    advice: `${treatAsNotDone(action)} If it persists, give the correlation id to the bot's operators.`,
+  }),
+};
+
+function noun(action: RefusedAction): string {
+  return { block: 'block', unblock: 'unblock', undo: 'undo', status: 'lookup', bulk: 'bulk block', history: 'request' }[action];
+}
+
+function treatAsNotDone(action: RefusedAction): string {
+  if (action === 'block' || action === 'bulk') return 'Treat the file as not blocked. Sending the same block again is safe.';
+  if (action === 'unblock' || action === 'undo') return 'Treat the block as still in force. Sending the same unblock again is safe.';
+  return 'Try again in a minute.';
+}
+
+function attemptsText(error: DefenderError): string {
+  const n = error.details.attempts;
+  return n && n > 1 ? ` (${n} attempts)` : '';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

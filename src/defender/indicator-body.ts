@@ -1,0 +1,48 @@
+import type { IndicatorAction } from '../domain/block-options';
+import type { HashType } from '../domain/file-hash';
+import type { BlockFileRequest } from '../domain/ports';
+
+/** The Indicators API's `indicatorType` for each hash type. */
+export const INDICATOR_TYPES: Readonly<Record<HashType, string>> = { Sha1: 'FileSha1', Sha256: 'FileSha256', Md5: 'FileMd5' };
+
+/** The application name Defender shows on indicators the bot creates. */
+export const APPLICATION = 'Defender Block Bot';
+
+const TITLE_MAX = 100;
+
+/** The `POST /indicators` body (also one item of an import) for a block request and its options. */
+export function indicatorBody(request: BlockFileRequest): Record<string, unknown> {
+  const action = request.options?.action ?? 'Block';
+  const groups = request.options?.deviceGroups ?? [];
+  return {
+    indicatorValue: request.hash.value,
+    indicatorType: INDICATOR_TYPES[request.hash.type],
+    action,
+    title: truncate(`${pastTense(action)} from Teams by ${request.caller.name}`, TITLE_MAX),
+    description: request.comment,
+    application: APPLICATION,
+    generateAlert: action === 'Audit',
+    ...(request.options?.expiresAt ? { expirationTime: request.options.expiresAt } : {}),
+    ...(request.options?.severity ? { severity: request.options.severity } : {}),
+    ...(groups.length > 0 ? { rbacGroupNames: [...groups] } : {}),
+  };
+}
+
+function pastTense(action: IndicatorAction): string {
+  switch (action) {
+    case 'Block':
+      return 'Blocked';
+    case 'BlockAndRemediate':
+      return 'Blocked and remediated';
+    case 'Audit':
+      return 'Audited';
+    case 'Warn':
+      return 'Warned';
+    case 'Allowed':
+      return 'Allowed';
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,114 @@
+/** What a Defender call counts against: Defender budgets each kind of call separately. */
+export type CallKind =
+  /** Indicators API: `POST /indicators`. */
+  | 'submit'
+  /** Indicators API: `POST /indicators/import`. */
+  | 'import'
+  /** Any GET, on either API. */
+  | 'query'
+  /** Indicators API: `DELETE /indicators/{id}`. */
+  | 'delete'
+  /** Files API: `POST /files/{sha1}/block`. */
+  | 'block'
+  /** Files API: `POST /files/{sha1}/unblock`. */
+  | 'unblock';
+
+/** At most `limit` calls in any `windowMs` sliding window. */
+export interface Budget {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const STANDARD: readonly Budget[] = [
+  { limit: 100, windowMs: MINUTE },
+  { limit: 1_500, windowMs: HOUR },
+];
+
+/** Defender's documented budgets: 100 calls/min and 1,500/hour per kind; imports 30/min. */
+export const DEFENDER_BUDGETS: Readonly<Record<CallKind, readonly Budget[]>> = {
+  submit: STANDARD,
+  import: [
+    { limit: 30, windowMs: MINUTE },
+    { limit: 1_500, windowMs: HOUR },
+  ],
+  query: STANDARD,
+  delete: STANDARD,
+  block: STANDARD,
+  unblock: STANDARD,
+};
+
+/** Settings of a RateLimiter; clock and sleep are injectable for tests. */
+export interface RateLimiterOptions {
+  readonly budgets?: Readonly<Record<CallKind, readonly Budget[]>>;
+  /** Epoch ms. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Client-side sliding windows per call kind, so the bot stays inside Defender's budgets instead
+ * of collecting 429s. Callers of one kind are served first come, first served.
+ */
+export class RateLimiter {
+  private readonly budgets: Readonly<Record<CallKind, readonly Budget[]>>;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly stamps = new Map<CallKind, number[]>();
+  private readonly queues = new Map<CallKind, Promise<unknown>>();
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.budgets = options.budgets ?? DEFENDER_BUDGETS;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /** Waits until a call of `kind` fits every window, then counts it; resolves to the ms waited. Never rejects. */
+  acquire(kind: CallKind): Promise<number> {
+    const previous = this.queues.get(kind) ?? Promise.resolve();
+    const turn = previous.then(() => this.take(kind));
+    this.queues.set(kind, turn);
+    return turn;
+  }
+
+  private async take(kind: CallKind): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      const now = this.now();
+      const wait = this.waitFor(kind, now);
+      if (wait <= 0) {
+        this.stampsOf(kind).push(now);
+        return waited;
+      }
+      await this.sleep(wait).catch(() => undefined);
+      waited += wait;
+    }
+  }
+
+  /** Milliseconds until every window of `kind` has room at `now`. */
+  private waitFor(kind: CallKind, now: number): number {
+    const budgets = this.budgets[kind];
+    const stamps = this.stampsOf(kind);
+    const longest = Math.max(0, ...budgets.map((b) => b.windowMs));
+    const stale = stamps.findIndex((t) => t > now - longest);
+    stamps.splice(0, stale === -1 ? stamps.length : stale);
+    let wait = 0;
+    for (const { limit, windowMs } of budgets) {
+      const inWindow = stamps.filter((t) => t > now - windowMs);
+      if (inWindow.length >= limit) wait = Math.max(wait, inWindow[inWindow.length - limit] + windowMs - now);
+    }
+    return wait;
+  }
+
+  private stampsOf(kind: CallKind): number[] {
+    let stamps = this.stamps.get(kind);
+    if (!stamps) {
+      stamps = [];
+      this.stamps.set(kind, stamps);
+    }
+    return stamps;
+  }
+}

@@ -1,0 +1,22 @@
+/** Indicator actions the bot offers (the Indicators API's names). */
+export const INDICATOR_ACTIONS = ['Block', 'BlockAndRemediate', 'Audit', 'Warn', 'Allowed'] as const;
+/** One of INDICATOR_ACTIONS. */
+export type IndicatorAction = (typeof INDICATOR_ACTIONS)[number];
+
+/** Indicator severities (the Indicators API's names). */
+export const SEVERITIES = ['Informational', 'Low', 'Medium', 'High'] as const;
+/** One of SEVERITIES. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Options of a block on the Indicators API; the files API ignores them (and says so). */
+export interface BlockOptions {
+  readonly action: IndicatorAction;
+  /** ISO time the indicator expires; undefined = never. */
+  readonly expiresAt?: string;
+  readonly severity?: Severity;
+  /** Defender device groups (rbacGroupNames); empty or undefined = all devices. */
+  readonly deviceGroups?: readonly string[];
+}
+
+/** Actions that stop the file from running. */
+export const BLOCKING_ACTIONS: readonly IndicatorAction[] = ['Block', 'BlockAndRemediate'];

@@ -1,0 +1,171 @@
+import { DefenderError, TokenError } from '../errors';
+import { refusalFrom, refuseUnlessHolds } from './access';
+import type { ActionDeps } from './block-file';
+import type { BlockOptions } from './block-options';
+import type { Caller } from './caller';
+import type { FileHash } from './file-hash';
+import type { BulkItemResult } from './file-report';
+import { actorOf, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import type { BlockFileRequest, Delegation } from './ports';
+import { BLOCKING_ROLES } from './roles';
+
+/** One hash of a bulk block, with its comment. */
+export interface BulkItem {
+  readonly hash: FileHash;
+  readonly comment: string;
+}
+
+/** Where a bulk block stands; sent to the progress card after every batch. */
+export interface BulkProgress {
+  readonly total: number;
+  readonly done: number;
+  readonly blocked: number;
+  readonly failures: readonly { readonly hash: FileHash; readonly reason: string }[];
+  /** Set while Defender asked the bot to wait (429) or was unavailable. */
+  readonly waitingUntil?: string;
+  readonly finished: boolean;
+}
+
+/** How a bulk block ends. */
+export type BulkOutcome = { readonly kind: 'finished'; readonly progress: BulkProgress } | Refusal;
+
+/** Timing of the bulk runner; injectable for tests. */
+export interface BulkTiming {
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Longest total wait on rate limits and outages before the rest is reported as failed. */
+  readonly patienceMs: number;
+}
+
+/**
+ * Blocks many files through the API's bulk import, in batches of `maxBatch`. Rate limits and
+ * outages pause the run (Retry-After honoured) instead of failing it; every hash ends either
+ * blocked or listed as a failure with its reason, and each one is audited.
+ */
+export async function bulkBlock(
+  deps: ActionDeps & { readonly timing: BulkTiming },
+  job: { readonly items: readonly BulkItem[]; readonly options?: BlockOptions; readonly caller: Caller },
+  delegation: Delegation,
+  onProgress: (progress: BulkProgress) => Promise<void>,
+): Promise<BulkOutcome> {
+  const refused = await refuseUnlessHolds(deps.roles, job.caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
+  if (refused) {
+    await auditSummary(deps, job, refusalOutcome(refused), refusalDetail(refused));
+    return refused;
+  }
+  const run = new BulkRun(job.items.length);
+  const supported = job.items.filter((item) => {
+    if (deps.defender.hashTypes.includes(item.hash.type)) return true;
+    run.fail([item], `the ${deps.defender.kind} API does not take ${item.hash.type} hashes`);
+    return false;
+  });
+  let waitedMs = 0;
+  for (let start = 0; start < supported.length; ) {
+    const batch = supported.slice(start, start + deps.defender.maxBatch);
+    const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options: deps.defender.supportsOptions ? job.options : undefined }));
+    try {
+      run.record(batch, await deps.defender.importBlocks(requests, delegation.defender));
+      start += batch.length;
+    } catch (error) {
+      const pause = pauseFor(error, waitedMs, deps.timing.patienceMs);
+      if (pause === undefined) {
+        const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason) || error instanceof TokenError;
+        const failed = stopsAll ? supported.slice(start) : batch;
+        run.fail(failed, reasonOf(error));
+        start += failed.length;
+      } else {
+        await onProgress(run.snapshot(new Date(deps.now().getTime() + pause).toISOString()));
+        await deps.timing.sleep(pause);
+        waitedMs += pause;
+        continue;
+      }
+    }
+    await onProgress(run.snapshot());
+  }
+  await auditItems(deps, job, run);
+  const progress = run.snapshot(undefined, true);
+  await auditSummary(deps, job, progress.failures.length === progress.total ? 'failed' : 'done', `${progress.blocked} of ${progress.total} blocked`);
+  return { kind: 'finished', progress };
+}
+
+class BulkRun {
+  readonly results = new Map<string, { ok: boolean; reason?: string; hash: FileHash }>();
+
+  constructor(private readonly total: number) {}
+
+  record(batch: readonly BulkItem[], results: readonly BulkItemResult[]): void {
+    const byHash = new Map(results.map((r) => [r.hash.value, r]));
+    for (const item of batch) {
+      const result = byHash.get(item.hash.value);
+      this.results.set(item.hash.value, { hash: item.hash, ok: !!result?.ok, reason: result?.ok ? undefined : result?.reason ?? 'no answer from Defender for this hash' });
+    }
+  }
+
+  fail(items: readonly BulkItem[], reason: string): void {
+    for (const item of items) this.results.set(item.hash.value, { hash: item.hash, ok: false, reason });
+  }
+
+  snapshot(waitingUntil?: string, finished = false): BulkProgress {
+    const all = [...this.results.values()];
+    return {
+      total: this.total,
+      done: all.length,
+      blocked: all.filter((r) => r.ok).length,
+      failures: all.filter((r) => !r.ok).map((r) => ({ hash: r.hash, reason: r.reason ?? 'failed' })),
+      waitingUntil,
+      finished,
+    };
+  }
+}
+
+/** How long to pause before retrying a batch, or undefined to give up on it. */
+function pauseFor(error: unknown, waitedMs: number, patienceMs: number): number | undefined {
+  if (!(error instanceof DefenderError)) return undefined;
+  if (!['rateLimited', 'unavailable', 'timeout', 'network'].includes(error.reason)) return undefined;
+  const asked = error.details.retryAfterSeconds;
+  const pause = asked !== undefined ? asked * 1000 : Math.min(60_000, 5_000 * 2 ** Math.min(4, Math.floor(waitedMs / 5_000)));
+  return waitedMs + pause <= patienceMs ? Math.max(pause, 1) : undefined;
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof DefenderError) {
+    return `${error.message}${error.details.correlationId ? ` (correlation id ${error.details.correlationId})` : ''}`;
+  }
+  if (error instanceof TokenError) return `sign-in problem: ${error.message}`;
+  return 'unexpected error';
+}
+
+async function auditItems(deps: ActionDeps, job: { items: readonly BulkItem[]; options?: BlockOptions; caller: Caller }, run: BulkRun): Promise<void> {
+  for (const item of job.items) {
+    const result = run.results.get(item.hash.value);
+    await deps.audit.record({
+      tenantId: job.caller.tenantId,
+      actor: actorOf(job.caller),
+      action: 'block',
+      outcome: result?.ok ? 'done' : 'failed',
+      hash: item.hash.value,
+      hashType: item.hash.type,
+      comment: item.comment,
+      options: job.options,
+      api: deps.defender.kind,
+      detail: result?.ok ? 'bulk' : `bulk: ${result?.reason ?? 'not attempted'}`,
+    });
+  }
+}
+
+async function auditSummary(
+  deps: ActionDeps,
+  job: { items: readonly BulkItem[]; options?: BlockOptions; caller: Caller },
+  outcome: 'done' | 'denied' | 'failed',
+  detail: string,
+): Promise<void> {
+  await deps.audit.record({
+    tenantId: job.caller.tenantId,
+    actor: actorOf(job.caller),
+    action: 'bulk-block',
+    outcome,
+    options: job.options,
+    api: deps.defender.kind,
+    detail,
+    count: job.items.length,
+  });
+}

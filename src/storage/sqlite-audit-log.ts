@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { AuditEntry, AuditLog } from '../domain/ports';
+import type { SqliteDatabase } from './sqlite-database';
+
+/** How a SqliteAuditLog tells the time. */
+export interface SqliteAuditLogOptions {
+  readonly now?: () => Date;
+}
+
+type RecentQuery = Parameters<AuditLog['recent']>[0];
+type AllQuery = Parameters<AuditLog['all']>[0];
+type Filter = 'tenant' | 'hash' | 'since';
+
+/** The append-only audit trail in the `audit` table; entries are never updated or deleted. */
+export class SqliteAuditLog implements AuditLog {
+  private readonly now: () => Date;
+  private readonly insert: Statement;
+  private readonly queries = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: SqliteAuditLogOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.insert = db.prepare('INSERT INTO audit (id, at, tenant_id, hash, entry) VALUES (@id, @at, @tenantId, @hash, @entry)');
+  }
+
+  async record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry> {
+    const json = JSON.stringify(auditEntry(randomUUID(), this.now().toISOString(), entry));
+    const stored = JSON.parse(json) as AuditEntry;
+    this.insert.run({ id: stored.id, at: stored.at, tenantId: stored.tenantId ?? null, hash: stored.hash?.toLowerCase() ?? null, entry: json });
+    return stored;
+  }
+
+  /** Newest first; `hash` matches in any letter case. */
+  async recent(query: RecentQuery): Promise<AuditEntry[]> {
+    if (!Number.isInteger(query.limit) || query.limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${query.limit}`);
+    const filters = present({ tenant: query.tenantId, hash: query.hash?.toLowerCase() });
+    return this.select(filters, 'DESC', query.limit);
+  }
+
+  /** Oldest first; `since` (any ISO time) is inclusive. */
+  async all(query: AllQuery): Promise<AuditEntry[]> {
+    return this.select(present({ tenant: query.tenantId, since: query.since === undefined ? undefined : isoTime(query.since) }), 'ASC');
+  }
+
+  private select(filters: Partial<Record<Filter, string>>, order: 'ASC' | 'DESC', limit?: number): AuditEntry[] {
+    const names = (Object.keys(filters) as Filter[]).sort();
+    const shape = `${names.join(',')}|${order}|${limit === undefined ? '' : 'limit'}`;
+    let statement = this.queries.get(shape);
+    if (!statement) {
+      const where = names.map((name) => CONDITIONS[name]).join(' AND ');
+      statement = this.db.prepare(
+        `SELECT entry FROM audit ${where ? `WHERE ${where}` : ''} ORDER BY at ${order}, seq ${order}${limit === undefined ? '' : ' LIMIT @limit'}`,
+      );
+      this.queries.set(shape, statement);
+    }
+    const rows = statement.all({ ...filters, limit }) as Array<{ entry: string }>;
+    return rows.map((row) => JSON.parse(row.entry) as AuditEntry);
+  }
+}
+
+const CONDITIONS: Record<Filter, string> = { tenant: 'tenant_id = @tenant', hash: 'hash = @hash', since: 'at >= @since' };
+
+/** Keeps only the fields an AuditEntry has, so nothing else a caller attached reaches the durable trail. */
+function auditEntry(id: string, at: string, e: Omit<AuditEntry, 'id' | 'at'>): AuditEntry {
+  return {
+    id,
+    at,
+    tenantId: e.tenantId,
+    actor: { aadObjectId: e.actor.aadObjectId, name: e.actor.name, userId: e.actor.userId },
+    action: e.action,
+    outcome: e.outcome,
+    hash: e.hash,
+    hashType: e.hashType,
+    comment: e.comment,
+    options: e.options,
+    api: e.api,
+    detail: e.detail,
+    correlationId: e.correlationId,
+    count: e.count,
+  };
+}
+
+function present<K extends string>(values: Record<K, string | undefined>): Partial<Record<K, string>> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<Record<K, string>>;
+}
+
+function isoTime(value: string): string {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new RangeError(`Not an ISO time: ${value}`);
+  return new Date(time).toISOString();
+}

@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './sqlite-schema';
+
+/** An open connection to the bot's SQLite database. */
+export type SqliteDatabase = Database.Database;
+
+/** The database file's name inside the data folder. */
+export const DATABASE_FILE_NAME = 'defender-block-bot.sqlite';
+
+/** Pass as `dataDir` for a throw-away database that lives only in this connection. */
+export const IN_MEMORY = ':memory:';
+
+/** Opens (creating folder and file if needed) `<dataDir>/defender-block-bot.sqlite`, schema up to date. */
+export function openDatabase(dataDir: string): SqliteDatabase {
+  let db: SqliteDatabase;
+  if (dataDir === IN_MEMORY) {
+    db = new Database(IN_MEMORY);
+  } else {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(join(dataDir, DATABASE_FILE_NAME));
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // better-sqlite3 builds SQLite with WAL synchronous=NORMAL; the audit trail wants every commit on disk.
+    db.pragma('synchronous = FULL');
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -67,6 +67,7 @@ export interface Config {
   /** Folder of the local database (state, confirmations, undo records, audit trail). */
   readonly dataDir: string;
   readonly behaviour: {
+    /** How long a block's Undo button works (0 = no Undo). */
     readonly undoWindowMs: number;
     /** Indicators expire after this many days unless the analyst says otherwise (0 = never). */
     readonly defaultExpiryDays: number;
@@ -164,7 +165,7 @@ const schema = z.object({
   LOCAL_DIRECTORY_PATH: optionalText,
   ALLOWED_TENANTS: guidList.optional(),
   DATA_DIR: optionalText,
-  UNDO_WINDOW_MINUTES: intInRange(0, 1440).default(15),
+  UNDO_WINDOW_SECONDS: intInRange(0, 86_400).default(900),
   DEFAULT_EXPIRY_DAYS: intInRange(0, 3650).default(90),
   WIDESPREAD_THRESHOLD: intInRange(1, 10_000_000).default(100),
   INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
@@ -292,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedTenants,
     dataDir: path.resolve(e.DATA_DIR ?? path.join(projectRoot(), '.data')),
     behaviour: {
-      undoWindowMs: e.UNDO_WINDOW_MINUTES * 60_000,
+      undoWindowMs: e.UNDO_WINDOW_SECONDS * 1000,
       defaultExpiryDays: e.DEFAULT_EXPIRY_DAYS,
       widespreadThreshold: e.WIDESPREAD_THRESHOLD,
       invokeBudgetMs: e.INVOKE_BUDGET_MS,

@@ -41,7 +41,8 @@ export class BlockActions {
     const outcome = await blockFile(this.s.actions, request, delegation, acknowledged);
     switch (outcome.kind) {
       case 'blocked': {
-        const undo = await offerUndo(this.s.store, request, this.s.newId(), this.s.actions.now(), this.s.settings.undoWindowMs);
+        const windowMs = this.s.settings.undoWindowMs;
+        const undo = windowMs > 0 ? await offerUndo(this.s.store, request, this.s.newId(), this.s.actions.now(), windowMs) : undefined;
         return { reply: fileStatusReply(outcome.status, { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo }) };
       }
       case 'needsConfirmation': {

@@ -24,7 +24,10 @@ export const SSO_RESOURCE = `api://botid-${BOT_APP_ID}`;
 
 /** Everything an end-to-end test talks to: the real bot and fake Microsoft services on loopback. */
 export interface Rig {
+  /** The running bot (replaced by restart()). */
   readonly app: RunningApp;
+  /** Stops the bot and starts it again on the same data folder (a process restart). */
+  restart(): Promise<void>;
   readonly entra: FakeEntra;
   readonly channel: FakeChannel;
   readonly connector: FakeConnector;
@@ -61,7 +64,7 @@ export async function startRig(options: {
     clientSecret: certificate ? undefined : BOT_SECRET,
     certificatePem: certificate?.certPem,
     identifierUris: [SSO_RESOURCE],
-    grantedScopes: { [GRAPH_AUDIENCE]: ['User.Read'], [INDICATORS_AUDIENCE]: ['Ti.ReadWrite'] },
+    grantedScopes: { [GRAPH_AUDIENCE]: ['User.Read'], [INDICATORS_AUDIENCE]: ['Ti.ReadWrite', 'File.Read.All'] },
   });
   const verify = (token: string, audience: string) => entra.verify(token, { audience }) as Promise<Record<string, unknown>>;
   const graph = new FakeGraph({ verify, pageSize: options.graphPageSize ?? 100 });
@@ -102,12 +105,18 @@ export async function startRig(options: {
     DEFENDER_MAX_RETRY_AFTER_SECONDS: '5',
     ...options.env,
   });
-  const app = await startApp(config, createLogger(config.logLevel));
-  const botUrl = `${app.url}/api/messages`;
+  let app = await startApp(config, createLogger(config.logLevel));
+  const botUrl = () => `${app.url}/api/messages`;
   const ssoToken = (user: TeamsUser) =>
     entra.mintUserToken({ oid: user.aadObjectId, upn: upnOf(user), name: user.name, tid: TENANT_ID, aud: SSO_RESOURCE, scp: 'access_as_user' });
   return {
-    app,
+    get app() {
+      return app;
+    },
+    async restart() {
+      await app.stop();
+      app = await startApp(config, createLogger(config.logLevel));
+    },
     entra,
     channel,
     connector,
@@ -121,7 +130,7 @@ export async function startRig(options: {
       graph.setRoles(user.aadObjectId, [...roles]);
       return token;
     },
-    send: (activity, postOptions) => channel.post(botUrl, activity, postOptions),
+    send: (activity, postOptions) => channel.post(botUrl(), activity, postOptions),
     reply: (activity, timeoutMs = 10_000) => {
       const conversationId = (activity.conversation as { id: string }).id;
       return connector.waitFor(

@@ -31,6 +31,8 @@ export interface ConnectorRequest {
   authorized: boolean;
   tokenClaims?: Record<string, unknown>;
   status: number;
+  /** What the fake answered (e.g. `{id}` of a new activity). */
+  response?: unknown;
 }
 
 /** Bearer checking: verify tokens for `expectedAppId`, or accept anything (`anonymous`, local mode). */
@@ -212,6 +214,7 @@ export class FakeConnector {
     };
     const reply = (status: number, payload?: unknown, headers?: Record<string, string>): void => {
       record.status = status;
+      record.response = payload;
       this.requests.push(record);
       sendJson(res, status, payload, headers);
       for (const waiter of [...this.waiters]) waiter.check();

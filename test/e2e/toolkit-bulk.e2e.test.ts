@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { DirectoryRole } from '../../src/domain/roles';
+import { closeServer, listen, readBody } from '../fakes/http-json';
+import { ANA, invokeActivity, messageActivity, submitActivity } from '../fixtures/activities';
+import { cardTexts } from '../fixtures/card-texts';
+import { buttons, cardOf, messageId } from '../fixtures/cards';
+import { replyTexts, startRig, type Rig } from './rig';
+
+/** `count` distinct SHA-1s. */
+function hashes(count: number, seed: string): string[] {
+  return Array.from({ length: count }, (_, i) => createHash('sha1').update(`${seed}-${i}`).digest('hex'));
+}
+
+/** A loopback file server standing in for Teams' file download and OneDrive upload URLs. */
+class FileHost {
+  readonly files = new Map<string, string>();
+  readonly uploads: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  private readonly server = http.createServer(async (req, res) => {
+    if (req.method === 'PUT') {
+      this.uploads.push({ path: req.url ?? '', headers: req.headers, body: await readBody(req) });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end('{"id":"drive-item"}');
+      return;
+    }
+    const file = this.files.get(req.url ?? '');
+    res.writeHead(file ? 200 : 404, { 'content-type': 'text/csv' });
+    res.end(file);
+  });
+  url = '';
+
+  async start(): Promise<this> {
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+}
+
+describe('bulk blocks and the audit export (Indicators API)', () => {
+  let rig: Rig;
+  let host: FileHost;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators' });
+    host = await new FileHost().start();
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+  });
+  afterAll(async () => {
+    await rig.stop();
+    await host.close();
+  });
+  beforeEach(() => {
+    rig.connector.clear();
+    rig.defender.reset();
+  });
+
+  const imports = () => rig.defender.requestsTo('POST', /\/indicators\/import$/);
+
+  it('blocks a 1,200-hash CSV in three import calls, rides out a 429 in the middle, and accounts for every hash', async () => {
+    const list = hashes(1200, 'a1');
+    host.files.set('/iocs.csv', ['sha1,comment', ...list.map((h, i) => `${h},"campaign 42, row ${i + 1}"`)].join('\r\n'));
+    let importsSeen = 0;
+    rig.defender.failNext(1, {
+      status: 429,
+      code: 'TooManyRequests',
+      message: 'Rate limit exceeded',
+      retryAfterSec: 1,
+      matcher: (method, path) => method === 'POST' && path.endsWith('/import') && ++importsSeen === 2,
+    });
+    const activity = {
+      ...messageActivity(rig.connector.serviceUrl, 'block'),
+      attachments: [{ contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'iocs.csv', content: { downloadUrl: `${host.url}/iocs.csv`, uniqueId: 'u1', fileType: 'csv' } }],
+    };
+    expect((await rig.send(activity)).status).toBe(200);
+    const progress = await rig.reply(activity);
+    expect(cardTexts(cardOf(progress))[0]).toMatch(/^Bulk block running: 0 of 1,200$/);
+
+    const done = await rig.connector.waitFor((r) => r.method === 'PUT' && cardTexts(cardOf(r))[0].startsWith('Bulk block done'), 30_000);
+    expect(done.activityId).toBe(messageId(progress));
+    const texts = cardTexts(cardOf(done));
+    expect(texts[0]).toBe('Bulk block done: 1,200 files blocked');
+    expect(texts).toEqual(expect.arrayContaining(['Hashes: 1,200', 'Blocked: 1,200', 'Not blocked: 0']));
+
+    const sizes = imports().map((r) => [r.status, (r.body as { Indicators: unknown[] }).Indicators.length]);
+    expect(sizes).toEqual([
+      [200, 500],
+      [429, 500],
+      [200, 500],
+      [200, 200],
+    ]);
+    expect(new Set(rig.defender.indicators().map((i) => i.indicatorValue))).toEqual(new Set(list));
+    expect(imports().every((r) => r.claims?.oid === ANA.aadObjectId)).toBe(true);
+    expect((imports()[0].body as { Indicators: Array<{ description: string }> }).Indicators[0].description).toBe('campaign 42, row 1');
+  }, 60_000);
+
+  it('reports bad lines first and blocks nothing until the analyst confirms (Action.Submit path), then reports every failure', async () => {
+    const [good1, good2] = hashes(2, 'b2');
+    const text = `block shared reason\n${good1}\nnot-a-hash\n${good2},own reason\n${good1}`;
+    const activity = messageActivity(rig.connector.serviceUrl, text);
+    await rig.send(activity);
+    const review = await rig.reply(activity);
+    const texts = cardTexts(cardOf(review));
+    expect(texts[0]).toBe("2 of 4 lines can't be used");
+    expect(texts).toEqual(expect.arrayContaining(['Line 2: not-a-hash', 'Line 4: ' + good1, 'same hash as line 1']));
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+
+    const confirm = buttons(cardOf(review))['Block the 2 valid hashes'];
+    expect(confirm.fallback?.type).toBe('Action.Submit');
+    rig.connector.clear();
+    await rig.send(submitActivity(rig.connector.serviceUrl, messageId(review), confirm.fallback!.data));
+    const done = await rig.connector.waitFor((r) => r.method === 'PUT' && cardTexts(cardOf(r))[0].startsWith('Bulk block done'), 15_000);
+    expect(done.activityId).toBe(messageId(review));
+    expect(cardTexts(cardOf(done))[0]).toBe('Bulk block done: 2 files blocked');
+    const sent = (imports()[0].body as { Indicators: Array<{ indicatorValue: string; description: string }> }).Indicators;
+    expect(sent.map((i) => [i.indicatorValue, i.description])).toEqual([
+      [good1, 'shared reason'],
+      [good2, 'own reason'],
+    ]);
+  });
+
+  it('exports the audit trail as a CSV file through Teams file consent, in a 1:1 chat only', async () => {
+    const inChannel = messageActivity(rig.connector.serviceUrl, 'history export', { kind: 'channel' });
+    await rig.send(inChannel);
+    expect(replyTexts(await rig.reply(inChannel))[0]).toBe('Exports come as a file in a 1:1 chat');
+
+    const ask = messageActivity(rig.connector.serviceUrl, 'history export csv');
+    await rig.send(ask);
+    const offer = await rig.connector.waitFor((r) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent'), 10_000);
+    const consent = (offer.body as { attachments: Array<{ name: string; content: { acceptContext: unknown; sizeInBytes: number } }> }).attachments[0];
+    expect(consent.name).toMatch(/^defender-block-bot-audit-\d{8}-\d{6}\.csv$/);
+
+    rig.connector.clear();
+    const accept = invokeActivity(rig.connector.serviceUrl, 'fileConsent/invoke', {
+      type: 'fileUpload',
+      action: 'accept',
+      context: consent.content.acceptContext,
+      uploadInfo: { name: consent.name, uploadUrl: `${host.url}/upload/session-1`, contentUrl: 'https://contoso-my.example/personal/ana/audit.csv', uniqueId: 'item-1', fileType: 'csv' },
+    });
+    expect((await rig.send(accept)).status).toBe(200);
+    const info = await rig.connector.waitFor((r) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.info'));
+    expect((info.body as { attachments: Array<{ contentUrl: string }> }).attachments[0].contentUrl).toBe('https://contoso-my.example/personal/ana/audit.csv');
+
+    const [upload] = host.uploads;
+    expect(upload.path).toBe('/upload/session-1');
+    expect(upload.headers['content-range']).toBe(`bytes 0-${Buffer.byteLength(upload.body) - 1}/${Buffer.byteLength(upload.body)}`);
+    expect(Buffer.byteLength(upload.body)).toBe(consent.content.sizeInBytes);
+    const rows = upload.body.trim().split('\r\n');
+    expect(rows[0]).toBe('at,tenantId,actorName,actorAadObjectId,action,outcome,hashType,hash,comment,options,api,detail,correlationId,count');
+    expect(rows.filter((r) => r.includes(',block,done,'))).toHaveLength(1202);
+    expect(rows.some((r) => r.includes(',bulk-block,done,') && r.endsWith(',1200'))).toBe(true);
+
+    const replay = await rig.send({ ...accept, id: 'f:replayed' });
+    expect(replay.status).toBe(200);
+    expect(host.uploads).toHaveLength(1);
+  });
+});

@@ -175,6 +175,9 @@ const schema = z.object({
   BOT_DOMAIN: optionalText,
 });
 
+/** Every setting the bot reads besides botbuilder's own (BOT_FRAMEWORK_KEYS). */
+export const SETTING_KEYS: readonly string[] = Object.keys(schema.shape);
+
 /** Reads and validates the environment once; reports every bad or missing key at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));

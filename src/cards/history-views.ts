@@ -21,6 +21,9 @@ const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> =
   cancelled: { word: 'cancelled', color: 'Default' },
 };
 
+/** Longest comment shown per entry, so fifteen entries stay far under Teams' 40 KB. */
+const COMMENT_SHOWN = 200;
+
 /** The recent audit trail (newest first), for the tenant or one hash. */
 export function historyReply(entries: readonly AuditEntry[], hash?: FileHash): Reply {
   const headline = hash ? `History of this ${HASH_NAMES[hash.type]}` : 'Recent actions';
@@ -34,9 +37,13 @@ export function historyReply(entries: readonly AuditEntry[], hash?: FileHash): R
         color: outcome.color,
         meta: `${formatUtc(e.at)} · ${inertText(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && e.outcome !== 'done' ? ` · ${inertText(e.detail)}` : ''}`,
         hash: hash ? '' : (e.hash ?? ''),
-        comment: inertText(e.comment ?? ''),
+        comment: inertText(truncate(e.comment ?? '', COMMENT_SHOWN)),
       };
     }),
   });
   return { card, summary: `${headline}: ${entries.length} entries` };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

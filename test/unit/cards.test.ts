@@ -8,6 +8,10 @@ import type { FileStatus } from '../../src/domain/file-status';
 import { DirectoryRole } from '../../src/domain/roles';
 import { DefenderError, TokenError } from '../../src/errors';
 import { cardTexts } from '../fixtures/card-texts';
+import { bulkProgressReply, bulkReviewReply } from '../../src/cards/bulk-views';
+import { blockFormReply } from '../../src/cards/form-views';
+import { historyReply } from '../../src/cards/history-views';
+import { fileReportReply } from '../../src/cards/report-views';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const hash = { value: SHA1, type: 'Sha1' as const };
@@ -179,5 +183,70 @@ describe('safe text', () => {
   it('markdownSafe escapes formatting but not ordinary punctuation', () => {
     expect(markdownSafe('**x** _y_ [z](a) 2017-12-04 O\'Brien')).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\](a) 2017-12-04 O'Brien");
     expect(markdownSafe('- item\n1. one')).toBe('\\- item\n\\1. one');
+  });
+});
+
+describe('toolkit cards stay readable and under 40 KB at their worst', () => {
+  const longComment = 'y'.repeat(MAX_COMMENT_LENGTH);
+
+  it('history: fifteen entries with the longest comments', () => {
+    const entries = Array.from({ length: 15 }, (_, i) => ({
+      id: `e${i}`,
+      at: '2026-11-28T10:00:00Z',
+      tenantId: 't',
+      actor: { name: 'Ana [x](https://evil)', userId: 'u' },
+      action: 'block' as const,
+      outcome: i % 2 ? ('done' as const) : ('failed' as const),
+      hash: SHA1,
+      hashType: 'Sha1' as const,
+      comment: longComment,
+      api: 'indicators' as const,
+      detail: 'unavailable: boom',
+    }));
+    const reply = historyReply(entries);
+    expect(bytes(reply)).toBeLessThan(MAX_CARD_BYTES);
+    const shown = texts(reply);
+    expect(shown).toEqual(expect.arrayContaining(['Block: done', 'Block: failed']));
+    expect(shown.join(' ')).toContain('Ana [x](hxxps://evil)');
+    expect(shown.find((t) => t.startsWith('yyy'))?.length).toBe(200);
+  });
+
+  it('bulk progress: ten thousand failures list twenty and count the rest', () => {
+    const failures = Array.from({ length: 10_000 }, (_, i) => ({ hash: { value: SHA1, type: 'Sha1' as const }, reason: `reason ${i} ${'r'.repeat(300)}` }));
+    const reply = bulkProgressReply({ total: 10_000, done: 10_000, blocked: 0, failures, finished: true }, 'Indicators API');
+    expect(bytes(reply)).toBeLessThan(MAX_CARD_BYTES);
+    expect(texts(reply)[0]).toBe('Bulk block done: 0 blocked, 10,000 NOT blocked');
+    expect(texts(reply)).toContain('…and 9,980 more; "history export" lists every one.');
+  });
+
+  it('bulk progress while Defender asks the bot to wait', () => {
+    const reply = bulkProgressReply({ total: 1200, done: 500, blocked: 500, failures: [], finished: false, waitingUntil: '2026-11-28T10:00:30Z' }, 'Indicators API');
+    expect(texts(reply)).toEqual(expect.arrayContaining(['Bulk block running: 500 of 1,200', '41% done. Defender asked the bot to slow down; it resumes by itself at 2026-11-28 10:00:30 UTC.']));
+  });
+
+  it('bulk review lists bad lines inertly', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => ({ line: i + 1, text: `[x](https://evil/${i})`, problem: 'not a hash' }));
+    const reply = bulkReviewReply(lines, 'review-1', 3);
+    expect(bytes(reply)).toBeLessThan(MAX_CARD_BYTES);
+    expect(texts(reply)).toEqual(expect.arrayContaining(["100 of 100 lines can't be used", 'Line 1: [x](hxxps://evil/0)', '…and 80 more.']));
+  });
+
+  it('the block form validates the hash on the card and offers the options', () => {
+    const card = blockFormReply({ hashTypes: ['Sha1', 'Sha256', 'Md5'], supportsOptions: true, defaultExpiryDays: 90, values: { comment: longComment } }).card.content;
+    expect(bytes({ card: { content: card } } as never)).toBeLessThan(MAX_CARD_BYTES);
+    const body = card.body as Array<Record<string, unknown>>;
+    const hashInput = body.find((b) => b.id === 'hash')!;
+    expect(new RegExp(hashInput.regex as string).test(SHA1)).toBe(true);
+    expect(new RegExp(hashInput.regex as string).test('a'.repeat(64))).toBe(true);
+    expect(new RegExp(hashInput.regex as string).test('xyz')).toBe(false);
+    expect(body.find((b) => b.id === 'expires')).toMatchObject({ value: '90d' });
+    expect(body.find((b) => b.id === 'comment')).toMatchObject({ isRequired: true, maxLength: MAX_COMMENT_LENGTH });
+  });
+
+  it('the status card shows the file facts and offers a block only to those who may', () => {
+    const report = { hash: { value: SHA1, type: 'Sha1' as const }, info: { signer: 'Contoso', size: 1024 }, stats: { orgPrevalence: 12345, topFileNames: ['a.exe'] } };
+    expect(texts(fileReportReply(report, undefined, true))).toEqual(expect.arrayContaining(['Not blocked', 'Devices in your org: 12,345', 'Signer: Contoso', 'Size: 1,024 bytes', 'Names: a.exe']));
+    expect((fileReportReply(report, undefined, true).card.content.actions as unknown[]).length).toBe(1);
+    expect((fileReportReply(report, undefined, false).card.content.actions as unknown[]).length).toBe(0);
   });
 });

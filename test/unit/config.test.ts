@@ -1,4 +1,6 @@
-import { loadConfig } from '../../src/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BOT_FRAMEWORK_KEYS, SETTING_KEYS, loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 
 const APP = '11111111-2222-4333-8444-555555555555';
@@ -102,5 +104,29 @@ describe('loadConfig', () => {
 
   it('refuses a partial set of endpoint overrides', () => {
     expect(problems({ ...production, OAuthUrl: 'http://127.0.0.1:3' })).toEqual([expect.stringMatching(/set all of/)]);
+  });
+});
+
+describe('.env.sample', () => {
+  const sample = fs.readFileSync(path.join(__dirname, '../../.env.sample'), 'utf8');
+  const documented = new Set(sample.split('\n').map((line) => /^([A-Za-z_]+)=/.exec(line)?.[1]).filter(Boolean));
+
+  it('documents every setting the bot reads', () => {
+    expect([...SETTING_KEYS, ...BOT_FRAMEWORK_KEYS].filter((key) => !documented.has(key))).toEqual([]);
+  });
+
+  it('documents nothing the bot does not read', () => {
+    const known = new Set<string>([...SETTING_KEYS, ...BOT_FRAMEWORK_KEYS]);
+    expect([...documented].filter((key) => !known.has(key!))).toEqual([]);
+  });
+
+  it('starts local mode as it stands (safe defaults, no secrets)', () => {
+    const env = Object.fromEntries(sample.split('\n').flatMap((line) => {
+      const m = /^([A-Za-z_]+)=(.*)$/.exec(line);
+      return m ? [[m[1], m[2]]] : [];
+    }));
+    const config = loadConfig(env);
+    expect(config.mode).toBe('local');
+    expect(config.defender.api).toBe('simulator');
   });
 });

@@ -131,16 +131,16 @@ describe('app manifest', () => {
     expect(manifest.bots).toHaveLength(1);
     expect(bot.botId).toBe(VALUES.botId);
     expect([...bot.scopes].sort()).toEqual([...SCOPES].sort());
-    expect(bot.supportsFiles).toBe(false);
+    expect(bot.supportsFiles).toBe(true);
     expect(bot.isNotificationOnly).toBe(false);
   });
 
-  it.each(SCOPES)('lists the block and help commands in the %s scope', (scope) => {
+  it.each(SCOPES)('lists the commands in the %s scope', (scope) => {
     const lists = bot.commandLists.filter((list) => list.scopes.includes(scope));
     expect(lists).toHaveLength(1);
     const titles = lists[0].commands.map((command) => command.title);
-    expect(titles).toEqual(['block', 'help']);
-    expect(lists[0].commands[0].description).toBe('block <sha1> <comment>: Block a file in Defender for Endpoint');
+    expect(titles).toEqual(['block', 'unblock', 'status', 'history', 'help']);
+    expect(lists[0].commands[0].description).toBe('block <hash> <comment>: Block a file in Defender for Endpoint');
   });
 
   it('carries SSO details for the bot app and the domains it needs', () => {

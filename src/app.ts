@@ -18,6 +18,7 @@ import { LocalRoleDirectory } from './identity/local-role-directory';
 import { OnBehalfOfDelegations } from './identity/on-behalf-of';
 import { HttpFileTransfer } from './bot/file-transfer';
 import { SessionGate } from './bot/session-gate';
+import { ApprovalBoard } from './bot/approval-board';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
 import { openDatabase } from './storage/sqlite-database';
 import { SqliteStore } from './storage/sqlite-store';
@@ -42,20 +43,37 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   }
   const continuation = continuationsFor(adapter);
   const b = config.behaviour;
+  const actions = {
+    roles: roleDirectory(config, logger),
+    defender: defenderApi(config, logger),
+    audit,
+    now: () => new Date(),
+    widespreadThreshold: b.widespreadThreshold,
+  };
+  const gate = new SessionGate(sessions, background, continuation, logger, config.signIn.pendingTimeoutMs);
+  const newId = () => randomUUID();
+  const board = new ApprovalBoard({
+    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs },
+    store,
+    sessions,
+    gate,
+    proactive: (reference, logic) => adapter.continueConversationAsync(config.bot.appId ?? '', reference, logic),
+    logger,
+    channelId: config.approvals.channelId,
+    newId,
+  });
+  const sweep = setInterval(() => {
+    background.run('approval-sweep', () => board.sweep().then(() => undefined));
+  }, config.approvals.sweepMs);
+  sweep.unref();
   const bot = new BlockBot({
     mode: config.mode,
-    actions: {
-      roles: roleDirectory(config, logger),
-      defender: defenderApi(config, logger),
-      audit,
-      now: () => new Date(),
-      widespreadThreshold: b.widespreadThreshold,
-    },
+    actions,
     bulkTiming: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: b.bulkPatienceMs },
     store,
     seen: store,
     sessions,
-    gate: new SessionGate(sessions, background, continuation, logger, config.signIn.pendingTimeoutMs),
+    gate,
     files: new HttpFileTransfer(config.defender.timeoutMs),
     logger,
     background,
@@ -67,7 +85,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       invokeBudgetMs: b.invokeBudgetMs,
       decisionTtlMs: b.decisionTtlMs,
     },
-    newId: () => randomUUID(),
+    newId,
+    board,
+    approvalPolicy: config.approvals.policy,
   });
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +99,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   return {
     url,
     async stop() {
+      clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = await background.drain(config.http.shutdownGraceMs);
       bot.dispose();

@@ -79,6 +79,17 @@ export interface Config {
     /** How long a bulk block may wait on rate limits and outages in total. */
     readonly bulkPatienceMs: number;
   };
+  readonly approvals: {
+    /** off: none; non-admins: people without the role may ask; always: every block needs a second person. */
+    readonly policy: 'off' | 'non-admins' | 'always';
+    /** The SOC channel's conversation id; unset = the card goes to the conversation that asked. */
+    readonly channelId?: string;
+    readonly ttlMs: number;
+    readonly sweepMs: number;
+  };
+  readonly storage:
+    | { readonly kind: 'local' }
+    | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -171,6 +182,13 @@ const schema = z.object({
   INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
   DECISION_TTL_MINUTES: intInRange(1, 1440).default(30),
   BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
+  APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
+  APPROVAL_CHANNEL: optionalText,
+  APPROVAL_TTL_SECONDS: intInRange(60, 30 * 86_400).default(86_400),
+  APPROVAL_SWEEP_SECONDS: intInRange(1, 3600).default(60),
+  STORAGE: z.enum(['local', 'azure-blob']).default('local'),
+  AZURE_STORAGE_CONNECTION_STRING: optionalText,
+  AZURE_STORAGE_CONTAINER: z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)').default('defender-block-bot'),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,
 });
@@ -239,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('ROLE_DIRECTORY: graph needs signed-in analysts, which needs MicrosoftAppId and OAUTH_CONNECTION_NAME; local mode uses the local directory');
     }
   }
+  if (e.STORAGE === 'azure-blob' && !e.AZURE_STORAGE_CONNECTION_STRING) {
+    problems.push('AZURE_STORAGE_CONNECTION_STRING: required with STORAGE=azure-blob (the storage account shared by every bot instance)');
+  }
   if (e.AAD_CLIENT_CERTIFICATE_PATH && !fs.existsSync(e.AAD_CLIENT_CERTIFICATE_PATH)) {
     problems.push(`AAD_CLIENT_CERTIFICATE_PATH: no file at ${e.AAD_CLIENT_CERTIFICATE_PATH}`);
   }
@@ -303,6 +324,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       decisionTtlMs: e.DECISION_TTL_MINUTES * 60_000,
       bulkPatienceMs: e.BULK_PATIENCE_MINUTES * 60_000,
     },
+    approvals: {
+      policy: e.APPROVAL_POLICY,
+      channelId: e.APPROVAL_CHANNEL?.split(';')[0],
+      ttlMs: e.APPROVAL_TTL_SECONDS * 1000,
+      sweepMs: e.APPROVAL_SWEEP_SECONDS * 1000,
+    },
+    storage:
+      e.STORAGE === 'azure-blob'
+        ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER }
+        : { kind: 'local' },
   };
   return deepFreeze(config);
 }

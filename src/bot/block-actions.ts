@@ -29,6 +29,14 @@ export interface PendingConfirmation {
   readonly concerns: readonly Concern['kind'][];
 }
 
+/** A denied block kept so that its "Request approval" button can ask for it (the card carries only the id). */
+export interface ApprovalDraft {
+  readonly request: BlockFileRequest;
+}
+
+/** Key of an approval draft in the store. */
+export const draftKey = (id: string) => `draft/${id}`;
+
 /** Key of a pending confirmation in the store. */
 export const confirmationKey = (id: string) => `confirm/${id}`;
 
@@ -51,6 +59,12 @@ export class BlockActions {
         await this.s.store.put(confirmationKey(id), pending, { ifNoneMatch: '*', ttlMs: this.s.settings.decisionTtlMs });
         const expiresAt = new Date(this.s.actions.now().getTime() + this.s.settings.decisionTtlMs).toISOString();
         return { reply: confirmBlockReply(request.hash, outcome.concerns, id, { notes: outcome.notes, options: request.options, expiresAt }) };
+      }
+      case 'denied': {
+        if (this.s.approvalPolicy === 'off') return this.refused(outcome, 'block', request.caller, request.hash);
+        const id = this.s.newId();
+        await this.s.store.put(draftKey(id), { request } satisfies ApprovalDraft, { ifNoneMatch: '*', ttlMs: this.s.settings.decisionTtlMs });
+        return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };
       }
       default:
         return this.refused(outcome, 'block', request.caller, request.hash);

@@ -39,6 +39,7 @@ export class BlockBot extends TeamsActivityHandler {
       await next();
     });
     this.onMembersAdded(async (context, next) => {
+      await s.board.learnChannel(context);
       const botId = context.activity.recipient?.id;
       if (context.activity.membersAdded?.some((m) => m.id === botId)) await send(context, helpReply(s.mode));
       await next();
@@ -106,6 +107,7 @@ export class BlockBot extends TeamsActivityHandler {
   /** First delivery from an allowed tenant; anything else is dropped (with a word to a refused tenant). */
   private async admit(context: TurnContext): Promise<boolean> {
     const activity = context.activity;
+    await this.s.board.learnChannel(context).catch((error: unknown) => this.s.logger.warn({ err: { message: (error as Error).message } }, 'Could not store the approval channel'));
     if (!(await this.firstDelivery(activity))) {
       this.s.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       return false;

@@ -1,6 +1,7 @@
 import type { ActionDeps } from '../domain/block-file';
 import type { BulkTiming } from '../domain/bulk-block';
 import type { Logger, OnceStore, Store } from '../domain/ports';
+import type { ApprovalBoard } from './approval-board';
 import type { BackgroundWork } from './background-work';
 import type { PrepareContinuation } from './continuation';
 import type { FileTransfer } from './file-transfer';
@@ -33,4 +34,6 @@ export interface BotServices {
   readonly allowedTenants: readonly string[];
   readonly settings: BotSettings;
   readonly newId: () => string;
+  readonly board: ApprovalBoard;
+  readonly approvalPolicy: 'off' | 'non-admins' | 'always';
 }

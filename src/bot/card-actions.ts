@@ -13,7 +13,7 @@ import { confirmationClosedReply } from '../cards/confirm-views';
 import type { FormValues } from '../cards/form-views';
 import { noticeReply } from '../cards/notice';
 import { signInPromptText } from '../cards/session-views';
-import { BlockActions, confirmationKey, type ActionResult, type PendingConfirmation } from './block-actions';
+import { BlockActions, confirmationKey, draftKey, type ActionResult, type ApprovalDraft, type PendingConfirmation } from './block-actions';
 import type { BotServices } from './bot-services';
 import { bulkReviewKey, type BulkJobSpec } from './bulk-intake';
 import { runBulk } from './bulk-runner';
@@ -66,7 +66,27 @@ export class CardActions {
       case CardVerb.BulkConfirm:
       case CardVerb.BulkCancel:
         return this.answerBulkReview(context, action, presser);
+      case CardVerb.RequestApproval:
+        return this.requestFromDenial(context, action, presser);
+      case CardVerb.Approve:
+        return this.s.board.press(context, surface, text(data.approvalId), 'approve', presser);
+      case CardVerb.Reject:
+        return this.s.board.press(context, surface, text(data.approvalId), 'reject', presser, text(data.reason).slice(0, 500));
+      case CardVerb.Retry:
+        return this.s.board.press(context, surface, text(data.approvalId), 'retry', presser);
+      case CardVerb.CancelRequest:
+        return this.s.board.press(context, surface, text(data.approvalId), 'cancel', presser);
+      case CardVerb.ApprovalRefresh:
+        return this.s.board.press(context, surface, text(data.approvalId), 'refresh', presser);
     }
+  }
+
+  private async requestFromDenial(context: TurnContext, action: CardAction, presser: Caller): Promise<void> {
+    const key = draftKey(text(action.data.draftId));
+    const stored = await this.s.store.get<ApprovalDraft>(key);
+    const draft = await this.claim(context, action, presser, stored, (d) => d.request.caller.userId, key);
+    if (!draft) return;
+    await action.surface.replaceNow(context, await this.s.board.request(context, draft.request, presser));
   }
 
   private async submitForm(context: TurnContext, surface: CardSurface, data: Readonly<Record<string, unknown>>, presser: Caller): Promise<void> {
@@ -94,12 +114,16 @@ export class CardActions {
       await surface.replaceNow(context, this.commands.form(values, error));
       return;
     }
+    const request = { hash, comment, caller: presser, options: resolveOptions(options, this.s.actions.now(), this.s.settings.defaultExpiryDays) };
+    if (this.s.approvalPolicy === 'always') {
+      await surface.replaceNow(context, await this.s.board.request(context, request, presser));
+      return;
+    }
     const delegation = await this.delegation(context, surface, 'block');
     if (!delegation) {
       await surface.replaceNow(context, this.commands.form(values, 'Sign in first (see the card below), then press Block again.'));
       return;
     }
-    const request = { hash, comment, caller: presser, options: resolveOptions(options, this.s.actions.now(), this.s.settings.defaultExpiryDays) };
     await this.inPlace(context, surface, this.actions.block(request, delegation));
   }
 

@@ -48,13 +48,15 @@ export class CommandRunner {
         await s.sessions.signOut(context);
         await send(context, signedOutReply());
         return;
-      case 'block': {
+      case 'block':
+      case 'requestBlock': {
         const request = {
           hash: command.hash,
           comment: command.comment,
           caller,
           options: resolveOptions(command.options, s.actions.now(), s.settings.defaultExpiryDays),
         };
+        if (command.kind === 'requestBlock' || s.approvalPolicy === 'always') return this.requestApproval(context, request);
         return this.job(context, describeAction('block', command.hash), (d) => this.actions.block(request, d));
       }
       case 'unblock':
@@ -92,6 +94,18 @@ export class CommandRunner {
     await gate.run(context, job, signInPromptText(describe));
   }
 
+  private async requestApproval(context: TurnContext, request: Parameters<BlockActions['block']>[0]): Promise<void> {
+    if (this.s.approvalPolicy === 'off') {
+      await send(context, noticeReply('Approvals are turned off', ['Nothing was requested. People with the Security Administrator or Global Administrator role block directly.'], { tone: 'default' }));
+      return;
+    }
+    if (!this.s.actions.defender.hashTypes.includes(request.hash.type)) {
+      await send(context, noticeReply('Nothing was requested', [`The bot's Defender API takes ${this.s.actions.defender.hashTypes.join(', ')} hashes only.`]));
+      return;
+    }
+    await send(context, await this.s.board.request(context, request, request.caller));
+  }
+
   private async export(context: TurnContext, caller: Caller, format: 'csv' | 'json'): Promise<void> {
     if (context.activity.conversation?.conversationType !== 'personal') {
       await send(context, noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], { tone: 'default' }));
@@ -106,6 +120,10 @@ export class CommandRunner {
 
   private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
     const s = this.s;
+    if (s.approvalPolicy === 'always') {
+      await send(context, noticeReply('Bulk blocks are off under this approval policy', ['Every block needs an approval under this bot\'s policy. Send "request block ‹hash› ‹comment›" for each file, or ask an administrator to change APPROVAL_POLICY.']));
+      return;
+    }
     const files = csvAttachments(context.activity.attachments);
     const lines: BulkLine[] = [...command.lines, ...(files.length ? await linesFromAttachments(s.files, files) : [])];
     if (lines.length === 0) {

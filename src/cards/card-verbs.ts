@@ -7,6 +7,12 @@ export const CardVerb = {
   Undo: 'block.undo',
   BulkConfirm: 'bulk.confirm',
   BulkCancel: 'bulk.cancel',
+  RequestApproval: 'approval.request',
+  Approve: 'approval.approve',
+  Reject: 'approval.reject',
+  Retry: 'approval.retry',
+  CancelRequest: 'approval.cancel',
+  ApprovalRefresh: 'approval.refresh',
 } as const;
 
 /** One of CardVerb's values. */

@@ -11,6 +11,8 @@ const TITLES: Record<AuditEntry['action'], string> = {
   undo: 'Undo',
   status: 'Lookup',
   'bulk-block': 'Bulk block',
+  'approval-request': 'Approval requested',
+  'approval-decision': 'Approval decided',
 };
 
 const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> = {

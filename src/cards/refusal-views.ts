@@ -2,6 +2,7 @@ import type { Caller } from '../domain/caller';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { Refusal } from '../domain/outcomes';
 import type { DefenderError, DefenderFailureReason, TokenError } from '../errors';
+import { CardVerb } from './card-verbs';
 import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card-text';
 import { renderCard, type Reply } from './render';
 import { inertText, markdownSafe } from './safe-text';
@@ -28,10 +29,10 @@ const VERBS: Record<RefusedAction, string> = {
 };
 
 /** The answer for any refusal: what did not happen, why, and what to do. */
-export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash): Reply {
+export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, approvalDraftId?: string): Reply {
   switch (refusal.kind) {
     case 'denied':
-      return deniedReply(refusal.heldRoles, refusal.neededRoles, caller, action);
+      return deniedReply(refusal.heldRoles, refusal.neededRoles, caller, action, approvalDraftId);
     case 'rolesUnavailable':
       return failureCard(action, hash, {
         reason: 'The bot could not check your directory roles, so it did nothing (it never acts without a verified role).',
@@ -52,7 +53,7 @@ export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Ca
 }
 
 /** Shown when the caller lacks the role: names the roles needed and held; nothing was sent. */
-export function deniedReply(held: readonly string[], needed: readonly string[], caller: Caller, action: RefusedAction = 'block'): Reply {
+export function deniedReply(held: readonly string[], needed: readonly string[], caller: Caller, action: RefusedAction = 'block', approvalDraftId?: string): Reply {
   const neededNames = needed.map(roleName).join(' or ');
   const headline = action === 'block' ? 'Not blocked: you need a directory role' : 'Not allowed: you need a directory role';
   const card = renderCard('denied', {
@@ -63,7 +64,12 @@ export function deniedReply(held: readonly string[], needed: readonly string[], 
       { label: 'Your roles', value: held.length ? held.map(roleName).map(markdownSafe).join(', ') : 'none that count here' },
       { label: 'Needed', value: neededNames },
     ],
-    advice: 'If you hold an eligible role in Privileged Identity Management, activate it and try again; otherwise ask a Security Administrator.',
+    advice: approvalDraftId
+      ? 'You can ask a colleague with the role to approve this block: press "Request approval". If you hold an eligible role in Privileged Identity Management, you can also activate it and try again.'
+      : 'If you hold an eligible role in Privileged Identity Management, activate it and try again; otherwise ask a Security Administrator.',
+    hasRequest: !!approvalDraftId,
+    draftId: approvalDraftId ?? '',
+    verbs: CardVerb,
   });
   return { card, summary: `${headline}: ${VERBS[action]} needs the ${neededNames} role.` };
 }

@@ -16,7 +16,8 @@ export type CardName =
   | 'file-report'
   | 'bulk-progress'
   | 'bulk-review'
-  | 'history';
+  | 'history'
+  | 'approval';
 
 /** An Adaptive Card attachment as the channel expects it. */
 export interface CardAttachment {

@@ -18,6 +18,7 @@ export type Command =
       readonly sharedComment?: string;
       readonly options: OptionsInput;
     }
+  | { readonly kind: 'requestBlock'; readonly hash: FileHash; readonly comment: string; readonly options: OptionsInput }
   | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
   | { readonly kind: 'status'; readonly hash: FileHash }
   | { readonly kind: 'history'; readonly hash?: FileHash }
@@ -66,6 +67,8 @@ export function parseCommand(rawText: string, context: { readonly hasFile?: bool
       return parseBlock(rest, more, !!context.hasFile);
     case 'unblock':
       return parseUnblock(joinLines(rest, more));
+    case 'request':
+      return parseRequest(rest, more);
     case 'status':
     case 'check':
     case 'lookup':
@@ -101,6 +104,17 @@ function parseSingleBlock(hash: FileHash, afterHash: string): ParseResult {
   const comment = checkComment('block', hash, taken.rest);
   if (!comment.ok) return comment;
   return { ok: true, command: { kind: 'block', hash, comment: comment.comment, options: taken.options } };
+}
+
+function parseRequest(rest: string, more: string): ParseResult {
+  const match = /^block\b\s*(.*)$/i.exec(rest);
+  if (!match) return { ok: false, error: { reason: 'unknownCommand', word: 'request' } };
+  const first = firstToken(match[1]);
+  const hash = first ? classifyHash(stripQuotes(first)) : undefined;
+  if (!hash) return { ok: false, error: first ? { reason: 'notAHash', verb: 'block', given: truncate(stripQuotes(first), 80) } : { reason: 'missingHash', verb: 'block' } };
+  const parsed = parseSingleBlock(hash, joinLines(match[1].slice(match[1].indexOf(first!) + first!.length), more));
+  if (!parsed.ok || parsed.command.kind !== 'block') return parsed;
+  return { ok: true, command: { ...parsed.command, kind: 'requestBlock' } };
 }
 
 function parseUnblock(rest: string): ParseResult {

@@ -89,7 +89,7 @@ export interface Store {
 }
 
 /** What the audit trail records of each action. */
-export type AuditAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk-block';
+export type AuditAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk-block' | 'approval-request' | 'approval-decision';
 
 /** How an audited action ended. */
 export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled';

@@ -108,6 +108,7 @@ describe('block form and bulk', () => {
 describe('unblock, status, history', () => {
   it.each([
     [`unblock ${SHA1} false positive, vendor tool`, { kind: 'unblock', hash: sha1, comment: 'false positive, vendor tool' }],
+    [`request block ${SHA1} action:audit please review`, { kind: 'requestBlock', hash: sha1, comment: 'please review', options: { action: 'Audit' } }],
     [`status ${SHA1}`, { kind: 'status', hash: sha1 }],
     [`check ${MD5}`, { kind: 'status', hash: { value: MD5, type: 'Md5' } }],
     ['history', { kind: 'history' }],
@@ -124,6 +125,9 @@ describe('unblock, status, history', () => {
     ['status', { reason: 'missingHash', verb: 'status' }],
     ['status abc', { reason: 'notAHash', verb: 'status', given: 'abc' }],
     ['history export xml', { reason: 'unknownExportFormat', given: 'xml' }],
+    ['request block', { reason: 'missingHash', verb: 'block' }],
+    [`request block ${SHA1}`, { reason: 'missingComment', verb: 'block', hash: sha1 }],
+    ['request coffee', { reason: 'unknownCommand', word: 'request' }],
   ])('%s is refused with a reason', (text, error) => {
     expect(parseCommand(text)).toEqual({ ok: false, error });
   });

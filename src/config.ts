@@ -184,7 +184,7 @@ const schema = z.object({
   BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
   APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
   APPROVAL_CHANNEL: optionalText,
-  APPROVAL_TTL_SECONDS: intInRange(60, 30 * 86_400).default(86_400),
+  APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
   APPROVAL_SWEEP_SECONDS: intInRange(1, 3600).default(60),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,

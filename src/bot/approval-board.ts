@@ -90,8 +90,23 @@ export class ApprovalBoard {
   }
 
   /** An approver's or the requester's press on an approval card. */
-  async press(context: TurnContext, surface: CardSurface, approvalId: string, action: 'approve' | 'reject' | 'retry' | 'cancel' | 'refresh', presser: Caller, reason?: string): Promise<void> {
+  async press(
+    context: TurnContext,
+    surface: CardSurface,
+    approvalId: string,
+    action: 'approve' | 'reject' | 'retry' | 'cancel' | 'refresh',
+    presser: Caller,
+    echoed: { readonly reason?: string; readonly hash?: unknown } = {},
+  ): Promise<void> {
     if (action === 'refresh') return this.refresh(context, surface, approvalId, presser);
+    if (echoed.hash !== undefined && !(await this.matches(approvalId, echoed.hash))) {
+      this.d.logger.warn({ approvalId, user: presser.aadObjectId }, 'Approval card payload does not match the stored request');
+      const text = 'This card does not match the stored request. Nothing was done.';
+      if (surface.path === 'execute') surface.answerWithMessage(text);
+      else await send(context, noticeReply(text, []));
+      return;
+    }
+    const reason = echoed.reason;
     let outcome: DecisionOutcome;
     if (action === 'cancel') {
       outcome = await cancelRequest(this.d.approvals, approvalId, presser);
@@ -128,6 +143,12 @@ export class ApprovalBoard {
       await this.notifyRequester(request).catch((error: unknown) => this.warn(request, error));
     }
     return expired.length;
+  }
+
+  /** A card never carries the hash; one that does must carry the stored one (a tampered card is refused). */
+  private async matches(approvalId: string, hash: unknown): Promise<boolean> {
+    const stored = await this.d.store.get<ApprovalRequest>(approvalKey(approvalId));
+    return !!stored && typeof hash === 'string' && hash.trim().toLowerCase() === stored.value.hash.value;
   }
 
   private async refresh(context: TurnContext, surface: CardSurface, approvalId: string, viewer: Caller): Promise<void> {

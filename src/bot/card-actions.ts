@@ -69,13 +69,13 @@ export class CardActions {
       case CardVerb.RequestApproval:
         return this.requestFromDenial(context, action, presser);
       case CardVerb.Approve:
-        return this.s.board.press(context, surface, text(data.approvalId), 'approve', presser);
+        return this.s.board.press(context, surface, text(data.approvalId), 'approve', presser, { hash: data.hash });
       case CardVerb.Reject:
-        return this.s.board.press(context, surface, text(data.approvalId), 'reject', presser, text(data.reason).slice(0, 500));
+        return this.s.board.press(context, surface, text(data.approvalId), 'reject', presser, { hash: data.hash, reason: text(data.reason).slice(0, 500) });
       case CardVerb.Retry:
-        return this.s.board.press(context, surface, text(data.approvalId), 'retry', presser);
+        return this.s.board.press(context, surface, text(data.approvalId), 'retry', presser, { hash: data.hash });
       case CardVerb.CancelRequest:
-        return this.s.board.press(context, surface, text(data.approvalId), 'cancel', presser);
+        return this.s.board.press(context, surface, text(data.approvalId), 'cancel', presser, { hash: data.hash });
       case CardVerb.ApprovalRefresh:
         return this.s.board.press(context, surface, text(data.approvalId), 'refresh', presser);
     }

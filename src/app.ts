@@ -4,7 +4,7 @@ import { MemoryStorage, TeamsSSOTokenExchangeMiddleware } from 'botbuilder';
 import type { Config } from './config';
 import type { DefenderApi, Delegations, Logger, RoleDirectory } from './domain/ports';
 import { BackgroundWork } from './bot/background-work';
-import { createAdapter, continuationsFor } from './bot/adapter';
+import { createAdapter, continuationsFor, proactiveFor } from './bot/adapter';
 import { BlockBot } from './bot/block-bot';
 import { LocalSessions, TokenServiceSessions, type UserSessions } from './bot/user-sessions';
 import { DefenderHttp } from './defender/defender-http';
@@ -41,7 +41,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     adapter.use(new TeamsSSOTokenExchangeMiddleware(new MemoryStorage(), config.signIn.connectionName));
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
   }
-  const continuation = continuationsFor(adapter);
+  const proactive = proactiveFor(adapter, config.bot.appId ?? '');
+  const continuation = continuationsFor(proactive);
   const b = config.behaviour;
   const actions = {
     roles: roleDirectory(config, logger),
@@ -50,21 +51,24 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     now: () => new Date(),
     widespreadThreshold: b.widespreadThreshold,
   };
-  const gate = new SessionGate(sessions, background, continuation, logger, config.signIn.pendingTimeoutMs);
+  const gate = new SessionGate({ sessions, store, background, proactive, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const newId = () => randomUUID();
   const board = new ApprovalBoard({
     approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs },
     store,
     sessions,
     gate,
-    proactive: (reference, logic) => adapter.continueConversationAsync(config.bot.appId ?? '', reference, logic),
+    proactive,
     logger,
     channelId: config.approvals.channelId,
     newId,
   });
   const sweep = setInterval(() => {
-    background.run('approval-sweep', () => board.sweep().then(() => undefined));
-  }, config.approvals.sweepMs);
+    background.run('sweep', async () => {
+      await board.sweep();
+      await gate.sweep();
+    });
+  }, config.sweepMs);
   sweep.unref();
   const bot = new BlockBot({
     mode: config.mode,
@@ -102,7 +106,6 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = await background.drain(config.http.shutdownGraceMs);
-      bot.dispose();
       if (!finished) logger.warn({ inFlight: background.size }, 'Shutdown grace period ended with work still running');
       db.close();
     },

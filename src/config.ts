@@ -85,8 +85,9 @@ export interface Config {
     /** The SOC channel's conversation id; unset = the card goes to the conversation that asked. */
     readonly channelId?: string;
     readonly ttlMs: number;
-    readonly sweepMs: number;
   };
+  /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
+  readonly sweepMs: number;
   readonly storage:
     | { readonly kind: 'local' }
     | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
@@ -185,7 +186,7 @@ const schema = z.object({
   APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
   APPROVAL_CHANNEL: optionalText,
   APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
-  APPROVAL_SWEEP_SECONDS: intInRange(1, 3600).default(60),
+  SWEEP_SECONDS: intInRange(1, 3600).default(30),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
   AZURE_STORAGE_CONTAINER: z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)').default('defender-block-bot'),
@@ -328,8 +329,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       policy: e.APPROVAL_POLICY,
       channelId: e.APPROVAL_CHANNEL?.split(';')[0],
       ttlMs: e.APPROVAL_TTL_SECONDS * 1000,
-      sweepMs: e.APPROVAL_SWEEP_SECONDS * 1000,
     },
+    sweepMs: e.SWEEP_SECONDS * 1000,
     storage:
       e.STORAGE === 'azure-blob'
         ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER }

@@ -2,7 +2,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } fr
 import type { Config } from '../config';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';
-import type { PrepareContinuation } from './continuation';
+import { continuationFrom, type PrepareContinuation, type Proactive } from './continuation';
 import { send } from './send';
 import { IdentityCredentialsFactory } from './credentials-factory';
 import { StrictBotFrameworkAuthentication } from './strict-auth';
@@ -26,16 +26,12 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   return adapter;
 }
 
+/** Proactive sends with the bot's own identity (works after the turn, and on any instance). */
+export function proactiveFor(adapter: CloudAdapter, botAppId: string): Proactive {
+  return (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic);
+}
+
 /** Captures, during a turn, what is needed to send into its conversation after the turn ended. */
-export function continuationsFor(adapter: CloudAdapter): PrepareContinuation {
-  return (context: TurnContext) => {
-    const identity = context.turnState.get(adapter.BotIdentityKey);
-    const reference = TurnContext.getConversationReference(context.activity);
-    return (logic) =>
-      adapter.continueConversationAsync(identity, reference, async (proactive) => {
-        // The continuation activity gets a fresh id; restore the original so replies thread under it.
-        if (reference.activityId) proactive.activity.id = reference.activityId;
-        await logic(proactive);
-      });
-  };
+export function continuationsFor(proactive: Proactive): PrepareContinuation {
+  return (context: TurnContext) => continuationFrom(proactive, TurnContext.getConversationReference(context.activity));
 }

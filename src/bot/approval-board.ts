@@ -21,12 +21,10 @@ import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
 import type { CardSurface } from './card-surface';
+import type { Proactive } from './continuation';
 import type { SessionGate } from './session-gate';
 import { send } from './send';
 import type { UserSessions } from './user-sessions';
-
-/** Sends into a stored conversation, from no turn at all (cards, notifications). */
-export type Proactive = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
 
 /** Where an approval card lives. */
 interface CardRef {

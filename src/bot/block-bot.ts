@@ -33,6 +33,7 @@ export class BlockBot extends TeamsActivityHandler {
   constructor(private readonly s: BotServices) {
     super();
     this.commands = new CommandRunner(s);
+    s.gate.use({ run: (work, caller, delegation, continuation) => this.commands.runWork(work, caller, delegation, continuation) });
     this.cards = new CardActions(s, this.commands);
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
@@ -44,11 +45,6 @@ export class BlockBot extends TeamsActivityHandler {
       if (context.activity.membersAdded?.some((m) => m.id === botId)) await send(context, helpReply(s.mode));
       await next();
     });
-  }
-
-  /** Forgets what waits for sign-in (shutdown). */
-  dispose(): void {
-    this.s.gate.dispose();
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {

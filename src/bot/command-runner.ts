@@ -1,4 +1,4 @@
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { ActivityTypes, TurnContext } from 'botbuilder';
 import type { Command } from '../commands/parse';
 import type { BulkLine } from '../commands/parse-bulk';
 import { MAX_BULK_HASHES } from '../commands/limits';
@@ -12,13 +12,24 @@ import type { Reply } from '../cards/render';
 import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
 import { BlockActions, type ActionResult } from './block-actions';
 import type { BotServices } from './bot-services';
-import { bulkReviewKey, prepareBulk } from './bulk-intake';
+import { bulkReviewKey, prepareBulk, type BulkJobSpec } from './bulk-intake';
 import { runBulk } from './bulk-runner';
 import type { Continuation } from './continuation';
 import { csvAttachments, linesFromAttachments } from './csv-attachments';
 import { offerExport } from './history-export';
 import { send } from './send';
-import type { Job } from './session-gate';
+import type { Work } from './session-gate';
+import type { BlockFileRequest, Delegation } from '../domain/ports';
+import type { FileHash } from '../domain/file-hash';
+
+/** What a stored Work stands for; plain data so that any instance can run it after sign-in. */
+type Payload =
+  | { readonly kind: 'block'; readonly request: BlockFileRequest }
+  | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
+  | { readonly kind: 'status'; readonly hash: FileHash }
+  | { readonly kind: 'history'; readonly hash?: FileHash }
+  | { readonly kind: 'export'; readonly format: 'csv' | 'json' }
+  | { readonly kind: 'bulk'; readonly spec: BulkJobSpec };
 
 /** Runs one parsed chat command: quick answers in the turn, Defender work as the analyst in the background. */
 export class CommandRunner {
@@ -44,7 +55,7 @@ export class CommandRunner {
         return;
       }
       case 'signOut':
-        s.gate.forget(context);
+        await s.gate.forget(context);
         await s.sessions.signOut(context);
         await send(context, signedOutReply());
         return;
@@ -57,14 +68,14 @@ export class CommandRunner {
           options: resolveOptions(command.options, s.actions.now(), s.settings.defaultExpiryDays),
         };
         if (command.kind === 'requestBlock' || s.approvalPolicy === 'always') return this.requestApproval(context, request);
-        return this.job(context, describeAction('block', command.hash), (d) => this.actions.block(request, d));
+        return this.start(context, { describe: describeAction('block', command.hash), payload: { kind: 'block', request } }, caller);
       }
       case 'unblock':
-        return this.job(context, describeAction('unblock', command.hash), (d) => this.actions.unblock(command.hash, command.comment, caller, d));
+        return this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller);
       case 'status':
-        return this.job(context, describeAction('status lookup', command.hash), (d) => this.actions.lookup(command.hash, caller, d));
+        return this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller);
       case 'history':
-        return this.job(context, describeAction('history', command.hash), (d) => this.actions.history(caller, d, command.hash));
+        return this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller);
       case 'historyExport':
         return this.export(context, caller, command.format);
       case 'bulkBlock':
@@ -78,20 +89,37 @@ export class CommandRunner {
     return blockFormReply({ hashTypes: d.hashTypes, supportsOptions: d.supportsOptions, defaultExpiryDays: this.s.settings.defaultExpiryDays, values, error });
   }
 
-  private async job(context: TurnContext, describe: string, act: (delegation: Parameters<Job['run']>[0]) => Promise<ActionResult>): Promise<void> {
-    const gate = this.s.gate;
-    const job: Job = {
-      describe,
-      run: async (delegation, continuation) => {
-        const result = await act(delegation);
-        await continuation(async (proactive) => {
-          if (result.signInAgain) await gate.again(proactive, job, continuation, result.signInAgain);
-          else await send(proactive, result.reply);
-        });
-      },
-    };
+  /** Runs stored or fresh work as the analyst (the SessionGate calls this, on whichever instance). */
+  async runWork(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<void> {
+    const payload = work.payload as Payload;
+    if (payload.kind === 'bulk') return runBulk(this.s, payload.spec, delegation, continuation);
+    if (payload.kind === 'export') return offerExport(this.s, caller, payload.format, delegation, continuation);
+    const result = await this.act(payload, caller, delegation);
+    await continuation(async (proactive) => {
+      if (result.signInAgain) {
+        await this.s.gate.again(proactive, work, caller, TurnContext.getConversationReference(proactive.activity), result.signInAgain);
+      } else {
+        await send(proactive, result.reply);
+      }
+    });
+  }
+
+  private act(payload: Exclude<Payload, { kind: 'bulk' | 'export' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
+    switch (payload.kind) {
+      case 'block':
+        return this.actions.block(payload.request, delegation);
+      case 'unblock':
+        return this.actions.unblock(payload.hash, payload.comment, caller, delegation);
+      case 'status':
+        return this.actions.lookup(payload.hash, caller, delegation);
+      case 'history':
+        return this.actions.history(caller, delegation, payload.hash);
+    }
+  }
+
+  private async start(context: TurnContext, work: Work & { payload: Payload }, caller: Caller): Promise<void> {
     await context.sendActivity({ type: ActivityTypes.Typing });
-    await gate.run(context, job, signInPromptText(describe));
+    await this.s.gate.run(context, work, caller, signInPromptText(work.describe));
   }
 
   private async requestApproval(context: TurnContext, request: Parameters<BlockActions['block']>[0]): Promise<void> {
@@ -111,11 +139,7 @@ export class CommandRunner {
       await send(context, noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], { tone: 'default' }));
       return;
     }
-    await this.s.gate.run(
-      context,
-      { describe: 'audit export', run: (delegation, continuation) => offerExport(this.s, caller, format, delegation, continuation) },
-      signInPromptText('audit export'),
-    );
+    await this.start(context, { describe: 'audit export', payload: { kind: 'export', format } }, caller);
   }
 
   private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
@@ -141,10 +165,6 @@ export class CommandRunner {
       await send(context, bulkReviewReply(prepared.lines, id, prepared.spec.items.length));
       return;
     }
-    await s.gate.run(
-      context,
-      { describe: `bulk block of ${prepared.spec.items.length} files`, run: (delegation, continuation: Continuation) => runBulk(s, prepared.spec, delegation, continuation) },
-      signInPromptText(`bulk block of ${prepared.spec.items.length} files`),
-    );
+    await this.start(context, { describe: `bulk block of ${prepared.spec.items.length} files`, payload: { kind: 'bulk', spec: prepared.spec } }, caller);
   }
 }

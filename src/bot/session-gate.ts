@@ -1,5 +1,6 @@
-import type { TurnContext } from 'botbuilder';
-import type { Delegation, Logger } from '../domain/ports';
+import { TurnContext, type ConversationReference } from 'botbuilder';
+import type { Caller } from '../domain/caller';
+import type { Delegation, Logger, Store } from '../domain/ports';
 import type { Reply } from '../cards/render';
 import {
   pendingDroppedReply,
@@ -9,51 +10,68 @@ import {
   tenantMismatchReply,
 } from '../cards/session-views';
 import type { BackgroundWork } from './background-work';
-import type { Continuation, PrepareContinuation } from './continuation';
-import { PendingCommands, pendingKey } from './pending-commands';
+import { continuationFrom, type Continuation, type Proactive } from './continuation';
+import { pendingKey } from './pending-commands';
 import { send } from './send';
 import type { SessionResult, UserSessions } from './user-sessions';
 
-/** Work that needs the analyst's delegation; runs in the background and answers through its continuation. */
-export interface Job {
-  /** For logs and the "dropped" message, e.g. "block of SHA-1 7327…". */
+/** Work that needs the analyst's delegation, as plain data (so any bot instance can resume it). */
+export interface Work {
+  /** For logs and the prompts, e.g. "block of SHA-1 7327…". */
   readonly describe: string;
-  run(delegation: Delegation, continuation: Continuation): Promise<void>;
+  readonly payload: unknown;
 }
 
+/** Runs Work as the analyst; answers go through the continuation of the conversation it came from. */
+export interface WorkRunner {
+  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<void>;
+}
+
+/** Work waiting for its sender to sign in, kept in the store. */
 interface Waiting {
-  readonly job: Job;
-  readonly continuation: Continuation;
+  readonly work: Work;
+  readonly caller: Caller;
+  readonly reference: Partial<ConversationReference>;
+  readonly until: string;
 }
 
-/** Runs jobs as the signed-in analyst, or keeps them until sign-in completes (or drops them after a while). */
+const key = (context: TurnContext) => `pending/${pendingKey(context.activity.conversation?.id, context.activity.from?.id)}`;
+
+/**
+ * Runs work as the signed-in analyst, or keeps it in the store until sign-in completes; whichever
+ * bot instance receives the sign-in runs it, exactly once, and expired waits are dropped with a word.
+ */
 export class SessionGate {
-  private readonly pending: PendingCommands<Waiting>;
+  private runner?: WorkRunner;
 
   constructor(
-    private readonly sessions: UserSessions,
-    private readonly background: BackgroundWork,
-    private readonly continuationFor: PrepareContinuation,
-    private readonly logger: Logger,
-    timeoutMs: number,
-  ) {
-    this.pending = new PendingCommands(timeoutMs, (dropped) => {
-      logger.info({ job: dropped.job.describe }, 'Pending job dropped: sign-in did not complete');
-      background.run('sign-in-expired', () => dropped.continuation((context) => send(context, pendingDroppedReply(dropped.job.describe, timeoutMs)).then(() => undefined)));
-    });
+    private readonly d: {
+      readonly sessions: UserSessions;
+      readonly store: Store;
+      readonly background: BackgroundWork;
+      readonly proactive: Proactive;
+      readonly logger: Logger;
+      readonly timeoutMs: number;
+      readonly now: () => Date;
+    },
+  ) {}
+
+  /** Who runs the work (set once the command runner exists). */
+  use(runner: WorkRunner): void {
+    this.runner = runner;
   }
 
-  /** Starts `job` as the sender if they are signed in; otherwise asks them to sign in and keeps it. */
-  async run(context: TurnContext, job: Job, signInText: string): Promise<'started' | 'waiting' | 'refused'> {
-    const continuation = this.continuationFor(context);
-    const session = await this.sessions.open(context);
+  /** Starts `work` as the sender if signed in; otherwise asks them to sign in and keeps it. */
+  async run(context: TurnContext, work: Work, caller: Caller, signInText: string): Promise<'started' | 'waiting' | 'refused'> {
+    const reference = TurnContext.getConversationReference(context.activity);
+    const session = await this.d.sessions.open(context);
     if (session.ok) {
-      this.start(job, session.delegation, continuation);
+      this.start(work, caller, session.delegation, reference);
       return 'started';
     }
     if (session.reason === 'signInRequired') {
-      this.pending.put(keyOf(context), { job, continuation });
-      await this.sessions.promptSignIn(context, signInText);
+      await this.keep(context, work, caller, reference);
+      await this.d.sessions.promptSignIn(context, signInText);
       return 'waiting';
     }
     await send(context, sessionFailureReply(session));
@@ -62,50 +80,72 @@ export class SessionGate {
 
   /** The sender's delegation now, or undefined after telling them why not (card actions: no waiting). */
   async now(context: TurnContext, signInText: string): Promise<Delegation | undefined> {
-    const session = await this.sessions.open(context);
+    const session = await this.d.sessions.open(context);
     if (session.ok) return session.delegation;
-    if (session.reason === 'signInRequired') await this.sessions.promptSignIn(context, signInText);
+    if (session.reason === 'signInRequired') await this.d.sessions.promptSignIn(context, signInText);
     else await send(context, sessionFailureReply(session));
     return undefined;
   }
 
-  /** Keeps `job` again and asks for a fresh sign-in (Entra wanted MFA, consent or a new grant). */
-  async again(context: TurnContext, job: Job, continuation: Continuation, text: string): Promise<void> {
-    await this.sessions.signOut(context);
-    this.pending.put(keyOf(context), { job, continuation });
-    await this.sessions.promptSignIn(context, text);
+  /** Keeps `work` again and asks for a fresh sign-in (Entra wanted MFA, consent or a new grant). */
+  async again(context: TurnContext, work: Work, caller: Caller, reference: Partial<ConversationReference>, text: string): Promise<void> {
+    await this.d.sessions.signOut(context);
+    await this.keep(context, work, caller, reference);
+    await this.d.sessions.promptSignIn(context, text);
   }
 
   /** A sign-in finished (SSO exchange, sign-in button or magic code): run what was waiting for it. */
   async complete(context: TurnContext, magicCode?: string): Promise<void> {
-    const session = await this.sessions.open(context, magicCode);
+    const session = await this.d.sessions.open(context, magicCode);
     if (!session.ok) {
       await send(context, session.reason === 'signInRequired' ? signInFailedReply() : sessionFailureReply(session));
       return;
     }
-    const waiting = this.pending.take(keyOf(context));
-    this.logger.info({ activityId: context.activity.id, user: context.activity.from?.aadObjectId, resumed: waiting?.job.describe }, 'Sign-in completed');
-    if (waiting) this.start(waiting.job, session.delegation, waiting.continuation);
+    const waiting = await this.take(key(context));
+    this.d.logger.info({ activityId: context.activity.id, user: context.activity.from?.aadObjectId, resumed: waiting?.work.describe }, 'Sign-in completed');
+    if (waiting) this.start(waiting.work, waiting.caller, session.delegation, waiting.reference);
     else await send(context, signedInReply(session.upn));
   }
 
   /** Forgets what waits for sign-in for this sender (sign out). */
-  forget(context: TurnContext): void {
-    this.pending.take(keyOf(context));
+  async forget(context: TurnContext): Promise<void> {
+    await this.d.store.delete(key(context));
   }
 
-  /** Drops everything waiting (shutdown). */
-  dispose(): void {
-    this.pending.clear();
+  /** Drops waits past their time (each once, whichever instance sweeps), telling their senders. */
+  async sweep(): Promise<number> {
+    const now = this.d.now().getTime();
+    let dropped = 0;
+    for (const entry of await this.d.store.list<Waiting>('pending/')) {
+      if (Date.parse(entry.value.until) > now) continue;
+      const taken = await this.d.store.delete(entry.key, { ifMatch: entry.etag });
+      if (!taken.ok) continue;
+      dropped++;
+      this.d.logger.info({ work: entry.value.work.describe }, 'Pending work dropped: sign-in did not complete');
+      await continuationFrom(this.d.proactive, entry.value.reference)((context) =>
+        send(context, pendingDroppedReply(entry.value.work.describe, this.d.timeoutMs)).then(() => undefined),
+      ).catch((error: unknown) => this.d.logger.warn({ err: { message: (error as Error).message } }, 'Could not tell about dropped work'));
+    }
+    return dropped;
   }
 
-  private start(job: Job, delegation: Delegation, continuation: Continuation): void {
-    this.background.run(job.describe, () => job.run(delegation, continuation));
+  private async keep(context: TurnContext, work: Work, caller: Caller, reference: Partial<ConversationReference>): Promise<void> {
+    const waiting: Waiting = { work, caller, reference, until: new Date(this.d.now().getTime() + this.d.timeoutMs).toISOString() };
+    await this.d.store.put(key(context), waiting, { ttlMs: this.d.timeoutMs + 24 * 60 * 60 * 1000 });
   }
-}
 
-function keyOf(context: TurnContext): string {
-  return pendingKey(context.activity.conversation?.id, context.activity.from?.id);
+  private async take(k: string): Promise<Waiting | undefined> {
+    const stored = await this.d.store.get<Waiting>(k);
+    if (!stored || Date.parse(stored.value.until) <= this.d.now().getTime()) return undefined;
+    const taken = await this.d.store.delete(k, { ifMatch: stored.etag });
+    return taken.ok ? stored.value : undefined;
+  }
+
+  private start(work: Work, caller: Caller, delegation: Delegation, reference: Partial<ConversationReference>): void {
+    const runner = this.runner;
+    if (!runner) throw new Error('SessionGate has no runner.');
+    this.d.background.run(work.describe, () => runner.run(work, caller, delegation, continuationFrom(this.d.proactive, reference)));
+  }
 }
 
 /** The answer when a session cannot be opened for a reason other than "not signed in yet". */

@@ -15,6 +15,7 @@ const COMMANDS = [
   },
   { usage: 'block (alone)', description: 'Opens the block form.' },
   { usage: 'block ‹comment› + one hash per line', description: 'Blocks many files at once (lines may be "hash,comment"); or attach a CSV file.' },
+  { usage: 'request block ‹hash› ‹comment›', description: 'Asks a colleague with the role to approve the block (four eyes); the card goes to the SOC channel.' },
   { usage: 'unblock ‹hash› ‹comment›', description: 'Lifts a block.' },
   { usage: 'status ‹hash›', description: 'Block state and what Defender knows of the file (Security Reader may use it).' },
   { usage: 'history [‹hash›] / history export [csv|json]', description: 'Who did what, when and why.' },

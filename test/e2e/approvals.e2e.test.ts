@@ -204,7 +204,7 @@ describe('approval cards personalise through Universal Actions refresh', () => {
 describe('approval expiry', () => {
   let rig: Rig;
   beforeAll(async () => {
-    rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, APPROVAL_TTL_SECONDS: '1', APPROVAL_SWEEP_SECONDS: '1' } });
+    rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, APPROVAL_TTL_SECONDS: '1', SWEEP_SECONDS: '1' } });
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
     await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
     await introduceChannel(rig);

@@ -22,7 +22,7 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
   let rig: Rig;
 
   beforeAll(async () => {
-    rig = await startRig({ defenderApi: 'indicators', graphPageSize: 1, env: { SIGNIN_TIMEOUT_SECONDS: '2', ROLE_CACHE_SECONDS: '0' } });
+    rig = await startRig({ defenderApi: 'indicators', graphPageSize: 1, env: { SIGNIN_TIMEOUT_SECONDS: '2', SWEEP_SECONDS: '1', ROLE_CACHE_SECONDS: '0' } });
   });
   afterAll(async () => {
     await rig.stop();

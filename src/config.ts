@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { ConfigError } from './errors';
 import { projectRoot } from './project-root';
+import { schema } from './config-schema';
 
 /** Which Defender API the bot drives. */
 export type DefenderApiKind = 'files' | 'indicators' | 'simulator';
@@ -110,89 +110,6 @@ export interface Config {
   /** Tenants whose users may use the bot; empty means any (local mode only). */
   readonly allowedTenants: readonly string[];
 }
-
-const optionalText = z
-  .string()
-  .transform((s) => s.trim())
-  .optional()
-  .transform((s) => (s ? s : undefined));
-
-const httpsUrl = (hint: string) =>
-  z
-    .string()
-    .trim()
-    .refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: `must be an http(s) URL; ${hint}` })
-    .transform((s) => s.replace(/\/+$/, ''));
-
-const intInRange = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `must be a whole number from ${min} to ${max}` })
-    .int(`must be a whole number from ${min} to ${max}`)
-    .min(min, `must be a whole number from ${min} to ${max}`)
-    .max(max, `must be a whole number from ${min} to ${max}`);
-
-const guidList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  .refine((list) => list.every((t) => /^[0-9a-f-]{36}$/.test(t)), {
-    message: 'must be a comma-separated list of tenant ids (GUIDs)',
-  });
-
-const schema = z.object({
-  PORT: intInRange(0, 65535).default(3978),
-  HOST: optionalText,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_GRACE_MS: intInRange(0, 600_000).default(20_000),
-  MicrosoftAppId: optionalText,
-  MicrosoftAppPassword: optionalText,
-  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMsi']).default('MultiTenant'),
-  MicrosoftAppTenantId: optionalText,
-  ToChannelFromBotLoginUrl: optionalText,
-  ToChannelFromBotOAuthScope: optionalText,
-  AAD_AUTHORITY_HOST: httpsUrl('e.g. https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
-  AAD_CLIENT_CERTIFICATE_PATH: optionalText,
-  OAUTH_CONNECTION_NAME: optionalText,
-  SIGNIN_TIMEOUT_SECONDS: intInRange(1, 3600).default(300),
-  GRAPH_URL: httpsUrl('e.g. https://graph.microsoft.com').default('https://graph.microsoft.com'),
-  GRAPH_SCOPE: optionalText,
-  ROLE_CACHE_SECONDS: intInRange(0, 300).default(60),
-  DEFENDER_API: z.enum(['files', 'indicators', 'simulator']).optional(),
-  DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default(
-    'https://graph.microsoft.com/testwdatppreview',
-  ),
-  DEFENDER_INDICATORS_URL: httpsUrl('e.g. https://api.securitycenter.microsoft.com/api').default(
-    'https://api.securitycenter.microsoft.com/api',
-  ),
-  DEFENDER_FILES_SCOPE: z.string().trim().min(1).default('https://graph.microsoft.com/.default'),
-  DEFENDER_INDICATORS_SCOPE: z.string().trim().min(1).default('https://api.securitycenter.microsoft.com/.default'),
-  DEFENDER_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
-  DEFENDER_MAX_ATTEMPTS: intInRange(1, 10).default(3),
-  DEFENDER_MAX_RETRY_AFTER_SECONDS: intInRange(0, 600).default(30),
-  ROLE_DIRECTORY: z.enum(['local', 'graph']).optional(),
-  LOCAL_DIRECTORY_PATH: optionalText,
-  ALLOWED_TENANTS: guidList.optional(),
-  DATA_DIR: optionalText,
-  UNDO_WINDOW_SECONDS: intInRange(0, 86_400).default(900),
-  DEFAULT_EXPIRY_DAYS: intInRange(0, 3650).default(90),
-  WIDESPREAD_THRESHOLD: intInRange(1, 10_000_000).default(100),
-  INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
-  DECISION_TTL_MINUTES: intInRange(1, 1440).default(30),
-  BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
-  APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
-  APPROVAL_CHANNEL: optionalText,
-  APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
-  SWEEP_SECONDS: intInRange(1, 3600).default(30),
-  STORAGE: z.enum(['local', 'azure-blob']).default('local'),
-  AZURE_STORAGE_CONNECTION_STRING: optionalText,
-  AZURE_STORAGE_CONTAINER: z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)').default('defender-block-bot'),
-  TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
-  BOT_DOMAIN: optionalText,
-});
 
 /** Every setting the bot reads besides botbuilder's own (BOT_FRAMEWORK_KEYS). */
 export const SETTING_KEYS: readonly string[] = Object.keys(schema.shape);
@@ -338,35 +255,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   return deepFreeze(config);
 }
-
-/** What the Teams app package needs: no secrets, so packaging needs only these three settings. */
-export interface PackageSettings {
-  readonly botId?: string;
-  readonly teamsAppId: string;
-  readonly botDomain: string;
-}
-
-const packageSchema = schema.pick({ MicrosoftAppId: true, TEAMS_APP_ID: true, BOT_DOMAIN: true });
-
-/** Reads the package settings (MicrosoftAppId, TEAMS_APP_ID, BOT_DOMAIN); reports every bad key at once. */
-export function loadPackageSettings(env: NodeJS.ProcessEnv = process.env): PackageSettings {
-  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = packageSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
-  }
-  const e = parsed.data;
-  if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
-    throw new ConfigError(['MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID']);
-  }
-  return Object.freeze({
-    botId: e.MicrosoftAppId,
-    teamsAppId: e.TEAMS_APP_ID ?? e.MicrosoftAppId ?? PLACEHOLDER_TEAMS_APP_ID,
-    botDomain: e.BOT_DOMAIN ?? 'localhost',
-  });
-}
-
-const PLACEHOLDER_TEAMS_APP_ID = '00000000-0000-4000-8000-000000000000';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
-import { loadPackageSettings, type PackageSettings } from '../config';
+import { loadPackageSettings, type PackageSettings } from '../package-settings';
 import { projectRoot } from '../project-root';
 import { renderManifest } from './manifest';
 

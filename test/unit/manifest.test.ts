@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import AdmZip from 'adm-zip';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { loadPackageSettings } from '../../src/config';
+import { loadPackageSettings } from '../../src/package-settings';
 import { projectRoot } from '../../src/project-root';
 import { renderManifest, type ManifestValues } from '../../src/tools/manifest';
 import { packageApp, PLACEHOLDER_BOT_ID } from '../../src/tools/package-app';

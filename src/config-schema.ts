@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+
+const httpsUrl = (hint: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: `must be an http(s) URL; ${hint}` })
+    .transform((s) => s.replace(/\/+$/, ''));
+
+const intInRange = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`);
+
+const guidList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((t) => /^[0-9a-f-]{36}$/.test(t)), {
+    message: 'must be a comma-separated list of tenant ids (GUIDs)',
+  });
+
+/** Every setting the bot reads (besides botbuilder's pass-through keys), validated with a hint each. */
+export const schema = z.object({
+  PORT: intInRange(0, 65535).default(3978),
+  HOST: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: intInRange(0, 600_000).default(20_000),
+  MicrosoftAppId: optionalText,
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMsi']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalText,
+  ToChannelFromBotLoginUrl: optionalText,
+  ToChannelFromBotOAuthScope: optionalText,
+  AAD_AUTHORITY_HOST: httpsUrl('e.g. https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
+  AAD_CLIENT_CERTIFICATE_PATH: optionalText,
+  OAUTH_CONNECTION_NAME: optionalText,
+  SIGNIN_TIMEOUT_SECONDS: intInRange(1, 3600).default(300),
+  GRAPH_URL: httpsUrl('e.g. https://graph.microsoft.com').default('https://graph.microsoft.com'),
+  GRAPH_SCOPE: optionalText,
+  ROLE_CACHE_SECONDS: intInRange(0, 300).default(60),
+  DEFENDER_API: z.enum(['files', 'indicators', 'simulator']).optional(),
+  DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default(
+    'https://graph.microsoft.com/testwdatppreview',
+  ),
+  DEFENDER_INDICATORS_URL: httpsUrl('e.g. https://api.securitycenter.microsoft.com/api').default(
+    'https://api.securitycenter.microsoft.com/api',
+  ),
+  DEFENDER_FILES_SCOPE: z.string().trim().min(1).default('https://graph.microsoft.com/.default'),
+  DEFENDER_INDICATORS_SCOPE: z.string().trim().min(1).default('https://api.securitycenter.microsoft.com/.default'),
+  DEFENDER_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  DEFENDER_MAX_ATTEMPTS: intInRange(1, 10).default(3),
+  DEFENDER_MAX_RETRY_AFTER_SECONDS: intInRange(0, 600).default(30),
+  ROLE_DIRECTORY: z.enum(['local', 'graph']).optional(),
+  LOCAL_DIRECTORY_PATH: optionalText,
+  ALLOWED_TENANTS: guidList.optional(),
+  DATA_DIR: optionalText,
+  UNDO_WINDOW_SECONDS: intInRange(0, 86_400).default(900),
+  DEFAULT_EXPIRY_DAYS: intInRange(0, 3650).default(90),
+  WIDESPREAD_THRESHOLD: intInRange(1, 10_000_000).default(100),
+  INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
+  DECISION_TTL_MINUTES: intInRange(1, 1440).default(30),
+  BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
+  APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
+  APPROVAL_CHANNEL: optionalText,
+  APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
+  SWEEP_SECONDS: intInRange(1, 3600).default(30),
+  STORAGE: z.enum(['local', 'azure-blob']).default('local'),
+  AZURE_STORAGE_CONNECTION_STRING: optionalText,
+  AZURE_STORAGE_CONTAINER: z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)').default('defender-block-bot'),
+  TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
+  BOT_DOMAIN: optionalText,
+});
+

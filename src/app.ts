@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { MemoryStorage, TeamsSSOTokenExchangeMiddleware } from 'botbuilder';
+import { TeamsSSOTokenExchangeMiddleware, type Storage } from 'botbuilder';
+import { StoreBackedStorage } from './bot/store-backed-storage';
 import type { Config } from './config';
-import type { DefenderApi, Delegations, Logger, RoleDirectory } from './domain/ports';
+import type { AuditLog, DefenderApi, Delegations, Logger, OnceStore, RoleDirectory, Store } from './domain/ports';
 import { BackgroundWork } from './bot/background-work';
 import { createAdapter, continuationsFor, proactiveFor } from './bot/adapter';
 import { BlockBot } from './bot/block-bot';
@@ -22,6 +23,8 @@ import { ApprovalBoard } from './bot/approval-board';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
 import { openDatabase } from './storage/sqlite-database';
 import { SqliteStore } from './storage/sqlite-store';
+import { BlobAuditLog } from './storage/blob-audit-log';
+import { BlobStore } from './storage/blob-store';
 
 /** A running bot: its address and how to stop it gracefully. */
 export interface RunningApp {
@@ -31,14 +34,12 @@ export interface RunningApp {
 
 /** Wires concrete classes from the configuration and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
-  const db = openDatabase(config.dataDir);
-  const store = new SqliteStore(db);
-  const audit = new SqliteAuditLog(db);
+  const { store, audit, ssoStorage, close } = await openStorage(config);
   const background = new BackgroundWork(logger);
   const adapter = createAdapter(config, logger);
   let sessions: UserSessions = new LocalSessions();
   if (config.mode === 'production') {
-    adapter.use(new TeamsSSOTokenExchangeMiddleware(new MemoryStorage(), config.signIn.connectionName));
+    adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
   }
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
@@ -107,9 +108,21 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = await background.drain(config.http.shutdownGraceMs);
       if (!finished) logger.warn({ inFlight: background.size }, 'Shutdown grace period ended with work still running');
-      db.close();
+      close();
     },
   };
+}
+
+/** The state (SSO de-duplication included) and the audit trail: one local database, or Azure Blob Storage shared by every instance. */
+async function openStorage(config: Config): Promise<{ store: Store & OnceStore; audit: AuditLog; ssoStorage: Storage; close: () => void }> {
+  if (config.storage.kind === 'azure-blob') {
+    const { connectionString, container } = config.storage;
+    const store = await BlobStore.connect(connectionString, container);
+    return { store, audit: await BlobAuditLog.connect(connectionString, `${container}-audit`), ssoStorage: new StoreBackedStorage(store), close: () => undefined };
+  }
+  const db = openDatabase(config.dataDir);
+  const store = new SqliteStore(db);
+  return { store, audit: new SqliteAuditLog(db), ssoStorage: new StoreBackedStorage(store), close: () => db.close() };
 }
 
 function roleDirectory(config: Config, logger: Logger): RoleDirectory {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { AuditEntry, AuditLog } from '../domain/ports';
+import { auditEntry, checkLimit, isoTime } from './audit-entry';
 import type { SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteAuditLog tells the time. */
@@ -35,7 +36,7 @@ export class SqliteAuditLog implements AuditLog {
 
   /** Newest first; `hash` matches in any letter case. */
   async recent(query: RecentQuery): Promise<AuditEntry[]> {
-    if (!Number.isInteger(query.limit) || query.limit < 0) throw new RangeError(`limit must be a whole number >= 0, got ${query.limit}`);
+    checkLimit(query.limit);
     const filters = present({ tenant: query.tenantId, hash: query.hash?.toLowerCase() });
     return this.select(filters, 'DESC', query.limit);
   }
@@ -63,32 +64,6 @@ export class SqliteAuditLog implements AuditLog {
 
 const CONDITIONS: Record<Filter, string> = { tenant: 'tenant_id = @tenant', hash: 'hash = @hash', since: 'at >= @since' };
 
-/** Keeps only the fields an AuditEntry has, so nothing else a caller attached reaches the durable trail. */
-function auditEntry(id: string, at: string, e: Omit<AuditEntry, 'id' | 'at'>): AuditEntry {
-  return {
-    id,
-    at,
-    tenantId: e.tenantId,
-    actor: { aadObjectId: e.actor.aadObjectId, name: e.actor.name, userId: e.actor.userId },
-    action: e.action,
-    outcome: e.outcome,
-    hash: e.hash,
-    hashType: e.hashType,
-    comment: e.comment,
-    options: e.options,
-    api: e.api,
-    detail: e.detail,
-    correlationId: e.correlationId,
-    count: e.count,
-  };
-}
-
 function present<K extends string>(values: Record<K, string | undefined>): Partial<Record<K, string>> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<Record<K, string>>;
-}
-
-function isoTime(value: string): string {
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new RangeError(`Not an ISO time: ${value}`);
-  return new Date(time).toISOString();
 }

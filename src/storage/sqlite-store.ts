@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
+import { expiry, toJson } from './store-values';
 import { openDatabase, type SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteStore tells the time and how often it deletes expired rows. */
@@ -136,16 +137,4 @@ function statements(db: SqliteDatabase) {
       sweepOnce.run(now);
     }),
   };
-}
-
-function toJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError('Store values must be JSON-serialisable');
-  return json;
-}
-
-function expiry(now: number, ttlMs: number | undefined): number | null {
-  if (ttlMs === undefined) return null;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
-  return now + Math.ceil(ttlMs);
 }

@@ -1,23 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../fixtures/free-port';
 import { FakeConnector } from '../fakes/fake-connector';
 import { messageActivity } from '../fixtures/activities';
 import { replyTexts } from './rig';
 
 const ROOT = path.join(__dirname, '../..');
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

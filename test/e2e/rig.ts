@@ -28,6 +28,10 @@ export interface Rig {
   readonly app: RunningApp;
   /** Stops the bot and starts it again on the same data folder (a process restart). */
   restart(): Promise<void>;
+  /** The environment the bot was configured from (to start more instances of it). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The test CA that signs the fake Entra's certificate (PEM). */
+  readonly caPem: string;
   readonly entra: FakeEntra;
   readonly channel: FakeChannel;
   readonly connector: FakeConnector;
@@ -79,7 +83,7 @@ export async function startRig(options: {
   const defender = new FakeDefender({ verify });
   await defender.start();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bot-data-'));
-  const config = loadConfig({
+  const env: Record<string, string> = {
     PORT: '0',
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
@@ -104,7 +108,8 @@ export async function startRig(options: {
     DEFENDER_TIMEOUT_MS: '2000',
     DEFENDER_MAX_RETRY_AFTER_SECONDS: '5',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   let app = await startApp(config, createLogger(config.logLevel));
   const botUrl = () => `${app.url}/api/messages`;
   const ssoToken = (user: TeamsUser) =>
@@ -113,6 +118,8 @@ export async function startRig(options: {
     get app() {
       return app;
     },
+    env,
+    caPem: ca.caPem,
     async restart() {
       await app.stop();
       app = await startApp(config, createLogger(config.logLevel));

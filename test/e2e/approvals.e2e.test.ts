@@ -221,3 +221,23 @@ describe('approval expiry', () => {
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 });
+
+describe('APPROVAL_POLICY=always', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, APPROVAL_POLICY: 'always' } });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    await introduceChannel(rig);
+  });
+  afterAll(() => rig.stop());
+
+  it('turns even an administrator\'s block into a request for a second person', async () => {
+    rig.connector.clear();
+    const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} needs two people here`, { user: ANA });
+    await rig.send(block);
+    expect(replyTexts(await rig.reply(block))[0]).toBe('Approval requested: NOT blocked yet');
+    const card = await rig.connector.waitFor((r) => r.method === 'POST' && inChannel(r) && isCard(r));
+    expect(cardTexts(cardOf(card))).toEqual(expect.arrayContaining(['Block requested: waiting for approval', 'Requested by: Ana Analyst']));
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+});

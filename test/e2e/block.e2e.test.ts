@@ -58,6 +58,19 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     }
   });
 
+  it(api === 'files' ? 'says plainly that the files API ignores options' : 'sends options to the Indicators API', async () => {
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} action:audit severity:high with options`);
+    await rig.send(activity);
+    const texts = replyTexts(await rig.reply(activity));
+    if (api === 'files') {
+      expect(texts.join(' ')).toContain('The files API has no options (action, expiry, severity, device groups); they were not applied.');
+      expect(defenderCalls()[0].body).toEqual({ Comment: 'with options' });
+    } else {
+      expect(texts).toContain('Severity: High');
+      expect(defenderCalls()[0].body).toMatchObject({ action: 'Audit', severity: 'High', generateAlert: true });
+    }
+  });
+
   if (api === 'files') {
     it('accepts the documented 200 with an empty body and says Defender returned no details', async () => {
       rig.defender.setBlockAnswer('200-empty');

@@ -68,7 +68,7 @@ export async function bulkBlock(
     } catch (error) {
       const pause = pauseFor(error, waitedMs, deps.timing.patienceMs);
       if (pause === undefined) {
-        const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason) || error instanceof TokenError;
+        const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason);
         const failed = stopsAll ? supported.slice(start) : batch;
         run.fail(failed, reasonOf(error));
         start += failed.length;

@@ -151,7 +151,10 @@ export class ApprovalBoard {
 
   private async refresh(context: TurnContext, surface: CardSurface, approvalId: string, viewer: Caller): Promise<void> {
     const stored = await this.d.store.get<ApprovalRequest>(approvalKey(approvalId));
-    if (!stored || stored.value.tenantId !== viewer.tenantId) return;
+    if (!stored || stored.value.tenantId !== viewer.tenantId) {
+      surface.answerWithMessage('This approval request is unknown to the bot.');
+      return;
+    }
     const request = stored.value;
     await surface.replaceNow(context, approvalCardReply(request, await this.viewerOf(context, request, viewer), await this.refreshUsers(request)));
   }

@@ -38,9 +38,9 @@ export class CardSurface {
     this.invokeAnswer = { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
   }
 
-  /** The invoke answer for Action.Execute: the replacing card, or a short message. */
+  /** The invoke answer for Action.Execute: the replacing card, or a short message (the card stays). */
   invokeResponse(): AdaptiveCardInvokeResponse {
-    return this.invokeAnswer ?? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Done.' as unknown as Record<string, unknown> };
+    return this.invokeAnswer ?? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Received.' as unknown as Record<string, unknown> };
   }
 }
 

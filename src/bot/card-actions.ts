@@ -4,7 +4,7 @@ import { optionsFromFields } from '../commands/parse-options';
 import { stripQuotes } from '../commands/parse';
 import type { Caller } from '../domain/caller';
 import { classifyHash } from '../domain/file-hash';
-import type { Delegation, Versioned } from '../domain/ports';
+import type { Delegation } from '../domain/ports';
 import { resolveOptions } from '../domain/resolve-options';
 import { bulkProgressReply } from '../cards/bulk-views';
 import { CardVerb, type CardVerbName } from '../cards/card-verbs';
@@ -82,11 +82,8 @@ export class CardActions {
   }
 
   private async requestFromDenial(context: TurnContext, action: CardAction, presser: Caller): Promise<void> {
-    const key = draftKey(text(action.data.draftId));
-    const stored = await this.s.store.get<ApprovalDraft>(key);
-    const draft = await this.claim(context, action, presser, stored, (d) => d.request.caller.userId, key);
-    if (!draft) return;
-    await action.surface.replaceNow(context, await this.s.board.request(context, draft.request, presser));
+    const taken = await this.take<ApprovalDraft>(context, action, presser, draftKey(text(action.data.draftId)), (d) => d.request.caller.userId);
+    if (taken) await action.surface.replaceNow(context, await this.s.board.request(context, taken.value.request, presser));
   }
 
   private async submitForm(context: TurnContext, surface: CardSurface, data: Readonly<Record<string, unknown>>, presser: Caller): Promise<void> {
@@ -128,44 +125,45 @@ export class CardActions {
   }
 
   private async answerConfirmation(context: TurnContext, action: CardAction, presser: Caller): Promise<void> {
-    const stored = await this.s.store.get<PendingConfirmation>(confirmationKey(text(action.data.confirmId)));
-    const decided = await this.claim(context, action, presser, stored, (p) => p.request.caller.userId, confirmationKey(text(action.data.confirmId)));
-    if (!decided) return;
-    if (action.verb === CardVerb.Cancel) {
+    const signIn = action.verb === CardVerb.Cancel ? undefined : 'block';
+    const taken = await this.take<PendingConfirmation>(context, action, presser, confirmationKey(text(action.data.confirmId)), (p) => p.request.caller.userId, signIn);
+    if (!taken) return;
+    if (action.verb === CardVerb.Cancel || !taken.delegation) {
       await action.surface.replaceNow(context, confirmationClosedReply('cancelled'));
       return;
     }
-    const delegation = await this.delegation(context, action.surface, 'block');
-    if (!delegation) return;
-    await this.inPlace(context, action.surface, this.actions.block(decided.request, delegation, decided.concerns));
+    await this.inPlace(context, action.surface, this.actions.block(taken.value.request, taken.delegation, taken.value.concerns));
   }
 
   private async answerBulkReview(context: TurnContext, action: CardAction, presser: Caller): Promise<void> {
-    const key = bulkReviewKey(text(action.data.reviewId));
-    const stored = await this.s.store.get<BulkJobSpec>(key);
-    const spec = await this.claim(context, action, presser, stored, (p) => p.caller.userId, key);
-    if (!spec) return;
-    if (action.verb === CardVerb.BulkCancel) {
+    const signIn = action.verb === CardVerb.BulkCancel ? undefined : 'bulk block';
+    const taken = await this.take<BulkJobSpec>(context, action, presser, bulkReviewKey(text(action.data.reviewId)), (p) => p.caller.userId, signIn);
+    if (!taken) return;
+    const { value: spec, delegation } = taken;
+    if (action.verb === CardVerb.BulkCancel || !delegation) {
       await action.surface.replaceNow(context, confirmationClosedReply('cancelled'));
       return;
     }
-    const delegation = await this.delegation(context, action.surface, 'bulk block');
-    if (!delegation) return;
     const api = apiName(this.s.actions.defender.kind);
     await action.surface.replaceNow(context, bulkProgressReply({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false }, api));
     const continuation = this.s.continuation(context);
     this.s.background.run('bulk-block', () => runBulk(this.s, spec, delegation, continuation, action.surface.cardActivityId));
   }
 
-  /** Loads a stored decision, checks the presser is its owner, and takes it so it is answered once. */
-  private async claim<T>(
+  /**
+   * Loads a stored decision by id, checks the presser owns it, gets their delegation when the answer
+   * needs one (before anything is consumed, so a press that must sign in first loses nothing), and
+   * takes the decision out of the store so it is answered once.
+   */
+  private async take<T>(
     context: TurnContext,
     action: CardAction,
     presser: Caller,
-    stored: Versioned<T> | undefined,
-    ownerOf: (value: T) => string,
     key: string,
-  ): Promise<T | undefined> {
+    ownerOf: (value: T) => string,
+    signInFor?: string,
+  ): Promise<{ value: T; delegation?: Delegation } | undefined> {
+    const stored = await this.s.store.get<T>(key);
     if (!stored) {
       await action.surface.replaceNow(context, confirmationClosedReply('unknown'));
       return undefined;
@@ -174,12 +172,14 @@ export class CardActions {
       await this.tellOnly(context, action.surface, confirmationClosedReply('notYours').summary);
       return undefined;
     }
+    const delegation = signInFor ? await this.delegation(context, action.surface, signInFor) : undefined;
+    if (signInFor && !delegation) return undefined;
     const taken = await this.s.store.delete(key, { ifMatch: stored.etag });
     if (!taken.ok) {
       await action.surface.replaceNow(context, confirmationClosedReply('unknown'));
       return undefined;
     }
-    return stored.value;
+    return { value: stored.value, delegation };
   }
 
   /** The presser's delegation, or undefined after asking them to sign in. */

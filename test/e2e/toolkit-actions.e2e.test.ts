@@ -129,6 +129,26 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     expect(posts()).toHaveLength(1);
   });
 
+  it('a confirmation pressed before signing in asks to sign in and stays open', async () => {
+    rig.defender.seedFile({ sha1: SHA1, orgPrevalence: 5000 } as never);
+    const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} confirm after sign-in`);
+    await rig.send(block);
+    const prompt = await rig.reply(block);
+    const confirm = buttons(cardOf(prompt))['Block anyway'];
+    const out = messageActivity(rig.connector.serviceUrl, 'sign out');
+    await rig.send(out);
+    await rig.connector.waitFor((r) => replyTexts(r)[0] === 'You are signed out');
+
+    const early = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(prompt), confirm.verb!, confirm.data!));
+    expect(early.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: expect.stringContaining('Sign in first') });
+    expect(posts()).toHaveLength(0);
+
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    const later = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(prompt), confirm.verb!, confirm.data!));
+    expect(invokeTexts(later.body)[0]).toBe('File blocked');
+    expect(posts()).toHaveLength(1);
+  });
+
   it('warns before blocking a Microsoft-signed or widespread file, and a colleague cannot answer for the requester', async () => {
     rig.defender.seedFile({ sha1: SHA1, signer: 'Microsoft Windows', isValidCertificate: true, orgPrevalence: 25000 } as never);
     const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} looks odd`);

@@ -14,7 +14,6 @@ import { refusalReply } from '../cards/refusal-views';
 import type { Reply } from '../cards/render';
 import { fileReportReply } from '../cards/report-views';
 import { signInAgainText } from '../cards/session-views';
-import { BLOCKING_ROLES } from '../domain/roles';
 import type { BotServices } from './bot-services';
 
 /** A reply, and whether the analyst must sign in again before it can work (Entra asked for MFA or consent). */
@@ -88,7 +87,7 @@ export class BlockActions {
   async lookup(hash: FileHash, caller: Caller, delegation: Delegation): Promise<ActionResult> {
     const outcome = await lookupFile(this.s.actions, hash, caller, delegation);
     if (outcome.kind !== 'report') return this.refused(outcome, 'status', caller, hash);
-    return { reply: fileReportReply(outcome.report, outcome.lastLifted, await this.holdsBlockingRole(caller, delegation)) };
+    return { reply: fileReportReply(outcome.report, outcome.lastLifted, outcome.canBlock) };
   }
 
   /** The recent audit trail. */
@@ -96,11 +95,6 @@ export class BlockActions {
     const outcome = await readHistory(this.s.actions, caller, delegation, { hash });
     if (outcome.kind !== 'entries') return this.refused(outcome, 'history', caller, hash);
     return { reply: historyReply(outcome.entries, hash) };
-  }
-
-  private async holdsBlockingRole(caller: Caller, delegation: Delegation): Promise<boolean> {
-    const lookup = await this.s.actions.roles.rolesOf(caller, delegation).catch(() => undefined);
-    return !!lookup?.ok && BLOCKING_ROLES.some((role) => lookup.roles.has(role));
   }
 
   private refused(refusal: Refusal, action: 'block' | 'unblock' | 'status' | 'history', caller: Caller, hash?: FileHash): ActionResult {

@@ -14,10 +14,21 @@ export async function refuseUnlessHolds(
   delegation: Delegation,
   allowed: readonly RoleTemplateId[],
 ): Promise<Refusal | undefined> {
+  const checked = await rolesIfHolds(roles, caller, delegation, allowed);
+  return 'kind' in checked ? checked : undefined;
+}
+
+/** Like refuseUnlessHolds, but hands back the roles held when allowed (for what else they permit). */
+export async function rolesIfHolds(
+  roles: RoleDirectory,
+  caller: Caller,
+  delegation: Delegation,
+  allowed: readonly RoleTemplateId[],
+): Promise<Refusal | { readonly held: ReadonlySet<RoleTemplateId> }> {
   const lookup = await roles.rolesOf(caller, delegation);
   if (!lookup.ok) return { kind: 'rolesUnavailable', detail: lookup.detail };
   if (!holdsAny(lookup.roles, allowed)) return { kind: 'denied', heldRoles: [...lookup.roles], neededRoles: allowed };
-  return undefined;
+  return { held: lookup.roles };
 }
 
 /** Turns what a use case threw into a Refusal; anything unknown becomes an `unexpected` Defender failure. */

@@ -1,4 +1,5 @@
-import { READING_ROLES, refusalFrom, refuseUnlessHolds } from './access';
+import { READING_ROLES, refusalFrom, rolesIfHolds } from './access';
+import { BLOCKING_ROLES, holdsAny } from './roles';
 import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
@@ -13,6 +14,8 @@ export type LookupOutcome =
       readonly report: FileReport;
       /** The most recent unblock or undo this bot did, for the cancellation trail the modern API forgets. */
       readonly lastLifted?: AuditEntry;
+      /** Whether the caller may block (from the same role lookup). */
+      readonly canBlock: boolean;
     }
   | Refusal;
 
@@ -34,15 +37,15 @@ export async function lookupFile(deps: ActionDeps, hash: FileHash, caller: Calle
 
 async function decide(deps: ActionDeps, hash: FileHash, caller: Caller, delegation: Delegation): Promise<LookupOutcome> {
   try {
-    const refused = await refuseUnlessHolds(deps.roles, caller, delegation, READING_ROLES);
-    if (refused) return refused;
+    const checked = await rolesIfHolds(deps.roles, caller, delegation, READING_ROLES);
+    if ('kind' in checked) return checked;
     const [block, details, trail] = await Promise.all([
       deps.defender.hashTypes.includes(hash.type) ? deps.defender.currentBlock(hash, delegation.defender) : Promise.resolve(undefined),
       deps.defender.fileDetails(hash, delegation.defender),
       deps.audit.recent({ tenantId: caller.tenantId, hash: hash.value, limit: 50 }),
     ]);
     const lastLifted = trail.find((e) => (e.action === 'unblock' || e.action === 'undo') && e.outcome === 'done');
-    return { kind: 'report', report: { hash, block, info: details.info, stats: details.stats }, lastLifted };
+    return { kind: 'report', report: { hash, block, info: details.info, stats: details.stats }, lastLifted, canBlock: holdsAny(checked.held, BLOCKING_ROLES) };
   } catch (error) {
     return refusalFrom(error);
   }

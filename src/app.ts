@@ -1,25 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { TeamsSSOTokenExchangeMiddleware, type Storage } from 'botbuilder';
 import { StoreBackedStorage } from './bot/store-backed-storage';
 import type { Config } from './config';
 import type { AuditLog, DefenderApi, Delegations, Logger, OnceStore, RoleDirectory, Store } from './domain/ports';
-import { BackgroundWork } from './bot/background-work';
 import { createAdapter, continuationsFor, proactiveFor } from './bot/adapter';
-import { BlockBot } from './bot/block-bot';
 import { LocalSessions, TokenServiceSessions, type UserSessions } from './bot/user-sessions';
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
 import { IndicatorsDefenderApi } from './defender/indicators-defender-api';
 import { SimulatedDefender } from './defender/simulated-defender';
+import { composeBot } from './compose-bot';
 import { createServer } from './http/server';
 import { GraphRoleDirectory } from './identity/graph-role-directory';
 import { LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
 import { OnBehalfOfDelegations } from './identity/on-behalf-of';
-import { HttpFileTransfer } from './bot/file-transfer';
-import { SessionGate } from './bot/session-gate';
-import { ApprovalBoard } from './bot/approval-board';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
 import { openDatabase } from './storage/sqlite-database';
 import { SqliteStore } from './storage/sqlite-store';
@@ -35,65 +30,24 @@ export interface RunningApp {
 /** Wires concrete classes from the configuration and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const { store, audit, ssoStorage, close } = await openStorage(config);
-  const background = new BackgroundWork(logger);
   const adapter = createAdapter(config, logger);
   let sessions: UserSessions = new LocalSessions();
-  if (config.mode === 'production') {
-    adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
-    sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
-  }
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
-  const continuation = continuationsFor(proactive);
-  const b = config.behaviour;
   const actions = {
     roles: roleDirectory(config, logger),
     defender: defenderApi(config, logger),
     audit,
     now: () => new Date(),
-    widespreadThreshold: b.widespreadThreshold,
+    widespreadThreshold: config.behaviour.widespreadThreshold,
   };
-  const gate = new SessionGate({ sessions, store, background, proactive, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
-  const newId = () => randomUUID();
-  const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs },
-    store,
-    sessions,
-    gate,
-    proactive,
-    logger,
-    channelId: config.approvals.channelId,
-    newId,
-  });
-  const sweep = setInterval(() => {
-    background.run('sweep', async () => {
-      await board.sweep();
-      await gate.sweep();
-    });
-  }, config.sweepMs);
+  if (config.mode === 'production') {
+    sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
+  }
+  const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
+  adapter.use(admission);
+  if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
+  const sweep = setInterval(() => background.run('sweep', sweepOnce), config.sweepMs);
   sweep.unref();
-  const bot = new BlockBot({
-    mode: config.mode,
-    actions,
-    bulkTiming: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: b.bulkPatienceMs },
-    store,
-    seen: store,
-    sessions,
-    gate,
-    files: new HttpFileTransfer(config.defender.timeoutMs),
-    logger,
-    background,
-    continuation,
-    allowedTenants: config.allowedTenants,
-    settings: {
-      undoWindowMs: b.undoWindowMs,
-      defaultExpiryDays: b.defaultExpiryDays,
-      invokeBudgetMs: b.invokeBudgetMs,
-      decisionTtlMs: b.decisionTtlMs,
-    },
-    newId,
-    board,
-    approvalPolicy: config.approvals.policy,
-  });
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -4,7 +4,8 @@ export type BotErrorCode =
   | 'defender'
   | 'identity'
   | 'storage'
-  | 'card';
+  | 'card'
+  | 'transfer';
 
 /** An error the product knows how to explain; `cause` keeps the original for logs. */
 export class BotError extends Error {
@@ -74,4 +75,22 @@ export class TokenError extends BotError {
     super('identity', message, options);
     this.name = 'TokenError';
   }
+}
+
+/** A file could not be exchanged with Teams (a CSV download, an export upload). */
+export class FileTransferError extends BotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('transfer', message, options);
+    this.name = 'FileTransferError';
+  }
+}
+
+/** The one shape every logged error takes: name, message, code and cause, never a token or secret. */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { value: String(error) };
+  const fields: Record<string, unknown> = { name: error.name, message: error.message };
+  if (error instanceof BotError) fields.code = error.code;
+  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? { name: error.cause.name, message: error.cause.message } : String(error.cause);
+  if (!(error instanceof BotError) && error.stack) fields.stack = error.stack;
+  return fields;
 }

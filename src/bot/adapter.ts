@@ -1,5 +1,6 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
 import type { Config } from '../config';
+import { errorFields } from '../errors';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';
 import { continuationFrom, type PrepareContinuation, type Proactive } from './continuation';
@@ -14,13 +15,13 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   const adapter = new CloudAdapter(new StrictBotFrameworkAuthentication(auth));
   adapter.onTurnError = async (context, error) => {
     logger.error(
-      { activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: { name: error.name, message: error.message, stack: error.stack } },
+      { activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: errorFields(error) },
       'Unhandled error in turn',
     );
     try {
       await send(context, noticeReply('Something went wrong', ['The bot hit an unexpected error. Nothing was blocked by this message; please try again.']));
     } catch (sendError) {
-      logger.error({ err: { message: (sendError as Error).message } }, 'Could not tell the user about the error');
+      logger.error({ err: errorFields(sendError) }, 'Could not tell the user about the error');
     }
   };
   return adapter;

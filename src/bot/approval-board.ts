@@ -16,6 +16,8 @@ import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import type { Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
+import { StoreKey } from '../domain/store-keys';
+import { errorFields } from '../errors';
 import { approvalCardReply, decisionRefusedText, requesterNoticeReply, requestPendingReply, type ApprovalViewer } from '../cards/approval-views';
 import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
@@ -44,8 +46,8 @@ export interface ApprovalBoardDeps {
   readonly newId: () => string;
 }
 
-const channelKey = (id: string) => `channel/${id}`;
-const approversKey = (tenant: string | undefined) => `approvers/${tenant ?? 'none'}`;
+const channelKey = StoreKey.channel;
+const approversKey = StoreKey.approvers;
 const MAX_REFRESH_USERS = 60;
 
 /**
@@ -55,34 +57,34 @@ const MAX_REFRESH_USERS = 60;
 export class ApprovalBoard {
   private knownChannel?: string;
 
-  constructor(private readonly d: ApprovalBoardDeps) {}
+  constructor(private readonly deps: ApprovalBoardDeps) {}
 
   /** Remembers how to reach the SOC channel whenever an activity comes from it. */
   async learnChannel(context: TurnContext): Promise<void> {
     const id = context.activity.conversation?.id?.split(';')[0];
-    if (!this.d.channelId || id !== this.d.channelId) return;
+    if (!this.deps.channelId || id !== this.deps.channelId) return;
     const reference = TurnContext.getConversationReference(context.activity);
     const stored = JSON.stringify({ ...reference, conversation: { ...reference.conversation, id }, activityId: undefined });
     if (stored === this.knownChannel) return;
-    await this.d.store.put(channelKey(id), JSON.parse(stored));
+    await this.deps.store.put(channelKey(id), JSON.parse(stored));
     this.knownChannel = stored;
-    this.d.logger.info({ conversationId: id }, 'Approval channel reference stored');
+    this.deps.logger.info({ conversationId: id }, 'Approval channel reference stored');
   }
 
   /** Creates a request and posts its card; the answer for the requester says it is pending (nothing is blocked yet). */
   async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }, requester: Caller): Promise<Reply> {
     const origin = TurnContext.getConversationReference(context.activity);
-    const request = await requestApproval(this.d.approvals, { ...input, id: this.d.newId(), requester, origin });
-    const channel = this.d.channelId ? await this.d.store.get<Partial<ConversationReference>>(channelKey(this.d.channelId)) : undefined;
+    const request = await requestApproval(this.deps.approvals, { ...input, id: this.deps.newId(), requester, origin });
+    const channel = this.deps.channelId ? await this.deps.store.get<Partial<ConversationReference>>(channelKey(this.deps.channelId)) : undefined;
     const target = channel?.value ?? origin;
     let activityId: string | undefined;
-    await this.d.proactive(target, async (proactive) => {
+    await this.deps.proactive(target, async (proactive) => {
       activityId = await send(proactive, approvalCardReply(request, 'shared', await this.refreshUsers(request)));
     });
-    if (activityId) await attachCard(this.d.approvals, request.id, { reference: target, activityId } satisfies CardRef);
-    this.d.logger.info({ approvalId: request.id, hash: request.hash.value, inChannel: !!channel }, 'Approval requested');
-    if (this.d.channelId && !channel) {
-      this.d.logger.warn({ channelId: this.d.channelId }, 'Approval channel not reachable yet: install the bot there or mention it once');
+    if (activityId) await attachCard(this.deps.approvals, request.id, { reference: target, activityId } satisfies CardRef);
+    this.deps.logger.info({ approvalId: request.id, hash: request.hash.value, inChannel: !!channel }, 'Approval requested');
+    if (this.deps.channelId && !channel) {
+      this.deps.logger.warn({ channelId: this.deps.channelId }, 'Approval channel not reachable yet: install the bot there or mention it once');
     }
     return requestPendingReply(request, !!channel);
   }
@@ -98,7 +100,7 @@ export class ApprovalBoard {
   ): Promise<void> {
     if (action === 'refresh') return this.refresh(context, surface, approvalId, presser);
     if (echoed.hash !== undefined && !(await this.matches(approvalId, echoed.hash))) {
-      this.d.logger.warn({ approvalId, user: presser.aadObjectId }, 'Approval card payload does not match the stored request');
+      this.deps.logger.warn({ approvalId, user: presser.aadObjectId }, 'Approval card payload does not match the stored request');
       const text = 'This card does not match the stored request. Nothing was done.';
       if (surface.path === 'execute') surface.answerWithMessage(text);
       else await send(context, noticeReply(text, []));
@@ -107,25 +109,25 @@ export class ApprovalBoard {
     const reason = echoed.reason;
     let outcome: DecisionOutcome;
     if (action === 'cancel') {
-      outcome = await cancelRequest(this.d.approvals, approvalId, presser);
+      outcome = await cancelRequest(this.deps.approvals, approvalId, presser);
     } else {
-      const delegation = await this.d.gate.now(context, signInPromptText('approval'));
+      const delegation = await this.deps.gate.now(context, signInPromptText('approval'));
       if (!delegation) {
         surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
         return;
       }
       const decision: Decision = action === 'reject' ? { kind: 'reject', reason } : { kind: action };
-      outcome = await decide(this.d.approvals, approvalId, presser, delegation, decision);
+      outcome = await decide(this.deps.approvals, approvalId, presser, delegation, decision);
     }
     if (outcome.kind !== 'decided') {
       const text = decisionRefusedText(outcome, presser);
-      this.d.logger.info({ approvalId, action, outcome: outcome.kind, user: presser.aadObjectId }, 'Approval press refused');
+      this.deps.logger.info({ approvalId, action, outcome: outcome.kind, user: presser.aadObjectId }, 'Approval press refused');
       if (surface.path === 'execute') surface.answerWithMessage(text);
       else await send(context, noticeReply(text, []));
       return;
     }
     const request = outcome.request;
-    this.d.logger.info({ approvalId, status: request.status, user: presser.aadObjectId }, 'Approval decided');
+    this.deps.logger.info({ approvalId, status: request.status, user: presser.aadObjectId }, 'Approval decided');
     if (action !== 'cancel') await this.rememberApprover(request.tenantId, presser.userId);
     const reply = approvalCardReply(request, 'shared');
     await surface.replaceNow(context, reply);
@@ -135,7 +137,7 @@ export class ApprovalBoard {
 
   /** Expires requests past their time (each once across instances), updating their cards. */
   async sweep(): Promise<number> {
-    const expired = await expireDue(this.d.approvals);
+    const expired = await expireDue(this.deps.approvals);
     for (const request of expired) {
       await this.updateCard(request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
       await this.notifyRequester(request).catch((error: unknown) => this.warn(request, error));
@@ -145,12 +147,12 @@ export class ApprovalBoard {
 
   /** A card never carries the hash; one that does must carry the stored one (a tampered card is refused). */
   private async matches(approvalId: string, hash: unknown): Promise<boolean> {
-    const stored = await this.d.store.get<ApprovalRequest>(approvalKey(approvalId));
+    const stored = await this.deps.store.get<ApprovalRequest>(approvalKey(approvalId));
     return !!stored && typeof hash === 'string' && hash.trim().toLowerCase() === stored.value.hash.value;
   }
 
   private async refresh(context: TurnContext, surface: CardSurface, approvalId: string, viewer: Caller): Promise<void> {
-    const stored = await this.d.store.get<ApprovalRequest>(approvalKey(approvalId));
+    const stored = await this.deps.store.get<ApprovalRequest>(approvalKey(approvalId));
     if (!stored || stored.value.tenantId !== viewer.tenantId) {
       surface.answerWithMessage('This approval request is unknown to the bot.');
       return;
@@ -163,23 +165,23 @@ export class ApprovalBoard {
   private async viewerOf(context: TurnContext, request: ApprovalRequest, viewer: Caller): Promise<ApprovalViewer> {
     const isRequester = request.requester.aadObjectId ? request.requester.aadObjectId === viewer.aadObjectId : request.requester.userId === viewer.userId;
     if (isRequester) return 'requester';
-    const session = await this.d.sessions.open(context);
+    const session = await this.deps.sessions.open(context);
     if (!session.ok) return 'shared';
-    const roles = await this.d.approvals.roles.rolesOf(viewer, session.delegation).catch(() => undefined);
+    const roles = await this.deps.approvals.roles.rolesOf(viewer, session.delegation).catch(() => undefined);
     return roles?.ok && BLOCKING_ROLES.some((role) => roles.roles.has(role)) ? 'approver' : 'observer';
   }
 
   private async refreshUsers(request: ApprovalRequest): Promise<string[]> {
-    const known = (await this.d.store.get<string[]>(approversKey(request.tenantId)))?.value ?? [];
+    const known = (await this.deps.store.get<string[]>(approversKey(request.tenantId)))?.value ?? [];
     return [...new Set([request.requester.userId, ...known])].slice(0, MAX_REFRESH_USERS);
   }
 
   private async rememberApprover(tenant: string | undefined, userId: string): Promise<void> {
     const key = approversKey(tenant);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await this.d.store.get<string[]>(key);
+      const stored = await this.deps.store.get<string[]>(key);
       const next = [userId, ...(stored?.value ?? []).filter((u) => u !== userId)].slice(0, MAX_REFRESH_USERS - 1);
-      const written = await this.d.store.put(key, next, stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' });
+      const written = await this.deps.store.put(key, next, stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' });
       if (written.ok) return;
     }
   }
@@ -187,7 +189,7 @@ export class ApprovalBoard {
   private async updateCard(request: ApprovalRequest, reply: Reply): Promise<void> {
     const card = request.card as CardRef | undefined;
     if (!card) return;
-    await this.d.proactive(card.reference, async (context) => {
+    await this.deps.proactive(card.reference, async (context) => {
       await context.updateActivity({ id: card.activityId, type: 'message', attachments: [CardFactory.adaptiveCard(reply.card.content)], summary: reply.summary });
     });
   }
@@ -195,12 +197,12 @@ export class ApprovalBoard {
   private async notifyRequester(request: ApprovalRequest): Promise<void> {
     const origin = request.origin as Partial<ConversationReference> | undefined;
     if (!origin) return;
-    await this.d.proactive({ ...origin, activityId: undefined }, async (context) => {
+    await this.deps.proactive({ ...origin, activityId: undefined }, async (context) => {
       await send(context, requesterNoticeReply(request));
     });
   }
 
   private warn(request: ApprovalRequest, error: unknown): void {
-    this.d.logger.warn({ approvalId: request.id, err: { message: (error as Error).message } }, 'Could not update an approval card');
+    this.deps.logger.warn({ approvalId: request.id, err: errorFields(error) }, 'Could not update an approval card');
   }
 }

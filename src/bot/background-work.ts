@@ -1,3 +1,4 @@
+import { errorFields } from '../errors';
 import type { Logger } from '../domain/ports';
 
 /** Work that outlives the HTTP request that started it; drained on shutdown. */
@@ -9,7 +10,7 @@ export class BackgroundWork {
   /** Starts `task` now; failures are logged, never thrown. */
   run(label: string, task: () => Promise<void>): void {
     const promise = task()
-      .catch((error: unknown) => this.logger.error({ label, err: describe(error) }, 'Background work failed'))
+      .catch((error: unknown) => this.logger.error({ label, err: errorFields(error) }, 'Background work failed'))
       .finally(() => this.running.delete(promise));
     this.running.add(promise);
   }
@@ -33,8 +34,4 @@ export class BackgroundWork {
     clearTimeout(timer);
     return done;
   }
-}
-
-function describe(error: unknown): Record<string, unknown> {
-  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
 }

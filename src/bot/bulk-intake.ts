@@ -13,9 +13,6 @@ export interface BulkJobSpec {
   readonly caller: Caller;
 }
 
-/** Key of a bulk review in the store. */
-export const bulkReviewKey = (id: string) => `bulk/${id}`;
-
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */
 export function prepareBulk(
   lines: readonly BulkLine[],

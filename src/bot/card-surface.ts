@@ -38,6 +38,11 @@ export class CardSurface {
     this.invokeAnswer = { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
   }
 
+  /** Answers Action.Execute with an error (the card sent something the bot refuses). */
+  answerWithError(message: string): void {
+    this.invokeAnswer = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } as unknown as Record<string, unknown> };
+  }
+
   /** The invoke answer for Action.Execute: the replacing card, or a short message (the card stays). */
   invokeResponse(): AdaptiveCardInvokeResponse {
     return this.invokeAnswer ?? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Received.' as unknown as Record<string, unknown> };

@@ -1,3 +1,5 @@
+import { FileTransferError } from '../errors';
+
 /** Moves files between the bot and Teams: CSV lists in, audit exports out. */
 export interface FileTransfer {
   /** Fetches a file the user attached; refuses more than `maxBytes`. */
@@ -6,13 +8,6 @@ export interface FileTransfer {
   upload(uploadUrl: string, content: Buffer): Promise<void>;
 }
 
-/** Why a transfer failed, in words for the user. */
-export class FileTransferError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FileTransferError';
-  }
-}
 
 /** FileTransfer over HTTPS; plain HTTP only to loopback (local tools and tests). */
 export class HttpFileTransfer implements FileTransfer {

@@ -3,6 +3,7 @@ import type { UserTokenClient } from 'botframework-connector';
 import type { Delegation, Delegations, Logger } from '../domain/ports';
 import { decodeJwtClaims } from '../identity/jwt-claims';
 import { LOCAL_DELEGATION } from '../identity/local-delegation';
+import { errorFields } from '../errors';
 import { callerOf } from './caller-of';
 
 /** Whether the sender of a turn can be acted for, and as whom. */
@@ -53,7 +54,7 @@ export class TokenServiceSessions implements UserSessions {
       const response = await this.client(context).getUserToken(activity.from.id, this.connectionName, activity.channelId, code);
       token = response?.token;
     } catch (error) {
-      this.logger.warn({ activityId: activity.id, err: { message: (error as Error).message } }, 'Token service lookup failed');
+      this.logger.warn({ activityId: activity.id, err: errorFields(error) }, 'Token service lookup failed');
       return { ok: false, reason: 'signInUnavailable' };
     }
     if (!token) return { ok: false, reason: 'signInRequired' };

@@ -1,3 +1,4 @@
+import type { RefusedAction } from '../domain/action-names';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { Refusal } from '../domain/outcomes';
@@ -7,15 +8,13 @@ import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card
 import { renderCard, type Reply } from './render';
 import { inertText, markdownSafe } from './safe-text';
 
-/** What the refused request was, for the headline ("File NOT blocked", "Block NOT lifted", ...). */
-export type RefusedAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk' | 'history';
 
 const HEADLINES: Record<RefusedAction, string> = {
   block: 'File NOT blocked',
   unblock: 'Block NOT lifted',
   undo: 'Undo failed: the block is still in force',
   status: 'Could not look the file up',
-  bulk: 'Bulk block NOT started',
+  'bulk-block': 'Bulk block NOT started',
   history: 'Could not read the history',
 };
 
@@ -24,7 +23,7 @@ const VERBS: Record<RefusedAction, string> = {
   unblock: 'lifting a block',
   undo: 'undoing a block',
   status: 'looking a file up',
-  bulk: 'blocking files',
+  'bulk-block': 'blocking files',
   history: 'reading the audit trail',
 };
 
@@ -169,11 +168,11 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
 };
 
 function noun(action: RefusedAction): string {
-  return { block: 'block', unblock: 'unblock', undo: 'undo', status: 'lookup', bulk: 'bulk block', history: 'request' }[action];
+  return { block: 'block', unblock: 'unblock', undo: 'undo', status: 'lookup', 'bulk-block': 'bulk block', history: 'request' }[action];
 }
 
 function treatAsNotDone(action: RefusedAction): string {
-  if (action === 'block' || action === 'bulk') return 'Treat the file as not blocked. Sending the same block again is safe.';
+  if (action === 'block' || action === 'bulk-block') return 'Treat the file as not blocked. Sending the same block again is safe.';
   if (action === 'unblock' || action === 'undo') return 'Treat the block as still in force. Sending the same unblock again is safe.';
   return 'Try again in a minute.';
 }

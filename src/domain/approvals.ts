@@ -7,6 +7,7 @@ import type { FileStatus } from './file-status';
 import { actorOf, refusalDetail, type Refusal } from './outcomes';
 import type { Delegation, Store, Versioned } from './ports';
 import { BLOCKING_ROLES } from './roles';
+import { StoreKey, StorePrefix } from './store-keys';
 
 /** Where an approval request stands. */
 export type ApprovalStatus = 'pending' | 'approving' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'failed';
@@ -44,7 +45,7 @@ export interface ApprovalRequest {
 }
 
 /** Key of an approval request in the store. */
-export const approvalKey = (id: string) => `approval/${id}`;
+export const approvalKey = StoreKey.approval;
 
 /** What the approval use cases need. */
 export interface ApprovalDeps extends ActionDeps {
@@ -176,7 +177,7 @@ export async function cancelRequest(deps: ApprovalDeps, id: string, requester: C
 export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> {
   const now = deps.now().getTime();
   const expired: ApprovalRequest[] = [];
-  for (const entry of await deps.store.list<ApprovalRequest>('approval/')) {
+  for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
     if (entry.value.status !== 'pending' || Date.parse(entry.value.expiresAt) > now) continue;
     const written = await deps.store.put(entry.key, { ...entry.value, status: 'expired' }, { ifMatch: entry.etag });
     if (written.ok) expired.push({ ...entry.value, status: 'expired' });

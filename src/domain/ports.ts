@@ -1,3 +1,4 @@
+import type { AuditAction } from './action-names';
 import type { Caller } from './caller';
 import type { BlockOptions } from './block-options';
 import type { FileHash, HashType } from './file-hash';
@@ -88,8 +89,6 @@ export interface Store {
   list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
 }
 
-/** What the audit trail records of each action. */
-export type AuditAction = 'block' | 'unblock' | 'undo' | 'status' | 'bulk-block' | 'approval-request' | 'approval-decision';
 
 /** How an audited action ended. */
 export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled';

@@ -5,6 +5,7 @@ import type { FileHash } from './file-hash';
 import type { Refusal } from './outcomes';
 import type { Delegation, Store } from './ports';
 import { BLOCKING_ROLES } from './roles';
+import { StoreKey } from './store-keys';
 import { unblockFile, type UnblockOutcome } from './unblock-file';
 
 /** What an Undo button stands for; the card carries only its id. */
@@ -21,7 +22,7 @@ export interface UndoRecord {
 /** Undo records outlive their window by this much, so a late press is told why instead of "unknown". */
 const KEEP_AFTER_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-const key = (id: string) => `undo/${id}`;
+const key = StoreKey.undo;
 
 /** Remembers a block so that its Undo button works for `windowMs`. */
 export async function offerUndo(

@@ -1,3 +1,4 @@
+import { errorFields } from '../errors';
 import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { ActivityHandler } from 'botbuilder';
@@ -11,7 +12,7 @@ export function createServer(adapter: CloudAdapter, bot: ActivityHandler, logger
     try {
       await adapter.process(req, res, (context) => bot.run(context));
     } catch (error) {
-      logger.error({ err: { message: (error as Error).message } }, 'Request processing failed');
+      logger.error({ err: errorFields(error) }, 'Request processing failed');
       if (!res.headersSent) res.send(500);
     }
   });

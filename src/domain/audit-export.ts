@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../domain/ports';
+import type { AuditEntry } from './ports';
 
 const COLUMNS: ReadonlyArray<readonly [string, (entry: AuditEntry) => string | number | undefined]> = [
   ['at', (e) => e.at],

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../../src/domain/ports';
-import { auditToCsv, auditToJson } from '../../src/storage/audit-export';
+import { auditToCsv, auditToJson } from '../../src/domain/audit-export';
 
 const HEADER = 'at,tenantId,actorName,actorAadObjectId,action,outcome,hashType,hash,comment,options,api,detail,correlationId,count';
 

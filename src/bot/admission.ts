@@ -1,0 +1,65 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import type { Logger, OnceStore } from '../domain/ports';
+import { StoreKey } from '../domain/store-keys';
+import { errorFields } from '../errors';
+import { tenantRefusedReply } from '../cards/session-views';
+import { callerOf } from './caller-of';
+import { send } from './send';
+
+/** How long an activity id is remembered to drop Teams' re-deliveries. */
+export const DEDUPE_TTL_MS = 10 * 60 * 1000;
+
+/** What admission uses. */
+export interface AdmissionDeps {
+  readonly seen: OnceStore;
+  /** Lower-case tenant ids served; empty serves every tenant (local mode). */
+  readonly allowedTenants: readonly string[];
+  /** Remembers how to reach the approval channel when an activity comes from it. */
+  readonly learnChannel: (context: TurnContext) => Promise<void>;
+  readonly logger: Logger;
+}
+
+/**
+ * Runs before every handler, for every activity type (messages, invokes, conversation updates):
+ * learns the approval channel, drops Teams' re-deliveries and refuses tenants that are not served,
+ * so that no handler can forget to.
+ */
+export class Admission implements Middleware {
+  constructor(private readonly deps: AdmissionDeps) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { activity } = context;
+    await this.deps.learnChannel(context).catch((error: unknown) => this.deps.logger.warn({ err: errorFields(error) }, 'Could not store the approval channel'));
+    if (!(await this.firstDelivery(context))) {
+      this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
+      await answerRefusedInvoke(context);
+      return;
+    }
+    const tenantId = callerOf(activity).tenantId;
+    if (!this.tenantAllowed(tenantId)) {
+      this.deps.logger.warn({ activityId: activity.id, tenantId }, 'Activity from a tenant that is not allowed');
+      if (activity.type === ActivityTypes.Message) await send(context, tenantRefusedReply());
+      await answerRefusedInvoke(context);
+      return;
+    }
+    await next();
+  }
+
+  private async firstDelivery(context: TurnContext): Promise<boolean> {
+    const { activity } = context;
+    if (!activity.id) return true;
+    return this.deps.seen.claim(StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id), DEDUPE_TTL_MS);
+  }
+
+  private tenantAllowed(tenantId: string | undefined): boolean {
+    if (this.deps.allowedTenants.length === 0) return true;
+    return !!tenantId && this.deps.allowedTenants.includes(tenantId.toLowerCase());
+  }
+}
+
+/** An invoke that is not acted on still gets its answer: a short message for a card button, an empty 200 otherwise. */
+async function answerRefusedInvoke(context: TurnContext): Promise<void> {
+  if (context.activity.type !== ActivityTypes.Invoke) return;
+  const body = context.activity.name === 'adaptiveCard/action' ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Not available.' } : undefined;
+  await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+}

@@ -1,0 +1,52 @@
+import type { TurnContext } from 'botbuilder';
+import type { Delegation } from '../../domain/ports';
+import { noticeReply } from '../../cards/notice';
+import { signInPromptText } from '../../cards/session-views';
+import type { BackgroundWork } from '../background-work';
+import type { ActionResult } from '../block-actions';
+import type { CardSurface } from '../card-surface';
+import { within } from '../deadline';
+import { send } from '../send';
+import type { SessionGate } from '../session-gate';
+
+/** What card replies use. */
+export interface CardRepliesDeps {
+  readonly gate: SessionGate;
+  readonly background: BackgroundWork;
+  /** How long an Action.Execute answer may wait for the result before showing "working" and updating later. */
+  readonly invokeBudgetMs: number;
+}
+
+/** How card handlers answer: in place within Teams' invoke budget, to the presser only, or with a sign-in. */
+export class CardReplies {
+  constructor(private readonly deps: CardRepliesDeps) {}
+
+  /** The presser's delegation, or undefined after asking them to sign in. */
+  async delegation(context: TurnContext, surface: CardSurface, what: string): Promise<Delegation | undefined> {
+    const delegation = await this.deps.gate.now(context, signInPromptText(what));
+    if (!delegation) surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
+    return delegation;
+  }
+
+  /** Replaces the card with the result if it comes within the invoke budget; else "working" now and the result later. */
+  async inPlace(context: TurnContext, surface: CardSurface, work: Promise<ActionResult>): Promise<void> {
+    const settled = await within(work, this.deps.invokeBudgetMs);
+    if (settled.done) {
+      await surface.replaceNow(context, settled.value.reply);
+      return;
+    }
+    await surface.replaceNow(context, noticeReply('Working on it…', ['Defender is slow to answer; this card will show the result.'], { tone: 'default' }));
+    this.deps.background.run('card-action', async () => surface.replaceLater((await work).reply));
+  }
+
+  /** Runs after the turn (a long job that updates the card itself). */
+  later(label: string, task: () => Promise<void>): void {
+    this.deps.background.run(label, task);
+  }
+}
+
+/** Tells only the presser (Action.Execute message, or a new message) without touching the card. */
+export async function tellOnly(context: TurnContext, surface: CardSurface, message: string): Promise<void> {
+  if (surface.path === 'execute') surface.answerWithMessage(message);
+  else await send(context, noticeReply(message, []));
+}

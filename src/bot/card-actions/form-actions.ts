@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { MAX_COMMENT_LENGTH } from '../../commands/limits';
+import { optionsFromFields } from '../../commands/parse-options';
+import { stripQuotes } from '../../commands/parse';
+import { routeBlock, type ApprovalPolicy } from '../../domain/approval-policy';
+import { classifyHash } from '../../domain/file-hash';
+import { resolveOptions } from '../../domain/resolve-options';
+import { CardVerb } from '../../cards/card-verbs';
+import { blockFormReply, type FormValues } from '../../cards/form-views';
+import type { ApprovalBoard } from '../approval-board';
+import type { BlockActions } from '../block-actions';
+import type { BlockFormSettings } from '../chat-commands';
+import { send } from '../send';
+import { cardAction, type CardActionRegistry } from './card-action';
+import type { CardReplies } from './card-replies';
+import { field } from './payloads';
+
+/** What the block form's buttons use. */
+export interface FormActionsDeps {
+  readonly form: BlockFormSettings;
+  readonly blocks: BlockActions;
+  readonly board: ApprovalBoard;
+  readonly replies: CardReplies;
+  readonly approvalPolicy: ApprovalPolicy;
+  readonly now: () => Date;
+}
+
+const formFields = z.object({ hash: field, comment: field, action: field, expires: field, severity: field, groups: field });
+
+/** Opening the block form (from help, or pre-filled from a card that knows the hash) and submitting it. */
+export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typeof CardVerb.OpenForm | typeof CardVerb.SubmitForm> {
+  const form = (values?: FormValues, error?: string) => blockFormReply({ ...deps.form, values, error });
+  return {
+    [CardVerb.OpenForm]: cardAction(z.object({ hash: z.string().max(256).optional() }), async ({ context, surface, data }) => {
+      const hash = data.hash !== undefined && classifyHash(data.hash) ? data.hash : undefined;
+      await send(context, form({ hash }));
+      surface.answerWithMessage('The block form is below.');
+    }),
+    [CardVerb.SubmitForm]: cardAction(formFields, async ({ context, surface, presser, data: values }) => {
+      const hash = classifyHash(stripQuotes(values.hash ?? ''));
+      const comment = (values.comment ?? '').trim();
+      const options = optionsFromFields(values);
+      const error = !hash
+        ? 'That is not a SHA-1, SHA-256 or MD5. Nothing was blocked.'
+        : comment === ''
+          ? 'A comment is required. Nothing was blocked.'
+          : comment.length > MAX_COMMENT_LENGTH
+            ? `The comment has ${comment.length} characters; the limit is ${MAX_COMMENT_LENGTH}.`
+            : 'reason' in options
+              ? `${options.key} "${options.value}": ${options.hint}.`
+              : undefined;
+      if (error || !hash || 'reason' in options) {
+        await surface.replaceNow(context, form(values, error));
+        return;
+      }
+      const request = { hash, comment, caller: presser, options: resolveOptions(options, deps.now(), deps.form.defaultExpiryDays) };
+      if (routeBlock(deps.approvalPolicy, 'block').kind === 'approval') {
+        await surface.replaceNow(context, await deps.board.request(context, request, presser));
+        return;
+      }
+      const delegation = await deps.replies.delegation(context, surface, 'block');
+      if (!delegation) {
+        await surface.replaceNow(context, form(values, 'Sign in first (see the card below), then press Block again.'));
+        return;
+      }
+      await deps.replies.inPlace(context, surface, deps.blocks.block(request, delegation));
+    }),
+  };
+}

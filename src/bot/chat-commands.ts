@@ -1,0 +1,152 @@
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { Command } from '../commands/parse';
+import type { BulkLine } from '../commands/parse-bulk';
+import { MAX_BULK_HASHES } from '../commands/limits';
+import { routeBlock, type ApprovalPolicy } from '../domain/approval-policy';
+import type { Caller } from '../domain/caller';
+import type { HashType } from '../domain/file-hash';
+import type { BlockFileRequest, Store } from '../domain/ports';
+import { resolveOptions } from '../domain/resolve-options';
+import { StoreKey } from '../domain/store-keys';
+import { bulkReviewReply } from '../cards/bulk-views';
+import { blockFormReply } from '../cards/form-views';
+import { helpReply } from '../cards/help-views';
+import { noticeReply } from '../cards/notice';
+import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
+import type { ApprovalBoard } from './approval-board';
+import { prepareBulk } from './bulk-intake';
+import { csvAttachments, linesFromAttachments } from './csv-attachments';
+import type { FileTransfer } from './file-transfer';
+import { send } from './send';
+import type { SessionGate } from './session-gate';
+import type { UserSessions } from './user-sessions';
+import type { Work } from './work-runner';
+
+/** What the block form shows, as this bot's Defender API allows it. */
+export interface BlockFormSettings {
+  readonly hashTypes: readonly HashType[];
+  readonly supportsOptions: boolean;
+  readonly defaultExpiryDays: number;
+}
+
+/** What the chat commands use. */
+export interface ChatCommandsDeps {
+  readonly mode: 'local' | 'production';
+  readonly sessions: UserSessions;
+  readonly gate: SessionGate;
+  readonly board: ApprovalBoard;
+  readonly store: Store;
+  readonly files: FileTransfer;
+  readonly form: BlockFormSettings;
+  readonly approvalPolicy: ApprovalPolicy;
+  /** Bulk reviews expire after this long. */
+  readonly decisionTtlMs: number;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+type Handler<K extends Command['kind']> = (context: TurnContext, command: Extract<Command, { kind: K }>, caller: Caller) => Promise<void>;
+
+/** Runs one parsed chat command: quick answers in the turn, Defender work as the analyst in the background. */
+export class ChatCommands {
+  /** One handler per command kind; a new kind in the catalog fails the build until it has one. */
+  private readonly handlers: { readonly [K in Command['kind']]: Handler<K> } = {
+    help: (context) => this.reply(context, helpReply(this.deps.mode)),
+    blockForm: (context) => this.reply(context, blockFormReply(this.deps.form)),
+    signIn: (context) => this.signIn(context),
+    signOut: (context) => this.signOut(context),
+    block: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'block'),
+    requestBlock: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'request'),
+    unblock: (context, command, caller) =>
+      this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller),
+    status: (context, command, caller) =>
+      this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
+    history: (context, command, caller) =>
+      this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
+    historyExport: (context, command, caller) => this.export(context, caller, command.format),
+    bulkBlock: (context, command, caller) => this.bulk(context, command, caller),
+  };
+
+  constructor(private readonly deps: ChatCommandsDeps) {}
+
+  run(context: TurnContext, command: Command, caller: Caller): Promise<void> {
+    return (this.handlers[command.kind] as Handler<Command['kind']>)(context, command, caller);
+  }
+
+  private async reply(context: TurnContext, reply: Parameters<typeof send>[1]): Promise<void> {
+    await send(context, reply);
+  }
+
+  private async signIn(context: TurnContext): Promise<void> {
+    const session = await this.deps.sessions.open(context);
+    if (session.ok) await send(context, signedInReply(session.upn));
+    else await this.deps.gate.now(context, signInPromptText());
+  }
+
+  private async signOut(context: TurnContext): Promise<void> {
+    await this.deps.gate.forget(context);
+    await this.deps.sessions.signOut(context);
+    await send(context, signedOutReply());
+  }
+
+  private blockRequest(command: Extract<Command, { kind: 'block' | 'requestBlock' }>, caller: Caller): BlockFileRequest {
+    return { hash: command.hash, comment: command.comment, caller, options: resolveOptions(command.options, this.deps.now(), this.deps.form.defaultExpiryDays) };
+  }
+
+  private async block(context: TurnContext, request: BlockFileRequest, asked: 'block' | 'request'): Promise<void> {
+    const route = routeBlock(this.deps.approvalPolicy, asked);
+    if (route.kind === 'direct') {
+      await this.start(context, { describe: describeAction('block', request.hash), payload: { kind: 'block', request } }, request.caller);
+      return;
+    }
+    if (route.kind === 'refused') {
+      await send(context, noticeReply('Approvals are turned off', ['Nothing was requested. People with the Security Administrator or Global Administrator role block directly.'], { tone: 'default' }));
+      return;
+    }
+    const hashTypes = this.deps.form.hashTypes;
+    if (!hashTypes.includes(request.hash.type)) {
+      await send(context, noticeReply('Nothing was requested', [`The bot's Defender API takes ${hashTypes.join(', ')} hashes only.`]));
+      return;
+    }
+    await send(context, await this.deps.board.request(context, request, request.caller));
+  }
+
+  private async start(context: TurnContext, work: Work, caller: Caller): Promise<void> {
+    await context.sendActivity({ type: ActivityTypes.Typing });
+    await this.deps.gate.run(context, work, caller, signInPromptText(work.describe));
+  }
+
+  private async export(context: TurnContext, caller: Caller, format: 'csv' | 'json'): Promise<void> {
+    if (context.activity.conversation?.conversationType !== 'personal') {
+      await send(context, noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], { tone: 'default' }));
+      return;
+    }
+    await this.start(context, { describe: 'audit export', payload: { kind: 'export', format } }, caller);
+  }
+
+  private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
+    const deps = this.deps;
+    if (routeBlock(deps.approvalPolicy, 'bulk').kind === 'refused') {
+      await send(context, noticeReply('Bulk blocks are off under this approval policy', ['Every block needs an approval under this bot\'s policy. Send "request block ‹hash› ‹comment›" for each file, or ask an administrator to change APPROVAL_POLICY.']));
+      return;
+    }
+    const files = csvAttachments(context.activity.attachments);
+    const lines: BulkLine[] = [...command.lines, ...(files.length ? await linesFromAttachments(deps.files, files) : [])];
+    if (lines.length === 0) {
+      await send(context, noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], { example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment' }));
+      return;
+    }
+    const prepared = prepareBulk(lines, command, caller, deps.now(), deps.form.defaultExpiryDays);
+    if (prepared.tooMany) {
+      await send(context, noticeReply('Too many hashes', [`The list has ${prepared.spec.items.length} hashes; one request takes at most ${MAX_BULK_HASHES}. Nothing was blocked; split the list.`]));
+      return;
+    }
+    if (prepared.lines.some((l) => l.problem)) {
+      const id = deps.newId();
+      await deps.store.put(StoreKey.bulkReview(id), prepared.spec, { ifNoneMatch: '*', ttlMs: deps.decisionTtlMs });
+      await send(context, bulkReviewReply(prepared.lines, id, prepared.spec.items.length));
+      return;
+    }
+    await this.start(context, { describe: `bulk block of ${prepared.spec.items.length} files`, payload: { kind: 'bulk-block', spec: prepared.spec } }, caller);
+  }
+}

@@ -1,0 +1,80 @@
+import type { WorkKind } from '../domain/action-names';
+import type { Caller } from '../domain/caller';
+import type { FileHash } from '../domain/file-hash';
+import type { BlockFileRequest, Delegation } from '../domain/ports';
+import type { ActionResult, BlockActions } from './block-actions';
+import type { BulkJobSpec } from './bulk-intake';
+import type { BulkRunner } from './bulk-runner';
+import type { Continuation } from './continuation';
+import type { AuditExports } from './history-export';
+import { send } from './send';
+
+/** What a piece of work stands for; plain data so that any instance can run it after sign-in. */
+export type WorkPayload =
+  | { readonly kind: 'block'; readonly request: BlockFileRequest }
+  | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
+  | { readonly kind: 'status'; readonly hash: FileHash }
+  | { readonly kind: 'history'; readonly hash?: FileHash }
+  | { readonly kind: 'export'; readonly format: 'csv' | 'json' }
+  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec };
+
+/** Work that needs the analyst's delegation, as plain data (so any bot instance can resume it). */
+export interface Work {
+  /** For logs and the prompts, e.g. "block of SHA-1 7327…". */
+  readonly describe: string;
+  readonly payload: WorkPayload & { readonly kind: WorkKind };
+}
+
+/** How a piece of work ended: done, or the analyst must sign in again (Entra asked for MFA or consent). */
+export interface WorkResult {
+  readonly signInAgain?: string;
+}
+
+/** Runs work as the analyst; what it has to say goes through the continuation of its conversation. */
+export interface RunsWork {
+  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult>;
+}
+
+/** What the work runner uses. */
+export interface WorkRunnerDeps {
+  readonly blocks: BlockActions;
+  readonly bulk: BulkRunner;
+  readonly exports: AuditExports;
+}
+
+/** Runs stored or fresh work as the analyst, on whichever instance has the analyst's delegation. */
+export class WorkRunner implements RunsWork {
+  constructor(private readonly deps: WorkRunnerDeps) {}
+
+  async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult> {
+    const payload = work.payload;
+    if (payload.kind === 'bulk-block') {
+      await this.deps.bulk.run(payload.spec, delegation, continuation);
+      return {};
+    }
+    if (payload.kind === 'export') {
+      await this.deps.exports.offer(caller, payload.format, delegation, continuation);
+      return {};
+    }
+    const result = await this.act(payload, caller, delegation);
+    if (result.signInAgain) return { signInAgain: result.signInAgain };
+    await continuation(async (context) => {
+      await send(context, result.reply);
+    });
+    return {};
+  }
+
+  private act(payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
+    const blocks = this.deps.blocks;
+    switch (payload.kind) {
+      case 'block':
+        return blocks.block(payload.request, delegation);
+      case 'unblock':
+        return blocks.unblock(payload.hash, payload.comment, caller, delegation);
+      case 'status':
+        return blocks.lookup(payload.hash, caller, delegation);
+      case 'history':
+        return blocks.history(caller, delegation, payload.hash);
+    }
+  }
+}

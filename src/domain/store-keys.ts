@@ -1,0 +1,31 @@
+/** Every key prefix the bot writes to its Store, in one place so that none can collide. */
+export const StorePrefix = {
+  approval: 'approval/',
+  undo: 'undo/',
+  confirmation: 'confirm/',
+  draft: 'draft/',
+  bulkReview: 'bulk/',
+  export: 'export/',
+  pending: 'pending/',
+  channel: 'channel/',
+  approvers: 'approvers/',
+  activity: 'activity:',
+  botState: 'botstate/',
+} as const;
+
+/** The store key of each kind of record. */
+export const StoreKey = {
+  approval: (id: string) => `${StorePrefix.approval}${id}`,
+  undo: (id: string) => `${StorePrefix.undo}${id}`,
+  confirmation: (id: string) => `${StorePrefix.confirmation}${id}`,
+  draft: (id: string) => `${StorePrefix.draft}${id}`,
+  bulkReview: (id: string) => `${StorePrefix.bulkReview}${id}`,
+  export: (id: string) => `${StorePrefix.export}${id}`,
+  /** One wait per person and conversation; a channel thread's `;messageid=` suffix is ignored. */
+  pending: (conversationId: string | undefined, userId: string | undefined) =>
+    `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
+  channel: (id: string) => `${StorePrefix.channel}${id}`,
+  approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
+  activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) =>
+    `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
+} as const;

@@ -21,7 +21,7 @@ export interface BlockResultExtras {
   readonly undo?: UndoRecord;
 }
 
-/** The file-status card: every field of the seed's FileAction that Defender returned, plus what the bot knows. */
+/** The file-status card: every field of the legacy files API's FileAction that Defender returned, plus what the bot knows. */
 export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = {}): Reply {
   const hashType = hashTypeName(status.fileIdentifierType);
   const state = status.fileStatus.toLowerCase();

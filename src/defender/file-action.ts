@@ -8,7 +8,7 @@ const text = z
   .nullish()
   .transform((s) => (s == null || s.trim() === '' ? undefined : s.trim()));
 
-/** The seed's FileAction; unknown fields are tolerated and strings trimmed. */
+/** The legacy files API's FileAction; unknown fields are tolerated and strings trimmed. */
 const FileActionSchema = z
   .object({
     fileIdentifier: z.string().transform((s) => s.trim()),

@@ -1,4 +1,4 @@
-/** The hash kinds Defender understands, named as the seed's `fileIdentifierType`. */
+/** The hash kinds Defender understands, named as the legacy files API's `fileIdentifierType`. */
 export type HashType = 'Sha1' | 'Sha256' | 'Md5';
 
 /** A file hash, lower-case hex. */

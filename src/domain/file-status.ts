@@ -3,7 +3,7 @@ import type { HashType } from './file-hash';
 /** Which Defender API produced a status. */
 export type DefenderSource = 'files' | 'indicators' | 'simulator';
 
-/** The file's status as the seed's FileAction describes it, whichever API answered. */
+/** The file's status as the legacy files API's FileAction describes it, whichever API answered. */
 export interface FileStatus {
   readonly fileIdentifier: string;
   readonly fileIdentifierType: HashType | string;

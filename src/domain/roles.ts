@@ -15,7 +15,7 @@ export const ROLE_NAMES: Readonly<Record<string, string>> = {
   [DirectoryRole.SecurityReader]: 'Security Reader',
 };
 
-/** Roles that may block or unblock a file (the seed's permission rule). */
+/** Roles that may block or unblock a file (the rule of Defender's Block file API). */
 export const BLOCKING_ROLES: readonly RoleTemplateId[] = [
   DirectoryRole.SecurityAdministrator,
   DirectoryRole.GlobalAdministrator,

@@ -9,7 +9,7 @@ import { fetchFileDetails, type FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
 import { readCollection } from './odata';
 
-/** The seed's legacy files API: block and unblock by SHA-1 with `{"Comment": ...}`, no options, no import. */
+/** The legacy WDATP files API: block and unblock by SHA-1 with `{"Comment": ...}`, no options, no import. */
 export class FilesDefenderApi implements DefenderApi {
   readonly kind = 'files' as const;
   readonly hashTypes: readonly HashType[] = ['Sha1'];

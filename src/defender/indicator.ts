@@ -53,7 +53,7 @@ export function newestFirst(indicators: readonly Indicator[]): Indicator[] {
   return [...indicators].sort((a, b) => time(b) - time(a));
 }
 
-/** Summarises an indicator in the seed's FileAction terms. */
+/** Summarises an indicator in the legacy files API's FileAction terms. */
 export function indicatorToFileStatus(indicator: Indicator): FileStatus {
   return {
     fileIdentifier: indicator.indicatorValue,

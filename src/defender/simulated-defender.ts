@@ -14,7 +14,7 @@ interface Entry {
   readonly options?: BlockOptions;
 }
 
-/** Defender in memory for local mode: the seed's block semantics with the indicators' options, requestor = the caller. */
+/** Defender in memory for local mode: the legacy files API's block semantics with the indicators' options, requestor = the caller. */
 export class SimulatedDefender implements DefenderApi {
   readonly kind = 'simulator' as const;
   readonly hashTypes: readonly HashType[] = ['Sha1', 'Sha256', 'Md5'];
@@ -69,7 +69,7 @@ export class SimulatedDefender implements DefenderApi {
     return importOneByOne(requests, (request) => this.block(request, token));
   }
 
-  /** Files currently blocked, like the seed's `GET /fileactions`. */
+  /** Files currently blocked, like the legacy files API's `GET /fileactions`. */
   blocked(): FileStatus[] {
     return [...this.entries.keys()].flatMap((hash) => {
       const status = this.current(hash)?.status;

@@ -1,0 +1,407 @@
+import {
+  approvalKey,
+  cancelRequest,
+  decide,
+  expireDue,
+  requestApproval,
+  type ApprovalDeps,
+  type ApprovalRequest,
+} from '../../src/domain/approvals';
+import type { Caller } from '../../src/domain/caller';
+import type { FileStatus } from '../../src/domain/file-status';
+import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
+import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import { DefenderError } from '../../src/errors';
+import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
+import { MemoryStore } from '../../src/storage/memory-store';
+import { ScriptedDefender } from '../fakes/scripted-defender';
+
+const START = Date.parse('2025-03-01T12:00:00.000Z');
+const TTL_MS = 60 * 60_000;
+const FIVE_MINUTES = 5 * 60_000;
+const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' as const };
+
+const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester', tenantId: 'tenant-a' };
+const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver', tenantId: 'tenant-a' };
+const cy: Caller = { userId: '29:cy', aadObjectId: 'oid-cy', name: 'Cy Approver', tenantId: 'tenant-a' };
+const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
+
+/** Each person's tokens, so a test can tell whose reached Defender or the directory. */
+const delegationOf = (caller: Caller): Delegation => ({
+  graph: async () => `graph-token-of-${caller.aadObjectId}`,
+  defender: async () => `token-of-${caller.aadObjectId}`,
+});
+
+/** Roles by object id; records which Graph token each lookup was made with. */
+class Directory implements RoleDirectory {
+  readonly lookups: string[] = [];
+  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
+  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
+    this.lookups.push(await delegation.graph());
+    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
+  }
+}
+
+function setUp() {
+  let now = START;
+  const clock = () => new Date(now);
+  const defender = new ScriptedDefender({ kind: 'indicators' });
+  const roles = new Directory({
+    'oid-ana': [DirectoryRole.SecurityAdministrator],
+    'oid-bob': [DirectoryRole.SecurityAdministrator],
+    'oid-cy': [DirectoryRole.GlobalAdministrator],
+    'oid-riley': [DirectoryRole.SecurityReader],
+  });
+  const store = new MemoryStore({ now: clock });
+  const audit = new MemoryAuditLog({ now: clock });
+  const deps: ApprovalDeps = { roles, defender, audit, store, now: clock, widespreadThreshold: 100, requestTtlMs: TTL_MS };
+  return {
+    deps,
+    defender,
+    roles,
+    store,
+    audit,
+    advance: (ms: number) => (now += ms),
+    request: (id = 'req-1') => requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana, origin: { conversation: 'c-1' } }),
+    stored: async (id = 'req-1') => (await store.get<ApprovalRequest>(approvalKey(id)))?.value,
+    audited: async () => (await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail]),
+  };
+}
+
+const at = (ms: number) => new Date(START + ms).toISOString();
+
+describe('requestApproval', () => {
+  it('stores the request as pending until the request TTL and audits it, sending nothing to Defender', async () => {
+    const { request, stored, audit, defender } = setUp();
+    const created = await request();
+    const expected: ApprovalRequest = {
+      id: 'req-1',
+      tenantId: 'tenant-a',
+      hash: HASH,
+      comment: 'dropper seen on 3 hosts',
+      requester: { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester' },
+      requestedAt: at(0),
+      expiresAt: at(TTL_MS),
+      status: 'pending',
+      origin: { conversation: 'c-1' },
+      attempts: 0,
+    };
+    expect(created).toEqual(expected);
+    expect(await stored()).toEqual(expected);
+    expect(await audit.all({})).toEqual([
+      expect.objectContaining({
+        action: 'approval-request',
+        outcome: 'done',
+        tenantId: 'tenant-a',
+        actor: { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester' },
+        hash: HASH.value,
+        hashType: 'Sha1',
+        comment: 'dropper seen on 3 hosts',
+        api: 'indicators',
+        correlationId: 'req-1',
+      }),
+    ]);
+    expect(defender.calls).toEqual([]);
+  });
+
+  it('refuses a second request with the same id and keeps the first', async () => {
+    const { request, stored, audit } = setUp();
+    await request();
+    await expect(request()).rejects.toThrow('approval req-1 already exists');
+    expect((await stored())?.comment).toBe('dropper seen on 3 hosts');
+    expect(await audit.all({})).toHaveLength(1);
+  });
+});
+
+describe('decide: who may decide', () => {
+  it('refuses the requester approving their own request, whatever the letter case of the object id', async () => {
+    const { deps, request, stored, defender, roles } = setUp();
+    await request();
+    const sameAna = { ...ana, aadObjectId: 'OID-ANA', userId: '29:ana-on-another-client' };
+    const outcome = await decide(deps, 'req-1', sameAna, delegationOf(ana), { kind: 'approve' });
+    expect(outcome).toEqual({ kind: 'selfApproval', request: await stored() });
+    expect((await stored())?.status).toBe('pending');
+    expect(defender.calls).toEqual([]);
+    expect(roles.lookups).toEqual([]);
+  });
+
+  it('refuses the requester rejecting their own request (they cancel instead)', async () => {
+    const { deps, request, stored, defender } = setUp();
+    await request();
+    expect((await decide(deps, 'req-1', ana, delegationOf(ana), { kind: 'reject', reason: 'no' })).kind).toBe('selfApproval');
+    expect((await stored())?.status).toBe('pending');
+    expect(defender.calls).toEqual([]);
+  });
+
+  it('refuses an approver without a blocking role after a live lookup with their own token, sending nothing to Defender', async () => {
+    const { deps, request, stored, defender, roles, audited } = setUp();
+    await request();
+    const outcome = await decide(deps, 'req-1', riley, delegationOf(riley), { kind: 'approve' });
+    expect(outcome).toEqual({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader], neededRoles: BLOCKING_ROLES, request: await stored() });
+    expect(roles.lookups).toEqual(['graph-token-of-oid-riley']);
+    expect((await stored())?.status).toBe('pending');
+    expect(defender.calls).toEqual([]);
+    expect(await audited()).toEqual([['approval-request', 'done', 'oid-ana', undefined]]);
+  });
+
+  it('fails closed when the approver\'s roles cannot be read', async () => {
+    const { deps, request, stored, defender } = setUp();
+    await request();
+    const unreadable: RoleDirectory = { rolesOf: async () => ({ ok: false, detail: 'Graph answered 503' }) };
+    const outcome = await decide({ ...deps, roles: unreadable }, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    expect(outcome).toEqual({ kind: 'rolesUnavailable', detail: 'Graph answered 503', request: await stored() });
+    expect((await stored())?.status).toBe('pending');
+    expect(defender.calls).toEqual([]);
+  });
+
+  it('treats a request of another tenant, or none, as unknown', async () => {
+    const { deps, request, stored, defender } = setUp();
+    await request();
+    const outsider = { ...bob, tenantId: 'tenant-b' };
+    expect(await decide(deps, 'req-1', outsider, delegationOf(outsider), { kind: 'approve' })).toEqual({ kind: 'unknown' });
+    expect(await decide(deps, 'req-404', bob, delegationOf(bob), { kind: 'approve' })).toEqual({ kind: 'unknown' });
+    expect(await cancelRequest(deps, 'req-1', { ...ana, tenantId: 'tenant-b' })).toEqual({ kind: 'unknown' });
+    expect((await stored())?.status).toBe('pending');
+    expect(defender.calls).toEqual([]);
+  });
+});
+
+describe('decide: approve', () => {
+  it('blocks with the approver\'s token, acknowledging every concern, and records approved with Defender\'s answer', async () => {
+    const { deps, request, stored, defender, roles, audit, advance } = setUp();
+    await request();
+    advance(60_000);
+    const existing: FileStatus = { fileIdentifier: HASH.value, fileIdentifierType: 'Sha1', actionType: 'Audit', fileStatus: 'Audited', confirmed: true, source: 'indicators' };
+    const result: FileStatus = { ...existing, actionType: 'Block', fileStatus: 'Blocked', requestor: 'Bob Approver', indicatorId: 'ind-42' };
+    defender
+      .script('currentBlock', existing)
+      .script('fileDetails', { info: { signer: 'Microsoft Corporation' }, stats: { orgPrevalence: 5000 } })
+      .script('block', result);
+
+    const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+
+    expect(outcome.kind).toBe('decided');
+    expect(await stored()).toEqual({
+      id: 'req-1',
+      tenantId: 'tenant-a',
+      hash: HASH,
+      comment: 'dropper seen on 3 hosts',
+      requester: { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester' },
+      requestedAt: at(0),
+      expiresAt: at(TTL_MS),
+      status: 'approved',
+      origin: { conversation: 'c-1' },
+      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
+      decidedAt: at(60_000),
+      result,
+      attempts: 1,
+    });
+    expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining({ status: 'approved', result, attempts: 1 }) });
+    expect(roles.lookups).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-bob']);
+    expect(defender.tokens()).toEqual([
+      ['currentBlock', 'token-of-oid-bob'],
+      ['fileDetails', 'token-of-oid-bob'],
+      ['block', 'token-of-oid-bob'],
+    ]);
+    expect(defender.callsOf('block')[0].request).toEqual({ hash: HASH, comment: 'dropper seen on 3 hosts', caller: bob, options: undefined });
+    const trail = await audit.all({});
+    expect(trail.map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
+      ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
+      ['block', 'done', 'oid-bob', undefined, 'ind-42'],
+      ['approval-decision', 'done', 'oid-bob', 'approved and blocked', 'ind-42'],
+    ]);
+  });
+
+  it('lets exactly one of two approvers racing on the same request block, the other told it is already decided', async () => {
+    const { deps, request, stored, defender, roles, audit } = setUp();
+    await request();
+
+    const outcomes = await Promise.all([
+      decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' }),
+      decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' }),
+    ]);
+
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['alreadyDecided', 'decided']);
+    const winner = outcomes[0].kind === 'decided' ? bob : cy;
+    // Both read the request as pending and passed their role check (the winner's block checks again): the eTag settled it.
+    expect([...roles.lookups].sort()).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-cy', `graph-token-of-${winner.aadObjectId}`].sort());
+    const loser = outcomes.find((o) => o.kind === 'alreadyDecided');
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual([`token-of-${winner.aadObjectId}`]);
+    expect(loser).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ decidedBy: expect.objectContaining({ aadObjectId: winner.aadObjectId }) }) });
+    expect(await stored()).toMatchObject({ status: 'approved', decidedBy: { aadObjectId: winner.aadObjectId }, attempts: 1 });
+    const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
+    expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId])).toEqual([['done', winner.aadObjectId]]);
+  });
+
+  it('refuses a second approval of an approved request without calling Defender again', async () => {
+    const { deps, request, defender } = setUp();
+    await request();
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    const again = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' });
+    expect(again).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ status: 'approved', decidedBy: expect.objectContaining({ aadObjectId: 'oid-bob' }) }) });
+    expect(defender.callsOf('block')).toHaveLength(1);
+  });
+
+  it('records a failed block with Defender\'s correlation id, and a retry by another approver blocks with their token', async () => {
+    const { deps, request, stored, defender, audit, advance } = setUp();
+    await request();
+    defender.script('block', new DefenderError('forbidden', 'Missing Machine.ReadWrite.All', { httpStatus: 403, correlationId: 'corr-7' }));
+
+    const failed = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+
+    expect(failed).toEqual({
+      kind: 'decided',
+      request: expect.objectContaining({ status: 'failed', attempts: 1, failure: { detail: 'forbidden: Missing Machine.ReadWrite.All', correlationId: 'corr-7' } }),
+    });
+    expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).kind).toBe('alreadyDecided');
+    expect((await decide(deps, 'req-1', ana, delegationOf(ana), { kind: 'retry' })).kind).toBe('selfApproval');
+
+    advance(1000);
+    const retried = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
+
+    expect(retried.kind).toBe('decided');
+    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, decidedAt: at(1000) });
+    expect((await stored())?.failure).toBeUndefined();
+    expect((await stored())?.result).toMatchObject({ fileStatus: 'Blocked', requestor: 'Cy Approver' });
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
+    const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
+    expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
+      ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
+      ['done', 'oid-cy', 'approved and blocked', 'req-1'],
+    ]);
+  });
+
+  it('refuses a retry of a request still pending (it must be approved first)', async () => {
+    const { deps, request, stored, defender } = setUp();
+    await request();
+    expect(await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'retry' })).toEqual({ kind: 'alreadyDecided', request: await stored() });
+    expect(defender.calls).toEqual([]);
+  });
+});
+
+describe('decide: expiry and stalled approvals', () => {
+  it('expires a pending request decided at or after its expiry, with no role check and no Defender call', async () => {
+    const { deps, request, stored, defender, roles, advance } = setUp();
+    await request();
+    advance(TTL_MS);
+    const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    expect(outcome).toEqual({ kind: 'expired', request: expect.objectContaining({ id: 'req-1', status: 'expired' }) });
+    expect(await stored()).toMatchObject({ status: 'expired' });
+    expect(roles.lookups).toEqual([]);
+    expect(defender.calls).toEqual([]);
+    expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('alreadyDecided');
+  });
+
+  it('still approves one millisecond before expiry', async () => {
+    const { deps, request, stored, advance } = setUp();
+    await request();
+    advance(TTL_MS - 1);
+    expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('decided');
+    expect((await stored())?.status).toBe('approved');
+  });
+
+  it('lets an approval whose instance died mid-block be retried only once more than five minutes have passed', async () => {
+    const { deps, request, store, stored, defender, advance } = setUp();
+    await request();
+    const pending = await store.get<ApprovalRequest>(approvalKey('req-1'));
+    if (!pending) throw new Error('setup failed');
+    // What an instance that died between claiming the request and hearing from Defender leaves behind.
+    const dead: ApprovalRequest = { ...pending.value, status: 'approving', decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, decidedAt: at(0), attempts: 1 };
+    expect((await store.put(approvalKey('req-1'), dead, { ifMatch: pending.etag })).ok).toBe(true);
+
+    advance(FIVE_MINUTES);
+    expect(await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' })).toEqual({ kind: 'alreadyDecided', request: dead });
+    expect(await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).toEqual({ kind: 'alreadyDecided', request: dead });
+    expect(defender.calls).toEqual([]);
+
+    advance(1);
+    const retried = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
+    expect(retried.kind).toBe('decided');
+    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, decidedAt: at(FIVE_MINUTES + 1) });
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-cy']);
+  });
+});
+
+describe('decide: reject', () => {
+  it('records the rejection with the trimmed reason and sends nothing to Defender', async () => {
+    const { deps, request, stored, defender, audit, advance } = setUp();
+    await request();
+    advance(2000);
+    const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'reject', reason: '  known admin tool  ' });
+    const rejected = { status: 'rejected', reason: 'known admin tool', decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, decidedAt: at(2000), attempts: 0 };
+    expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining(rejected) });
+    expect(await stored()).toMatchObject(rejected);
+    expect(defender.calls).toEqual([]);
+    const decision = (await audit.all({})).find((e) => e.action === 'approval-decision');
+    expect(decision).toMatchObject({ outcome: 'cancelled', actor: { aadObjectId: 'oid-bob' }, detail: 'rejected: known admin tool', comment: 'known admin tool', correlationId: 'req-1' });
+    expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).kind).toBe('alreadyDecided');
+    expect(defender.calls).toEqual([]);
+  });
+
+  it('drops a blank reason and audits the request\'s comment instead', async () => {
+    const { deps, request, stored, audit } = setUp();
+    await request();
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'reject', reason: '   ' });
+    expect((await stored())?.reason).toBeUndefined();
+    expect((await audit.all({})).find((e) => e.action === 'approval-decision')).toMatchObject({ detail: 'rejected', comment: 'dropper seen on 3 hosts' });
+  });
+});
+
+describe('cancelRequest', () => {
+  it('lets only the requester cancel a pending request, once', async () => {
+    const { deps, request, stored, defender, audited, advance } = setUp();
+    await request();
+    expect(await cancelRequest(deps, 'req-1', bob)).toEqual({ kind: 'notRequester', request: await stored() });
+    expect((await stored())?.status).toBe('pending');
+
+    advance(3000);
+    const cancelled = await cancelRequest(deps, 'req-1', ana);
+    expect(cancelled).toEqual({ kind: 'decided', request: expect.objectContaining({ status: 'cancelled', decidedAt: at(3000) }) });
+    expect(await stored()).toMatchObject({ status: 'cancelled', decidedBy: { aadObjectId: 'oid-ana' }, decidedAt: at(3000) });
+    expect(await cancelRequest(deps, 'req-1', ana)).toEqual({ kind: 'alreadyDecided', request: await stored() });
+    expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('alreadyDecided');
+    expect(defender.calls).toEqual([]);
+    expect(await audited()).toEqual([
+      ['approval-request', 'done', 'oid-ana', undefined],
+      ['approval-decision', 'cancelled', 'oid-ana', 'cancelled by the requester'],
+    ]);
+  });
+
+  it('refuses to cancel a request already approved', async () => {
+    const { deps, request, stored } = setUp();
+    await request();
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    expect(await cancelRequest(deps, 'req-1', ana)).toEqual({ kind: 'alreadyDecided', request: await stored() });
+    expect((await stored())?.status).toBe('approved');
+  });
+});
+
+describe('expireDue', () => {
+  it('expires each pending request past its time exactly once, across two instances, and nothing else', async () => {
+    const { deps, request, stored, store, advance } = setUp();
+    await request('req-1');
+    await request('req-2');
+    await request('req-approved');
+    await decide(deps, 'req-approved', bob, delegationOf(bob), { kind: 'approve' });
+    advance(30 * 60_000);
+    await request('req-later');
+    advance(30 * 60_000);
+
+    const otherInstance = { ...deps, store: new MemoryStore({ now: deps.now, sharing: store }) };
+    const [first, second] = await Promise.all([expireDue(deps), expireDue(otherInstance)]);
+
+    expect([...first, ...second].map((r) => [r.id, r.status]).sort()).toEqual([
+      ['req-1', 'expired'],
+      ['req-2', 'expired'],
+    ]);
+    expect(await expireDue(deps)).toEqual([]);
+    expect(await Promise.all(['req-1', 'req-2', 'req-approved', 'req-later'].map(async (id) => (await stored(id))?.status))).toEqual([
+      'expired',
+      'expired',
+      'approved',
+      'pending',
+    ]);
+    advance(30 * 60_000);
+    expect((await expireDue(deps)).map((r) => r.id)).toEqual(['req-later']);
+  });
+});

@@ -1,0 +1,194 @@
+import type { ActionDeps } from '../../src/domain/block-file';
+import type { Caller } from '../../src/domain/caller';
+import type { Delegation, RoleDirectory, RoleLookup, Store } from '../../src/domain/ports';
+import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import { offerUndo, undoBlock, type UndoRecord } from '../../src/domain/undo';
+import { DefenderError } from '../../src/errors';
+import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
+import { MemoryStore } from '../../src/storage/memory-store';
+import { ScriptedDefender } from '../fakes/scripted-defender';
+
+const START = Date.parse('2025-03-01T12:00:00.000Z');
+const WINDOW_MS = 10 * 60_000;
+const KEPT_AFTER_WINDOW_MS = 24 * 60 * 60_000;
+const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' as const };
+
+const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', tenantId: 'tenant-a' };
+const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst', tenantId: 'tenant-a' };
+const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
+
+const delegationOf = (caller: Caller): Delegation => ({
+  graph: async () => `graph-token-of-${caller.aadObjectId}`,
+  defender: async () => `token-of-${caller.aadObjectId}`,
+});
+
+/** Roles by object id; records which Graph token each lookup was made with. */
+class Directory implements RoleDirectory {
+  readonly lookups: string[] = [];
+  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
+  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
+    this.lookups.push(await delegation.graph());
+    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
+  }
+}
+
+const record: UndoRecord = {
+  id: 'undo-1',
+  hash: HASH,
+  tenantId: 'tenant-a',
+  blockedBy: 'Ana Analyst',
+  blockedAt: '2025-03-01T12:00:00.000Z',
+  until: '2025-03-01T12:10:00.000Z',
+};
+
+async function setUp() {
+  let now = START;
+  const clock = () => new Date(now);
+  const defender = new ScriptedDefender({ kind: 'files' });
+  const roles = new Directory({
+    'oid-ana': [DirectoryRole.SecurityAdministrator],
+    'oid-bob': [DirectoryRole.GlobalAdministrator],
+    'oid-riley': [DirectoryRole.SecurityReader],
+  });
+  const store = new MemoryStore({ now: clock });
+  const audit = new MemoryAuditLog({ now: clock });
+  const deps: ActionDeps & { store: Store } = { roles, defender, audit, store, now: clock, widespreadThreshold: 100 };
+  const offered = await offerUndo(store, { hash: HASH, caller: ana }, 'undo-1', clock(), WINDOW_MS);
+  return {
+    deps,
+    defender,
+    roles,
+    store,
+    audit,
+    offered,
+    advance: (ms: number) => (now += ms),
+    press: (presser: Caller) => undoBlock(deps, 'undo-1', presser, delegationOf(presser)),
+    stored: async () => (await store.get<UndoRecord>('undo/undo-1'))?.value,
+  };
+}
+
+const undoComment = (presser: Caller) => `Undo of the block by Ana Analyst at 2025-03-01T12:00:00.000Z, pressed by ${presser.name} in Teams.`;
+
+describe('offerUndo', () => {
+  it('remembers who blocked what and until when Undo works', async () => {
+    const { offered, stored } = await setUp();
+    expect(offered).toEqual(record);
+    expect(await stored()).toEqual(record);
+  });
+
+  it('keeps the record a day past the window, then forgets it', async () => {
+    const { advance, press, stored, defender } = await setUp();
+    advance(WINDOW_MS + KEPT_AFTER_WINDOW_MS - 1);
+    expect(await press(bob)).toEqual({ kind: 'expired', record });
+    advance(1);
+    expect(await stored()).toBeUndefined();
+    expect(await press(bob)).toEqual({ kind: 'unknown' });
+    expect(defender.calls).toEqual([]);
+  });
+});
+
+describe('undoBlock', () => {
+  it('lifts the block inside the window with the presser\'s token, forgets the offer and audits an undo', async () => {
+    const { advance, press, stored, defender, roles, audit } = await setUp();
+    advance(9 * 60_000);
+
+    const outcome = await press(bob);
+
+    expect(outcome).toEqual({
+      kind: 'unblocked',
+      record,
+      status: expect.objectContaining({ fileIdentifier: HASH.value, fileStatus: 'Unblocked', cancellationRequestor: 'Bob Analyst', cancellationComment: undoComment(bob) }),
+    });
+    expect(defender.calls).toEqual([{ method: 'unblock', request: { hash: HASH, comment: undoComment(bob), caller: bob }, token: 'token-of-oid-bob' }]);
+    expect(roles.lookups).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-bob']);
+    expect(await stored()).toBeUndefined();
+    expect(await audit.all({})).toEqual([
+      expect.objectContaining({ action: 'undo', outcome: 'done', actor: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst' }, hash: HASH.value, comment: undoComment(bob), api: 'files', at: '2025-03-01T12:09:00.000Z' }),
+    ]);
+  });
+
+  it('still works at the last millisecond of the window and refuses one after it, with nothing sent', async () => {
+    const late = await setUp();
+    late.advance(WINDOW_MS + 1);
+    expect(await late.press(bob)).toEqual({ kind: 'expired', record });
+    expect(late.defender.calls).toEqual([]);
+    expect(late.roles.lookups).toEqual([]);
+    expect(await late.stored()).toEqual(record);
+
+    const onTime = await setUp();
+    onTime.advance(WINDOW_MS);
+    expect((await onTime.press(bob)).kind).toBe('unblocked');
+    expect(onTime.defender.callsOf('unblock')).toHaveLength(1);
+  });
+
+  it('refuses a second press after the undo, sending nothing more', async () => {
+    const { press, defender } = await setUp();
+    expect((await press(bob)).kind).toBe('unblocked');
+    expect(await press(ana)).toEqual({ kind: 'unknown' });
+    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual(['token-of-oid-bob']);
+  });
+
+  it('lets only one of two simultaneous presses through, the other told it was already undone', async () => {
+    const { press, defender } = await setUp();
+    const outcomes = await Promise.all([press(bob), press(ana)]);
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['alreadyUndone', 'unblocked']);
+    expect(outcomes.find((o) => o.kind === 'alreadyUndone')).toEqual({ kind: 'alreadyUndone', record });
+    const winner = outcomes[0].kind === 'unblocked' ? bob : ana;
+    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual([`token-of-${winner.aadObjectId}`]);
+  });
+
+  it('restores the offer when the unblock fails, so Undo can be pressed again, for the rest of the window', async () => {
+    const { advance, press, stored, defender, audit } = await setUp();
+    const unavailable = new DefenderError('unavailable', 'Defender is busy', { httpStatus: 503, correlationId: 'corr-3' });
+    defender.script('unblock', unavailable);
+    advance(2 * 60_000);
+
+    expect(await press(bob)).toEqual({ kind: 'failed', error: unavailable, record });
+    expect(await stored()).toEqual(record);
+
+    advance(60_000);
+    expect(await press(ana)).toMatchObject({ kind: 'unblocked', record, status: { fileStatus: 'Unblocked', cancellationRequestor: 'Ana Analyst' } });
+    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-ana']);
+    expect(await stored()).toBeUndefined();
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
+      ['undo', 'failed', 'oid-bob', 'unavailable: Defender is busy', 'corr-3'],
+      ['undo', 'done', 'oid-ana', undefined, undefined],
+    ]);
+  });
+
+  it('keeps a restored offer as long as the original one', async () => {
+    const { advance, press, stored, defender } = await setUp();
+    defender.script('unblock', new DefenderError('timeout', 'no answer'));
+    advance(2 * 60_000);
+    expect((await press(bob)).kind).toBe('failed');
+    advance(WINDOW_MS - 2 * 60_000 + KEPT_AFTER_WINDOW_MS - 1);
+    expect(await stored()).toEqual(record);
+    advance(1);
+    expect(await stored()).toBeUndefined();
+  });
+
+  it('forgets the offer when Defender says nothing was blocked', async () => {
+    const { press, stored, defender, audit } = await setUp();
+    defender.script('unblock', undefined);
+    expect(await press(bob)).toEqual({ kind: 'notBlocked', record });
+    expect(await stored()).toBeUndefined();
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'no block in force']]);
+  });
+
+  it('refuses a presser without a blocking role, sending nothing and keeping the offer', async () => {
+    const { press, stored, defender, roles } = await setUp();
+    expect(await press(riley)).toEqual({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader], neededRoles: BLOCKING_ROLES });
+    expect(roles.lookups).toEqual(['graph-token-of-oid-riley']);
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+    expect((await press(bob)).kind).toBe('unblocked');
+  });
+
+  it('treats an offer of another tenant, or none, as unknown', async () => {
+    const { deps, press, defender, stored } = await setUp();
+    expect(await press({ ...bob, tenantId: 'tenant-b' })).toEqual({ kind: 'unknown' });
+    expect(await undoBlock(deps, 'undo-404', bob, delegationOf(bob))).toEqual({ kind: 'unknown' });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+  });
+});

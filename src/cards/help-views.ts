@@ -1,4 +1,5 @@
 // Placeholders use ‹ › rather than < >, which Teams' Markdown would swallow as HTML tags.
+import { COMMAND_CATALOG } from '../commands/catalog';
 import type { ParseError } from '../commands/parse';
 import { CardVerb } from './card-verbs';
 import { noticeReply } from './notice';
@@ -7,21 +8,7 @@ import { markdownSafe } from './safe-text';
 
 const EXAMPLE = 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123';
 
-const COMMANDS = [
-  { usage: 'block ‹hash› ‹comment›', description: 'Block the file everywhere in the organization (SHA-1; SHA-256 and MD5 too on the Indicators API). The comment is required and stays with the action in Defender.' },
-  {
-    usage: 'block ‹hash› action:audit expires:30d severity:high groups:"Servers" ‹comment›',
-    description: 'Options (Indicators API): action block, remediate, audit, warn or allow; expires in days, a date or never; severity; device groups.',
-  },
-  { usage: 'block (alone)', description: 'Opens the block form.' },
-  { usage: 'block ‹comment› + one hash per line', description: 'Blocks many files at once (lines may be "hash,comment"); or attach a CSV file.' },
-  { usage: 'request block ‹hash› ‹comment›', description: 'Asks a colleague with the role to approve the block (four eyes); the card goes to the SOC channel.' },
-  { usage: 'unblock ‹hash› ‹comment›', description: 'Lifts a block.' },
-  { usage: 'status ‹hash›', description: 'Block state and what Defender knows of the file (Security Reader may use it).' },
-  { usage: 'history [‹hash›] / history export [csv|json]', description: 'Who did what, when and why.' },
-  { usage: 'sign in / sign out', description: 'Sign in so the bot acts as you in Defender, or end that sign-in.' },
-  { usage: 'help', description: 'Show this card.' },
-];
+const COMMANDS = COMMAND_CATALOG.flatMap((spec) => spec.help);
 
 /** The help card: commands, an example, who may block, and a button to the block form. */
 export function helpReply(mode: 'local' | 'production'): Reply {
@@ -35,11 +22,12 @@ export function helpReply(mode: 'local' | 'production'): Reply {
 
 /** A clear answer for a message that is not a valid command. */
 export function parseErrorReply(error: ParseError): Reply {
-  const { headline, lines } = explain(error);
+  const { headline, lines } = explainParseError(error);
   return noticeReply(headline, lines, { example: EXAMPLE });
 }
 
-function explain(error: ParseError): { headline: string; lines: string[] } {
+/** The headline and lines that explain why input is not a valid command; the block form shows the same wording. */
+export function explainParseError(error: ParseError): { headline: string; lines: string[] } {
   switch (error.reason) {
     case 'missingHash':
       return { headline: 'Which file?', lines: [`Nothing was done. Give the file's hash: ${error.verb} ‹hash›${error.verb === 'status' ? '' : ' ‹comment›'}`] };

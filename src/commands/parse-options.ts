@@ -1,13 +1,6 @@
-import { INDICATOR_ACTIONS, SEVERITIES, type IndicatorAction, type Severity } from '../domain/block-options';
+import { INDICATOR_ACTIONS, SEVERITIES, type IndicatorAction, type OptionsInput, type Severity } from '../domain/block-options';
 
-/** Block options as typed; the use case turns the expiry into a date with its clock and default. */
-export interface OptionsInput {
-  readonly action?: IndicatorAction;
-  /** Days from now, an ISO date, or never; undefined = the configured default. */
-  readonly expires?: { readonly days: number } | { readonly at: string } | 'never';
-  readonly severity?: Severity;
-  readonly deviceGroups?: readonly string[];
-}
+export type { OptionsInput } from '../domain/block-options';
 
 /** An option the grammar could not read. */
 export interface OptionError {

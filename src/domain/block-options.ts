@@ -18,5 +18,14 @@ export interface BlockOptions {
   readonly deviceGroups?: readonly string[];
 }
 
+/** Block options as typed; the use case turns the expiry into a date with its clock and default. */
+export interface OptionsInput {
+  readonly action?: IndicatorAction;
+  /** Days from now, an ISO date, or never; undefined = the configured default. */
+  readonly expires?: { readonly days: number } | { readonly at: string } | 'never';
+  readonly severity?: Severity;
+  readonly deviceGroups?: readonly string[];
+}
+
 /** Actions that stop the file from running. */
 export const BLOCKING_ACTIONS: readonly IndicatorAction[] = ['Block', 'BlockAndRemediate'];

@@ -1,5 +1,4 @@
-import type { OptionsInput } from '../commands/parse-options';
-import type { BlockOptions } from './block-options';
+import type { BlockOptions, OptionsInput } from './block-options';
 
 /** Turns typed options into what Defender receives: expiry as a date, the configured default applied. */
 export function resolveOptions(input: OptionsInput, now: Date, defaultExpiryDays: number): BlockOptions {

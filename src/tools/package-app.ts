@@ -16,7 +16,7 @@ export interface PackageResult {
   readonly warnings: readonly string[];
 }
 
-/** Renders appPackage/manifest.json for `settings` and writes `<outDir>/appPackage.zip` with it and the two icons at the root. */
+/** Renders appPackage/manifest.json for `settings` (command lists from the catalog) and writes `<outDir>/appPackage.zip` with it and the two icons at the root. */
 export function packageApp(settings: PackageSettings, outDir: string): PackageResult {
   const sourceDir = path.join(projectRoot(), 'appPackage');
   const manifest = renderManifest(fs.readFileSync(path.join(sourceDir, 'manifest.json'), 'utf8'), {

@@ -5,9 +5,11 @@ import zlib from 'node:zlib';
 import AdmZip from 'adm-zip';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import { COMMAND_CATALOG } from '../../src/commands/catalog';
+import type { CommandSpec, Scope } from '../../src/commands/command-spec';
 import { loadPackageSettings } from '../../src/package-settings';
 import { projectRoot } from '../../src/project-root';
-import { renderManifest, type ManifestValues } from '../../src/tools/manifest';
+import { commandListsFor, MAX_COMMANDS_PER_SCOPE, renderManifest, type ManifestValues } from '../../src/tools/manifest';
 import { packageApp, PLACEHOLDER_BOT_ID } from '../../src/tools/package-app';
 
 const APP_PACKAGE = path.join(projectRoot(), 'appPackage');
@@ -17,7 +19,7 @@ const VALUES: ManifestValues = {
   teamsAppId: '66666666-7777-4888-9999-000000000000',
   botDomain: 'bot.contoso.com',
 };
-const SCOPES = ['personal', 'team', 'groupChat'];
+const SCOPES: Scope[] = ['personal', 'team', 'groupChat'];
 
 interface Command {
   title: string;
@@ -29,6 +31,11 @@ interface Bot {
   supportsFiles: boolean;
   isNotificationOnly: boolean;
   commandLists: { scopes: string[]; commands: Command[] }[];
+}
+
+/** What the catalog lists in `scope`, in catalog order. */
+function catalogCommandsIn(scope: Scope): Command[] {
+  return COMMAND_CATALOG.flatMap((spec) => (spec.manifest !== 'unlisted' && spec.scopes.includes(scope) ? [{ ...spec.manifest }] : []));
 }
 
 function validatorFor(manifestVersion: string) {
@@ -135,12 +142,20 @@ describe('app manifest', () => {
     expect(bot.isNotificationOnly).toBe(false);
   });
 
-  it.each(SCOPES)('lists the commands in the %s scope', (scope) => {
+  it.each(SCOPES)('lists in the %s scope the catalog commands offered there, in catalog order, at most 10', (scope) => {
     const lists = bot.commandLists.filter((list) => list.scopes.includes(scope));
     expect(lists).toHaveLength(1);
-    const titles = lists[0].commands.map((command) => command.title);
-    expect(titles).toEqual(['block', 'unblock', 'status', 'history', 'help']);
-    expect(lists[0].commands[0].description).toBe('block <hash> <comment>: Block a file in Defender for Endpoint');
+    expect(lists[0].scopes).toEqual([scope]);
+    expect(lists[0].commands).toEqual(catalogCommandsIn(scope));
+    expect(lists[0].commands.length).toBeGreaterThan(0);
+    expect(lists[0].commands.length).toBeLessThanOrEqual(10);
+  });
+
+  it('takes the command lists from the catalog only, never from the template', () => {
+    expect((JSON.parse(TEMPLATE).bots as Record<string, unknown>[]).filter((b) => 'commandLists' in b)).toEqual([]);
+    const handWritten = TEMPLATE.replace('"supportsFiles": true,', '"supportsFiles": true, "commandLists": [],');
+    expect(handWritten).not.toBe(TEMPLATE);
+    expect(() => renderManifest(handWritten, VALUES)).toThrow(/must not list bot commands; they come from the command catalog/);
   });
 
   it('carries SSO details for the bot app and the domains it needs', () => {
@@ -174,6 +189,25 @@ describe('renderManifest', () => {
 
   it('reports a template that is not JSON', () => {
     expect(() => renderManifest('{"id": "${{TEAMS_APP_ID}}",', VALUES)).toThrow(/Manifest template is not valid JSON/);
+  });
+});
+
+describe('commandListsFor', () => {
+  const listed = (title: string, scopes: readonly Scope[]): CommandSpec => ({ ...COMMAND_CATALOG[0], name: title, scopes, manifest: { title, description: `${title}: test` } });
+  const many = (count: number) => Array.from({ length: count }, (_, i) => listed(`c${i}`, ['personal']));
+
+  it('lists a command only in the scopes it is offered in, and leaves out unlisted ones and empty scopes', () => {
+    const catalog = [listed('a', ['personal', 'team']), { ...listed('b', ['personal']), manifest: 'unlisted' as const }, listed('c', ['team'])];
+    expect(commandListsFor(SCOPES, catalog)).toEqual([
+      { scopes: ['personal'], commands: [{ title: 'a', description: 'a: test' }] },
+      { scopes: ['team'], commands: [{ title: 'a', description: 'a: test' }, { title: 'c', description: 'c: test' }] },
+    ]);
+  });
+
+  it(`accepts ${MAX_COMMANDS_PER_SCOPE} commands in a scope and refuses one more`, () => {
+    expect(MAX_COMMANDS_PER_SCOPE).toBe(10);
+    expect(commandListsFor(SCOPES, many(10))[0].commands).toHaveLength(10);
+    expect(() => commandListsFor(SCOPES, many(11))).toThrow(/The personal scope would list 11 commands \(c0, .*c10\); Teams allows at most 10/);
   });
 });
 
@@ -223,6 +257,7 @@ describe('packageApp', () => {
     expect(packaged.bots[0].botId).toBe(VALUES.botId);
     expect(packaged.id).toBe(VALUES.botId);
     expect(packaged.validDomains).toContain('bot.contoso.com');
+    expect(packaged.bots[0].commandLists).toEqual(SCOPES.map((scope) => ({ scopes: [scope], commands: catalogCommandsIn(scope) })));
     expect(zip.readFile('outline.png')).toEqual(fs.readFileSync(path.join(APP_PACKAGE, 'outline.png')));
     expect(zip.readFile('color.png')).toEqual(fs.readFileSync(path.join(APP_PACKAGE, 'color.png')));
   });

@@ -157,3 +157,45 @@ describe('form fields', () => {
     expect(optionsFromFields({ action: 'Explode' })).toMatchObject({ reason: 'badOption', key: 'action' });
   });
 });
+
+describe('aliases and whole messages', () => {
+  it.each([
+    [`lookup ${SHA256}`, { kind: 'status', hash: { value: SHA256, type: 'Sha256' } }],
+    [`/status ${SHA1}`, { kind: 'status', hash: sha1 }],
+    ['audit', { kind: 'history' }],
+    ['audit export json', { kind: 'historyExport', format: 'json' }],
+    ['hello', { kind: 'help' }],
+    ['Commands', { kind: 'help' }],
+    ['/?', { kind: 'help' }],
+    ['help me', { kind: 'help' }],
+    ['LOG IN', { kind: 'signIn' }],
+    [`REQUEST BLOCK ${SHA1} why`, { kind: 'requestBlock', hash: sha1, comment: 'why', options: {} }],
+  ])('%s', (text, command) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command });
+  });
+
+  it.each(['sign in now', 'sign up', 'please sign in'])('"%s" is not a sign-in: only the whole message counts', (text) => {
+    expect(parseCommand(text)).toMatchObject({ ok: false, error: { reason: 'unknownCommand' } });
+  });
+
+  it('an empty message with a file is a bulk block; without one, help', () => {
+    expect(parseCommand('', { hasFile: true })).toEqual({ ok: true, command: { kind: 'bulkBlock', lines: [], options: {} } });
+    expect(parseCommand('', { hasFile: false })).toEqual({ ok: true, command: { kind: 'help' } });
+  });
+
+  it('a file does not change what sign in, help or status mean', () => {
+    expect(parseCommand('sign in', { hasFile: true })).toEqual({ ok: true, command: { kind: 'signIn' } });
+    expect(parseCommand('help', { hasFile: true })).toEqual({ ok: true, command: { kind: 'help' } });
+    expect(parseCommand(`status ${SHA1}`, { hasFile: true })).toEqual({ ok: true, command: { kind: 'status', hash: sha1 } });
+  });
+
+  it.each([
+    ['request block xyz why', { reason: 'notAHash', verb: 'block', given: 'xyz' }],
+    [`request block ${SHA1} action:nuke why`, { reason: 'badOption', verb: 'block', key: 'action', value: 'nuke' }],
+    ['history xyz', { reason: 'notAHash', verb: 'history', given: 'xyz' }],
+    [`block shared ${'c'.repeat(MAX_COMMENT_LENGTH + 1)}\n${SHA1}`, { reason: 'commentTooLong', verb: 'block', length: MAX_COMMENT_LENGTH + 8, max: MAX_COMMENT_LENGTH }],
+    ['/', { reason: 'unknownCommand', word: '/' }],
+  ])('%s is refused with a reason', (text, error) => {
+    expect(parseCommand(text)).toMatchObject({ ok: false, error });
+  });
+});

@@ -4,7 +4,7 @@ import type { Delegation, Logger } from '../domain/ports';
 import { bulkProgressReply } from '../cards/bulk-views';
 import { apiName } from '../cards/card-text';
 import { refusalReply } from '../cards/refusal-views';
-import type { BulkJobSpec } from './bulk-intake';
+import type { BulkJobSpec } from '../domain/bulk-intake';
 import { replaceMessage } from './card-surface';
 import type { Continuation } from './continuation';
 import { send } from './send';

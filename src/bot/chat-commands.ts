@@ -1,7 +1,7 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Command } from '../commands/parse';
-import type { BulkLine } from '../commands/parse-bulk';
-import { MAX_BULK_HASHES } from '../commands/limits';
+import type { BulkLine } from '../domain/bulk-intake';
+import { MAX_BULK_HASHES } from '../domain/bulk-intake';
 import { routeBlock, type ApprovalPolicy } from '../domain/approval-policy';
 import type { Caller } from '../domain/caller';
 import type { HashType } from '../domain/file-hash';
@@ -14,7 +14,7 @@ import { helpReply } from '../cards/help-views';
 import { noticeReply } from '../cards/notice';
 import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
 import type { ApprovalBoard } from './approval-board';
-import { prepareBulk } from './bulk-intake';
+import { prepareBulk } from '../domain/bulk-intake';
 import { csvAttachments, linesFromAttachments } from './csv-attachments';
 import type { FileTransfer } from './file-transfer';
 import { send } from './send';

@@ -3,7 +3,7 @@ import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import type { BlockFileRequest, Delegation } from '../domain/ports';
 import type { ActionResult, BlockActions } from './block-actions';
-import type { BulkJobSpec } from './bulk-intake';
+import type { BulkJobSpec } from '../domain/bulk-intake';
 import type { BulkRunner } from './bulk-runner';
 import type { Continuation } from './continuation';
 import type { AuditExports } from './history-export';

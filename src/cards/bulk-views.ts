@@ -1,4 +1,4 @@
-import type { BulkLine } from '../commands/parse-bulk';
+import type { BulkLine } from '../domain/bulk-intake';
 import type { BulkProgress } from '../domain/bulk-block';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc, type Fact } from './card-text';

@@ -1,15 +1,8 @@
-import { classifyHash, type FileHash } from '../domain/file-hash';
+import { classifyHash } from '../domain/file-hash';
+import type { BulkLine } from '../domain/bulk-intake';
 import { MAX_COMMENT_LENGTH } from './limits';
 
-/** One line of a bulk list: a hash with an optional comment, or why the line is unusable. */
-export interface BulkLine {
-  /** 1-based line (or CSV row) number, as the analyst sees it. */
-  readonly line: number;
-  readonly text: string;
-  readonly hash?: FileHash;
-  readonly comment?: string;
-  readonly problem?: string;
-}
+export type { BulkLine } from '../domain/bulk-intake';
 
 const HEADER = /^\s*"?(sha-?1|sha-?256|md5|hash|file ?hash|indicator(value)?)"?\s*([,;\t].*)?$/i;
 
@@ -41,16 +34,4 @@ export function bulkLine(line: number, text: string, hashCell: string, commentCe
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Marks repeated hashes as problems ("same as line N"), so each file is blocked once. */
-export function markDuplicates(lines: readonly BulkLine[]): BulkLine[] {
-  const seen = new Map<string, number>();
-  return lines.map((line) => {
-    if (!line.hash || line.problem) return line;
-    const first = seen.get(line.hash.value);
-    if (first !== undefined) return { ...line, problem: `same hash as line ${first}` };
-    seen.set(line.hash.value, line.line);
-    return line;
-  });
 }

@@ -215,7 +215,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const submit = buttons(cardOf(formMessage)).Block;
     const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(formMessage), submit.verb!, { ...submit.data, hash: 'nothex', comment: 'keep me' }));
     const card = (answer.body as { value: Record<string, unknown> }).value;
-    expect(cardTexts(card)).toContain('That is not a SHA-1, SHA-256 or MD5. Nothing was blocked.');
+    expect(cardTexts(card)).toContain('This is not a file hash. "nothex" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was blocked.');
     expect(JSON.stringify(card)).toContain('"value":"keep me"');
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });

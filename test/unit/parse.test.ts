@@ -1,6 +1,7 @@
 import { parseCommand, MAX_COMMENT_LENGTH } from '../../src/commands/parse';
 import { optionsFromFields } from '../../src/commands/parse-options';
-import { markDuplicates, parseBulkLines } from '../../src/commands/parse-bulk';
+import { parseBulkLines } from '../../src/commands/parse-bulk';
+import { markDuplicates } from '../../src/domain/bulk-intake';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const SHA256 = 'a'.repeat(64);
@@ -197,5 +198,14 @@ describe('aliases and whole messages', () => {
     ['/', { reason: 'unknownCommand', word: '/' }],
   ])('%s is refused with a reason', (text, error) => {
     expect(parseCommand(text)).toMatchObject({ ok: false, error });
+  });
+});
+
+describe('unblock with the hash on the next line', () => {
+  it('keeps the whole hash out of the comment', () => {
+    expect(parseCommand(`unblock\n${SHA1} false positive`)).toEqual({
+      ok: true,
+      command: { kind: 'unblock', hash: { type: 'Sha1', value: SHA1 }, comment: 'false positive' },
+    });
   });
 });

@@ -5,7 +5,7 @@ import { CardVerb } from '../../cards/card-verbs';
 import { confirmationClosedReply } from '../../cards/confirm-views';
 import type { ApprovalBoard } from '../approval-board';
 import type { ApprovalDraft, BlockActions, PendingConfirmation } from '../block-actions';
-import type { BulkJobSpec } from '../bulk-intake';
+import type { BulkJobSpec } from '../../domain/bulk-intake';
 import type { BulkRunner } from '../bulk-runner';
 import type { PrepareContinuation } from '../continuation';
 import { cardAction, type CardActionRegistry } from './card-action';

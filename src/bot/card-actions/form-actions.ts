@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { MAX_COMMENT_LENGTH } from '../../commands/limits';
-import { optionsFromFields } from '../../commands/parse-options';
-import { stripQuotes } from '../../commands/parse';
+import { parseBlockFields } from '../../commands/parse-block-fields';
 import { routeBlock, type ApprovalPolicy } from '../../domain/approval-policy';
 import { classifyHash } from '../../domain/file-hash';
 import { resolveOptions } from '../../domain/resolve-options';
 import { CardVerb } from '../../cards/card-verbs';
 import { blockFormReply, type FormValues } from '../../cards/form-views';
+import { explainParseError } from '../../cards/help-views';
 import type { ApprovalBoard } from '../approval-board';
 import type { BlockActions } from '../block-actions';
 import type { BlockFormSettings } from '../chat-commands';
@@ -37,22 +36,13 @@ export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typ
       surface.answerWithMessage('The block form is below.');
     }),
     [CardVerb.SubmitForm]: cardAction(formFields, async ({ context, surface, presser, data: values }) => {
-      const hash = classifyHash(stripQuotes(values.hash ?? ''));
-      const comment = (values.comment ?? '').trim();
-      const options = optionsFromFields(values);
-      const error = !hash
-        ? 'That is not a SHA-1, SHA-256 or MD5. Nothing was blocked.'
-        : comment === ''
-          ? 'A comment is required. Nothing was blocked.'
-          : comment.length > MAX_COMMENT_LENGTH
-            ? `The comment has ${comment.length} characters; the limit is ${MAX_COMMENT_LENGTH}.`
-            : 'reason' in options
-              ? `${options.key} "${options.value}": ${options.hint}.`
-              : undefined;
-      if (error || !hash || 'reason' in options) {
-        await surface.replaceNow(context, form(values, error));
+      const parsed = parseBlockFields(values);
+      if (!parsed.ok) {
+        const { headline, lines } = explainParseError(parsed.error);
+        await surface.replaceNow(context, form(values, `${headline}. ${lines[0] ?? ''}`.trim()));
         return;
       }
+      const { hash, comment, options } = parsed.command;
       const request = { hash, comment, caller: presser, options: resolveOptions(options, deps.now(), deps.form.defaultExpiryDays) };
       if (routeBlock(deps.approvalPolicy, 'block').kind === 'approval') {
         await surface.replaceNow(context, await deps.board.request(context, request, presser));

@@ -18,7 +18,7 @@ function parseUnblock({ rest, more }: CommandInput): ParseResultOf<'unblock'> {
   const text = joinLines(rest, more);
   const hash = readHash('unblock', firstToken(text));
   if (!hash.ok) return hash;
-  const comment = checkComment('unblock', hash.hash, text.slice(hash.token.length));
+  const comment = checkComment('unblock', hash.hash, text.slice(text.indexOf(hash.token) + hash.token.length));
   if (!comment.ok) return comment;
   return { ok: true, command: { kind: 'unblock', hash: hash.hash, comment: comment.comment } };
 }

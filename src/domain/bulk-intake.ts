@@ -1,10 +1,34 @@
-import { MAX_BULK_HASHES } from '../commands/limits';
-import { markDuplicates, type BulkLine } from '../commands/parse-bulk';
-import type { OptionsInput } from '../commands/parse-options';
-import type { BlockOptions } from '../domain/block-options';
-import type { BulkItem } from '../domain/bulk-block';
-import type { Caller } from '../domain/caller';
-import { resolveOptions } from '../domain/resolve-options';
+import type { BlockOptions, OptionsInput } from './block-options';
+import type { BulkItem } from './bulk-block';
+import type { Caller } from './caller';
+import type { FileHash } from './file-hash';
+import { resolveOptions } from './resolve-options';
+
+/** Most hashes in one bulk request (Defender allows 15,000 active indicators per tenant). */
+export const MAX_BULK_HASHES = 15000;
+
+/** One line of a bulk list: a hash with an optional comment, or why the line is unusable. */
+export interface BulkLine {
+  /** 1-based line (or CSV row) number, as the analyst sees it. */
+  readonly line: number;
+  readonly text: string;
+  readonly hash?: FileHash;
+  readonly comment?: string;
+  readonly problem?: string;
+}
+
+/** Marks repeated hashes as problems ("same as line N"), so each file is blocked once. */
+export function markDuplicates(lines: readonly BulkLine[]): BulkLine[] {
+  const seen = new Map<string, number>();
+  return lines.map((line) => {
+    if (!line.hash || line.problem) return line;
+    const first = seen.get(line.hash.value);
+    if (first !== undefined) return { ...line, problem: `same hash as line ${first}` };
+    seen.set(line.hash.value, line.line);
+    return line;
+  });
+}
+
 
 /** A checked bulk block, ready to run (kept in the store while its review card waits). */
 export interface BulkJobSpec {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { ClientSecretCredential } from '@azure/identity';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
+import { type Activity, CloudAdapter, ConfigurationBotFrameworkAuthentication, MessageFactory, TeamsInfo, TurnContext, type ConversationReference } from 'botbuilder';
 import { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import { FakeChannel } from './fake-channel';
@@ -18,6 +18,7 @@ describe('FakeChannel and FakeConnector with the real CloudAdapter', () => {
   let server: restify.Server;
   let botUrl: string;
   let auth: ConfigurationBotFrameworkAuthentication;
+  let adapter: CloudAdapter;
   const turns: string[] = [];
 
   const activity = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -73,7 +74,7 @@ describe('FakeChannel and FakeConnector with the real CloudAdapter', () => {
       },
       credentialsFactory,
     );
-    const adapter = new CloudAdapter(auth);
+    adapter = new CloudAdapter(auth);
     server = restify.createServer();
     server.use(restify.plugins.bodyParser());
     server.post('/api/messages', async (req, res) => {
@@ -158,5 +159,48 @@ describe('FakeChannel and FakeConnector with the real CloudAdapter', () => {
     const token = await channel.sign({ appId: BOT_ID, serviceUrl: connector.serviceUrl, issuer: 'https://evil.example' });
     const { status } = await channel.post(botUrl, activity(), { token });
     expect(status).toBe(401);
+  });
+
+  describe('a new thread in a channel through TeamsInfo.sendMessageToTeamsChannel', () => {
+    const CHANNEL = '19:approvals0123456789abcdef@thread.tacv2';
+    const personal = (): Partial<ConversationReference> => ({
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      conversation: { id: 'a:personal-conversation-1', conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' },
+    });
+    const postInChannel = async (): Promise<[Partial<ConversationReference>, string]> => {
+      let result: [Partial<ConversationReference>, string] | undefined;
+      await adapter.continueConversationAsync(BOT_ID, personal(), async (context) => {
+        result = await TeamsInfo.sendMessageToTeamsChannel(context, MessageFactory.text('Approval needed') as Activity, CHANNEL, BOT_ID);
+      });
+      if (!result) throw new Error('sendMessageToTeamsChannel did not return');
+      return result;
+    };
+
+    test('posts the thread, and the card is then updated in place through the returned reference', async () => {
+      const [reference, newActivityId] = await postInChannel();
+      const post = await connector.waitForChannelPost(CHANNEL);
+      expect(post).toMatchObject({
+        status: 201,
+        body: expect.objectContaining({ type: 'message', text: 'Approval needed' }),
+        conversationParameters: { isGroup: true, channelData: { channel: { id: CHANNEL } } },
+        tokenClaims: expect.objectContaining({ aud: CONNECTOR_AUDIENCE, appid: BOT_ID }),
+      });
+      expect(post.conversationId).toBe(`${CHANNEL};messageid=${post.activityId}`);
+      expect(reference.conversation?.id).toBe(post.conversationId);
+      // botbuilder 4.23.3 with CloudAdapter hands back the thread's conversation id here, not the activity id.
+      expect(newActivityId).toBe(post.conversationId);
+
+      await adapter.continueConversationAsync(BOT_ID, reference, async (context) => {
+        await context.updateActivity({ type: 'message', id: post.activityId, text: 'Approved' });
+      });
+      const update = await connector.waitFor((r) => r.method === 'PUT');
+      expect(update).toMatchObject({ conversationId: post.conversationId, activityId: post.activityId, status: 200, body: expect.objectContaining({ text: 'Approved' }) });
+    });
+
+    test('a refused channel surfaces as a 403 BotNotInConversationRoster error', async () => {
+      connector.refuseChannel(CHANNEL, 403);
+      await expect(postInChannel()).rejects.toMatchObject({ statusCode: 403, code: 'BotNotInConversationRoster' });
+    });
   });
 });

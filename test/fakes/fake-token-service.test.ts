@@ -78,4 +78,70 @@ describe('FakeTokenService', () => {
     const otherApp = await callJson(url, await signer.mint(BOT_SCOPE, { appid: 'someone-else' }));
     expect([none.status, otherApp.status]).toEqual([401, 401]);
   });
+
+  describe('signed in with another account, sign-outs and outages', () => {
+    const getToken = (userId: string, code?: string) =>
+      callJson(`${service.url}/api/usertoken/GetToken?${new URLSearchParams({ userId, connectionName: 'aad', channelId: 'msteams', ...(code ? { code } : {}) })}`, botToken);
+
+    beforeEach(() => {
+      service.grantToken('29:ana', 'aad', 'ana-token');
+      service.grantToken('29:mo', 'aad', 'mo-token');
+    });
+
+    it('hands one user’s token out for another on a plain lookup, until that user signs out', async () => {
+      service.signInWithAccountOf({ user: '29:mo', account: '29:ana' });
+      const mixedUp = await getToken('29:mo');
+      expect(mixedUp.status).toBe(200);
+      expect(mixedUp.json).toEqual({ channelId: 'msteams', connectionName: 'aad', token: 'ana-token', expiration: expect.any(String) });
+      expect((await client.getUserToken('29:mo', 'aad', 'msteams', undefined as unknown as string)).token).toBe('ana-token');
+
+      await client.signOutUser('29:mo', 'aad', 'msteams');
+      expect(service.signOuts).toEqual([{ userId: '29:mo', connectionName: 'aad', channelId: 'msteams', tokens: ['ana-token'], at: expect.any(Number) }]);
+      expect([service.wasSignedOut('ana-token'), service.wasSignedOut('mo-token')]).toEqual([true, false]);
+      expect((await getToken('29:mo')).status).toBe(404);
+      expect((await getToken('29:ana')).json.token).toBe('ana-token');
+    });
+
+    it('hands it out for a typed magic code only, once', async () => {
+      service.signInWithAccountOf({ user: '29:mo', account: '29:ana', connectionName: 'aad', magicCode: '482913' });
+      const wrongCode = await getToken('29:mo', '000000');
+      const typed = await client.getUserToken('29:mo', 'aad', 'msteams', '482913');
+      const again = await getToken('29:mo', '482913');
+      expect(wrongCode.status).toBe(404);
+      expect(typed).toMatchObject({ connectionName: 'aad', token: 'ana-token' });
+      expect(again.status).toBe(404);
+      expect((await getToken('29:mo')).json.token).toBe('ana-token');
+      expect(service.requestsTo('GET', /GetToken$/).map((r) => [r.query.code, r.status])).toEqual([['000000', 404], ['482913', 200], ['482913', 404], [undefined, 200]]);
+    });
+
+    it('records a sign-out of every connection without a connection name', async () => {
+      const res = await callJson(`${service.url}/api/usertoken/SignOut?userId=${encodeURIComponent('29:mo')}&channelId=msteams`, botToken, { method: 'DELETE' });
+      expect(res.status).toBe(200);
+      expect(service.signOuts).toEqual([expect.objectContaining({ userId: '29:mo', connectionName: undefined, tokens: ['mo-token'] })]);
+      expect(service.signedOut('29:mo', 'aad')).toBe(true);
+      service.clear();
+      expect(service.signOuts).toEqual([]);
+    });
+
+    it('answers 5xx in the ErrorResponse shape during an outage, which ends by itself or on endOutage', async () => {
+      service.startOutage(503, { forMs: 1_000, retryAfterSec: 1 });
+      const down = await getToken('29:ana');
+      expect([down.status, down.headers.get('retry-after')]).toEqual([503, '1']);
+      expect(down.json).toEqual({ error: { code: 'ServiceError', message: 'The service is temporarily unavailable.' } });
+      expect((await callJson(`${service.url}/api/usertoken/GetToken?userId=u&connectionName=aad`, undefined)).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 1_050));
+      expect((await getToken('29:ana')).status).toBe(200);
+
+      service.clear();
+      service.startOutage(503, { retryAfterSec: 1, matcher: (method) => method === 'GET' });
+      const lookup = client.getUserToken('29:ana', 'aad', 'msteams', undefined as unknown as string);
+      while (service.requests[0]?.status !== 503) await new Promise((resolve) => setTimeout(resolve, 10));
+      await client.signOutUser('29:mo', 'aad', 'msteams');
+      service.endOutage();
+      // botbuilder's token client retries a 503 after its Retry-After, by which time this outage is over.
+      expect((await lookup).token).toBe('ana-token');
+      expect(service.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 503', 'DELETE 200', 'GET 200']);
+      expect(service.signOuts.map((s) => s.userId)).toEqual(['29:mo']);
+    });
+  });
 });

@@ -1,33 +1,29 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
-import { randomBytes } from 'node:crypto';
+import { ConnectorConversations, connectorError, type ChannelRefusal, type TeamsMember } from './connector/conversations';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 import type { TestCa } from './test-ca';
 
+export type { ChannelRefusal, TeamsMember } from './connector/conversations';
+
 /** Audience of bot-to-connector tokens in the public cloud. */
 export const CONNECTOR_AUDIENCE = 'https://api.botframework.com';
-
-/** A Teams channel account as returned by GET members/{id}. */
-export interface TeamsMember {
-  id: string;
-  name: string;
-  aadObjectId: string;
-  userPrincipalName: string;
-  tenantId: string;
-  email?: string;
-  givenName?: string;
-  surname?: string;
-  userRole?: string;
-}
 
 /** One recorded request to the connector. */
 export interface ConnectorRequest {
   at: number;
   method: string;
   path: string;
+  /** The conversation in the path; for Create Conversation, the conversation it created (a channel thread: `<channel>;messageid=<id>`). */
   conversationId?: string;
+  /** The activity in the path; for Create Conversation, the new conversation's first activity. */
   activityId?: string;
+  /** What was sent: the activity; for Create Conversation, the parameters' `activity` (the whole parameters are in `conversationParameters`). */
   body: unknown;
+  /** Create Conversation only: the request body as received (`isGroup`, `channelData`, `activity`, `bot`, `tenantId`...). */
+  conversationParameters?: unknown;
+  /** Create Conversation only: the Teams channel addressed (`channelData.channel.id`), absent for a 1:1 chat. */
+  channelId?: string;
   authorized: boolean;
   tokenClaims?: Record<string, unknown>;
   status: number;
@@ -55,22 +51,15 @@ interface Waiter {
 
 const DEFAULT_MAX_ACTIVITY_BYTES = 40 * 1024;
 
-function connectorError(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
-}
-
 /** Bot Connector REST API fake (the activity's serviceUrl): records every call and answers like the real service. */
 export class FakeConnector {
   /** Recorded requests, oldest first. */
   readonly requests: ConnectorRequest[] = [];
   private readonly server: HttpServer | HttpsServer;
   private readonly auth: ConnectorAuth;
-  private readonly maxActivityBytes: number;
-  private readonly members = new Map<string, TeamsMember[]>();
-  private readonly activities = new Map<string, Set<string>>();
+  private readonly conversations: ConnectorConversations;
   private readonly scripted: ScriptedResponse[] = [];
   private readonly waiters = new Set<Waiter>();
-  private sequence = 0;
   private baseUrl = '';
 
   constructor(options: FakeConnectorOptions) {
@@ -84,7 +73,7 @@ export class FakeConnector {
       this.server = createHttpServer(handler);
     }
     this.auth = 'anonymous' in options ? { anonymous: true } : { verify: options.verify, expectedAppId: options.expectedAppId };
-    this.maxActivityBytes = options.maxActivityBytes ?? DEFAULT_MAX_ACTIVITY_BYTES;
+    this.conversations = new ConnectorConversations(options.maxActivityBytes ?? DEFAULT_MAX_ACTIVITY_BYTES);
   }
 
   /** Base URL to put in activities as `serviceUrl` (with trailing slash, like Teams). */
@@ -105,14 +94,26 @@ export class FakeConnector {
 
   /** Makes `member` resolvable via GET members; scoped to one conversation or (default) to all. */
   addMember(member: TeamsMember, conversationId = '*'): void {
-    const list = this.members.get(conversationId) ?? [];
-    list.push(member);
-    this.members.set(conversationId, list);
+    this.conversations.addMember(member, conversationId);
   }
 
   /** Declares an existing activity (e.g. one sent before the fake started) so it can be updated or deleted. */
   addActivity(conversationId: string, activityId: string): void {
-    this.knownActivities(conversationId).add(activityId);
+    this.conversations.addActivity(conversationId, activityId);
+  }
+
+  /**
+   * Makes a Teams channel unreachable: new threads in it and every call on its threads answer 403
+   * BotNotInConversationRoster (the bot was removed from the team) or 404 ConversationNotFound (the
+   * channel is gone), until `admitChannel` or `clear`.
+   */
+  refuseChannel(channelId: string, status: ChannelRefusal): void {
+    this.conversations.refuse(channelId, status);
+  }
+
+  /** Undoes `refuseChannel`. */
+  admitChannel(channelId: string): void {
+    this.conversations.admit(channelId);
   }
 
   /** Queues a canned response for the next request (e.g. 429 with Retry-After, 413, 502). */
@@ -120,10 +121,11 @@ export class FakeConnector {
     this.scripted.push({ status, body, headers });
   }
 
-  /** Forgets recorded requests and queued failures (members and known activities stay). */
+  /** Forgets recorded requests, queued failures and refused channels (members and known activities stay). */
   clear(): void {
     this.requests.length = 0;
     this.scripted.length = 0;
+    this.conversations.clearRefusals();
   }
 
   /** Resolves with the first recorded request matching `predicate` (past or future); rejects after `timeoutMs`. */
@@ -134,6 +136,15 @@ export class FakeConnector {
   /** Resolves with all recorded requests once at least `n` have arrived; rejects after `timeoutMs`. */
   waitForCount(n: number, timeoutMs = 5000): Promise<ConnectorRequest[]> {
     return this.until(() => (this.requests.length >= n ? [...this.requests] : undefined), timeoutMs, `${n} requests`);
+  }
+
+  /**
+   * Resolves with the first new thread the bot posted in `channelId` (Create Conversation answered 201;
+   * past or future): `body` is the posted activity, `conversationId` the thread, `activityId` its root.
+   */
+  waitForChannelPost(channelId: string, timeoutMs = 5000): Promise<ConnectorRequest> {
+    const probe = (): ConnectorRequest | undefined => this.requests.find((r) => r.channelId === channelId && r.status === 201);
+    return this.until(probe, timeoutMs, `a new thread in channel ${channelId}`);
   }
 
   private until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
@@ -155,22 +166,6 @@ export class FakeConnector {
       }, timeoutMs);
       if (!waiter.check()) this.waiters.add(waiter);
     });
-  }
-
-  private knownActivities(conversationId: string): Set<string> {
-    let set = this.activities.get(conversationId);
-    if (!set) {
-      set = new Set();
-      this.activities.set(conversationId, set);
-    }
-    return set;
-  }
-
-  private newActivityId(conversationId: string): string {
-    this.sequence += 1;
-    const id = `${Date.now()}${String(this.sequence).padStart(3, '0')}`;
-    this.knownActivities(conversationId).add(id);
-    return id;
   }
 
   private async authorize(req: IncomingMessage): Promise<{ authorized: boolean; claims?: Record<string, unknown> }> {
@@ -201,13 +196,15 @@ export class FakeConnector {
       body = text;
     }
     const { authorized, claims } = await this.authorize(req);
+    const isCreate = method === 'POST' && segments.length === 2 && segments[0] === 'v3' && segments[1] === 'conversations';
     const record: ConnectorRequest = {
       at: Date.now(),
       method,
       path,
       conversationId: segments[0] === 'v3' && segments[1] === 'conversations' ? segments[2] : undefined,
       activityId: segments[3] === 'activities' ? segments[4] : undefined,
-      body,
+      body: isCreate ? activityOf(body) : body,
+      ...(isCreate ? { conversationParameters: body, channelId: channelOf(body) } : {}),
       authorized,
       tokenClaims: claims,
       status: 0,
@@ -222,62 +219,20 @@ export class FakeConnector {
     if (!authorized) return reply(401, { message: 'Authorization has been denied for this request.' });
     const scripted = this.scripted.shift();
     if (scripted) return reply(scripted.status, scripted.body, scripted.headers);
-    this.route(method, segments, text, body, reply);
+    const { answer, created } = this.conversations.route(method, segments, text, body);
+    if (created?.conversationId) {
+      record.conversationId = created.conversationId;
+      record.activityId = created.activityId;
+    }
+    reply(answer.status, answer.payload, answer.headers);
   }
+}
 
-  private route(
-    method: string,
-    segments: string[],
-    text: string,
-    body: unknown,
-    reply: (status: number, payload?: unknown, headers?: Record<string, string>) => void,
-  ): void {
-    const [v3, conversations, conversationId, sub, subId, extra] = segments;
-    if (v3 !== 'v3' || conversations !== 'conversations' || extra !== undefined) {
-      return reply(404, connectorError('NotFound', `No route for ${method} /${segments.join('/')}`));
-    }
-    const isActivityBody = (method === 'POST' || method === 'PUT') && sub === 'activities';
-    if (isActivityBody || (method === 'POST' && conversationId === undefined)) {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return reply(400, connectorError('BadArgument', 'Request body must be a JSON object'));
-      }
-    }
-    if (isActivityBody) {
-      if (text.length * 2 > this.maxActivityBytes) {
-        return reply(413, connectorError('MessageSizeTooBig', 'Message size too big'));
-      }
-      if (typeof (body as { type?: unknown }).type !== 'string') {
-        return reply(400, connectorError('BadArgument', 'Activity type is required'));
-      }
-    }
-    if (method === 'POST' && conversationId === undefined) {
-      const id = `a:${randomBytes(24).toString('base64url')}`;
-      const activity = (body as { activity?: unknown }).activity;
-      const response: Record<string, string> = { id };
-      if (activity) response.activityId = this.newActivityId(id);
-      return reply(201, response);
-    }
-    if (conversationId === undefined) return reply(405, connectorError('BadArgument', 'Method not allowed'));
-    if (sub === 'activities' && method === 'POST') {
-      return reply(201, { id: this.newActivityId(conversationId) });
-    }
-    if (sub === 'activities' && subId !== undefined && (method === 'PUT' || method === 'DELETE')) {
-      if (!this.knownActivities(conversationId).has(subId)) {
-        return reply(404, connectorError('ActivityNotFoundInConversation', `Activity ${subId} not found in conversation`));
-      }
-      if (method === 'DELETE') {
-        this.knownActivities(conversationId).delete(subId);
-        return reply(200);
-      }
-      return reply(200, { id: subId });
-    }
-    if (sub === 'members' && method === 'GET') {
-      const candidates = [...(this.members.get(conversationId) ?? []), ...(this.members.get('*') ?? [])];
-      if (subId === undefined) return reply(200, candidates);
-      const member = candidates.find((m) => m.id === subId || m.aadObjectId === subId);
-      if (!member) return reply(404, connectorError('MemberNotFoundInConversation', 'The specified member is not found in the conversation'));
-      return reply(200, member);
-    }
-    reply(404, connectorError('NotFound', `No route for ${method} /${segments.join('/')}`));
-  }
+function activityOf(parameters: unknown): unknown {
+  return typeof parameters === 'object' && parameters !== null ? (parameters as { activity?: unknown }).activity : undefined;
+}
+
+function channelOf(parameters: unknown): string | undefined {
+  const id = (parameters as { channelData?: { channel?: { id?: unknown } } } | undefined)?.channelData?.channel?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }

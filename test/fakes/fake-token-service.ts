@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendJson } from './http-json';
+import { type Answer, serviceError } from './token-service/answers';
+import { type ConnectionSetting, type SignInRecord, signInResource } from './token-service/sign-in-resource';
+import { type AccountMixUp, type Exchanger, type SignOutRecord, UserTokens } from './token-service/user-tokens';
+
+export type { ConnectionSetting, SignInRecord } from './token-service/sign-in-resource';
+export type { AccountMixUp, Exchanger, SignOutRecord, TokenResponse } from './token-service/user-tokens';
 
 /** Verified token claims. */
 export type TokenServiceClaims = Record<string, unknown>;
-
-/** Per OAuth connection settings; `tokenExchangeUri: null` means the connection has no SSO. */
-export interface ConnectionSetting {
-  tokenExchangeUri?: string | null;
-  serviceProviderDisplayName?: string;
-}
 
 /** Options of the fake Bot Framework token service. */
 export interface FakeTokenServiceOptions {
@@ -34,32 +33,18 @@ export interface TokenServiceRequest {
   at: number;
 }
 
-/** TokenResponse as the token service returns it. */
-export interface TokenResponse {
-  channelId: string;
-  connectionName: string;
-  token: string;
-  expiration: string;
+/** An outage: every matching request answers `status` until it ends. */
+export interface Outage {
+  /** Ends by itself after this long (default: at `endOutage()`). */
+  forMs?: number;
+  code?: string;
+  message?: string;
+  /** Sent as Retry-After (seconds). */
+  retryAfterSec?: number;
+  matcher?: (method: string, path: string) => boolean;
 }
 
-/** The decoded `state` of a GetSignInResource call, with what was answered. */
-export interface SignInRecord {
-  state: { connectionName: string; conversation: Record<string, unknown>; relatesTo?: unknown; msAppId: string };
-  signInLink: string;
-  tokenExchangeResource: { id: string; uri: string; providerId: string } | undefined;
-  codeChallenge: string | undefined;
-  finalRedirect: string | undefined;
-}
-
-/** Maps an SSO token to the user token the exchange yields, or undefined when the exchange fails. */
-export type Exchanger = (ssoToken: string, ctx: { userId: string; connectionName: string; channelId: string }) =>
-  string | undefined | Promise<string | undefined>;
-
-interface Stored { token: string; expiration: string; seq: number }
-interface Answer { status: number; body?: unknown }
-
-const AAD_V2_PROVIDER_ID = '30dd229c-58e3-4a48-bdfd-91ec48eb906c';
-const CONSENT_REQUIRED: Answer = { status: 400, body: { error: { code: 'ServiceError', message: 'Consent Required' } } };
+type Matcher = (method: string, path: string) => boolean;
 
 /** Fake of token.botframework.com for botbuilder's UserTokenClientImpl (the OAuthUrl setting points here). */
 export class FakeTokenService {
@@ -69,17 +54,14 @@ export class FakeTokenService {
   readonly signInStates: SignInRecord[] = [];
   private readonly server: Server;
   private readonly audience: string;
-  private readonly tokens = new Map<string, Stored>();
-  private readonly codes = new Map<string, { code: string; token: string }>();
-  private readonly signOuts = new Map<string, number>();
-  private exchanger: Exchanger = () => undefined;
-  private exchangeFailure: Answer = CONSENT_REQUIRED;
-  private faults: Array<{ remaining: number; answer: Answer; matcher?: (method: string, path: string) => boolean }> = [];
-  private seq = 0;
+  private readonly store: UserTokens;
+  private faults: Array<{ remaining: number; answer: Answer; matcher?: Matcher }> = [];
+  private outage: { answer: Answer; until: number; matcher?: Matcher } | undefined;
   private base = '';
 
   constructor(private readonly options: FakeTokenServiceOptions) {
     this.audience = options.audience ?? 'https://api.botframework.com';
+    this.store = new UserTokens(options.connections);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: { code: 'ServiceError', message: String(err) } });
@@ -102,49 +84,71 @@ export class FakeTokenService {
     return closeServer(this.server);
   }
 
+  /** Every SignOut call with the userId, connection and the tokens it removed, in arrival order. */
+  get signOuts(): readonly SignOutRecord[] {
+    return this.store.signOuts;
+  }
+
   /** Stores a token for the user, as if they had signed in already. */
   grantToken(userId: string, connectionName: string, token: string, expiration = new Date(Date.now() + 3_600_000).toISOString()): void {
-    this.tokens.set(key(userId, connectionName), { token, expiration, seq: ++this.seq });
+    this.store.grant(userId, connectionName, token, expiration);
   }
 
   /** Lets exchanges succeed: by SSO token → user token mapping, or by function. */
   allowExchange(exchange: Record<string, string> | Exchanger): void {
-    this.exchanger = typeof exchange === 'function' ? exchange : (sso) => exchange[sso];
+    this.store.allowExchange(exchange);
   }
 
   /** What a failed exchange answers: 400 ServiceError "Consent Required" (default), 404 empty, or another error. */
   setExchangeFailure(status: number, error?: { code: string; message: string }): void {
-    this.exchangeFailure = status === 404 && !error
-      ? { status }
-      : { status, body: { error: error ?? { code: 'ServiceError', message: status === 400 ? 'Consent Required' : 'Service error' } } };
+    this.store.setExchangeFailure(status, error);
   }
 
   /** Arms the magic-code flow: GetToken with this `code` yields `token` (and stores it). */
   magicCode(userId: string, connectionName: string, code: string, token: string): void {
-    this.codes.set(key(userId, connectionName), { code, token });
+    this.store.magicCode(userId, connectionName, code, token);
+  }
+
+  /**
+   * Simulates `user` having signed in with `account`'s account: from now on GetToken (and GetTokenStatus,
+   * GetAadTokens) for `user` answer the token stored for `account` on the same connection, which is then
+   * stored for `user`; with `magicCode`, only once that code is typed. Replaces what `user` had stored; a
+   * sign-out of `user` ends it.
+   */
+  signInWithAccountOf(mixUp: AccountMixUp): void {
+    this.store.mixUp(mixUp);
   }
 
   /** Whether the user signed out (of this connection, or of any when omitted) after their last sign-in. */
   signedOut(userId: string, connectionName?: string): boolean {
-    const all = this.signOuts.get(key(userId, '*')) ?? 0;
-    if (connectionName !== undefined) {
-      const out = Math.max(all, this.signOuts.get(key(userId, connectionName)) ?? 0);
-      return out > 0 && out > (this.tokens.get(key(userId, connectionName))?.seq ?? 0);
-    }
-    const outs = [...this.signOuts.entries()].filter(([k]) => k.startsWith(`${userId}\n`)).map(([, s]) => s);
-    const grants = [...this.tokens.entries()].filter(([k]) => k.startsWith(`${userId}\n`)).map(([, t]) => t.seq);
-    return outs.length > 0 && Math.max(...outs) > Math.max(0, ...grants);
+    return this.store.signedOut(userId, connectionName);
+  }
+
+  /** Whether a SignOut removed this very token. */
+  wasSignedOut(token: string): boolean {
+    return this.store.signOuts.some((s) => s.tokens.includes(token));
   }
 
   /** The token currently stored for the user and connection. */
   tokenOf(userId: string, connectionName: string): string | undefined {
-    return this.tokens.get(key(userId, connectionName))?.token;
+    return this.store.tokenOf(userId, connectionName);
   }
 
   /** Makes the next `n` matching requests (after authentication) answer `status` with an ErrorResponse body. */
-  failNext(n: number, status: number, opts: { code?: string; message?: string; matcher?: (method: string, path: string) => boolean } = {}): void {
-    const answer = { status, body: { error: { code: opts.code ?? 'ServiceError', message: opts.message ?? `Scripted ${status}` } } };
-    this.faults.push({ remaining: n, answer, matcher: opts.matcher });
+  failNext(n: number, status: number, opts: { code?: string; message?: string; matcher?: Matcher } = {}): void {
+    this.faults.push({ remaining: n, answer: serviceError(status, opts.code ?? 'ServiceError', opts.message ?? `Scripted ${status}`), matcher: opts.matcher });
+  }
+
+  /** Starts an outage: every matching request (after authentication) answers `status` (default 503) until it ends. */
+  startOutage(status = 503, outage: Outage = {}): void {
+    const answer = serviceError(status, outage.code ?? 'ServiceError', outage.message ?? 'The service is temporarily unavailable.');
+    if (outage.retryAfterSec !== undefined) answer.headers = { 'retry-after': String(outage.retryAfterSec) };
+    this.outage = { answer, until: outage.forMs === undefined ? Infinity : Date.now() + outage.forMs, matcher: outage.matcher };
+  }
+
+  /** Ends the outage. */
+  endOutage(): void {
+    this.outage = undefined;
   }
 
   /** Requests whose method equals `method` and whose path matches `path`. */
@@ -152,10 +156,11 @@ export class FakeTokenService {
     return this.requests.filter((r) => r.method === method.toUpperCase() && path.test(r.path));
   }
 
-  /** Forgets the recorded requests and sign-in states. */
+  /** Forgets the recorded requests, sign-in states and sign-outs (`signedOut` still knows). */
   clear(): void {
     this.requests.length = 0;
     this.signInStates.length = 0;
+    this.store.signOuts.length = 0;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -174,32 +179,45 @@ export class FakeTokenService {
     this.requests.push(rec);
     const answer = await this.route(req, rec);
     rec.status = answer.status;
-    if (!res.destroyed) sendJson(res, answer.status, answer.body);
+    if (!res.destroyed) sendJson(res, answer.status, answer.body, answer.headers);
   }
 
   private async route(req: IncomingMessage, rec: TokenServiceRequest): Promise<Answer> {
     const claims = await this.authenticate(req);
-    if (!claims) return { status: 401, body: { error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' } } };
+    if (!claims) return serviceError(401, 'Unauthorized', 'Authorization has been denied for this request.');
     rec.claims = claims;
-    const fault = this.faults.find((f) => f.remaining > 0 && (!f.matcher || f.matcher(rec.method, rec.path)));
-    if (fault) {
-      fault.remaining -= 1;
-      return fault.answer;
-    }
+    const scripted = this.scripted(rec);
+    if (scripted) return scripted;
     const op = `${rec.method} ${rec.path.toLowerCase().replace(/\/+$/, '')}`;
     switch (op) {
-      case 'GET /api/usertoken/gettoken': return this.getToken(rec.query);
-      case 'POST /api/usertoken/exchange': return this.exchange(rec.query, rec.body);
-      case 'DELETE /api/usertoken/signout': return this.signOut(rec.query);
-      case 'GET /api/usertoken/gettokenstatus': return this.tokenStatus(rec.query);
-      case 'POST /api/usertoken/getaadtokens': return this.aadTokens(rec.query, rec.body);
+      case 'GET /api/usertoken/gettoken': return this.store.getToken(rec.query);
+      case 'POST /api/usertoken/exchange': return this.store.exchange(rec.query, rec.body);
+      case 'DELETE /api/usertoken/signout': return this.store.signOut(rec.query);
+      case 'GET /api/usertoken/gettokenstatus': return this.store.tokenStatus(rec.query);
+      case 'POST /api/usertoken/getaadtokens': return this.store.aadTokens(rec.query, rec.body);
       case 'GET /api/botsignin/getsigninresource': return this.signInResource(rec.query, claims);
       case 'GET /api/botsignin/getsigninurl': {
         const resource = this.signInResource(rec.query, claims);
         return resource.status === 200 ? { status: 200, body: (resource.body as { signInLink: string }).signInLink } : resource;
       }
-      default: return { status: 404, body: { error: { code: 'NotFound', message: `No route for ${rec.method} ${rec.path}` } } };
+      default: return serviceError(404, 'NotFound', `No route for ${rec.method} ${rec.path}`);
     }
+  }
+
+  /** The outage's answer while it lasts, else the first pending scripted fault's. */
+  private scripted(rec: TokenServiceRequest): Answer | undefined {
+    if (this.outage && Date.now() >= this.outage.until) this.outage = undefined;
+    if (this.outage && (!this.outage.matcher || this.outage.matcher(rec.method, rec.path))) return this.outage.answer;
+    const fault = this.faults.find((f) => f.remaining > 0 && (!f.matcher || f.matcher(rec.method, rec.path)));
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    return fault.answer;
+  }
+
+  private signInResource(q: Record<string, string>, claims: TokenServiceClaims): Answer {
+    const { answer, record } = signInResource(q, claims.appid ?? claims.azp, this.base, this.options.connections);
+    if (record) this.signInStates.push(record);
+    return answer;
   }
 
   private async authenticate(req: IncomingMessage): Promise<TokenServiceClaims | undefined> {
@@ -213,124 +231,6 @@ export class FakeTokenService {
       return undefined;
     }
   }
-
-  private required(query: Record<string, string>, names: string[]): Answer | undefined {
-    const absent = names.find((n) => !query[n]);
-    if (absent) return badArgument(`${absent} is required`);
-    const connection = query.connectionName;
-    if (connection && this.options.connections && !(connection in this.options.connections)) {
-      return badArgument(`Connection '${connection}' not found`);
-    }
-    return undefined;
-  }
-
-  private getToken(q: Record<string, string>): Answer {
-    const problem = this.required(q, ['userId', 'connectionName']);
-    if (problem) return problem;
-    const k = key(q.userId, q.connectionName);
-    if (q.code !== undefined) {
-      const pending = this.codes.get(k);
-      if (!pending || pending.code !== q.code) return { status: 404 };
-      this.codes.delete(k);
-      this.grantToken(q.userId, q.connectionName, pending.token);
-    }
-    const stored = this.tokens.get(k);
-    if (!stored || Date.parse(stored.expiration) <= Date.now()) return { status: 404 };
-    return { status: 200, body: tokenResponse(q, stored) };
-  }
-
-  private async exchange(q: Record<string, string>, body: unknown): Promise<Answer> {
-    const problem = this.required(q, ['userId', 'connectionName', 'channelId']);
-    if (problem) return problem;
-    const request = typeof body === 'object' && body !== null ? (body as { token?: unknown; uri?: unknown }) : {};
-    if (typeof request.token !== 'string' && typeof request.uri !== 'string') {
-      return badArgument('The exchange request needs a token or a uri');
-    }
-    if (typeof request.token !== 'string') return this.exchangeFailure;
-    const token = await this.exchanger(request.token, { userId: q.userId, connectionName: q.connectionName, channelId: q.channelId });
-    if (!token) return this.exchangeFailure;
-    this.grantToken(q.userId, q.connectionName, token);
-    return { status: 200, body: tokenResponse(q, this.tokens.get(key(q.userId, q.connectionName)) as Stored) };
-  }
-
-  private signOut(q: Record<string, string>): Answer {
-    const problem = this.required(q, ['userId']);
-    if (problem) return problem;
-    const connection = q.connectionName || '*';
-    for (const k of [...this.tokens.keys()]) {
-      if (k === key(q.userId, connection) || (connection === '*' && k.startsWith(`${q.userId}\n`))) this.tokens.delete(k);
-    }
-    this.signOuts.set(key(q.userId, connection), ++this.seq);
-    return { status: 200 };
-  }
-
-  private tokenStatus(q: Record<string, string>): Answer {
-    const problem = this.required(q, ['userId']);
-    if (problem) return problem;
-    const include = q.include ? q.include.split(',').map((s) => s.trim()) : undefined;
-    const names = new Set(Object.keys(this.options.connections ?? {}));
-    for (const k of this.tokens.keys()) if (k.startsWith(`${q.userId}\n`)) names.add(k.slice(q.userId.length + 1));
-    const body = [...names].filter((n) => !include || include.includes(n)).map((connectionName) => ({
-      channelId: q.channelId ?? null,
-      connectionName,
-      hasToken: this.tokens.has(key(q.userId, connectionName)),
-      serviceProviderDisplayName: this.options.connections?.[connectionName]?.serviceProviderDisplayName ?? 'Azure Active Directory v2',
-    }));
-    return { status: 200, body };
-  }
-
-  private aadTokens(q: Record<string, string>, body: unknown): Answer {
-    const problem = this.required(q, ['userId', 'connectionName']);
-    if (problem) return problem;
-    const urls = (body as { resourceUrls?: unknown } | undefined)?.resourceUrls;
-    if (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string')) return badArgument('resourceUrls is required');
-    const stored = this.tokens.get(key(q.userId, q.connectionName));
-    const entries = stored ? urls.map((u: string) => [u, tokenResponse(q, stored)]) : [];
-    return { status: 200, body: Object.fromEntries(entries) };
-  }
-
-  private signInResource(q: Record<string, string>, claims: TokenServiceClaims): Answer {
-    if (!q.state) return badArgument('state is required');
-    let state: SignInRecord['state'];
-    try {
-      state = JSON.parse(Buffer.from(q.state, 'base64').toString('utf8')) as SignInRecord['state'];
-    } catch {
-      return badArgument('state is not base64 JSON');
-    }
-    if (typeof state?.connectionName !== 'string' || typeof state.msAppId !== 'string' || typeof state.conversation !== 'object' || !state.conversation) {
-      return badArgument('state needs connectionName, conversation and msAppId');
-    }
-    if (state.msAppId !== (claims.appid ?? claims.azp)) return badArgument('state.msAppId does not match the caller');
-    const problem = this.required({ connectionName: state.connectionName }, ['connectionName']);
-    if (problem) return problem;
-    const setting = this.options.connections?.[state.connectionName];
-    const uri = setting?.tokenExchangeUri === undefined ? `api://${state.msAppId}` : setting.tokenExchangeUri;
-    const signInId = randomUUID();
-    const params = new URLSearchParams({ signin: signInId, ...(q.code_challenge ? { code_challenge: q.code_challenge } : {}) });
-    const signInLink = `${this.base}/api/oauth/signin?${params.toString()}`;
-    const tokenExchangeResource = uri === null ? undefined : { id: randomUUID(), uri, providerId: AAD_V2_PROVIDER_ID };
-    this.signInStates.push({ state, signInLink, tokenExchangeResource, codeChallenge: q.code_challenge, finalRedirect: q.finalRedirect });
-    return {
-      status: 200,
-      body: {
-        signInLink,
-        ...(tokenExchangeResource ? { tokenExchangeResource } : {}),
-        tokenPostResource: { sasUrl: `${this.base}/api/tokenpost/${signInId}?sig=fake` },
-      },
-    };
-  }
-}
-
-function key(userId: string, connectionName: string): string {
-  return `${userId}\n${connectionName}`;
-}
-
-function tokenResponse(q: Record<string, string>, stored: Stored): TokenResponse {
-  return { channelId: q.channelId ?? '', connectionName: q.connectionName, token: stored.token, expiration: stored.expiration };
-}
-
-function badArgument(message: string): Answer {
-  return { status: 400, body: { error: { code: 'BadArgument', message } } };
 }
 
 function parseJson(raw: string): unknown {

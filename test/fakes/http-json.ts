@@ -61,3 +61,20 @@ export function closeServer(server: AnyServer): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** A JSON answer as a test sees it. */
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  /** The parsed body (undefined when empty); tests read it field by field. */
+  json: any;
+}
+
+/** Calls `url` with an optional bearer and JSON body; parses a non-empty answer as JSON. */
+export async function callJson(url: string, token: string | undefined, init: { method?: string; body?: unknown } = {}): Promise<JsonAnswer> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+}

@@ -9,14 +9,12 @@ import {
 } from '../../src/domain/approvals';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
-import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
-import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import type { RoleDirectory } from '../../src/domain/ports';
+import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { DefenderError } from '../../src/errors';
-import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
 import { MemoryStore } from '../../src/storage/memory-store';
-import { ScriptedDefender } from '../fakes/scripted-defender';
+import { delegationOf, domainKit, manualClock } from '../fixtures/domain-kit';
 
-const START = Date.parse('2025-03-01T12:00:00.000Z');
 const TTL_MS = 60 * 60_000;
 const FIVE_MINUTES = 5 * 60_000;
 const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' as const };
@@ -26,49 +24,30 @@ const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Appro
 const cy: Caller = { userId: '29:cy', aadObjectId: 'oid-cy', name: 'Cy Approver', tenantId: 'tenant-a' };
 const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
 
-/** Each person's tokens, so a test can tell whose reached Defender or the directory. */
-const delegationOf = (caller: Caller): Delegation => ({
-  graph: async () => `graph-token-of-${caller.aadObjectId}`,
-  defender: async () => `token-of-${caller.aadObjectId}`,
-});
-
-/** Roles by object id; records which Graph token each lookup was made with. */
-class Directory implements RoleDirectory {
-  readonly lookups: string[] = [];
-  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
-  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
-    this.lookups.push(await delegation.graph());
-    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
-  }
-}
-
 function setUp() {
-  let now = START;
-  const clock = () => new Date(now);
-  const defender = new ScriptedDefender({ kind: 'indicators' });
-  const roles = new Directory({
-    'oid-ana': [DirectoryRole.SecurityAdministrator],
-    'oid-bob': [DirectoryRole.SecurityAdministrator],
-    'oid-cy': [DirectoryRole.GlobalAdministrator],
-    'oid-riley': [DirectoryRole.SecurityReader],
+  const { clock, defender, roles, store, audit, actions } = domainKit({
+    held: {
+      'oid-ana': [DirectoryRole.SecurityAdministrator],
+      'oid-bob': [DirectoryRole.SecurityAdministrator],
+      'oid-cy': [DirectoryRole.GlobalAdministrator],
+      'oid-riley': [DirectoryRole.SecurityReader],
+    },
   });
-  const store = new MemoryStore({ now: clock });
-  const audit = new MemoryAuditLog({ now: clock });
-  const deps: ApprovalDeps = { roles, defender, audit, store, now: clock, widespreadThreshold: 100, requestTtlMs: TTL_MS };
+  const deps: ApprovalDeps = { ...actions, store, requestTtlMs: TTL_MS };
   return {
     deps,
     defender,
     roles,
     store,
     audit,
-    advance: (ms: number) => (now += ms),
+    advance: clock.advance,
     request: (id = 'req-1') => requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana, origin: { conversation: 'c-1' } }),
     stored: async (id = 'req-1') => (await store.get<ApprovalRequest>(approvalKey(id)))?.value,
     audited: async () => (await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail]),
   };
 }
 
-const at = (ms: number) => new Date(START + ms).toISOString();
+const at = manualClock().at;
 
 describe('requestApproval', () => {
   it('stores the request as pending until the request TTL and audits it, sending nothing to Defender', async () => {

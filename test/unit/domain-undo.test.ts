@@ -1,9 +1,9 @@
 import type { ActionDeps } from '../../src/domain/block-file';
 import type { Caller } from '../../src/domain/caller';
-import type { Store } from '../../src/domain/ports';
+import type { RoleDirectory, Store } from '../../src/domain/ports';
 import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { offerUndo, undoBlock, type UndoRecord } from '../../src/domain/undo';
-import { DefenderError } from '../../src/errors';
+import { DefenderError, TokenError } from '../../src/errors';
 import { delegationOf, domainKit } from '../fixtures/domain-kit';
 
 const WINDOW_MS = 10 * 60_000;
@@ -155,13 +155,51 @@ describe('undoBlock', () => {
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'no block in force']]);
   });
 
-  it('refuses a presser without a blocking role, sending nothing and keeping the offer', async () => {
-    const { press, stored, defender, roles } = await setUp();
+  it('refuses a presser without a blocking role, sending nothing, keeping the offer and auditing the denial', async () => {
+    const { press, stored, defender, roles, audit } = await setUp();
     expect(await press(riley)).toEqual({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader], neededRoles: BLOCKING_ROLES });
     expect(roles.lookups).toEqual(['graph-token-of-oid-riley']);
     expect(defender.calls).toEqual([]);
     expect(await stored()).toEqual(record);
+    expect(await audit.all({})).toEqual([
+      expect.objectContaining({
+        action: 'undo',
+        outcome: 'denied',
+        tenantId: 'tenant-a',
+        actor: { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader' },
+        hash: HASH.value,
+        hashType: 'Sha1',
+        comment: undoComment(riley),
+        api: 'files',
+        detail: 'caller lacks the directory role',
+      }),
+    ]);
     expect((await press(bob)).kind).toBe('unblocked');
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId])).toEqual([
+      ['undo', 'denied', 'oid-riley'],
+      ['undo', 'done', 'oid-bob'],
+    ]);
+  });
+
+  it('fails closed when the presser\'s roles cannot be read, keeping the offer and auditing the failure', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    const unreadable: RoleDirectory = { rolesOf: async () => ({ ok: false, detail: 'Graph answered 503' }) };
+    expect(await undoBlock({ ...deps, roles: unreadable }, 'undo-1', bob, delegationOf(bob))).toEqual({ kind: 'rolesUnavailable', detail: 'Graph answered 503' });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.hash, e.detail])).toEqual([
+      ['undo', 'failed', 'oid-bob', HASH.value, 'roles could not be checked: Graph answered 503'],
+    ]);
+  });
+
+  it('audits as failed an Undo whose role check could not get a Graph token', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    const noToken = new TokenError('interactionRequired', 'sign in again');
+    const delegation = { ...delegationOf(bob), graph: () => Promise.reject(noToken) };
+    expect(await undoBlock(deps, 'undo-1', bob, delegation)).toEqual({ kind: 'tokenFailed', error: noToken });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'failed', 'token: interactionRequired']]);
   });
 
   it('treats an offer of another tenant, or none, as unknown', async () => {

@@ -89,7 +89,7 @@ export async function requestApproval(
   return request;
 }
 
-/** Saves where the approval card was posted. */
+/** Saves where the approval card was posted, over whatever is stored (a decision under way writes over it again, keeping the card). */
 export async function attachCard(deps: ApprovalDeps, id: string, card: unknown): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const stored = await deps.store.get<ApprovalRequest>(approvalKey(id));
@@ -132,15 +132,14 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const now = deps.now().toISOString();
   const decidedBy = actorOf(decider);
   if (decision.kind === 'reject') {
-    const rejected: ApprovalRequest = { ...request, status: 'rejected', decidedBy, decidedAt: now, reason: decision.reason?.trim() || undefined };
-    const written = await deps.store.put(approvalKey(id), rejected, { ifMatch: stored.etag });
-    if (!written.ok) return lostRace(deps, id);
-    await auditDecision(deps, rejected, 'cancelled', `rejected${rejected.reason ? `: ${rejected.reason}` : ''}`);
-    return { kind: 'decided', request: rejected };
+    const rejected = await saveDecision(deps, stored, { ...request, status: 'rejected', decidedBy, decidedAt: now, reason: decision.reason?.trim() || undefined });
+    if (!rejected) return lostRace(deps, id);
+    await auditDecision(deps, rejected.value, 'cancelled', `rejected${rejected.value.reason ? `: ${rejected.value.reason}` : ''}`);
+    return { kind: 'decided', request: rejected.value };
   }
-  const claimed: ApprovalRequest = { ...request, status: 'approving', decidedBy, decidedAt: now, attempts: request.attempts + 1 };
-  const claim = await deps.store.put(approvalKey(id), claimed, { ifMatch: stored.etag });
-  if (!claim.ok) return lostRace(deps, id);
+  const claim = await saveDecision(deps, stored, { ...request, status: 'approving', decidedBy, decidedAt: now, attempts: request.attempts + 1 });
+  if (!claim) return lostRace(deps, id);
+  const claimed = claim.value;
   const acknowledged: Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
   const outcome = await blockFile(deps, { hash: request.hash, comment: request.comment, caller: decider, options: request.options }, delegation, acknowledged);
   const finished: ApprovalRequest =
@@ -154,10 +153,11 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
               ? { detail: 'Defender asked for a confirmation that an approval already gives.' }
               : { detail: refusalDetail(outcome), correlationId: outcome.kind === 'failed' ? outcome.error.details.correlationId : undefined },
         };
-  const saved = await deps.store.put(approvalKey(id), finished, { ifMatch: claim.etag });
-  if (!saved.ok) return lostRace(deps, id);
-  await auditDecision(deps, finished, finished.status === 'approved' ? 'done' : 'failed', finished.status === 'approved' ? 'approved and blocked' : `approved, block failed: ${finished.failure?.detail}`);
-  return { kind: 'decided', request: finished };
+  const saved = await saveDecision(deps, claim, finished);
+  if (!saved) return lostRace(deps, id);
+  const done = saved.value;
+  await auditDecision(deps, done, done.status === 'approved' ? 'done' : 'failed', done.status === 'approved' ? 'approved and blocked' : `approved, block failed: ${done.failure?.detail}`);
+  return { kind: 'decided', request: done };
 }
 
 /** The requester withdraws a pending request. */
@@ -166,11 +166,10 @@ export async function cancelRequest(deps: ApprovalDeps, id: string, requester: C
   if (!stored || stored.value.tenantId !== requester.tenantId) return { kind: 'unknown' };
   if (!samePerson(stored.value.requester, requester)) return { kind: 'notRequester', request: stored.value };
   if (stored.value.status !== 'pending') return { kind: 'alreadyDecided', request: stored.value };
-  const cancelled: ApprovalRequest = { ...stored.value, status: 'cancelled', decidedBy: actorOf(requester), decidedAt: deps.now().toISOString() };
-  const written = await deps.store.put(approvalKey(id), cancelled, { ifMatch: stored.etag });
-  if (!written.ok) return lostRace(deps, id);
-  await auditDecision(deps, cancelled, 'cancelled', 'cancelled by the requester');
-  return { kind: 'decided', request: cancelled };
+  const cancelled = await saveDecision(deps, stored, { ...stored.value, status: 'cancelled', decidedBy: actorOf(requester), decidedAt: deps.now().toISOString() });
+  if (!cancelled) return lostRace(deps, id);
+  await auditDecision(deps, cancelled.value, 'cancelled', 'cancelled by the requester');
+  return { kind: 'decided', request: cancelled.value };
 }
 
 /** Marks pending requests past their time as expired; returns those this call expired (each once, across instances). */
@@ -179,8 +178,8 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   const expired: ApprovalRequest[] = [];
   for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
     if (entry.value.status !== 'pending' || Date.parse(entry.value.expiresAt) > now) continue;
-    const written = await deps.store.put(entry.key, { ...entry.value, status: 'expired' }, { ifMatch: entry.etag });
-    if (written.ok) expired.push({ ...entry.value, status: 'expired' });
+    const written = await saveDecision(deps, entry, { ...entry.value, status: 'expired' });
+    if (written) expired.push(written.value);
   }
   return expired;
 }
@@ -193,9 +192,37 @@ function stalled(request: ApprovalRequest, now: Date): boolean {
 }
 
 async function settle(deps: ApprovalDeps, stored: Versioned<ApprovalRequest>, change: Partial<ApprovalRequest>): Promise<ApprovalRequest> {
-  const next = { ...stored.value, ...change };
-  const written = await deps.store.put(approvalKey(next.id), next, { ifMatch: stored.etag });
-  return written.ok ? next : ((await deps.store.get<ApprovalRequest>(approvalKey(next.id)))?.value ?? next);
+  const written = await saveDecision(deps, stored, { ...stored.value, ...change });
+  return written?.value ?? (await deps.store.get<ApprovalRequest>(approvalKey(stored.value.id)))?.value ?? { ...stored.value, ...change };
+}
+
+/**
+ * Writes `next` over the version `base` it was decided from. Another write that left the decision
+ * as it was (attachCard saving where the card was posted) is not a lost race: the decision is
+ * written again over it, keeping what it saved. Undefined when the decision itself changed.
+ */
+async function saveDecision(deps: ApprovalDeps, base: Versioned<ApprovalRequest>, next: ApprovalRequest): Promise<Versioned<ApprovalRequest> | undefined> {
+  let current = base;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const value: ApprovalRequest = { ...next, card: current.value.card };
+    const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag });
+    if (written.ok) return { value, etag: written.etag };
+    const latest = await deps.store.get<ApprovalRequest>(approvalKey(next.id));
+    if (!latest || !sameDecision(latest.value, base.value)) return undefined;
+    current = latest;
+  }
+  return undefined;
+}
+
+/** Whether two versions of a request stand at the same point of deciding (who, when, which attempt, what status). */
+function sameDecision(a: ApprovalRequest, b: ApprovalRequest): boolean {
+  return (
+    a.status === b.status &&
+    a.attempts === b.attempts &&
+    a.decidedAt === b.decidedAt &&
+    a.decidedBy?.userId === b.decidedBy?.userId &&
+    a.decidedBy?.aadObjectId === b.decidedBy?.aadObjectId
+  );
 }
 
 async function lostRace(deps: ApprovalDeps, id: string): Promise<DecisionOutcome> {

@@ -2,7 +2,7 @@ import { refusalFrom, refuseUnlessHolds } from './access';
 import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
-import type { Refusal } from './outcomes';
+import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
 import type { Delegation, Store } from './ports';
 import { BLOCKING_ROLES } from './roles';
 import { StoreKey } from './store-keys';
@@ -63,14 +63,33 @@ export async function undoBlock(
   if (!stored || stored.value.tenantId !== presser.tenantId) return { kind: 'unknown' };
   const record = stored.value;
   if (deps.now().getTime() > Date.parse(record.until)) return { kind: 'expired', record };
+  const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, pressed by ${presser.name} in Teams.`;
   const refused = await refuseUnlessHolds(deps.roles, presser, delegation, BLOCKING_ROLES).catch(refusalFrom);
-  if (refused) return refused;
+  if (refused) {
+    await auditRefusal(deps, record, presser, comment, refused);
+    return refused;
+  }
   const claimed = await deps.store.delete(key(undoId), { ifMatch: stored.etag });
   if (!claimed.ok) return { kind: 'alreadyUndone', record };
-  const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, pressed by ${presser.name} in Teams.`;
   const outcome = await unblockFile(deps, { hash: record.hash, comment, caller: presser }, delegation, 'undo');
   if (outcome.kind !== 'unblocked' && outcome.kind !== 'notBlocked') {
     await deps.store.put(key(undoId), record, { ifNoneMatch: '*', ttlMs: Math.max(1, Date.parse(record.until) - deps.now().getTime()) + KEEP_AFTER_WINDOW_MS });
   }
   return { ...outcome, record };
+}
+
+/** A refused Undo goes on the trail as refused blocks and unblocks do. */
+async function auditRefusal(deps: ActionDeps, record: UndoRecord, presser: Caller, comment: string, refusal: Refusal): Promise<void> {
+  await deps.audit.record({
+    tenantId: presser.tenantId,
+    actor: actorOf(presser),
+    action: 'undo',
+    outcome: refusalOutcome(refusal),
+    hash: record.hash.value,
+    hashType: record.hash.type,
+    comment,
+    api: deps.defender.kind,
+    detail: refusalDetail(refusal),
+    correlationId: refusalCorrelation(refusal),
+  });
 }

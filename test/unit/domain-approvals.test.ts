@@ -1,5 +1,6 @@
 import {
   approvalKey,
+  attachCard,
   cancelRequest,
   decide,
   expireDue,
@@ -10,13 +11,11 @@ import {
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
-import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { DefenderError } from '../../src/errors';
-import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
 import { MemoryStore } from '../../src/storage/memory-store';
-import { ScriptedDefender } from '../fakes/scripted-defender';
+import { delegationOf, domainKit, heldAnswer, manualClock } from '../fixtures/domain-kit';
 
-const START = Date.parse('2025-03-01T12:00:00.000Z');
 const TTL_MS = 60 * 60_000;
 const FIVE_MINUTES = 5 * 60_000;
 const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' as const };
@@ -26,49 +25,30 @@ const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Appro
 const cy: Caller = { userId: '29:cy', aadObjectId: 'oid-cy', name: 'Cy Approver', tenantId: 'tenant-a' };
 const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
 
-/** Each person's tokens, so a test can tell whose reached Defender or the directory. */
-const delegationOf = (caller: Caller): Delegation => ({
-  graph: async () => `graph-token-of-${caller.aadObjectId}`,
-  defender: async () => `token-of-${caller.aadObjectId}`,
-});
-
-/** Roles by object id; records which Graph token each lookup was made with. */
-class Directory implements RoleDirectory {
-  readonly lookups: string[] = [];
-  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
-  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
-    this.lookups.push(await delegation.graph());
-    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
-  }
-}
-
 function setUp() {
-  let now = START;
-  const clock = () => new Date(now);
-  const defender = new ScriptedDefender({ kind: 'indicators' });
-  const roles = new Directory({
-    'oid-ana': [DirectoryRole.SecurityAdministrator],
-    'oid-bob': [DirectoryRole.SecurityAdministrator],
-    'oid-cy': [DirectoryRole.GlobalAdministrator],
-    'oid-riley': [DirectoryRole.SecurityReader],
+  const { clock, defender, roles, store, audit, actions } = domainKit({
+    held: {
+      'oid-ana': [DirectoryRole.SecurityAdministrator],
+      'oid-bob': [DirectoryRole.SecurityAdministrator],
+      'oid-cy': [DirectoryRole.GlobalAdministrator],
+      'oid-riley': [DirectoryRole.SecurityReader],
+    },
   });
-  const store = new MemoryStore({ now: clock });
-  const audit = new MemoryAuditLog({ now: clock });
-  const deps: ApprovalDeps = { roles, defender, audit, store, now: clock, widespreadThreshold: 100, requestTtlMs: TTL_MS };
+  const deps: ApprovalDeps = { ...actions, store, requestTtlMs: TTL_MS };
   return {
     deps,
     defender,
     roles,
     store,
     audit,
-    advance: (ms: number) => (now += ms),
+    advance: clock.advance,
     request: (id = 'req-1') => requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana, origin: { conversation: 'c-1' } }),
     stored: async (id = 'req-1') => (await store.get<ApprovalRequest>(approvalKey(id)))?.value,
     audited: async () => (await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail]),
   };
 }
 
-const at = (ms: number) => new Date(START + ms).toISOString();
+const at = manualClock().at;
 
 describe('requestApproval', () => {
   it('stores the request as pending until the request TTL and audits it, sending nothing to Defender', async () => {
@@ -319,6 +299,83 @@ describe('decide: expiry and stalled approvals', () => {
     expect(retried.kind).toBe('decided');
     expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, decidedAt: at(FIVE_MINUTES + 1) });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-cy']);
+  });
+});
+
+describe('attachCard while a decision is under way', () => {
+  const card = { reference: { conversation: { id: '19:soc' } }, activityId: 'msg-approval-1' };
+
+  it('keeps an approval whose card is saved while its block is in flight: approved, answered, audited and never blocked twice', async () => {
+    const { deps, request, stored, defender, audit, advance } = setUp();
+    await request();
+    const answer = heldAnswer<FileStatus>();
+    const result: FileStatus = { fileIdentifier: HASH.value, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked', requestor: 'Bob Approver', confirmed: true, source: 'indicators', indicatorId: 'ind-9' };
+    defender.script('block', answer.answer);
+
+    const deciding = decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    await answer.asked;
+    await attachCard(deps, 'req-1', card);
+    expect(await stored()).toMatchObject({ status: 'approving', card });
+    answer.release(result);
+    const outcome = await deciding;
+
+    const approved = { status: 'approved', result, card, attempts: 1, decidedBy: { aadObjectId: 'oid-bob' }, decidedAt: at(0) };
+    expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining({ ...approved, decidedBy: expect.objectContaining(approved.decidedBy) }) });
+    expect(await stored()).toMatchObject(approved);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
+      ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
+      ['block', 'done', 'oid-bob', undefined, 'ind-9'],
+      ['approval-decision', 'done', 'oid-bob', 'approved and blocked', 'ind-9'],
+    ]);
+
+    advance(FIVE_MINUTES + 1);
+    expect(await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' })).toEqual({ kind: 'alreadyDecided', request: await stored() });
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob']);
+  });
+
+  it('keeps a press whose card is saved while the approver\'s role is checked, instead of calling it already decided', async () => {
+    const { deps, request, stored, defender, roles } = setUp();
+    await request();
+    let saved = false;
+    const savingMeanwhile: RoleDirectory = {
+      rolesOf: async (caller: Caller, delegation: Delegation): Promise<RoleLookup> => {
+        if (!saved) {
+          saved = true;
+          await attachCard(deps, 'req-1', card);
+        }
+        return roles.rolesOf(caller, delegation);
+      },
+    };
+
+    const outcome = await decide({ ...deps, roles: savingMeanwhile }, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+
+    expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining({ status: 'approved', card }) });
+    expect(await stored()).toMatchObject({ status: 'approved', card, attempts: 1, decidedBy: { aadObjectId: 'oid-bob' } });
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob']);
+  });
+
+  it('still lets a late answer lose to a retry of the stalled approval, whose decision is not the late one\'s', async () => {
+    const { deps, request, stored, defender, audit, advance } = setUp();
+    await request();
+    const first = heldAnswer<FileStatus>();
+    const second = heldAnswer<FileStatus>();
+    const answered = (by: string): FileStatus => ({ fileIdentifier: HASH.value, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked', requestor: by, confirmed: true, source: 'indicators' });
+    defender.script('block', first.answer, second.answer);
+
+    const stalledApproval = decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    await first.asked;
+    advance(FIVE_MINUTES + 1);
+    const retry = decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
+    await second.asked;
+    first.release(answered('Bob Approver'));
+
+    expect(await stalledApproval).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ status: 'approving', attempts: 2, decidedBy: expect.objectContaining({ aadObjectId: 'oid-cy' }) }) });
+    second.release(answered('Cy Approver'));
+    expect((await retry).kind).toBe('decided');
+    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, result: { requestor: 'Cy Approver' } });
+    const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
+    expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId])).toEqual([['done', 'oid-cy']]);
+    expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
   });
 });
 

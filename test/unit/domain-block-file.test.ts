@@ -4,34 +4,18 @@ import type { Caller } from '../../src/domain/caller';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { FileInfo, FileStats } from '../../src/domain/file-report';
 import type { FileStatus } from '../../src/domain/file-status';
-import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
-import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import type { Delegation, RoleDirectory } from '../../src/domain/ports';
+import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { DefenderError, TokenError } from '../../src/errors';
-import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
-import { ScriptedDefender, type ScriptedDefenderOptions } from '../fakes/scripted-defender';
+import type { ScriptedDefenderOptions } from '../fakes/scripted-defender';
+import { delegationOf, domainKit } from '../fixtures/domain-kit';
 
-const NOW = '2025-03-01T12:00:00.000Z';
 const SHA1: FileHash = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' };
 const SHA256: FileHash = { value: 'ab'.repeat(32), type: 'Sha256' };
 const THRESHOLD = 100;
 
 const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', tenantId: 'tenant-a' };
 const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
-
-const delegationOf = (caller: Caller): Delegation => ({
-  graph: async () => `graph-token-of-${caller.aadObjectId}`,
-  defender: async () => `token-of-${caller.aadObjectId}`,
-});
-
-/** Roles by object id; records which Graph token each lookup was made with. */
-class Directory implements RoleDirectory {
-  readonly lookups: string[] = [];
-  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
-  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
-    this.lookups.push(await delegation.graph());
-    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
-  }
-}
 
 const existing: FileStatus = {
   fileIdentifier: SHA1.value,
@@ -45,11 +29,12 @@ const existing: FileStatus = {
 };
 
 function setUp(options: ScriptedDefenderOptions = { kind: 'indicators' }) {
-  const now = () => new Date(NOW);
-  const defender = new ScriptedDefender(options);
-  const roles = new Directory({ 'oid-ana': [DirectoryRole.SecurityAdministrator], 'oid-riley': [DirectoryRole.SecurityReader] });
-  const audit = new MemoryAuditLog({ now });
-  const deps: ActionDeps = { roles, defender, audit, now, widespreadThreshold: THRESHOLD };
+  const { defender, roles, audit, actions } = domainKit({
+    held: { 'oid-ana': [DirectoryRole.SecurityAdministrator], 'oid-riley': [DirectoryRole.SecurityReader] },
+    defender: options,
+    widespreadThreshold: THRESHOLD,
+  });
+  const deps: ActionDeps = actions;
   return {
     deps,
     defender,

@@ -1,14 +1,11 @@
 import type { ActionDeps } from '../../src/domain/block-file';
 import type { Caller } from '../../src/domain/caller';
-import type { Delegation, RoleDirectory, RoleLookup, Store } from '../../src/domain/ports';
-import { BLOCKING_ROLES, DirectoryRole, type RoleTemplateId } from '../../src/domain/roles';
+import type { RoleDirectory, Store } from '../../src/domain/ports';
+import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { offerUndo, undoBlock, type UndoRecord } from '../../src/domain/undo';
-import { DefenderError } from '../../src/errors';
-import { MemoryAuditLog } from '../../src/storage/memory-audit-log';
-import { MemoryStore } from '../../src/storage/memory-store';
-import { ScriptedDefender } from '../fakes/scripted-defender';
+import { DefenderError, TokenError } from '../../src/errors';
+import { delegationOf, domainKit } from '../fixtures/domain-kit';
 
-const START = Date.parse('2025-03-01T12:00:00.000Z');
 const WINDOW_MS = 10 * 60_000;
 const KEPT_AFTER_WINDOW_MS = 24 * 60 * 60_000;
 const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' as const };
@@ -16,21 +13,6 @@ const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' a
 const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', tenantId: 'tenant-a' };
 const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst', tenantId: 'tenant-a' };
 const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
-
-const delegationOf = (caller: Caller): Delegation => ({
-  graph: async () => `graph-token-of-${caller.aadObjectId}`,
-  defender: async () => `token-of-${caller.aadObjectId}`,
-});
-
-/** Roles by object id; records which Graph token each lookup was made with. */
-class Directory implements RoleDirectory {
-  readonly lookups: string[] = [];
-  constructor(private readonly held: Readonly<Record<string, readonly RoleTemplateId[]>>) {}
-  async rolesOf(caller: Caller, delegation: Delegation): Promise<RoleLookup> {
-    this.lookups.push(await delegation.graph());
-    return { ok: true, roles: new Set(this.held[caller.aadObjectId ?? ''] ?? []) };
-  }
-}
 
 const record: UndoRecord = {
   id: 'undo-1',
@@ -42,18 +24,16 @@ const record: UndoRecord = {
 };
 
 async function setUp() {
-  let now = START;
-  const clock = () => new Date(now);
-  const defender = new ScriptedDefender({ kind: 'files' });
-  const roles = new Directory({
-    'oid-ana': [DirectoryRole.SecurityAdministrator],
-    'oid-bob': [DirectoryRole.GlobalAdministrator],
-    'oid-riley': [DirectoryRole.SecurityReader],
+  const { clock, defender, roles, store, audit, actions } = domainKit({
+    held: {
+      'oid-ana': [DirectoryRole.SecurityAdministrator],
+      'oid-bob': [DirectoryRole.GlobalAdministrator],
+      'oid-riley': [DirectoryRole.SecurityReader],
+    },
+    defender: { kind: 'files' },
   });
-  const store = new MemoryStore({ now: clock });
-  const audit = new MemoryAuditLog({ now: clock });
-  const deps: ActionDeps & { store: Store } = { roles, defender, audit, store, now: clock, widespreadThreshold: 100 };
-  const offered = await offerUndo(store, { hash: HASH, caller: ana }, 'undo-1', clock(), WINDOW_MS);
+  const deps: ActionDeps & { store: Store } = { ...actions, store };
+  const offered = await offerUndo(store, { hash: HASH, caller: ana }, 'undo-1', clock.now(), WINDOW_MS);
   return {
     deps,
     defender,
@@ -61,7 +41,7 @@ async function setUp() {
     store,
     audit,
     offered,
-    advance: (ms: number) => (now += ms),
+    advance: clock.advance,
     press: (presser: Caller) => undoBlock(deps, 'undo-1', presser, delegationOf(presser)),
     stored: async () => (await store.get<UndoRecord>('undo/undo-1'))?.value,
   };
@@ -175,13 +155,51 @@ describe('undoBlock', () => {
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'no block in force']]);
   });
 
-  it('refuses a presser without a blocking role, sending nothing and keeping the offer', async () => {
-    const { press, stored, defender, roles } = await setUp();
+  it('refuses a presser without a blocking role, sending nothing, keeping the offer and auditing the denial', async () => {
+    const { press, stored, defender, roles, audit } = await setUp();
     expect(await press(riley)).toEqual({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader], neededRoles: BLOCKING_ROLES });
     expect(roles.lookups).toEqual(['graph-token-of-oid-riley']);
     expect(defender.calls).toEqual([]);
     expect(await stored()).toEqual(record);
+    expect(await audit.all({})).toEqual([
+      expect.objectContaining({
+        action: 'undo',
+        outcome: 'denied',
+        tenantId: 'tenant-a',
+        actor: { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader' },
+        hash: HASH.value,
+        hashType: 'Sha1',
+        comment: undoComment(riley),
+        api: 'files',
+        detail: 'caller lacks the directory role',
+      }),
+    ]);
     expect((await press(bob)).kind).toBe('unblocked');
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId])).toEqual([
+      ['undo', 'denied', 'oid-riley'],
+      ['undo', 'done', 'oid-bob'],
+    ]);
+  });
+
+  it('fails closed when the presser\'s roles cannot be read, keeping the offer and auditing the failure', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    const unreadable: RoleDirectory = { rolesOf: async () => ({ ok: false, detail: 'Graph answered 503' }) };
+    expect(await undoBlock({ ...deps, roles: unreadable }, 'undo-1', bob, delegationOf(bob))).toEqual({ kind: 'rolesUnavailable', detail: 'Graph answered 503' });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.hash, e.detail])).toEqual([
+      ['undo', 'failed', 'oid-bob', HASH.value, 'roles could not be checked: Graph answered 503'],
+    ]);
+  });
+
+  it('audits as failed an Undo whose role check could not get a Graph token', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    const noToken = new TokenError('interactionRequired', 'sign in again');
+    const delegation = { ...delegationOf(bob), graph: () => Promise.reject(noToken) };
+    expect(await undoBlock(deps, 'undo-1', bob, delegation)).toEqual({ kind: 'tokenFailed', error: noToken });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'failed', 'token: interactionRequired']]);
   });
 
   it('treats an offer of another tenant, or none, as unknown', async () => {

@@ -14,27 +14,29 @@ async function main(): Promise<void> {
       : `Production mode: inbound auth on. Listening on ${app.url}/api/messages`,
   );
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'Shutting down: finishing in-flight work');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: { message: (error as Error).message } }, 'Shutdown failed');
-        process.exit(1);
-      },
-    );
+    let code = 0;
+    try {
+      await app.stop();
+    } catch (error) {
+      logger.error({ err: { message: (error as Error).message } }, 'Shutdown failed');
+      code = 1;
+    }
+    await logger.flush();
+    process.exit(code);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
+  // Exit from each write's callback: process.exit does not wait for a pending write to stderr.
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\nSee .env.sample for every setting.\n`);
-    process.exit(78);
+    process.stderr.write(`${error.message}\nSee .env.sample for every setting.\n`, () => process.exit(78));
+    return;
   }
-  process.stderr.write(`Start-up failed: ${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
+  process.stderr.write(`Start-up failed: ${(error as Error)?.stack ?? String(error)}\n`, () => process.exit(1));
 });

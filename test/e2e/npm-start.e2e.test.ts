@@ -21,7 +21,7 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number):
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited with ${code} before ${pattern}; output:\n${output}`));
     });
@@ -65,9 +65,10 @@ describe('npm start with no configuration (what the README tells a newcomer)', (
 
     let after = '';
     child.stdout?.on('data', (chunk: Buffer) => (after += chunk.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // 'close', not 'exit': 'exit' can come before the last output is read from the pipes, which the bot (npm's child) shares.
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     process.kill(-child.pid!, 'SIGTERM');
-    await exited;
+    await closed;
     expect(after).toContain('Shutting down: finishing in-flight work');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.status,

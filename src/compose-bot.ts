@@ -73,7 +73,19 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     },
     logger,
   });
-  const commands = new ChatCommands({ mode: config.mode, sessions, gate, board, store, files, form, approvalPolicy, decisionTtlMs: behaviour.decisionTtlMs, now: actions.now, newId });
+  const commands = new ChatCommands({
+    mode: config.mode,
+    sessions,
+    gate,
+    board,
+    store,
+    files,
+    form,
+    approvalPolicy,
+    decisionTtlMs: behaviour.decisionTtlMs,
+    now: actions.now,
+    newId,
+  });
   const bot = new BlockBot({ mode: config.mode, commands, cards, gate, exports, continuation, logger });
   const admission = new Admission({ seen: store, allowedTenants: config.allowedTenants, learnChannel: (context) => board.learnChannel(context), logger });
   const sweep = async () => {

@@ -52,12 +52,8 @@ export const schema = z.object({
   GRAPH_SCOPE: optionalText,
   ROLE_CACHE_SECONDS: intInRange(0, 300).default(60),
   DEFENDER_API: z.enum(['files', 'indicators', 'simulator']).optional(),
-  DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default(
-    'https://graph.microsoft.com/testwdatppreview',
-  ),
-  DEFENDER_INDICATORS_URL: httpsUrl('e.g. https://api.securitycenter.microsoft.com/api').default(
-    'https://api.securitycenter.microsoft.com/api',
-  ),
+  DEFENDER_FILES_URL: httpsUrl('e.g. https://graph.microsoft.com/testwdatppreview').default('https://graph.microsoft.com/testwdatppreview'),
+  DEFENDER_INDICATORS_URL: httpsUrl('e.g. https://api.securitycenter.microsoft.com/api').default('https://api.securitycenter.microsoft.com/api'),
   DEFENDER_FILES_SCOPE: z.string().trim().min(1).default('https://graph.microsoft.com/.default'),
   DEFENDER_INDICATORS_SCOPE: z.string().trim().min(1).default('https://api.securitycenter.microsoft.com/.default'),
   DEFENDER_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
@@ -79,8 +75,11 @@ export const schema = z.object({
   SWEEP_SECONDS: intInRange(1, 3600).default(30),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
-  AZURE_STORAGE_CONTAINER: z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)').default('defender-block-bot'),
+  AZURE_STORAGE_CONTAINER: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)')
+    .default('defender-block-bot'),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,
 });
-

@@ -88,9 +88,7 @@ export interface Config {
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
-  readonly storage:
-    | { readonly kind: 'local' }
-    | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
+  readonly storage: { readonly kind: 'local' } | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -119,9 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -141,19 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('MicrosoftAppType: UserAssignedMsi is not supported; use SingleTenant or MultiTenant with MicrosoftAppPassword');
     }
     if (!e.MicrosoftAppPassword && !e.AAD_CLIENT_CERTIFICATE_PATH) {
-      problems.push(
-        'MicrosoftAppPassword: required when MicrosoftAppId is set (the bot\'s client secret), unless AAD_CLIENT_CERTIFICATE_PATH names a certificate',
-      );
+      problems.push("MicrosoftAppPassword: required when MicrosoftAppId is set (the bot's client secret), unless AAD_CLIENT_CERTIFICATE_PATH names a certificate");
     }
     if (!e.OAUTH_CONNECTION_NAME) {
-      problems.push(
-        'OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set; the name of the OAuth connection on the Azure Bot resource that signs analysts in',
-      );
+      problems.push('OAUTH_CONNECTION_NAME: required when MicrosoftAppId is set; the name of the OAuth connection on the Azure Bot resource that signs analysts in');
     }
     if (e.ROLE_DIRECTORY === 'local') {
-      problems.push(
-        'ROLE_DIRECTORY: local trusts a file instead of the directory and is for local mode only; with MicrosoftAppId set use graph (the default)',
-      );
+      problems.push('ROLE_DIRECTORY: local trusts a file instead of the directory and is for local mode only; with MicrosoftAppId set use graph (the default)');
     }
     if (!e.MicrosoftAppTenantId) {
       problems.push('MicrosoftAppTenantId: required when MicrosoftAppId is set (the tenant whose Defender the bot drives)');
@@ -161,9 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DEFENDER_API) {
       problems.push('DEFENDER_API: required when MicrosoftAppId is set; one of files, indicators');
     } else if (api === 'simulator') {
-      problems.push(
-        'DEFENDER_API: simulator is for local mode only; with MicrosoftAppId set choose files or indicators, so that a "blocked" answer is real',
-      );
+      problems.push('DEFENDER_API: simulator is for local mode only; with MicrosoftAppId set choose files or indicators, so that a "blocked" answer is real');
     }
   } else {
     if (api !== 'simulator') {
@@ -182,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`AAD_CLIENT_CERTIFICATE_PATH: no file at ${e.AAD_CLIENT_CERTIFICATE_PATH}`);
   }
   if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
-    problems.push('MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID');
+    problems.push("MicrosoftAppId: must be the bot's Entra application (client) id, a GUID");
   }
   if (e.MicrosoftAppTenantId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppTenantId)) {
     problems.push('MicrosoftAppTenantId: must be a tenant id (GUID)');
@@ -249,9 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     storage:
-      e.STORAGE === 'azure-blob'
-        ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER }
-        : { kind: 'local' },
+      e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER } : { kind: 'local' },
   };
   return deepFreeze(config);
 }

@@ -1,11 +1,5 @@
 /** Codes for failures the product expects and explains to the user. */
-export type BotErrorCode =
-  | 'config'
-  | 'defender'
-  | 'identity'
-  | 'storage'
-  | 'card'
-  | 'transfer';
+export type BotErrorCode = 'config' | 'defender' | 'identity' | 'storage' | 'card' | 'transfer';
 
 /** An error the product knows how to explain; `cause` keeps the original for logs. */
 export class BotError extends Error {
@@ -29,17 +23,7 @@ export class ConfigError extends BotError {
 
 /** Why a Defender call failed, in words the product can explain. */
 export type DefenderFailureReason =
-  | 'rateLimited'
-  | 'unavailable'
-  | 'timeout'
-  | 'network'
-  | 'invalidRequest'
-  | 'invalidHash'
-  | 'forbidden'
-  | 'unauthorized'
-  | 'notFound'
-  | 'featureDisabled'
-  | 'unexpected';
+  'rateLimited' | 'unavailable' | 'timeout' | 'network' | 'invalidRequest' | 'invalidHash' | 'forbidden' | 'unauthorized' | 'notFound' | 'featureDisabled' | 'unexpected';
 
 /** A failed Defender call, mapped from `{"error":{"code","message","target"}}` or a transport failure. */
 export class DefenderError extends BotError {

@@ -19,7 +19,7 @@ export function loadPackageSettings(env: NodeJS.ProcessEnv = process.env): Packa
   }
   const e = parsed.data;
   if (e.MicrosoftAppId && !/^[0-9a-f-]{36}$/i.test(e.MicrosoftAppId)) {
-    throw new ConfigError(['MicrosoftAppId: must be the bot\'s Entra application (client) id, a GUID']);
+    throw new ConfigError(["MicrosoftAppId: must be the bot's Entra application (client) id, a GUID"]);
   }
   return Object.freeze({
     botId: e.MicrosoftAppId,
@@ -29,4 +29,3 @@ export function loadPackageSettings(env: NodeJS.ProcessEnv = process.env): Packa
 }
 
 const PLACEHOLDER_TEAMS_APP_ID = '00000000-0000-4000-8000-000000000000';
-

@@ -14,10 +14,7 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({ ...config.bot.frameworkSettings }, credentials);
   const adapter = new CloudAdapter(new StrictBotFrameworkAuthentication(auth));
   adapter.onTurnError = async (context, error) => {
-    logger.error(
-      { activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: errorFields(error) },
-      'Unhandled error in turn',
-    );
+    logger.error({ activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: errorFields(error) }, 'Unhandled error in turn');
     try {
       await send(context, noticeReply('Something went wrong', ['The bot hit an unexpected error. Nothing was blocked by this message; please try again.']));
     } catch (sendError) {

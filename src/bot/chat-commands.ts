@@ -59,10 +59,8 @@ export class ChatCommands {
     requestBlock: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'request'),
     unblock: (context, command, caller) =>
       this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller),
-    status: (context, command, caller) =>
-      this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
-    history: (context, command, caller) =>
-      this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
+    status: (context, command, caller) => this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
+    history: (context, command, caller) => this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
     historyExport: (context, command, caller) => this.export(context, caller, command.format),
     bulkBlock: (context, command, caller) => this.bulk(context, command, caller),
   };
@@ -100,7 +98,12 @@ export class ChatCommands {
       return;
     }
     if (route.kind === 'refused') {
-      await send(context, noticeReply('Approvals are turned off', ['Nothing was requested. People with the Security Administrator or Global Administrator role block directly.'], { tone: 'default' }));
+      await send(
+        context,
+        noticeReply('Approvals are turned off', ['Nothing was requested. People with the Security Administrator or Global Administrator role block directly.'], {
+          tone: 'default',
+        }),
+      );
       return;
     }
     const hashTypes = this.deps.form.hashTypes;
@@ -118,7 +121,12 @@ export class ChatCommands {
 
   private async export(context: TurnContext, caller: Caller, format: 'csv' | 'json'): Promise<void> {
     if (context.activity.conversation?.conversationType !== 'personal') {
-      await send(context, noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], { tone: 'default' }));
+      await send(
+        context,
+        noticeReply('Exports come as a file in a 1:1 chat', ['Open a 1:1 chat with the bot and send "history export" there; audit data is not posted to shared conversations.'], {
+          tone: 'default',
+        }),
+      );
       return;
     }
     await this.start(context, { describe: 'audit export', payload: { kind: 'export', format } }, caller);
@@ -127,18 +135,31 @@ export class ChatCommands {
   private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
     const deps = this.deps;
     if (routeBlock(deps.approvalPolicy, 'bulk').kind === 'refused') {
-      await send(context, noticeReply('Bulk blocks are off under this approval policy', ['Every block needs an approval under this bot\'s policy. Send "request block ‹hash› ‹comment›" for each file, or ask an administrator to change APPROVAL_POLICY.']));
+      await send(
+        context,
+        noticeReply('Bulk blocks are off under this approval policy', [
+          'Every block needs an approval under this bot\'s policy. Send "request block ‹hash› ‹comment›" for each file, or ask an administrator to change APPROVAL_POLICY.',
+        ]),
+      );
       return;
     }
     const files = csvAttachments(context.activity.attachments);
     const lines: BulkLine[] = [...command.lines, ...(files.length ? await linesFromAttachments(deps.files, files) : [])];
     if (lines.length === 0) {
-      await send(context, noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], { example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment' }));
+      await send(
+        context,
+        noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], {
+          example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment',
+        }),
+      );
       return;
     }
     const prepared = prepareBulk(lines, command, caller, deps.now(), deps.form.defaultExpiryDays);
     if (prepared.tooMany) {
-      await send(context, noticeReply('Too many hashes', [`The list has ${prepared.spec.items.length} hashes; one request takes at most ${MAX_BULK_HASHES}. Nothing was blocked; split the list.`]));
+      await send(
+        context,
+        noticeReply('Too many hashes', [`The list has ${prepared.spec.items.length} hashes; one request takes at most ${MAX_BULK_HASHES}. Nothing was blocked; split the list.`]),
+      );
       return;
     }
     if (prepared.lines.some((l) => l.problem)) {

@@ -8,7 +8,6 @@ export interface FileTransfer {
   upload(uploadUrl: string, content: Buffer): Promise<void>;
 }
 
-
 /** FileTransfer over HTTPS; plain HTTP only to loopback (local tools and tests). */
 export class HttpFileTransfer implements FileTransfer {
   constructor(private readonly timeoutMs: number) {}

@@ -4,13 +4,7 @@ import type { Delegation, Logger, Store } from '../domain/ports';
 import { StoreKey, StorePrefix } from '../domain/store-keys';
 import { errorFields } from '../errors';
 import type { Reply } from '../cards/render';
-import {
-  pendingDroppedReply,
-  signedInReply,
-  signInFailedReply,
-  signInUnavailableReply,
-  tenantMismatchReply,
-} from '../cards/session-views';
+import { pendingDroppedReply, signedInReply, signInFailedReply, signInUnavailableReply, tenantMismatchReply } from '../cards/session-views';
 import type { BackgroundWork } from './background-work';
 import { continuationFrom, type Proactive } from './continuation';
 import { send } from './send';
@@ -101,9 +95,12 @@ export class SessionGate {
       if (!taken.ok) continue;
       dropped++;
       this.deps.logger.info({ work: entry.value.work.describe }, 'Pending work dropped: sign-in did not complete');
-      await continuationFrom(this.deps.proactive, entry.value.reference)((context) =>
-        send(context, pendingDroppedReply(entry.value.work.describe, this.deps.timeoutMs)).then(() => undefined),
-      ).catch((error: unknown) => this.deps.logger.warn({ err: errorFields(error) }, 'Could not tell about dropped work'));
+      await continuationFrom(
+        this.deps.proactive,
+        entry.value.reference,
+      )((context) => send(context, pendingDroppedReply(entry.value.work.describe, this.deps.timeoutMs)).then(() => undefined)).catch((error: unknown) =>
+        this.deps.logger.warn({ err: errorFields(error) }, 'Could not tell about dropped work'),
+      );
     }
     return dropped;
   }

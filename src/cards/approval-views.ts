@@ -49,7 +49,7 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     ? `Waiting for a Security Administrator or Global Administrator other than ${inertText(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
     : decided
       ? 'This request is closed.'
-      : 'The approver\'s block is on its way to Defender.';
+      : "The approver's block is on its way to Defender.";
   const card = renderCard('approval', {
     headline: headline.text,
     headlineColor: headline.color,
@@ -76,13 +76,22 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
   const file = `${HASH_NAMES[request.hash.type]} ${request.hash.value}`;
   switch (request.status) {
     case 'approved':
-      return noticeReply('Your block request was approved', [`${request.decidedBy?.name ?? 'An approver'} approved it and ${file} is now blocked in Defender, recorded under their name.`], { tone: 'good' });
+      return noticeReply(
+        'Your block request was approved',
+        [`${request.decidedBy?.name ?? 'An approver'} approved it and ${file} is now blocked in Defender, recorded under their name.`],
+        { tone: 'good' },
+      );
     case 'rejected':
-      return noticeReply('Your block request was rejected', [`${request.decidedBy?.name ?? 'An approver'} rejected blocking ${file}; it is NOT blocked.`, ...(request.reason ? [`Reason: ${markdownSafe(request.reason)}`] : [])]);
+      return noticeReply('Your block request was rejected', [
+        `${request.decidedBy?.name ?? 'An approver'} rejected blocking ${file}; it is NOT blocked.`,
+        ...(request.reason ? [`Reason: ${markdownSafe(request.reason)}`] : []),
+      ]);
     case 'expired':
       return noticeReply('Your block request expired', [`Nobody approved blocking ${file} in time; it is NOT blocked. Ask again if it is still needed.`]);
     case 'failed':
-      return noticeReply('Your block request was approved, but the block failed', [`${file} is NOT blocked: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`]);
+      return noticeReply('Your block request was approved, but the block failed', [
+        `${file} is NOT blocked: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`,
+      ]);
     case 'cancelled':
       return noticeReply('Your block request was cancelled', [`${file} is NOT blocked.`], { tone: 'default' });
     case 'pending':
@@ -93,10 +102,14 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
 
 /** Told to the requester right after asking. */
 export function requestPendingReply(request: ApprovalRequest, postedInChannel: boolean): Reply {
-  return noticeReply('Approval requested: NOT blocked yet', [
-    `Your request to block ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${request.id}.`,
-    `It expires ${formatUtc(request.expiresAt)}. You will be told here when it is decided.`,
-  ], { tone: 'default' });
+  return noticeReply(
+    'Approval requested: NOT blocked yet',
+    [
+      `Your request to block ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${request.id}.`,
+      `It expires ${formatUtc(request.expiresAt)}. You will be told here when it is decided.`,
+    ],
+    { tone: 'default' },
+  );
 }
 
 /** A press that decided nothing: who decided first, self-approval, expiry, a role missing... */

@@ -26,13 +26,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   const hashType = hashTypeName(status.fileIdentifierType);
   const state = status.fileStatus.toLowerCase();
   const blocked = state === 'blocked';
-  const headline = blocked
-    ? status.confirmed
-      ? 'File blocked'
-      : 'Block sent to Defender'
-    : state === 'unblocked'
-      ? 'Block lifted'
-      : `File status: ${status.fileStatus}`;
+  const headline = blocked ? (status.confirmed ? 'File blocked' : 'Block sent to Defender') : state === 'unblocked' ? 'Block lifted' : `File status: ${status.fileStatus}`;
   const options = extras.options;
   const facts: Fact[] = [
     { label: 'Status', value: markdownSafe(status.fileStatus) },

@@ -34,9 +34,7 @@ export function explainParseError(error: ParseError): { headline: string; lines:
     case 'notAHash':
       return {
         headline: 'This is not a file hash',
-        lines: [
-          `"${markdownSafe(error.given)}" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was ${error.verb === 'block' ? 'blocked' : 'done'}.`,
-        ],
+        lines: [`"${markdownSafe(error.given)}" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was ${error.verb === 'block' ? 'blocked' : 'done'}.`],
       };
     case 'missingComment':
       return {

@@ -1,11 +1,7 @@
 import { renderCard, type Reply } from './render';
 
 /** A short card: a headline, a few lines, optionally an example command. */
-export function noticeReply(
-  headline: string,
-  lines: readonly string[],
-  options: { tone?: 'attention' | 'good' | 'default'; example?: string } = {},
-): Reply {
+export function noticeReply(headline: string, lines: readonly string[], options: { tone?: 'attention' | 'good' | 'default'; example?: string } = {}): Reply {
   const tone = options.tone ?? 'attention';
   const card = renderCard('notice', {
     headline,

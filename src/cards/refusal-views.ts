@@ -8,7 +8,6 @@ import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card
 import { renderCard, type Reply } from './render';
 import { inertText, markdownSafe } from './safe-text';
 
-
 const HEADLINES: Record<RefusedAction, string> = {
   block: 'File NOT blocked',
   unblock: 'Block NOT lifted',
@@ -103,11 +102,7 @@ function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, erro
   });
 }
 
-function failureCard(
-  action: RefusedAction,
-  hash: FileHash | undefined,
-  parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string },
-): Reply {
+function failureCard(action: RefusedAction, hash: FileHash | undefined, parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string }): Reply {
   const headline = HEADLINES[action];
   const card = renderCard('block-failed', {
     headline,
@@ -147,7 +142,7 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
     advice: "Try again shortly; if it persists, the bot's network path to Defender needs checking.",
   }),
   invalidRequest: () => ({ reason: 'Defender rejected the request.', advice: 'Check the hash and comment; the message from Defender is above.' }),
-  invalidHash: () => ({ reason: 'Defender rejected the hash as invalid.', advice: 'Check that the hash is the file\'s SHA-1, SHA-256 or MD5.' }),
+  invalidHash: () => ({ reason: 'Defender rejected the hash as invalid.', advice: "Check that the hash is the file's SHA-1, SHA-256 or MD5." }),
   forbidden: () => ({
     reason: 'Defender refused the request (HTTP 403): the account it was made for lacks the permission.',
     advice: "Check the account's Defender role and the app's API permissions.",

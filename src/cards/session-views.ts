@@ -18,7 +18,7 @@ export function describeAction(action: string, hash?: FileHash): string {
 export function signInAgainText(reason: 'interactionRequired' | 'consentRequired' | 'invalidGrant'): string {
   const why = {
     interactionRequired: 'Microsoft Entra ID needs you to sign in again (for example for multi-factor authentication)',
-    consentRequired: 'Microsoft Entra ID needs your consent (or an administrator\'s) for the bot to act on your behalf',
+    consentRequired: "Microsoft Entra ID needs your consent (or an administrator's) for the bot to act on your behalf",
     invalidGrant: 'your sign-in has expired or was revoked',
   }[reason];
   return `Not done yet: ${why}. Sign in again; your request runs as soon as you are signed in.`;
@@ -48,9 +48,7 @@ export function tenantRefusedReply(): Reply {
 
 /** The token service could not be reached. */
 export function signInUnavailableReply(): Reply {
-  return noticeReply('Nothing was blocked: sign-in service unavailable', [
-    'The bot could not reach the sign-in service to act on your behalf. Try again in a minute.',
-  ]);
+  return noticeReply('Nothing was blocked: sign-in service unavailable', ['The bot could not reach the sign-in service to act on your behalf. Try again in a minute.']);
 }
 
 /** A magic code or exchange did not produce a token. */

@@ -45,6 +45,4 @@ export type ParseResult = { readonly ok: true; readonly command: Command } | { r
 type CommandByKind = { readonly [C in Command as C['kind']]: C };
 
 /** A ParseResult whose command is one of the kinds `K`. */
-export type ParseResultOf<K extends CommandKind> =
-  | { readonly ok: true; readonly command: CommandByKind[K] }
-  | { readonly ok: false; readonly error: ParseError };
+export type ParseResultOf<K extends CommandKind> = { readonly ok: true; readonly command: CommandByKind[K] } | { readonly ok: false; readonly error: ParseError };

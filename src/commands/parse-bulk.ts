@@ -24,7 +24,11 @@ export function parseBulkLines(text: string, firstLineNumber = 1): BulkLine[] {
 export function bulkLine(line: number, text: string, hashCell: string, commentCell: string): BulkLine {
   const token = hashCell.trim().replace(/^[`'"]+|[`'"]+$/g, '');
   const hash = classifyHash(token);
-  const comment = commentCell.trim().replace(/^"(.*)"$/s, '$1').trim() || undefined;
+  const comment =
+    commentCell
+      .trim()
+      .replace(/^"(.*)"$/s, '$1')
+      .trim() || undefined;
   if (!hash) return { line, text, problem: token ? `"${truncate(token, 70)}" is not a SHA-1, SHA-256 or MD5` : 'no hash' };
   if (comment && comment.length > MAX_COMMENT_LENGTH) {
     return { line, text, hash, problem: `comment is ${comment.length} characters; the limit is ${MAX_COMMENT_LENGTH}` };

@@ -58,12 +58,7 @@ export function takeOptions(text: string): { options: OptionsInput; rest: string
 }
 
 /** Reads option values coming from a form card (already split into fields). */
-export function optionsFromFields(fields: {
-  action?: string;
-  expires?: string;
-  severity?: string;
-  groups?: string;
-}): OptionsInput | OptionError {
+export function optionsFromFields(fields: { action?: string; expires?: string; severity?: string; groups?: string }): OptionsInput | OptionError {
   const options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] } = {};
   for (const key of ['action', 'expires', 'severity', 'groups'] as const) {
     const value = fields[key]?.trim();
@@ -74,11 +69,7 @@ export function optionsFromFields(fields: {
   return options;
 }
 
-function apply(
-  options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] },
-  key: 'action' | 'expires' | 'severity' | 'groups',
-  value: string,
-): OptionError | undefined {
+function apply(options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] }, key: 'action' | 'expires' | 'severity' | 'groups', value: string): OptionError | undefined {
   const fail = (hint: string): OptionError => ({ reason: 'badOption', key, value, hint });
   switch (key) {
     case 'action': {

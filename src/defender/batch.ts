@@ -18,10 +18,7 @@ export function requireBatchSize(count: number, max: number): void {
  * caller can pause and resend the same batch later: blocking is idempotent, so items already
  * done are merely blocked again.
  */
-export async function importOneByOne(
-  requests: readonly BlockFileRequest[],
-  block: (request: BlockFileRequest) => Promise<unknown>,
-): Promise<BulkItemResult[]> {
+export async function importOneByOne(requests: readonly BlockFileRequest[], block: (request: BlockFileRequest) => Promise<unknown>): Promise<BulkItemResult[]> {
   requireBatchSize(requests.length, MAX_BATCH);
   const results: BulkItemResult[] = [];
   for (const request of requests) {

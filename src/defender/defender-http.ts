@@ -55,10 +55,7 @@ export class DefenderHttp {
       {
         ...this.options.retry,
         onRetry: (error, attempt, delayMs) =>
-          logger.warn(
-            { method: call.method, path, attempt, delayMs, reason: error.reason, correlationId: error.details.correlationId },
-            'Defender call failed; retrying',
-          ),
+          logger.warn({ method: call.method, path, attempt, delayMs, reason: error.reason, correlationId: error.details.correlationId }, 'Defender call failed; retrying'),
       },
     );
   }

@@ -63,11 +63,7 @@ export function findFileAction(actions: readonly unknown[], hash: string): unkno
  * whatever `fileStatus` says (the doc's example says "Blocked"), and a cancellation trail
  * Defender left empty is filled from the request.
  */
-export function withCancellationTrail(
-  status: FileStatus,
-  request: UnblockFileRequest,
-  at: string,
-): FileStatus {
+export function withCancellationTrail(status: FileStatus, request: UnblockFileRequest, at: string): FileStatus {
   return {
     ...status,
     fileStatus: status.actionType.toLowerCase() === 'unblock' ? 'Unblocked' : status.fileStatus,

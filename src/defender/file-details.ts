@@ -109,13 +109,7 @@ export function parseFileStats(body: unknown): FileStats {
 }
 
 /** Fetches `{base}/files/{hash}` and its `/stats{statsQuery}` in parallel; a 404 leaves that part out. */
-export async function fetchFileDetails(
-  http: DefenderHttp,
-  baseUrl: string,
-  hash: FileHash,
-  token: TokenSource,
-  statsQuery = '',
-): Promise<FileDetails> {
+export async function fetchFileDetails(http: DefenderHttp, baseUrl: string, hash: FileHash, token: TokenSource, statsQuery = ''): Promise<FileDetails> {
   const fileUrl = `${baseUrl}/files/${encodeURIComponent(hash.value)}`;
   const [info, stats] = await Promise.all([
     unlessNotFound(http.send({ kind: 'query', method: 'GET', url: fileUrl }, token)),

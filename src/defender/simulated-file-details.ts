@@ -28,7 +28,7 @@ export function simulatedFileDetails(hash: FileHash): { info: FileInfo; stats: F
   const name = pick(NAMES, 5);
   const info: FileInfo = {
     ...companions(hash),
-    size: 4_096 + seed.readUInt32BE(6) % 8_000_000,
+    size: 4_096 + (seed.readUInt32BE(6) % 8_000_000),
     fileType: name.endsWith('.dll') ? 'Dll' : 'PortableExecutable',
     isPeFile: true,
     filePublisher: publisher,

@@ -8,12 +8,7 @@ import { BLOCKING_ROLES, DirectoryRole, holdsAny, type RoleTemplateId } from './
 export const READING_ROLES: readonly RoleTemplateId[] = [...BLOCKING_ROLES, DirectoryRole.SecurityReader];
 
 /** Checks the caller's roles live; undefined when allowed, else why not (fails closed). */
-export async function refuseUnlessHolds(
-  roles: RoleDirectory,
-  caller: Caller,
-  delegation: Delegation,
-  allowed: readonly RoleTemplateId[],
-): Promise<Refusal | undefined> {
+export async function refuseUnlessHolds(roles: RoleDirectory, caller: Caller, delegation: Delegation, allowed: readonly RoleTemplateId[]): Promise<Refusal | undefined> {
   const checked = await rolesIfHolds(roles, caller, delegation, allowed);
   return 'kind' in checked ? checked : undefined;
 }

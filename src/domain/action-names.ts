@@ -2,16 +2,7 @@
  * Every action the product takes or records, in one vocabulary: the audit trail's actions, the
  * refusal wording and the kinds of work kept while a sign-in completes all derive from it.
  */
-export type ActionName =
-  | 'block'
-  | 'unblock'
-  | 'undo'
-  | 'status'
-  | 'history'
-  | 'export'
-  | 'bulk-block'
-  | 'approval-request'
-  | 'approval-decision';
+export type ActionName = 'block' | 'unblock' | 'undo' | 'status' | 'history' | 'export' | 'bulk-block' | 'approval-request' | 'approval-decision';
 
 /** What the audit trail records. */
 export type AuditAction = Exclude<ActionName, 'history' | 'export'>;

@@ -2,10 +2,7 @@
 export type ApprovalPolicy = 'off' | 'non-admins' | 'always';
 
 /** How a block asked for in a given way reaches Defender under the policy. */
-export type BlockRoute =
-  | { readonly kind: 'direct' }
-  | { readonly kind: 'approval' }
-  | { readonly kind: 'refused'; readonly reason: 'approvalsOff' | 'bulkNeedsApproval' };
+export type BlockRoute = { readonly kind: 'direct' } | { readonly kind: 'approval' } | { readonly kind: 'refused'; readonly reason: 'approvalsOff' | 'bulkNeedsApproval' };
 
 /** The one place the approval policy is decided: a plain block, an explicit request, or a bulk block. */
 export function routeBlock(policy: ApprovalPolicy, asked: 'block' | 'request' | 'bulk'): BlockRoute {

@@ -156,7 +156,12 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const saved = await saveDecision(deps, claim, finished);
   if (!saved) return lostRace(deps, id);
   const done = saved.value;
-  await auditDecision(deps, done, done.status === 'approved' ? 'done' : 'failed', done.status === 'approved' ? 'approved and blocked' : `approved, block failed: ${done.failure?.detail}`);
+  await auditDecision(
+    deps,
+    done,
+    done.status === 'approved' ? 'done' : 'failed',
+    done.status === 'approved' ? 'approved and blocked' : `approved, block failed: ${done.failure?.detail}`,
+  );
   return { kind: 'decided', request: done };
 }
 

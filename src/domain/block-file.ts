@@ -40,23 +40,13 @@ export type BlockOutcome =
  * overwritten; Microsoft-signed or widespread files hurt to block) and, once every concern has
  * been acknowledged, asks Defender to block it on the caller's behalf. Every ending is audited.
  */
-export async function blockFile(
-  deps: ActionDeps,
-  request: BlockFileRequest,
-  delegation: Delegation,
-  acknowledged: readonly Concern['kind'][] = [],
-): Promise<BlockOutcome> {
+export async function blockFile(deps: ActionDeps, request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = []): Promise<BlockOutcome> {
   const outcome = await decide(deps, request, delegation, acknowledged);
   if (outcome.kind !== 'needsConfirmation') await auditBlock(deps, request, outcome);
   return outcome;
 }
 
-async function decide(
-  deps: ActionDeps,
-  request: BlockFileRequest,
-  delegation: Delegation,
-  acknowledged: readonly Concern['kind'][],
-): Promise<BlockOutcome> {
+async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][]): Promise<BlockOutcome> {
   try {
     const refused = await refuseUnlessHolds(deps.roles, request.caller, delegation, BLOCKING_ROLES);
     if (refused) return refused;
@@ -75,15 +65,8 @@ async function decide(
 }
 
 /** The existing block and what Defender knows of the file; lookups that fail become notes, not errors. */
-async function lookBeforeBlocking(
-  deps: ActionDeps,
-  hash: FileHash,
-  delegation: Delegation,
-): Promise<{ concerns: Concern[]; notes: string[] }> {
-  const [existing, details] = await Promise.allSettled([
-    deps.defender.currentBlock(hash, delegation.defender),
-    deps.defender.fileDetails(hash, delegation.defender),
-  ]);
+async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; notes: string[] }> {
+  const [existing, details] = await Promise.allSettled([deps.defender.currentBlock(hash, delegation.defender), deps.defender.fileDetails(hash, delegation.defender)]);
   const concerns: Concern[] = [];
   const notes: string[] = [];
   if (existing.status === 'fulfilled') {

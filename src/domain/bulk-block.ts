@@ -59,7 +59,7 @@ export async function bulkBlock(
     return false;
   });
   let waitedMs = 0;
-  for (let start = 0; start < supported.length; ) {
+  for (let start = 0; start < supported.length;) {
     const batch = supported.slice(start, start + deps.defender.maxBatch);
     const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options: deps.defender.supportsOptions ? job.options : undefined }));
     try {
@@ -96,7 +96,7 @@ class BulkRun {
     const byHash = new Map(results.map((r) => [r.hash.value, r]));
     for (const item of batch) {
       const result = byHash.get(item.hash.value);
-      this.results.set(item.hash.value, { hash: item.hash, ok: !!result?.ok, reason: result?.ok ? undefined : result?.reason ?? 'no answer from Defender for this hash' });
+      this.results.set(item.hash.value, { hash: item.hash, ok: !!result?.ok, reason: result?.ok ? undefined : (result?.reason ?? 'no answer from Defender for this hash') });
     }
   }
 

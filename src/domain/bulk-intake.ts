@@ -29,7 +29,6 @@ export function markDuplicates(lines: readonly BulkLine[]): BulkLine[] {
   });
 }
 
-
 /** A checked bulk block, ready to run (kept in the store while its review card waits). */
 export interface BulkJobSpec {
   readonly items: readonly BulkItem[];
@@ -47,9 +46,7 @@ export function prepareBulk(
 ): { readonly spec: BulkJobSpec; readonly lines: readonly BulkLine[]; readonly tooMany: boolean } {
   const checked = markDuplicates(
     lines.map((line) =>
-      line.problem || line.comment || input.sharedComment
-        ? line
-        : { ...line, problem: 'a comment is required: put it after the hash, or after the word block for every line' },
+      line.problem || line.comment || input.sharedComment ? line : { ...line, problem: 'a comment is required: put it after the hash, or after the word block for every line' },
     ),
   );
   const items = checked.flatMap((line) => (line.hash && !line.problem ? [{ hash: line.hash, comment: (line.comment ?? input.sharedComment)! }] : []));

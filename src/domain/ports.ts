@@ -10,9 +10,7 @@ import type { RoleTemplateId } from './roles';
 export type TokenSource = () => Promise<string>;
 
 /** The caller's directory roles, or why they could not be read (callers must fail closed). */
-export type RoleLookup =
-  | { readonly ok: true; readonly roles: ReadonlySet<RoleTemplateId> }
-  | { readonly ok: false; readonly detail: string };
+export type RoleLookup = { readonly ok: true; readonly roles: ReadonlySet<RoleTemplateId> } | { readonly ok: false; readonly detail: string };
 
 /** Tokens for upstream APIs on behalf of one signed-in analyst; failures throw TokenError. */
 export interface Delegation {
@@ -88,7 +86,6 @@ export interface Store {
   /** Values whose key starts with `prefix` (small sets: pending approvals, undo records). */
   list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
 }
-
 
 /** How an audited action ended. */
 export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled';

@@ -16,10 +16,7 @@ export const ROLE_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Roles that may block or unblock a file (the rule of Defender's Block file API). */
-export const BLOCKING_ROLES: readonly RoleTemplateId[] = [
-  DirectoryRole.SecurityAdministrator,
-  DirectoryRole.GlobalAdministrator,
-];
+export const BLOCKING_ROLES: readonly RoleTemplateId[] = [DirectoryRole.SecurityAdministrator, DirectoryRole.GlobalAdministrator];
 
 /** True when any of `held` is one of `allowed`. */
 export function holdsAny(held: ReadonlySet<RoleTemplateId>, allowed: readonly RoleTemplateId[]): boolean {

@@ -22,10 +22,8 @@ export const StoreKey = {
   bulkReview: (id: string) => `${StorePrefix.bulkReview}${id}`,
   export: (id: string) => `${StorePrefix.export}${id}`,
   /** One wait per person and conversation; a channel thread's `;messageid=` suffix is ignored. */
-  pending: (conversationId: string | undefined, userId: string | undefined) =>
-    `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
+  pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
   channel: (id: string) => `${StorePrefix.channel}${id}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
-  activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) =>
-    `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
+  activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
 } as const;

@@ -6,18 +6,10 @@ import type { Delegation, UnblockFileRequest } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
 /** Every way an unblock can end. */
-export type UnblockOutcome =
-  | { readonly kind: 'unblocked'; readonly status: FileStatus }
-  | { readonly kind: 'notBlocked' }
-  | Refusal;
+export type UnblockOutcome = { readonly kind: 'unblocked'; readonly status: FileStatus } | { readonly kind: 'notBlocked' } | Refusal;
 
 /** Lifts a block on the caller's behalf (same role rule as blocking) and audits it; `action` tells undo apart. */
-export async function unblockFile(
-  deps: ActionDeps,
-  request: UnblockFileRequest,
-  delegation: Delegation,
-  action: 'unblock' | 'undo' = 'unblock',
-): Promise<UnblockOutcome> {
+export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, action: 'unblock' | 'undo' = 'unblock'): Promise<UnblockOutcome> {
   const outcome = await decide(deps, request, delegation);
   const done = outcome.kind === 'unblocked';
   await deps.audit.record({

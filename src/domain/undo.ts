@@ -25,13 +25,7 @@ const KEEP_AFTER_WINDOW_MS = 24 * 60 * 60 * 1000;
 const key = StoreKey.undo;
 
 /** Remembers a block so that its Undo button works for `windowMs`. */
-export async function offerUndo(
-  store: Store,
-  block: { readonly hash: FileHash; readonly caller: Caller },
-  id: string,
-  now: Date,
-  windowMs: number,
-): Promise<UndoRecord> {
+export async function offerUndo(store: Store, block: { readonly hash: FileHash; readonly caller: Caller }, id: string, now: Date, windowMs: number): Promise<UndoRecord> {
   const record: UndoRecord = {
     id,
     hash: block.hash,
@@ -53,12 +47,7 @@ export type UndoOutcome =
   | Refusal;
 
 /** Undoes a block from its Undo button: only inside the window, only by someone allowed to unblock, only once. */
-export async function undoBlock(
-  deps: ActionDeps & { readonly store: Store },
-  undoId: string,
-  presser: Caller,
-  delegation: Delegation,
-): Promise<UndoOutcome> {
+export async function undoBlock(deps: ActionDeps & { readonly store: Store }, undoId: string, presser: Caller, delegation: Delegation): Promise<UndoOutcome> {
   const stored = await deps.store.get<UndoRecord>(key(undoId));
   if (!stored || stored.value.tenantId !== presser.tenantId) return { kind: 'unknown' };
   const record = stored.value;

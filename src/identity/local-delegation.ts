@@ -2,7 +2,7 @@ import type { Delegation, Delegations } from '../domain/ports';
 import { TokenError } from '../errors';
 
 const refuse = async (): Promise<string> => {
-  throw new TokenError('unavailable', 'Local mode acts on nobody\'s behalf; only the simulator and the local directory may be used.');
+  throw new TokenError('unavailable', "Local mode acts on nobody's behalf; only the simulator and the local directory may be used.");
 };
 
 /** Local mode: nobody signs in, and asking for a token is a wiring mistake that fails loudly. */

@@ -52,9 +52,7 @@ export class SqliteAuditLog implements AuditLog {
     let statement = this.queries.get(shape);
     if (!statement) {
       const where = names.map((name) => CONDITIONS[name]).join(' AND ');
-      statement = this.db.prepare(
-        `SELECT entry FROM audit ${where ? `WHERE ${where}` : ''} ORDER BY at ${order}, seq ${order}${limit === undefined ? '' : ' LIMIT @limit'}`,
-      );
+      statement = this.db.prepare(`SELECT entry FROM audit ${where ? `WHERE ${where}` : ''} ORDER BY at ${order}, seq ${order}${limit === undefined ? '' : ' LIMIT @limit'}`);
       this.queries.set(shape, statement);
     }
     const rows = statement.all({ ...filters, limit }) as Array<{ entry: string }>;

@@ -121,9 +121,7 @@ function statements(db: SqliteDatabase) {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag, expires_at = excluded.expires_at
        WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= @now`,
     ),
-    replaceIfMatch: db.prepare(
-      `UPDATE kv SET value = @value, etag = @etag, expires_at = @expiresAt WHERE key = @key AND etag = @ifMatch AND ${LIVE}`,
-    ),
+    replaceIfMatch: db.prepare(`UPDATE kv SET value = @value, etag = @etag, expires_at = @expiresAt WHERE key = @key AND etag = @ifMatch AND ${LIVE}`),
     remove: db.prepare(`DELETE FROM kv WHERE key = @key RETURNING CASE WHEN ${LIVE} THEN etag END AS etag`),
     removeIfMatch: db.prepare(`DELETE FROM kv WHERE key = @key AND etag = @ifMatch AND ${LIVE} RETURNING etag`),
     listRange: db.prepare(`SELECT key, value, etag FROM kv WHERE key >= @lower AND key < @upper AND ${LIVE} ORDER BY key`),

@@ -31,9 +31,7 @@ export function renderManifest(template: string, values: ManifestValues): Record
     BOT_DOMAIN: values.botDomain.trim(),
   };
   if (byName.BOT_DOMAIN && !HOST_NAME.test(byName.BOT_DOMAIN)) {
-    throw new Error(
-      `Manifest value BOT_DOMAIN "${values.botDomain}" must be a bare host name such as bot.contoso.com (no scheme, port or path)`,
-    );
+    throw new Error(`Manifest value BOT_DOMAIN "${values.botDomain}" must be a bare host name such as bot.contoso.com (no scheme, port or path)`);
   }
 
   const unfilled = new Set<string>();
@@ -66,9 +64,7 @@ export function commandListsFor(scopes: readonly Scope[], catalog: readonly Comm
       spec.manifest !== 'unlisted' && spec.scopes.includes(scope) ? [{ title: spec.manifest.title, description: spec.manifest.description }] : [],
     );
     if (commands.length > MAX_COMMANDS_PER_SCOPE) {
-      throw new Error(
-        `The ${scope} scope would list ${commands.length} commands (${commands.map((c) => c.title).join(', ')}); Teams allows at most ${MAX_COMMANDS_PER_SCOPE}`,
-      );
+      throw new Error(`The ${scope} scope would list ${commands.length} commands (${commands.map((c) => c.title).join(', ')}); Teams allows at most ${MAX_COMMANDS_PER_SCOPE}`);
     }
     return commands.length > 0 ? [{ scopes: [scope], commands }] : [];
   });

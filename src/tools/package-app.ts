@@ -40,11 +40,11 @@ function warningsFor(settings: PackageSettings): string[] {
   if (!settings.botId) {
     warnings.push(
       `MicrosoftAppId is not set, so the package uses the placeholder bot id ${PLACEHOLDER_BOT_ID}; ` +
-        'it cannot be uploaded to a real Teams tenant until MicrosoftAppId is set to the bot\'s Entra app id.',
+        "it cannot be uploaded to a real Teams tenant until MicrosoftAppId is set to the bot's Entra app id.",
     );
   }
   if (settings.botDomain === 'localhost') {
-    warnings.push('BOT_DOMAIN is not set, so the package names localhost; set it to the bot\'s public host name.');
+    warnings.push("BOT_DOMAIN is not set, so the package names localhost; set it to the bot's public host name.");
   }
   return warnings;
 }

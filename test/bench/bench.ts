@@ -18,7 +18,11 @@ function rate(label: string, n: number, run: () => void): void {
   const start = performance.now();
   for (let i = 0; i < n; i++) run();
   const ms = performance.now() - start;
-  console.log(`${label.padEnd(34)} ${Math.round((n / ms) * 1000).toLocaleString('en-US').padStart(10)} ops/s  (${n} in ${ms.toFixed(0)} ms)`);
+  console.log(
+    `${label.padEnd(34)} ${Math.round((n / ms) * 1000)
+      .toLocaleString('en-US')
+      .padStart(10)} ops/s  (${n} in ${ms.toFixed(0)} ms)`,
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -62,7 +66,9 @@ async function endToEnd(total: number, concurrency: number): Promise<void> {
   latencies.sort((a, b) => a - b);
   const mem = process.memoryUsage();
   console.log(`end-to-end blocks (local mode)      ${total} with ${concurrency} in flight: ${(total / (elapsed / 1000)).toFixed(0)} blocks/s`);
-  console.log(`  latency ms                        p50 ${percentile(latencies, 50).toFixed(1)}  p95 ${percentile(latencies, 95).toFixed(1)}  max ${latencies[latencies.length - 1].toFixed(1)}`);
+  console.log(
+    `  latency ms                        p50 ${percentile(latencies, 50).toFixed(1)}  p95 ${percentile(latencies, 95).toFixed(1)}  max ${latencies[latencies.length - 1].toFixed(1)}`,
+  );
   console.log(`  memory                            rss ${mb(mem.rss)}  heap ${mb(mem.heapUsed)} (heap grew ${mb(mem.heapUsed - heapBefore)})`);
   await app.stop();
   await closeServer(sink);
@@ -97,7 +103,9 @@ async function bulk(total: number): Promise<void> {
   await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
   const headline = await done;
   const ms = performance.now() - started;
-  console.log(`bulk block of ${total.toLocaleString('en-US')} hashes (CSV, local)  ${(ms / 1000).toFixed(1)} s, ${Math.round(total / (ms / 1000)).toLocaleString('en-US')} hashes/s: ${headline}`);
+  console.log(
+    `bulk block of ${total.toLocaleString('en-US')} hashes (CSV, local)  ${(ms / 1000).toFixed(1)} s, ${Math.round(total / (ms / 1000)).toLocaleString('en-US')} hashes/s: ${headline}`,
+  );
   console.log(`  heap grew                          ${mb(process.memoryUsage().heapUsed - heapBefore)}`);
   await app.stop();
   await closeServer(sink);

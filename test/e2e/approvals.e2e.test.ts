@@ -10,7 +10,8 @@ const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const BEN: TeamsUser = { id: '29:1ben', name: 'Ben Blocker', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000b' };
 
 const inChannel = (r: ConnectorRequest) => r.conversationId === SOC_CHANNEL;
-const isCard = (r: ConnectorRequest) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+const isCard = (r: ConnectorRequest) =>
+  ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
 
 /** Posts something in the SOC channel so the bot learns how to reach it. */
 async function introduceChannel(rig: Rig): Promise<void> {
@@ -64,7 +65,7 @@ describe('approval cards with four eyes', () => {
     rig.connector.clear();
     const answer = await press(rig, card, 'Approve and block', GALE);
     expect(answer.status).toBe(200);
-    const replaced = (answer.body as { type: string; value: unknown });
+    const replaced = answer.body as { type: string; value: unknown };
     expect(replaced.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardTexts(replaced.value)).toEqual(expect.arrayContaining(['Approved and blocked', 'Decided by: Gale Global', 'Defender status: Blocked']));
 
@@ -231,7 +232,7 @@ describe('APPROVAL_POLICY=always', () => {
   });
   afterAll(() => rig.stop());
 
-  it('turns even an administrator\'s block into a request for a second person', async () => {
+  it("turns even an administrator's block into a request for a second person", async () => {
     rig.connector.clear();
     const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} needs two people here`, { user: ANA });
     await rig.send(block);

@@ -112,8 +112,7 @@ export async function startRig(options: {
   const config = loadConfig(env);
   let app = await startApp(config, createLogger(config.logLevel));
   const botUrl = () => `${app.url}/api/messages`;
-  const ssoToken = (user: TeamsUser) =>
-    entra.mintUserToken({ oid: user.aadObjectId, upn: upnOf(user), name: user.name, tid: TENANT_ID, aud: SSO_RESOURCE, scp: 'access_as_user' });
+  const ssoToken = (user: TeamsUser) => entra.mintUserToken({ oid: user.aadObjectId, upn: upnOf(user), name: user.name, tid: TENANT_ID, aud: SSO_RESOURCE, scp: 'access_as_user' });
   return {
     get app() {
       return app;
@@ -140,10 +139,7 @@ export async function startRig(options: {
     send: (activity, postOptions) => channel.post(botUrl(), activity, postOptions),
     reply: (activity, timeoutMs = 10_000) => {
       const conversationId = (activity.conversation as { id: string }).id;
-      return connector.waitFor(
-        (r) => r.method === 'POST' && r.conversationId === conversationId && (r.body as { type?: string })?.type === 'message',
-        timeoutMs,
-      );
+      return connector.waitFor((r) => r.method === 'POST' && r.conversationId === conversationId && (r.body as { type?: string })?.type === 'message', timeoutMs);
     },
     async stop() {
       await app.stop();

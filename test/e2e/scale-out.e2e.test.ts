@@ -16,7 +16,8 @@ const BUILD = path.join(ROOT, '.e2e-build');
 const SOC_CHANNEL = '19:soc-channel@thread.tacv2';
 const BEN: TeamsUser = { id: '29:1ben', name: 'Ben Blocker', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000b' };
 
-const isCard = (r: ConnectorRequest) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+const isCard = (r: ConnectorRequest) =>
+  ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
 
 /** A second bot instance in its own OS process: the compiled bot with the same settings, trusting the test CA. */
 async function startSecondInstance(rig: Rig, workDir: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
@@ -25,7 +26,15 @@ async function startSecondInstance(rig: Rig, workDir: string): Promise<{ url: st
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(BUILD, 'src/index.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...rig.env, PORT: String(port), LOG_LEVEL: process.env.E2E_CHILD_LOG ?? 'warn', DATA_DIR: path.join(workDir, 'data'), NODE_EXTRA_CA_CERTS: caFile },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...rig.env,
+      PORT: String(port),
+      LOG_LEVEL: process.env.E2E_CHILD_LOG ?? 'warn',
+      DATA_DIR: path.join(workDir, 'data'),
+      NODE_EXTRA_CA_CERTS: caFile,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -35,7 +44,12 @@ async function startSecondInstance(rig: Rig, workDir: string): Promise<{ url: st
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`second instance exited:\n${output}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       return {
         url,
         child,
@@ -64,10 +78,21 @@ describe('two bot instances behind one registration share Azure Blob storage (Az
     azurite = await startAzurite();
     rig = await startRig({
       defenderApi: 'indicators',
-      env: { STORAGE: 'azure-blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `bot-${Date.now()}`, APPROVAL_CHANNEL: SOC_CHANNEL, ROLE_CACHE_SECONDS: '0' },
+      env: {
+        STORAGE: 'azure-blob',
+        AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+        AZURE_STORAGE_CONTAINER: `bot-${Date.now()}`,
+        APPROVAL_CHANNEL: SOC_CHANNEL,
+        ROLE_CACHE_SECONDS: '0',
+      },
     });
     second = await startSecondInstance(rig, workDir);
-    for (const [user, roles] of [[ANA, [DirectoryRole.SecurityAdministrator]], [GALE, [DirectoryRole.GlobalAdministrator]], [BEN, [DirectoryRole.SecurityAdministrator]], [RILEY, [DirectoryRole.SecurityReader]]] as const) {
+    for (const [user, roles] of [
+      [ANA, [DirectoryRole.SecurityAdministrator]],
+      [GALE, [DirectoryRole.GlobalAdministrator]],
+      [BEN, [DirectoryRole.SecurityAdministrator]],
+      [RILEY, [DirectoryRole.SecurityReader]],
+    ] as const) {
       await rig.signIn(user, roles);
     }
     const hello = messageActivity(rig.connector.serviceUrl, 'help', { kind: 'channel', user: ANA });

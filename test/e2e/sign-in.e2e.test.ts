@@ -130,7 +130,12 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
   });
 
   it('a failed token exchange answers 412 so Teams shows the sign-in button', async () => {
-    const exchange = invokeActivity(rig.connector.serviceUrl, 'signin/tokenExchange', { id: 'exchange-2', connectionName: CONNECTION, token: await rig.ssoToken(RILEY) }, { user: RILEY });
+    const exchange = invokeActivity(
+      rig.connector.serviceUrl,
+      'signin/tokenExchange',
+      { id: 'exchange-2', connectionName: CONNECTION, token: await rig.ssoToken(RILEY) },
+      { user: RILEY },
+    );
     rig.tokens.allowExchange(() => undefined);
     const answer = await rig.send(exchange);
     expect(answer.status).toBe(412);

@@ -80,7 +80,22 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
   const posts = () => rig.defender.requestsTo('POST', /^\/api\/indicators$/);
 
   it('status (a Security Reader may ask) shows the block state and what Defender knows of the file', async () => {
-    rig.defender.seedFile({ sha1: SHA1, sha256: 'c'.repeat(64), md5: 'd'.repeat(32), size: 1234567, fileType: 'PortableExecutable', isPeFile: true, filePublisher: 'Contoso Tools', signer: 'Contoso Tools Ltd', isValidCertificate: true, globalPrevalence: 180, orgPrevalence: 42, orgFirstSeen: '2026-11-01T08:00:00Z', orgLastSeen: '2026-11-27T17:30:00Z', topFileNames: ['updater.exe', 'upd.exe'] } as never);
+    rig.defender.seedFile({
+      sha1: SHA1,
+      sha256: 'c'.repeat(64),
+      md5: 'd'.repeat(32),
+      size: 1234567,
+      fileType: 'PortableExecutable',
+      isPeFile: true,
+      filePublisher: 'Contoso Tools',
+      signer: 'Contoso Tools Ltd',
+      isValidCertificate: true,
+      globalPrevalence: 180,
+      orgPrevalence: 42,
+      orgFirstSeen: '2026-11-01T08:00:00Z',
+      orgLastSeen: '2026-11-27T17:30:00Z',
+      topFileNames: ['updater.exe', 'upd.exe'],
+    } as never);
     const status = messageActivity(rig.connector.serviceUrl, `status ${SHA1}`, { user: RILEY });
     await rig.send(status);
     const texts = replyTexts(await rig.reply(status));
@@ -160,7 +175,10 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const confirm = buttons(cardOf(prompt))['Block anyway'];
 
     const byGale = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(prompt), confirm.verb!, confirm.data!, { user: GALE }));
-    expect((byGale.body as { type: string; value: string })).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: expect.stringContaining('Only the person who asked') });
+    expect(byGale.body as { type: string; value: string }).toMatchObject({
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringContaining('Only the person who asked'),
+    });
 
     const cancel = buttons(cardOf(prompt)).Cancel;
     const cancelled = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(prompt), cancel.verb!, cancel.data!));
@@ -188,7 +206,14 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     expect(texts[0]).toBe('File status: Audit');
     expect(texts).toEqual(expect.arrayContaining(['Severity: High', 'Device groups: Servers, Finance']));
     const [post] = posts();
-    expect(post.body).toMatchObject({ indicatorValue: SHA1, action: 'Audit', generateAlert: true, severity: 'High', rbacGroupNames: ['Servers', 'Finance'], description: 'from the form' });
+    expect(post.body).toMatchObject({
+      indicatorValue: SHA1,
+      action: 'Audit',
+      generateAlert: true,
+      severity: 'High',
+      rbacGroupNames: ['Servers', 'Finance'],
+      description: 'from the form',
+    });
     const expires = Date.parse((post.body as { expirationTime: string }).expirationTime);
     expect(Math.abs(expires - (started + 30 * 86_400_000))).toBeLessThan(60_000);
     expect(post.claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: ANA.aadObjectId });
@@ -200,7 +225,15 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const formMessage = await rig.reply(open);
     const submit = buttons(cardOf(formMessage)).Block;
     rig.connector.clear();
-    const press = submitActivity(rig.connector.serviceUrl, messageId(formMessage), { ...submit.fallback!.data, hash: SHA1, comment: 'submitted on a phone', action: 'Block', expires: 'never', severity: '', groups: '' });
+    const press = submitActivity(rig.connector.serviceUrl, messageId(formMessage), {
+      ...submit.fallback!.data,
+      hash: SHA1,
+      comment: 'submitted on a phone',
+      action: 'Block',
+      expires: 'never',
+      severity: '',
+      groups: '',
+    });
     expect((await rig.send(press)).status).toBe(200);
     const update = await rig.connector.waitFor((r) => r.method === 'PUT');
     expect(update.activityId).toBe(messageId(formMessage));

@@ -72,7 +72,9 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
     });
     const activity = {
       ...messageActivity(rig.connector.serviceUrl, 'block'),
-      attachments: [{ contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'iocs.csv', content: { downloadUrl: `${host.url}/iocs.csv`, uniqueId: 'u1', fileType: 'csv' } }],
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'iocs.csv', content: { downloadUrl: `${host.url}/iocs.csv`, uniqueId: 'u1', fileType: 'csv' } },
+      ],
     };
     expect((await rig.send(activity)).status).toBe(200);
     const progress = await rig.reply(activity);
@@ -128,7 +130,10 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
 
     const ask = messageActivity(rig.connector.serviceUrl, 'history export csv');
     await rig.send(ask);
-    const offer = await rig.connector.waitFor((r) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent'), 10_000);
+    const offer = await rig.connector.waitFor(
+      (r) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent'),
+      10_000,
+    );
     const consent = (offer.body as { attachments: Array<{ name: string; content: { acceptContext: unknown; sizeInBytes: number } }> }).attachments[0];
     expect(consent.name).toMatch(/^defender-block-bot-audit-\d{8}-\d{6}\.csv$/);
 
@@ -137,10 +142,18 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
       type: 'fileUpload',
       action: 'accept',
       context: consent.content.acceptContext,
-      uploadInfo: { name: consent.name, uploadUrl: `${host.url}/upload/session-1`, contentUrl: 'https://contoso-my.example/personal/ana/audit.csv', uniqueId: 'item-1', fileType: 'csv' },
+      uploadInfo: {
+        name: consent.name,
+        uploadUrl: `${host.url}/upload/session-1`,
+        contentUrl: 'https://contoso-my.example/personal/ana/audit.csv',
+        uniqueId: 'item-1',
+        fileType: 'csv',
+      },
     });
     expect((await rig.send(accept)).status).toBe(200);
-    const info = await rig.connector.waitFor((r) => ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.info'));
+    const info = await rig.connector.waitFor((r) =>
+      ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.info'),
+    );
     expect((info.body as { attachments: Array<{ contentUrl: string }> }).attachments[0].contentUrl).toBe('https://contoso-my.example/personal/ana/audit.csv');
 
     const [upload] = host.uploads;

@@ -32,9 +32,7 @@ export interface ConnectorRequest {
 }
 
 /** Bearer checking: verify tokens for `expectedAppId`, or accept anything (`anonymous`, local mode). */
-export type ConnectorAuth =
-  | { verify: (token: string) => Promise<Record<string, unknown>>; expectedAppId: string }
-  | { anonymous: true };
+export type ConnectorAuth = { verify: (token: string) => Promise<Record<string, unknown>>; expectedAppId: string } | { anonymous: true };
 
 /** Construction options for FakeConnector. */
 export type FakeConnectorOptions = ConnectorAuth & { ca?: TestCa; maxActivityBytes?: number };

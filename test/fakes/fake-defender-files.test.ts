@@ -41,8 +41,13 @@ describe('FakeDefender: the legacy files API and the file lookups', () => {
     const block = await callJson(`${defender.filesUrl}/files/${SHA1}/block`, filesToken, { method: 'POST', body: { Comment: 'alert 32123' } });
     expect(block.status).toBe(201);
     expect(block.json).toMatchObject({
-      fileIdentifier: SHA1, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked',
-      requestor: 'Analyst@contoso.com ', requestorComment: 'alert 32123', cancellationDateTimeUtc: null,
+      fileIdentifier: SHA1,
+      fileIdentifierType: 'Sha1',
+      actionType: 'Block',
+      fileStatus: 'Blocked',
+      requestor: 'Analyst@contoso.com ',
+      requestorComment: 'alert 32123',
+      cancellationDateTimeUtc: null,
     });
     expect(block.json.creationDateTimeUtc).toMatch(/^2025-01-01T00:00:00\.\d{7}Z$/);
     expect(block.json.requestSource).toBe('PublicApi');

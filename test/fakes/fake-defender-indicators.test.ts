@@ -50,7 +50,11 @@ describe('FakeDefender: the indicators API, its limits and scripted faults', () 
   });
 
   it('filters indicators with $filter, $top and $skip', async () => {
-    for (const [value, type] of [[SHA1, 'FileSha1'], [SHA256, 'FileSha256'], ['d41d8cd98f00b204e9800998ecf8427e', 'FileMd5']]) {
+    for (const [value, type] of [
+      [SHA1, 'FileSha1'],
+      [SHA256, 'FileSha256'],
+      ['d41d8cd98f00b204e9800998ecf8427e', 'FileMd5'],
+    ]) {
       defender.seedIndicator({ indicatorValue: value, indicatorType: type, action: 'Block', title: 't', description: 'd' });
     }
     const q = (params: string) => callJson(`${defender.indicatorsUrl}/indicators?${params}`, tiToken);

@@ -8,9 +8,7 @@ import { DefenderState } from './defender/state';
 import type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, SeedFile } from './defender/types';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 
-export type {
-  BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, RateLimits, SeedFile,
-} from './defender/types';
+export type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, RateLimits, SeedFile } from './defender/types';
 
 interface Settings {
   verify: FakeDefenderOptions['verify'];
@@ -167,7 +165,11 @@ export class FakeDefender {
     const denied = this.settings.checkPermissions ? permissionDenied(route, claims) : undefined;
     if (denied) return fail(res, rec, denied);
     if (rec.method === 'POST') {
-      if (!String(req.headers['content-type'] ?? '').toLowerCase().includes('application/json')) {
+      if (
+        !String(req.headers['content-type'] ?? '')
+          .toLowerCase()
+          .includes('application/json')
+      ) {
         return fail(res, rec, { status: 415, code: 'UnsupportedMediaType', message: 'Content-Type must be application/json.' });
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

@@ -73,7 +73,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   50076: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'.",
   50079: "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '{resource}'.",
   53003: 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
-  50173: "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+  50173: 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
   700082: 'The refresh token has expired due to inactivity.',
   7000222: "The provided client secret keys for app '{client}' are expired.",
 };
@@ -297,7 +297,12 @@ export class FakeEntra {
       }
       const tid = this.resolveTenant(tenant);
       if (!tid || tid === '{tenantid}') {
-        throw new TokenError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+        throw new TokenError(
+          400,
+          'invalid_request',
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        );
       }
       const app = await this.authenticateClient(tenant, tid, form);
       const body =
@@ -354,8 +359,7 @@ export class FakeEntra {
   }
 
   private async verifyClientAssertion(app: EntraApp, tenant: string, type: string | null, assertion: string): Promise<void> {
-    const fail = (why: string): TokenError =>
-      new TokenError(401, 'invalid_client', 700027, `Client assertion failed signature validation. ${why}`);
+    const fail = (why: string): TokenError => new TokenError(401, 'invalid_client', 700027, `Client assertion failed signature validation. ${why}`);
     if (type !== CLIENT_ASSERTION_TYPE) {
       throw new TokenError(400, 'invalid_request', 7000219, `'client_assertion_type' must be '${CLIENT_ASSERTION_TYPE}'.`);
     }
@@ -384,10 +388,7 @@ export class FakeEntra {
 
   private takeFailure(grant: 'client_credentials' | 'obo', clientId: string, oid: string | undefined): EntraFailure | undefined {
     const index = this.failures.findIndex(
-      (f) =>
-        (f.grantType === undefined || f.grantType === grant) &&
-        (f.forClientId === undefined || f.forClientId === clientId) &&
-        (f.forOid === undefined || f.forOid === oid),
+      (f) => (f.grantType === undefined || f.grantType === grant) && (f.forClientId === undefined || f.forClientId === clientId) && (f.forOid === undefined || f.forOid === oid),
     );
     if (index < 0) return undefined;
     const failure = this.failures[index];
@@ -488,7 +489,12 @@ export class FakeEntra {
       throw new TokenError(400, 'invalid_grant', 50013, 'Assertion failed signature validation. [Reason - The assertion is not a delegated user token.]');
     }
     if (claims.tid !== tid) {
-      throw new TokenError(400, 'invalid_grant', 50013, `Assertion failed signature validation. [Reason - The assertion was issued by tenant '${String(claims.tid)}', not '${tid}'.]`);
+      throw new TokenError(
+        400,
+        'invalid_grant',
+        50013,
+        `Assertion failed signature validation. [Reason - The assertion was issued by tenant '${String(claims.tid)}', not '${tid}'.]`,
+      );
     }
     return claims;
   }
@@ -532,7 +538,10 @@ export class FakeEntra {
       access_token: accessToken,
     };
     if (oidc.includes('openid')) {
-      body.id_token = await this.sign({ ...userClaims, aud: app.clientId, iss: this.issuer(tid), sub: pseudoGuid(`sub:${String(user.oid)}:${app.clientId}`), ver: '2.0' }, this.tokenLifetimeSec);
+      body.id_token = await this.sign(
+        { ...userClaims, aud: app.clientId, iss: this.issuer(tid), sub: pseudoGuid(`sub:${String(user.oid)}:${app.clientId}`), ver: '2.0' },
+        this.tokenLifetimeSec,
+      );
     }
     if (form.get('client_info') === '1') {
       body.client_info = Buffer.from(JSON.stringify({ uid: user.oid, utid: tid })).toString('base64url');

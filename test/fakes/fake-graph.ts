@@ -50,12 +50,23 @@ export interface GraphFault {
   matcher?: (method: string, path: string) => boolean;
 }
 
-interface Failure { status: number; code: string; message: string; headers?: Record<string, string> }
+interface Failure {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
 
 const ROLES_PATH = '/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole';
 const READ_SCOPES = [
-  'User.Read', 'User.ReadBasic.All', 'User.Read.All', 'GroupMember.Read.All', 'Directory.Read.All',
-  'Directory.ReadWrite.All', 'RoleManagement.Read.Directory', 'RoleManagement.Read.All',
+  'User.Read',
+  'User.ReadBasic.All',
+  'User.Read.All',
+  'GroupMember.Read.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'RoleManagement.Read.Directory',
+  'RoleManagement.Read.All',
 ];
 const KNOWN_ROLES: Record<string, [string, string]> = {
   '62e90394-69f5-4237-9190-012177145e10': ['Global Administrator', 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.'],
@@ -66,8 +77,15 @@ const KNOWN_ROLES: Record<string, [string, string]> = {
   'fe930be7-5e62-47db-91af-98c3a49a38b1': ['User Administrator', 'Can manage all aspects of users and groups, including resetting passwords for limited admins.'],
 };
 const DEFAULT_CODES: Record<number, string> = {
-  400: 'BadRequest', 401: 'InvalidAuthenticationToken', 403: 'Authorization_RequestDenied', 404: 'Request_ResourceNotFound',
-  429: 'TooManyRequests', 500: 'UnknownError', 502: 'BadGateway', 503: 'serviceNotAvailable', 504: 'GatewayTimeout',
+  400: 'BadRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'Authorization_RequestDenied',
+  404: 'Request_ResourceNotFound',
+  429: 'TooManyRequests',
+  500: 'UnknownError',
+  502: 'BadGateway',
+  503: 'serviceNotAvailable',
+  504: 'GatewayTimeout',
 };
 
 /** Microsoft Graph fake answering the signed-in user's directory roles and profile. */

@@ -58,8 +58,13 @@ describe('FakeTokenService', () => {
 
   it('decodes the sign-in state, offers the exchange resource, and records sign-out', async () => {
     const activity = {
-      type: 'message', id: 'a1', channelId: 'msteams', serviceUrl: 'https://smba.example/', from: { id: '29:user' },
-      recipient: { id: `28:${BOT_APP_ID}` }, conversation: { id: 'conv-1' },
+      type: 'message',
+      id: 'a1',
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.example/',
+      from: { id: '29:user' },
+      recipient: { id: `28:${BOT_APP_ID}` },
+      conversation: { id: 'conv-1' },
     };
     const resource = await client.getSignInResource('aad', activity as never, 'https://final.example');
     expect(resource.signInLink?.startsWith(`${service.url}/api/oauth/signin?signin=`)).toBe(true);
@@ -111,7 +116,12 @@ describe('FakeTokenService', () => {
       expect(typed).toMatchObject({ connectionName: 'aad', token: 'ana-token' });
       expect(again.status).toBe(404);
       expect((await getToken('29:mo')).json.token).toBe('ana-token');
-      expect(service.requestsTo('GET', /GetToken$/).map((r) => [r.query.code, r.status])).toEqual([['000000', 404], ['482913', 200], ['482913', 404], [undefined, 200]]);
+      expect(service.requestsTo('GET', /GetToken$/).map((r) => [r.query.code, r.status])).toEqual([
+        ['000000', 404],
+        ['482913', 200],
+        ['482913', 404],
+        [undefined, 200],
+      ]);
     });
 
     it('records a sign-out of every connection without a connection name', async () => {

@@ -190,17 +190,24 @@ export class FakeTokenService {
     if (scripted) return scripted;
     const op = `${rec.method} ${rec.path.toLowerCase().replace(/\/+$/, '')}`;
     switch (op) {
-      case 'GET /api/usertoken/gettoken': return this.store.getToken(rec.query);
-      case 'POST /api/usertoken/exchange': return this.store.exchange(rec.query, rec.body);
-      case 'DELETE /api/usertoken/signout': return this.store.signOut(rec.query);
-      case 'GET /api/usertoken/gettokenstatus': return this.store.tokenStatus(rec.query);
-      case 'POST /api/usertoken/getaadtokens': return this.store.aadTokens(rec.query, rec.body);
-      case 'GET /api/botsignin/getsigninresource': return this.signInResource(rec.query, claims);
+      case 'GET /api/usertoken/gettoken':
+        return this.store.getToken(rec.query);
+      case 'POST /api/usertoken/exchange':
+        return this.store.exchange(rec.query, rec.body);
+      case 'DELETE /api/usertoken/signout':
+        return this.store.signOut(rec.query);
+      case 'GET /api/usertoken/gettokenstatus':
+        return this.store.tokenStatus(rec.query);
+      case 'POST /api/usertoken/getaadtokens':
+        return this.store.aadTokens(rec.query, rec.body);
+      case 'GET /api/botsignin/getsigninresource':
+        return this.signInResource(rec.query, claims);
       case 'GET /api/botsignin/getsigninurl': {
         const resource = this.signInResource(rec.query, claims);
         return resource.status === 200 ? { status: 200, body: (resource.body as { signInLink: string }).signInLink } : resource;
       }
-      default: return serviceError(404, 'NotFound', `No route for ${rec.method} ${rec.path}`);
+      default:
+        return serviceError(404, 'NotFound', `No route for ${rec.method} ${rec.path}`);
     }
   }
 

@@ -17,12 +17,7 @@ export function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Sends `body` as JSON with the given status (no body when `body` is undefined). */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): void {
+export function sendJson(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (body === undefined) {
     res.writeHead(status, headers);
     res.end();

@@ -156,7 +156,12 @@ export function auditLogContract(name: string, open: (now: () => Date) => Promis
         const recent = await other.recent({ limit: 1000 });
         expect(recent).toEqual([...all].reverse());
         const byHash = await log.recent({ hash: OTHER, limit: 1000 });
-        expect(byHash.map((e) => e.comment).sort()).toEqual(recorded.filter((e) => e.hash === OTHER).map((e) => e.comment).sort());
+        expect(byHash.map((e) => e.comment).sort()).toEqual(
+          recorded
+            .filter((e) => e.hash === OTHER)
+            .map((e) => e.comment)
+            .sort(),
+        );
         expect(byHash.map((e) => e.at)).toEqual([...byHash.map((e) => e.at)].sort().reverse());
       });
 

@@ -82,13 +82,9 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
       const match = LISTENING.exec(output);
       if (match) finish(undefined, Number(match[1]));
     };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(new Error(`Azurite exited before listening (code ${code}, signal ${signal}):\n${output}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => finish(new Error(`Azurite exited before listening (code ${code}, signal ${signal}):\n${output}`));
     const onError = (error: Error) => finish(new Error(`Azurite could not be started: ${error.message}`));
-    const timer = setTimeout(
-      () => finish(new Error(`Azurite was not listening after ${timeoutMs} ms; its output:\n${output || '(none)'}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new Error(`Azurite was not listening after ${timeoutMs} ms; its output:\n${output || '(none)'}`)), timeoutMs);
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
@@ -139,10 +135,7 @@ export async function blobNames(container: ContainerClient): Promise<string[]> {
 }
 
 /** A loopback proxy to Azurite that lets each successful request `drop` picks through, then cuts the connection instead of answering. */
-export async function lossyProxy(
-  azurite: Azurite,
-  drop: (req: IncomingMessage) => boolean,
-): Promise<{ readonly port: number; readonly dropped: number; close(): Promise<void> }> {
+export async function lossyProxy(azurite: Azurite, drop: (req: IncomingMessage) => boolean): Promise<{ readonly port: number; readonly dropped: number; close(): Promise<void> }> {
   const state = { dropped: 0 };
   const server = createServer((req, res) => {
     const forwarded = request({ host: '127.0.0.1', port: azurite.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {

@@ -38,9 +38,7 @@ describe('TeamsSSOTokenExchangeMiddleware de-duplication', () => {
     const fresh = await freshContainer(azurite.connectionString);
     try {
       const reached: string[] = [];
-      const instances = [fresh.container, fresh.reconnect(), fresh.reconnect()].map((container) =>
-        botInstance(new StoreBackedStorage(new BlobStore(container)), reached),
-      );
+      const instances = [fresh.container, fresh.reconnect(), fresh.reconnect()].map((container) => botInstance(new StoreBackedStorage(new BlobStore(container)), reached));
       await Promise.all(instances.flatMap((send) => [send('exchange-1'), send('exchange-1')]));
       await Promise.all(instances.map((send) => send('exchange-2')));
       expect(reached.sort()).toEqual(['exchange-1', 'exchange-2']);

@@ -74,10 +74,7 @@ export function storeContract(name: string, open: (now: () => Date) => Promise<S
         const { store } = await setUp();
         const created = await store.put('undo:1', { state: 'open' });
         if (!created.ok) throw new Error('setup failed');
-        const results = await Promise.all([
-          store.put('undo:1', { state: 'a' }, { ifMatch: created.etag }),
-          store.put('undo:1', { state: 'b' }, { ifMatch: created.etag }),
-        ]);
+        const results = await Promise.all([store.put('undo:1', { state: 'a' }, { ifMatch: created.etag }), store.put('undo:1', { state: 'b' }, { ifMatch: created.etag })]);
         const winners = results.filter((r) => r.ok);
         expect(winners).toHaveLength(1);
         expect(results.filter((r) => !r.ok)).toEqual([CONFLICT]);

@@ -145,15 +145,21 @@ describe('failure and denial cards', () => {
 describe('help and input problems', () => {
   it('help lists the commands with an example', () => {
     const shown = texts(helpReply('production'));
-    expect(shown).toEqual(expect.arrayContaining(['block ‹hash› ‹comment›', 'help', 'unblock ‹hash› ‹comment›', 'status ‹hash›', 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123']));
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        'block ‹hash› ‹comment›',
+        'help',
+        'unblock ‹hash› ‹comment›',
+        'status ‹hash›',
+        'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123',
+      ]),
+    );
   });
 
   it('shows no <word> placeholders, which Teams would swallow as HTML tags', () => {
-    const all = [
-      helpReply('production'),
-      parseErrorReply({ reason: 'missingHash', verb: 'block' }),
-      parseErrorReply({ reason: 'missingComment', verb: 'block', hash }),
-    ].flatMap((reply) => texts(reply));
+    const all = [helpReply('production'), parseErrorReply({ reason: 'missingHash', verb: 'block' }), parseErrorReply({ reason: 'missingComment', verb: 'block', hash })].flatMap(
+      (reply) => texts(reply),
+    );
     expect(all.filter((t) => /<[a-z0-9]+>/i.test(t))).toEqual([]);
     expect(all.join(' ')).toContain('block ‹hash› ‹comment›');
   });
@@ -181,7 +187,7 @@ describe('safe text', () => {
   });
 
   it('markdownSafe escapes formatting but not ordinary punctuation', () => {
-    expect(markdownSafe('**x** _y_ [z](a) 2017-12-04 O\'Brien')).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\](a) 2017-12-04 O'Brien");
+    expect(markdownSafe("**x** _y_ [z](a) 2017-12-04 O'Brien")).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\](a) 2017-12-04 O'Brien");
     expect(markdownSafe('- item\n1. one')).toBe('\\- item\n\\1. one');
   });
 });
@@ -221,7 +227,9 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
 
   it('bulk progress while Defender asks the bot to wait', () => {
     const reply = bulkProgressReply({ total: 1200, done: 500, blocked: 500, failures: [], finished: false, waitingUntil: '2026-11-28T10:00:30Z' }, 'Indicators API');
-    expect(texts(reply)).toEqual(expect.arrayContaining(['Bulk block running: 500 of 1,200', '41% done. Defender asked the bot to slow down; it resumes by itself at 2026-11-28 10:00:30 UTC.']));
+    expect(texts(reply)).toEqual(
+      expect.arrayContaining(['Bulk block running: 500 of 1,200', '41% done. Defender asked the bot to slow down; it resumes by itself at 2026-11-28 10:00:30 UTC.']),
+    );
   });
 
   it('bulk review lists bad lines inertly', () => {
@@ -245,7 +253,9 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
 
   it('the status card shows the file facts and offers a block only to those who may', () => {
     const report = { hash: { value: SHA1, type: 'Sha1' as const }, info: { signer: 'Contoso', size: 1024 }, stats: { orgPrevalence: 12345, topFileNames: ['a.exe'] } };
-    expect(texts(fileReportReply(report, undefined, true))).toEqual(expect.arrayContaining(['Not blocked', 'Devices in your org: 12,345', 'Signer: Contoso', 'Size: 1,024 bytes', 'Names: a.exe']));
+    expect(texts(fileReportReply(report, undefined, true))).toEqual(
+      expect.arrayContaining(['Not blocked', 'Devices in your org: 12,345', 'Signer: Contoso', 'Size: 1,024 bytes', 'Names: a.exe']),
+    );
     expect((fileReportReply(report, undefined, true).card.content.actions as unknown[]).length).toBe(1);
     expect((fileReportReply(report, undefined, false).card.content.actions as unknown[]).length).toBe(0);
   });

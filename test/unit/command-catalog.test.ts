@@ -22,13 +22,10 @@ const SAMPLES: Record<CommandKind, { text: string; hasFile?: boolean }> = {
 const ownersOf = (kind: CommandKind) => COMMAND_CATALOG.filter((spec) => spec.kinds.includes(kind));
 
 describe('command catalog', () => {
-  it.each(Object.entries(SAMPLES) as [CommandKind, { text: string; hasFile?: boolean }][])(
-    '%s is declared by exactly one entry and produced from a message',
-    (kind, sample) => {
-      expect(ownersOf(kind)).toHaveLength(1);
-      expect(parseCommand(sample.text, { hasFile: sample.hasFile })).toMatchObject({ ok: true, command: { kind } });
-    },
-  );
+  it.each(Object.entries(SAMPLES) as [CommandKind, { text: string; hasFile?: boolean }][])('%s is declared by exactly one entry and produced from a message', (kind, sample) => {
+    expect(ownersOf(kind)).toHaveLength(1);
+    expect(parseCommand(sample.text, { hasFile: sample.hasFile })).toMatchObject({ ok: true, command: { kind } });
+  });
 
   it('declares no kind the Command union lacks', () => {
     expect(COMMAND_CATALOG.flatMap((spec) => spec.kinds).filter((kind) => !(kind in SAMPLES))).toEqual([]);

@@ -97,9 +97,7 @@ describe('loadConfig', () => {
   it('accepts a certificate instead of a secret, and checks the file exists', () => {
     const { MicrosoftAppPassword: _secret, ...withoutSecret } = production;
     expect(loadConfig({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: __filename }).aad.clientCertificatePath).toBe(__filename);
-    expect(problems({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: '/nonexistent/cert.pem' })).toEqual([
-      expect.stringMatching(/^AAD_CLIENT_CERTIFICATE_PATH: no file/),
-    ]);
+    expect(problems({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: '/nonexistent/cert.pem' })).toEqual([expect.stringMatching(/^AAD_CLIENT_CERTIFICATE_PATH: no file/)]);
   });
 
   it('refuses a partial set of endpoint overrides', () => {
@@ -109,7 +107,12 @@ describe('loadConfig', () => {
 
 describe('.env.sample', () => {
   const sample = fs.readFileSync(path.join(__dirname, '../../.env.sample'), 'utf8');
-  const documented = new Set(sample.split('\n').map((line) => /^([A-Za-z_]+)=/.exec(line)?.[1]).filter(Boolean));
+  const documented = new Set(
+    sample
+      .split('\n')
+      .map((line) => /^([A-Za-z_]+)=/.exec(line)?.[1])
+      .filter(Boolean),
+  );
 
   it('documents every setting the bot reads', () => {
     expect([...SETTING_KEYS, ...BOT_FRAMEWORK_KEYS].filter((key) => !documented.has(key))).toEqual([]);
@@ -121,10 +124,12 @@ describe('.env.sample', () => {
   });
 
   it('starts local mode as it stands (safe defaults, no secrets)', () => {
-    const env = Object.fromEntries(sample.split('\n').flatMap((line) => {
-      const m = /^([A-Za-z_]+)=(.*)$/.exec(line);
-      return m ? [[m[1], m[2]]] : [];
-    }));
+    const env = Object.fromEntries(
+      sample.split('\n').flatMap((line) => {
+        const m = /^([A-Za-z_]+)=(.*)$/.exec(line);
+        return m ? [[m[1], m[2]]] : [];
+      }),
+    );
     const config = loadConfig(env);
     expect(config.mode).toBe('local');
     expect(config.defender.api).toBe('simulator');

@@ -102,7 +102,16 @@ describe('FilesDefenderApi against the fake legacy files API', () => {
   });
 
   it('reads file info and the legacy stats (orgPrevalence as a string), without lookBackHours', async () => {
-    kit.fake.seedFile({ sha1: SHA1, sha256: SHA256, size: 1024, signer: 'Contoso', isValidCertificate: true, globalPrevalence: 40, orgPrevalence: 106398, topFileNames: ['evil.exe'] });
+    kit.fake.seedFile({
+      sha1: SHA1,
+      sha256: SHA256,
+      size: 1024,
+      signer: 'Contoso',
+      isValidCertificate: true,
+      globalPrevalence: 40,
+      orgPrevalence: 106398,
+      topFileNames: ['evil.exe'],
+    });
     const details = await api.fileDetails(sha1(), kit.filesToken);
     expect(details).toEqual({
       info: { sha1: SHA1, sha256: SHA256, size: 1024, signer: 'Contoso', isValidCertificate: true, globalPrevalence: 40 },

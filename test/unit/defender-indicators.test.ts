@@ -13,7 +13,12 @@ const ANA: Caller = { userId: '29:1ana', name: 'Ana Analyst', aadObjectId: 'oid-
 const SEEDER = { upn: 'Sam@contoso.com', name: 'Sam Soc', scp: 'Ti.ReadWrite' };
 const hashOf = (value: string, type: FileHash['type']): FileHash => ({ value, type });
 const indicatorSeed = (value: string, type: string, extra: Record<string, unknown> = {}) => ({
-  indicatorValue: value, indicatorType: type, action: 'Block', title: 'by hand', description: 'from the portal', ...extra,
+  indicatorValue: value,
+  indicatorType: type,
+  action: 'Block',
+  title: 'by hand',
+  description: 'from the portal',
+  ...extra,
 });
 
 describe('IndicatorsDefenderApi against the fake indicators API', () => {
@@ -140,15 +145,23 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect(current).toMatchObject({ indicatorId: seeded.id, fileStatus: 'Blocked', requestor: 'Sam Soc (Sam@contoso.com)', expirationTime: '2025-03-01T12:00:00Z' });
     expect(afterExpiry).toBeUndefined();
     expect(unknown).toBeUndefined();
-    expect(kit.fake.requests.map((r) => r.query.$filter)).toEqual([
-      `indicatorValue eq '${SHA1}'`,
-      `indicatorValue eq '${SHA1}'`,
-      `indicatorValue eq '${SHA256}'`,
-    ]);
+    expect(kit.fake.requests.map((r) => r.query.$filter)).toEqual([`indicatorValue eq '${SHA1}'`, `indicatorValue eq '${SHA1}'`, `indicatorValue eq '${SHA256}'`]);
   });
 
   it('reads file info and the modern stats (organizationPrevalence, globallyPrevalence) over 720 hours', async () => {
-    kit.fake.seedFile({ sha1: SHA1, sha256: SHA256, md5: MD5, isPeFile: true, signer: 'Microsoft Windows', isValidCertificate: true, globalPrevalence: 180022, orgPrevalence: 5000, orgFirstSeen: '2024-01-01T00:00:00Z', topFileNames: ['notepad.exe'], somethingNew: 'x' });
+    kit.fake.seedFile({
+      sha1: SHA1,
+      sha256: SHA256,
+      md5: MD5,
+      isPeFile: true,
+      signer: 'Microsoft Windows',
+      isValidCertificate: true,
+      globalPrevalence: 180022,
+      orgPrevalence: 5000,
+      orgFirstSeen: '2024-01-01T00:00:00Z',
+      topFileNames: ['notepad.exe'],
+      somethingNew: 'x',
+    });
     const details = await api.fileDetails(hashOf(SHA256, 'Sha256'), kit.indicatorsToken);
     expect(details).toEqual({
       info: { sha1: SHA1, sha256: SHA256, md5: MD5, isPeFile: true, signer: 'Microsoft Windows', isValidCertificate: true, globalPrevalence: 180022 },
@@ -180,7 +193,11 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     }
     const calls = kit.fake.requestsTo('POST', /\/indicators\/import$/);
     expect(calls.map((c) => (c.body as { Indicators: unknown[] }).Indicators.length)).toEqual([500, 500, 200]);
-    expect((calls[1].body as { Indicators: unknown[] }).Indicators[200]).toMatchObject({ indicatorValue: requests[700].hash.value, expirationTime: 'next tuesday', description: 'bulk 700' });
+    expect((calls[1].body as { Indicators: unknown[] }).Indicators[200]).toMatchObject({
+      indicatorValue: requests[700].hash.value,
+      expirationTime: 'next tuesday',
+      description: 'bulk 700',
+    });
     expect(results.map((r) => r.hash)).toEqual(requests.map((r) => r.hash));
     expect(results[700]).toEqual({ hash: requests[700].hash, ok: false, reason: 'Request body is incorrect' });
     expect(results.filter((r) => r.ok)).toHaveLength(1_199);

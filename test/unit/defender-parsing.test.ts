@@ -15,14 +15,25 @@ const request = (value: string): BlockFileRequest => ({ hash: { value, type: 'Sh
 describe('Defender answers the bot reads', () => {
   it('fills an UnBlock FileAction’s empty cancellation trail from the request and calls it Unblocked', () => {
     const answer = {
-      fileIdentifier: SHA1, fileIdentifierType: 'Sha1', actionType: 'UnBlock', fileStatus: 'Blocked',
-      creationDateTimeUtc: '2017-12-04T13:06:23.4502191Z', requestor: 'Analyst@contoso.com ', requestorComment: 'test',
-      cancellationDateTimeUtc: null, cancellationRequestor: null, cancellationComment: null, lastUpdateDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
+      fileIdentifier: SHA1,
+      fileIdentifierType: 'Sha1',
+      actionType: 'UnBlock',
+      fileStatus: 'Blocked',
+      creationDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
+      requestor: 'Analyst@contoso.com ',
+      requestorComment: 'test',
+      cancellationDateTimeUtc: null,
+      cancellationRequestor: null,
+      cancellationComment: null,
+      lastUpdateDateTimeUtc: '2017-12-04T13:06:23.4502191Z',
     };
     const status = withCancellationTrail(parseFileAction(answer, 'files'), { hash: { value: SHA1, type: 'Sha1' }, comment: 'cleared', caller }, '2025-03-01T10:00:00.000Z');
     expect(status).toMatchObject({
-      fileStatus: 'Unblocked', requestor: 'Analyst@contoso.com',
-      cancellationRequestor: 'Ana Analyst', cancellationComment: 'cleared', cancellationDateTimeUtc: '2025-03-01T10:00:00.000Z',
+      fileStatus: 'Unblocked',
+      requestor: 'Analyst@contoso.com',
+      cancellationRequestor: 'Ana Analyst',
+      cancellationComment: 'cleared',
+      cancellationDateTimeUtc: '2025-03-01T10:00:00.000Z',
     });
   });
 
@@ -33,7 +44,11 @@ describe('Defender answers the bot reads', () => {
   });
 
   it.each([
-    ['legacy, prevalence as a string', { orgPrevalence: '106398', orgFirstSeen: '2017-07-27T10:42:52Z', topFileNames: ['chrome_1.exe', 7] }, { orgPrevalence: 106398, orgFirstSeen: '2017-07-27T10:42:52Z', topFileNames: ['chrome_1.exe'] }],
+    [
+      'legacy, prevalence as a string',
+      { orgPrevalence: '106398', orgFirstSeen: '2017-07-27T10:42:52Z', topFileNames: ['chrome_1.exe', 7] },
+      { orgPrevalence: 106398, orgFirstSeen: '2017-07-27T10:42:52Z', topFileNames: ['chrome_1.exe'] },
+    ],
     ['modern', { organizationPrevalence: 3, globallyPrevalence: '9000', orgLastSeen: null, extra: true }, { orgPrevalence: 3, globalPrevalence: 9000 }],
     ['nonsense values', { orgPrevalence: 'many', globalPrevalence: {}, topFileNames: 'x' }, {}],
   ])('normalises stats: %s', (_name, body, expected) => {
@@ -41,7 +56,11 @@ describe('Defender answers the bot reads', () => {
   });
 
   it('reads file info leniently and refuses an answer that is not an object', () => {
-    expect(parseFileInfo({ SHA1: 'x', sha1: ` ${SHA1.toUpperCase()}`, size: '22', isValidCertificate: 'yes', signer: ' Contoso ' })).toEqual({ sha1: SHA1, size: 22, signer: 'Contoso' });
+    expect(parseFileInfo({ SHA1: 'x', sha1: ` ${SHA1.toUpperCase()}`, size: '22', isValidCertificate: 'yes', signer: ' Contoso ' })).toEqual({
+      sha1: SHA1,
+      size: 22,
+      signer: 'Contoso',
+    });
     expect(() => parseFileInfo('<html>')).toThrow(expect.objectContaining({ reason: 'unexpected' }));
   });
 

@@ -22,7 +22,14 @@ describe('SimulatedDefender', () => {
   it('keeps the options and reflects action and expiry in the status', async () => {
     const options = { action: 'Audit', expiresAt: '2025-03-02T00:00:00.000Z', severity: 'Low', deviceGroups: ['Lab'] } as const;
     const status = await sim.block({ hash: { value: SHA256, type: 'Sha256' }, comment: 'watch', caller: ANA, options }, token);
-    expect(status).toMatchObject({ fileIdentifier: SHA256, fileIdentifierType: 'Sha256', actionType: 'Audit', fileStatus: 'Audit', expirationTime: options.expiresAt, requestor: 'Ana Analyst' });
+    expect(status).toMatchObject({
+      fileIdentifier: SHA256,
+      fileIdentifierType: 'Sha256',
+      actionType: 'Audit',
+      fileStatus: 'Audit',
+      expirationTime: options.expiresAt,
+      requestor: 'Ana Analyst',
+    });
     expect(sim.optionsOf(SHA256)).toEqual(options);
     expect(await sim.currentBlock({ value: SHA256, type: 'Sha256' }, token)).toEqual(status);
     now = new Date('2025-03-02T00:00:01.000Z');
@@ -70,9 +77,18 @@ describe('SimulatedDefender', () => {
 
   it('imports in memory, one result per request, and refuses more than 500', async () => {
     const other = sha1('0123456789abcdef0123456789abcdef01234567');
-    const results = await sim.importBlocks([{ hash: sha1(), comment: 'a', caller: ANA }, { hash: other, comment: 'b', caller: ANA }], token);
+    const results = await sim.importBlocks(
+      [
+        { hash: sha1(), comment: 'a', caller: ANA },
+        { hash: other, comment: 'b', caller: ANA },
+      ],
+      token,
+    );
     const tooMany = sim.importBlocks(Array(501).fill({ hash: sha1(), comment: 'x', caller: ANA }), token);
-    expect(results).toEqual([{ hash: sha1(), ok: true }, { hash: other, ok: true }]);
+    expect(results).toEqual([
+      { hash: sha1(), ok: true },
+      { hash: other, ok: true },
+    ]);
     expect(sim.blocked().map((s) => s.fileIdentifier)).toEqual([SHA1, other.value]);
     await expect(tooMany).rejects.toMatchObject({ reason: 'invalidRequest' });
   });

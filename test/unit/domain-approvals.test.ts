@@ -1,13 +1,4 @@
-import {
-  approvalKey,
-  attachCard,
-  cancelRequest,
-  decide,
-  expireDue,
-  requestApproval,
-  type ApprovalDeps,
-  type ApprovalRequest,
-} from '../../src/domain/approvals';
+import { approvalKey, attachCard, cancelRequest, decide, expireDue, requestApproval, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
@@ -124,7 +115,7 @@ describe('decide: who may decide', () => {
     expect(await audited()).toEqual([['approval-request', 'done', 'oid-ana', undefined]]);
   });
 
-  it('fails closed when the approver\'s roles cannot be read', async () => {
+  it("fails closed when the approver's roles cannot be read", async () => {
     const { deps, request, stored, defender } = setUp();
     await request();
     const unreadable: RoleDirectory = { rolesOf: async () => ({ ok: false, detail: 'Graph answered 503' }) };
@@ -147,7 +138,7 @@ describe('decide: who may decide', () => {
 });
 
 describe('decide: approve', () => {
-  it('blocks with the approver\'s token, acknowledging every concern, and records approved with Defender\'s answer', async () => {
+  it("blocks with the approver's token, acknowledging every concern, and records approved with Defender's answer", async () => {
     const { deps, request, stored, defender, roles, audit, advance } = setUp();
     await request();
     advance(60_000);
@@ -196,10 +187,7 @@ describe('decide: approve', () => {
     const { deps, request, stored, defender, roles, audit } = setUp();
     await request();
 
-    const outcomes = await Promise.all([
-      decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' }),
-      decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' }),
-    ]);
+    const outcomes = await Promise.all([decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' }), decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })]);
 
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['alreadyDecided', 'decided']);
     const winner = outcomes[0].kind === 'decided' ? bob : cy;
@@ -222,7 +210,7 @@ describe('decide: approve', () => {
     expect(defender.callsOf('block')).toHaveLength(1);
   });
 
-  it('records a failed block with Defender\'s correlation id, and a retry by another approver blocks with their token', async () => {
+  it("records a failed block with Defender's correlation id, and a retry by another approver blocks with their token", async () => {
     const { deps, request, stored, defender, audit, advance } = setUp();
     await request();
     defender.script('block', new DefenderError('forbidden', 'Missing Machine.ReadWrite.All', { httpStatus: 403, correlationId: 'corr-7' }));
@@ -286,7 +274,13 @@ describe('decide: expiry and stalled approvals', () => {
     const pending = await store.get<ApprovalRequest>(approvalKey('req-1'));
     if (!pending) throw new Error('setup failed');
     // What an instance that died between claiming the request and hearing from Defender leaves behind.
-    const dead: ApprovalRequest = { ...pending.value, status: 'approving', decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, decidedAt: at(0), attempts: 1 };
+    const dead: ApprovalRequest = {
+      ...pending.value,
+      status: 'approving',
+      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
+      decidedAt: at(0),
+      attempts: 1,
+    };
     expect((await store.put(approvalKey('req-1'), dead, { ifMatch: pending.etag })).ok).toBe(true);
 
     advance(FIVE_MINUTES);
@@ -309,7 +303,16 @@ describe('attachCard while a decision is under way', () => {
     const { deps, request, stored, defender, audit, advance } = setUp();
     await request();
     const answer = heldAnswer<FileStatus>();
-    const result: FileStatus = { fileIdentifier: HASH.value, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked', requestor: 'Bob Approver', confirmed: true, source: 'indicators', indicatorId: 'ind-9' };
+    const result: FileStatus = {
+      fileIdentifier: HASH.value,
+      fileIdentifierType: 'Sha1',
+      actionType: 'Block',
+      fileStatus: 'Blocked',
+      requestor: 'Bob Approver',
+      confirmed: true,
+      source: 'indicators',
+      indicatorId: 'ind-9',
+    };
     defender.script('block', answer.answer);
 
     const deciding = decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
@@ -333,7 +336,7 @@ describe('attachCard while a decision is under way', () => {
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob']);
   });
 
-  it('keeps a press whose card is saved while the approver\'s role is checked, instead of calling it already decided', async () => {
+  it("keeps a press whose card is saved while the approver's role is checked, instead of calling it already decided", async () => {
     const { deps, request, stored, defender, roles } = setUp();
     await request();
     let saved = false;
@@ -354,12 +357,20 @@ describe('attachCard while a decision is under way', () => {
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob']);
   });
 
-  it('still lets a late answer lose to a retry of the stalled approval, whose decision is not the late one\'s', async () => {
+  it("still lets a late answer lose to a retry of the stalled approval, whose decision is not the late one's", async () => {
     const { deps, request, stored, defender, audit, advance } = setUp();
     await request();
     const first = heldAnswer<FileStatus>();
     const second = heldAnswer<FileStatus>();
-    const answered = (by: string): FileStatus => ({ fileIdentifier: HASH.value, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked', requestor: by, confirmed: true, source: 'indicators' });
+    const answered = (by: string): FileStatus => ({
+      fileIdentifier: HASH.value,
+      fileIdentifierType: 'Sha1',
+      actionType: 'Block',
+      fileStatus: 'Blocked',
+      requestor: by,
+      confirmed: true,
+      source: 'indicators',
+    });
     defender.script('block', first.answer, second.answer);
 
     const stalledApproval = decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
@@ -369,7 +380,10 @@ describe('attachCard while a decision is under way', () => {
     await second.asked;
     first.release(answered('Bob Approver'));
 
-    expect(await stalledApproval).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ status: 'approving', attempts: 2, decidedBy: expect.objectContaining({ aadObjectId: 'oid-cy' }) }) });
+    expect(await stalledApproval).toEqual({
+      kind: 'alreadyDecided',
+      request: expect.objectContaining({ status: 'approving', attempts: 2, decidedBy: expect.objectContaining({ aadObjectId: 'oid-cy' }) }),
+    });
     second.release(answered('Cy Approver'));
     expect((await retry).kind).toBe('decided');
     expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, result: { requestor: 'Cy Approver' } });
@@ -385,17 +399,29 @@ describe('decide: reject', () => {
     await request();
     advance(2000);
     const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'reject', reason: '  known admin tool  ' });
-    const rejected = { status: 'rejected', reason: 'known admin tool', decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, decidedAt: at(2000), attempts: 0 };
+    const rejected = {
+      status: 'rejected',
+      reason: 'known admin tool',
+      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
+      decidedAt: at(2000),
+      attempts: 0,
+    };
     expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining(rejected) });
     expect(await stored()).toMatchObject(rejected);
     expect(defender.calls).toEqual([]);
     const decision = (await audit.all({})).find((e) => e.action === 'approval-decision');
-    expect(decision).toMatchObject({ outcome: 'cancelled', actor: { aadObjectId: 'oid-bob' }, detail: 'rejected: known admin tool', comment: 'known admin tool', correlationId: 'req-1' });
+    expect(decision).toMatchObject({
+      outcome: 'cancelled',
+      actor: { aadObjectId: 'oid-bob' },
+      detail: 'rejected: known admin tool',
+      comment: 'known admin tool',
+      correlationId: 'req-1',
+    });
     expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).kind).toBe('alreadyDecided');
     expect(defender.calls).toEqual([]);
   });
 
-  it('drops a blank reason and audits the request\'s comment instead', async () => {
+  it("drops a blank reason and audits the request's comment instead", async () => {
     const { deps, request, stored, audit } = setUp();
     await request();
     await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'reject', reason: '   ' });
@@ -452,12 +478,7 @@ describe('expireDue', () => {
       ['req-2', 'expired'],
     ]);
     expect(await expireDue(deps)).toEqual([]);
-    expect(await Promise.all(['req-1', 'req-2', 'req-approved', 'req-later'].map(async (id) => (await stored(id))?.status))).toEqual([
-      'expired',
-      'expired',
-      'approved',
-      'pending',
-    ]);
+    expect(await Promise.all(['req-1', 'req-2', 'req-approved', 'req-later'].map(async (id) => (await stored(id))?.status))).toEqual(['expired', 'expired', 'approved', 'pending']);
     advance(30 * 60_000);
     expect((await expireDue(deps)).map((r) => r.id)).toEqual(['req-later']);
   });

@@ -115,7 +115,7 @@ describe('blockFile: concerns before blocking', () => {
     expect(defender.callsOf('block')).toEqual([]);
   });
 
-  it('blocks once every concern is acknowledged, with the caller\'s token, and audits it', async () => {
+  it("blocks once every concern is acknowledged, with the caller's token, and audits it", async () => {
     const { block, defender, details, audited } = setUp();
     const blocked: FileStatus = { ...existing, actionType: 'Block', fileStatus: 'Blocked', requestor: 'Ana Analyst', indicatorId: 'ind-8' };
     defender.script('currentBlock', existing).script('block', blocked);
@@ -174,7 +174,13 @@ describe('blockFile: refusals', () => {
     expect(roles.lookups).toEqual(['graph-token-of-oid-riley']);
     expect(defender.calls).toEqual([]);
     expect(await audit.all({})).toEqual([
-      expect.objectContaining({ action: 'block', outcome: 'denied', actor: { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader' }, detail: 'caller lacks the directory role', hash: SHA1.value }),
+      expect.objectContaining({
+        action: 'block',
+        outcome: 'denied',
+        actor: { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader' },
+        detail: 'caller lacks the directory role',
+        hash: SHA1.value,
+      }),
     ]);
   });
 
@@ -194,7 +200,7 @@ describe('blockFile: refusals', () => {
     expect(await audited()).toEqual([['block', 'failed', `${hash.type} is not supported by the files API`, undefined]]);
   });
 
-  it('reports Defender\'s refusal of the block with its correlation id', async () => {
+  it("reports Defender's refusal of the block with its correlation id", async () => {
     const { block, defender, audited } = setUp();
     const forbidden = new DefenderError('forbidden', 'Missing Ti.ReadWrite', { httpStatus: 403, correlationId: 'corr-1' });
     defender.script('block', forbidden);
@@ -202,7 +208,7 @@ describe('blockFile: refusals', () => {
     expect(await audited()).toEqual([['block', 'failed', 'forbidden: Missing Ti.ReadWrite', 'corr-1']]);
   });
 
-  it('turns anything else Defender\'s client throws into an unexpected failure that keeps the cause', async () => {
+  it("turns anything else Defender's client throws into an unexpected failure that keeps the cause", async () => {
     const { block, defender } = setUp();
     const bug = new TypeError('cannot read properties of undefined');
     defender.script('block', bug);

@@ -68,7 +68,7 @@ describe('offerUndo', () => {
 });
 
 describe('undoBlock', () => {
-  it('lifts the block inside the window with the presser\'s token, forgets the offer and audits an undo', async () => {
+  it("lifts the block inside the window with the presser's token, forgets the offer and audits an undo", async () => {
     const { advance, press, stored, defender, roles, audit } = await setUp();
     advance(9 * 60_000);
 
@@ -83,7 +83,15 @@ describe('undoBlock', () => {
     expect(roles.lookups).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-bob']);
     expect(await stored()).toBeUndefined();
     expect(await audit.all({})).toEqual([
-      expect.objectContaining({ action: 'undo', outcome: 'done', actor: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst' }, hash: HASH.value, comment: undoComment(bob), api: 'files', at: '2025-03-01T12:09:00.000Z' }),
+      expect.objectContaining({
+        action: 'undo',
+        outcome: 'done',
+        actor: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst' },
+        hash: HASH.value,
+        comment: undoComment(bob),
+        api: 'files',
+        at: '2025-03-01T12:09:00.000Z',
+      }),
     ]);
   });
 
@@ -181,7 +189,7 @@ describe('undoBlock', () => {
     ]);
   });
 
-  it('fails closed when the presser\'s roles cannot be read, keeping the offer and auditing the failure', async () => {
+  it("fails closed when the presser's roles cannot be read, keeping the offer and auditing the failure", async () => {
     const { deps, stored, defender, audit } = await setUp();
     const unreadable: RoleDirectory = { rolesOf: async () => ({ ok: false, detail: 'Graph answered 503' }) };
     expect(await undoBlock({ ...deps, roles: unreadable }, 'undo-1', bob, delegationOf(bob))).toEqual({ kind: 'rolesUnavailable', detail: 'Graph answered 503' });

@@ -118,9 +118,7 @@ describe('app manifest', () => {
     const broken = { ...manifest, bots: [{ ...bot, botId: 'not-a-guid' }], unknownProperty: true };
     const validate = validatorFor(manifest.manifestVersion as string);
     expect(validate(broken)).toBe(false);
-    expect(validate.errors?.map((error) => error.instancePath || error.params)).toEqual(
-      expect.arrayContaining(['/bots/0/botId', { additionalProperty: 'unknownProperty' }]),
-    );
+    expect(validate.errors?.map((error) => error.instancePath || error.params)).toEqual(expect.arrayContaining(['/bots/0/botId', { additionalProperty: 'unknownProperty' }]));
   });
 
   it('declares a current manifest version', () => {
@@ -171,21 +169,16 @@ describe('app manifest', () => {
 describe('renderManifest', () => {
   it('names every placeholder left without a value', () => {
     const template = '{"id": "${{TEAMS_APP_ID}}", "a": "${{SOMETHING_ELSE}}", "b": "${{ANOTHER}}"}';
-    expect(() => renderManifest(template, VALUES)).toThrow(
-      'Manifest template has placeholders with no value: ${{SOMETHING_ELSE}}, ${{ANOTHER}}',
-    );
+    expect(() => renderManifest(template, VALUES)).toThrow('Manifest template has placeholders with no value: ${{SOMETHING_ELSE}}, ${{ANOTHER}}');
   });
 
   it('treats an empty value as missing', () => {
     expect(() => renderManifest(TEMPLATE, { ...VALUES, botId: '  ' })).toThrow(/no value: \$\{\{BOT_ID\}\}/);
   });
 
-  it.each(['https://bot.contoso.com', 'bot.contoso.com/api', 'bot.contoso.com:443', 'bot contoso'])(
-    'rejects the bot domain %p',
-    (botDomain) => {
-      expect(() => renderManifest(TEMPLATE, { ...VALUES, botDomain })).toThrow(/BOT_DOMAIN .* must be a bare host name/);
-    },
-  );
+  it.each(['https://bot.contoso.com', 'bot.contoso.com/api', 'bot.contoso.com:443', 'bot contoso'])('rejects the bot domain %p', (botDomain) => {
+    expect(() => renderManifest(TEMPLATE, { ...VALUES, botDomain })).toThrow(/BOT_DOMAIN .* must be a bare host name/);
+  });
 
   it('reports a template that is not JSON', () => {
     expect(() => renderManifest('{"id": "${{TEAMS_APP_ID}}",', VALUES)).toThrow(/Manifest template is not valid JSON/);
@@ -200,7 +193,13 @@ describe('commandListsFor', () => {
     const catalog = [listed('a', ['personal', 'team']), { ...listed('b', ['personal']), manifest: 'unlisted' as const }, listed('c', ['team'])];
     expect(commandListsFor(SCOPES, catalog)).toEqual([
       { scopes: ['personal'], commands: [{ title: 'a', description: 'a: test' }] },
-      { scopes: ['team'], commands: [{ title: 'a', description: 'a: test' }, { title: 'c', description: 'c: test' }] },
+      {
+        scopes: ['team'],
+        commands: [
+          { title: 'a', description: 'a: test' },
+          { title: 'c', description: 'c: test' },
+        ],
+      },
     ]);
   });
 
@@ -252,7 +251,12 @@ describe('packageApp', () => {
     expect(result.zipPath).toBe(path.join(outDir, 'appPackage.zip'));
     expect(result.warnings).toEqual([]);
     const zip = new AdmZip(result.zipPath);
-    expect(zip.getEntries().map((entry) => entry.entryName).sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
+    expect(
+      zip
+        .getEntries()
+        .map((entry) => entry.entryName)
+        .sort(),
+    ).toEqual(['color.png', 'manifest.json', 'outline.png']);
     const packaged = JSON.parse(zip.readAsText('manifest.json'));
     expect(packaged.bots[0].botId).toBe(VALUES.botId);
     expect(packaged.id).toBe(VALUES.botId);
@@ -268,8 +272,6 @@ describe('packageApp', () => {
     const packaged = JSON.parse(new AdmZip(result.zipPath).readAsText('manifest.json'));
     expect(packaged.bots[0].botId).toBe(PLACEHOLDER_BOT_ID);
     expect(packaged.webApplicationInfo.resource).toBe(`api://botid-${PLACEHOLDER_BOT_ID}`);
-    expect(result.warnings).toEqual(
-      expect.arrayContaining([expect.stringMatching(/MicrosoftAppId is not set.*until MicrosoftAppId is set/)]),
-    );
+    expect(result.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/MicrosoftAppId is not set.*until MicrosoftAppId is set/)]));
   });
 });

@@ -59,7 +59,11 @@ describe('block <hash> <comment>', () => {
     ['no comment', `block ${SHA1}`, { reason: 'missingComment', verb: 'block', hash: sha1 }],
     ['options but no comment', `block ${SHA1} action:audit`, { reason: 'missingComment', verb: 'block', hash: sha1 }],
     ['blank comment', `block ${SHA1}   \n  `, { reason: 'missingComment', verb: 'block', hash: sha1 }],
-    ['comment too long', `block ${SHA1} ${'x'.repeat(MAX_COMMENT_LENGTH + 1)}`, { reason: 'commentTooLong', verb: 'block', length: MAX_COMMENT_LENGTH + 1, max: MAX_COMMENT_LENGTH }],
+    [
+      'comment too long',
+      `block ${SHA1} ${'x'.repeat(MAX_COMMENT_LENGTH + 1)}`,
+      { reason: 'commentTooLong', verb: 'block', length: MAX_COMMENT_LENGTH + 1, max: MAX_COMMENT_LENGTH },
+    ],
     ['unknown verb', 'nuke everything', { reason: 'unknownCommand', word: 'nuke' }],
   ])('%s is refused with a reason', (_name, text, error) => {
     expect(parseCommand(text)).toEqual({ ok: false, error });

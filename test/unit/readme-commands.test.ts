@@ -57,7 +57,9 @@ describe('README command table', () => {
 
   describe('the rule', () => {
     const table = (...firstColumn: string[]) =>
-      ['# Bot', '', '## Commands', '', '| command | what it does |', '|---|---|', ...firstColumn.map((cell) => `| ${cell} | does it |`), '', '## Next', '| `nope` | x |'].join('\n');
+      ['# Bot', '', '## Commands', '', '| command | what it does |', '|---|---|', ...firstColumn.map((cell) => `| ${cell} | does it |`), '', '## Next', '| `nope` | x |'].join(
+        '\n',
+      );
 
     it('reads every span a cell starts with, and only those', () => {
       expect(firstCells(table('`history [<hash>]`, `history export [csv\\|json]`', '`block <comment>` then lines (or `hash,comment` lines)'))).toHaveLength(2);

@@ -43,4 +43,3 @@ describe('SqliteAuditLog recent', () => {
     await expect(log.recent({ limit })).rejects.toThrow(RangeError);
   });
 });
-

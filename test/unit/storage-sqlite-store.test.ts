@@ -55,4 +55,3 @@ describe('SqliteStore expiry', () => {
     await expect(store.claim('k', ttlMs)).rejects.toThrow(RangeError);
   });
 });
-

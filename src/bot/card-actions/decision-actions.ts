@@ -24,12 +24,7 @@ export interface DecisionActionsDeps {
 }
 
 type DecisionVerb =
-  | typeof CardVerb.Confirm
-  | typeof CardVerb.Cancel
-  | typeof CardVerb.Undo
-  | typeof CardVerb.BulkConfirm
-  | typeof CardVerb.BulkCancel
-  | typeof CardVerb.RequestApproval;
+  typeof CardVerb.Confirm | typeof CardVerb.Cancel | typeof CardVerb.Undo | typeof CardVerb.BulkConfirm | typeof CardVerb.BulkCancel | typeof CardVerb.RequestApproval;
 
 const requesterOf = (caller: Caller) => caller.userId;
 
@@ -41,7 +36,11 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
   const { decisions, replies } = deps;
   const confirmation = (press: 'confirm' | 'cancel') =>
     cardAction(z.object({ confirmId: recordId }), async ({ context, surface, presser, data }) => {
-      const record = { key: StoreKey.confirmation(data.confirmId), ownerOf: (p: PendingConfirmation) => requesterOf(p.request.caller), signInFor: press === 'confirm' ? 'block' : undefined };
+      const record = {
+        key: StoreKey.confirmation(data.confirmId),
+        ownerOf: (p: PendingConfirmation) => requesterOf(p.request.caller),
+        signInFor: press === 'confirm' ? 'block' : undefined,
+      };
       const taken = await decisions.take(context, surface, presser, record);
       if (!taken) return;
       if (press === 'cancel' || !taken.delegation) {
@@ -52,7 +51,11 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
     });
   const bulkReview = (press: 'confirm' | 'cancel') =>
     cardAction(z.object({ reviewId: recordId }), async ({ context, surface, presser, data }) => {
-      const record = { key: StoreKey.bulkReview(data.reviewId), ownerOf: (spec: BulkJobSpec) => requesterOf(spec.caller), signInFor: press === 'confirm' ? 'bulk block' : undefined };
+      const record = {
+        key: StoreKey.bulkReview(data.reviewId),
+        ownerOf: (spec: BulkJobSpec) => requesterOf(spec.caller),
+        signInFor: press === 'confirm' ? 'bulk block' : undefined,
+      };
       const taken = await decisions.take(context, surface, presser, record);
       if (!taken) return;
       const { value: spec, delegation } = taken;

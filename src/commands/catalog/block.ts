@@ -16,7 +16,8 @@ export const blockCommand = defineCommand({
   help: [
     {
       usage: 'block ‹hash› ‹comment›',
-      description: 'Block the file everywhere in the organization (SHA-1; SHA-256 and MD5 too on the Indicators API). The comment is required and stays with the action in Defender.',
+      description:
+        'Block the file everywhere in the organization (SHA-1; SHA-256 and MD5 too on the Indicators API). The comment is required and stays with the action in Defender.',
     },
     {
       usage: 'block ‹hash› action:audit expires:30d severity:high groups:"Servers" ‹comment›',

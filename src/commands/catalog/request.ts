@@ -7,9 +7,7 @@ import { firstToken, joinLines } from '../text-parts';
 export const requestCommand = defineCommand({
   name: 'request block',
   verbs: ['request'],
-  help: [
-    { usage: 'request block ‹hash› ‹comment›', description: 'Asks a colleague with the role to approve the block (four eyes); the card goes to the SOC channel.' },
-  ],
+  help: [{ usage: 'request block ‹hash› ‹comment›', description: 'Asks a colleague with the role to approve the block (four eyes); the card goes to the SOC channel.' }],
   scopes: ALL_SCOPES,
   manifest: 'unlisted',
   kinds: ['requestBlock'],

@@ -3,8 +3,15 @@ import { fail, type Failure, type Route, str } from './exchange';
 import type { Claims, DefenderFault, DefenderRequest, RateLimits } from './types';
 
 const DEFAULT_CODES: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests',
-  500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
 };
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -72,7 +79,10 @@ export class RateLimitBook {
   private readonly hits = new Map<string, number[]>();
   private readonly limits: Required<RateLimits>;
 
-  constructor(limits: RateLimits, private readonly now: () => number) {
+  constructor(
+    limits: RateLimits,
+    private readonly now: () => number,
+  ) {
     this.limits = { perMinute: 100, perHour: 1500, importPerMinute: 30, ...limits };
   }
 
@@ -82,9 +92,13 @@ export class RateLimitBook {
     const key = `${str(claims.tid)}|${str(claims.appid ?? claims.azp)}|${route.name}`;
     const now = this.now();
     const stamps = (this.hits.get(key) ?? []).filter((t) => t > now - HOUR);
-    const windows: Array<[number, number]> = route.limit === 'import'
-      ? [[MINUTE, this.limits.importPerMinute]]
-      : [[MINUTE, this.limits.perMinute], [HOUR, this.limits.perHour]];
+    const windows: Array<[number, number]> =
+      route.limit === 'import'
+        ? [[MINUTE, this.limits.importPerMinute]]
+        : [
+            [MINUTE, this.limits.perMinute],
+            [HOUR, this.limits.perHour],
+          ];
     for (const [span, limit] of windows) {
       const inWindow = stamps.filter((t) => t > now - span);
       if (inWindow.length >= limit) {

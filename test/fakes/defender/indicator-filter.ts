@@ -2,8 +2,17 @@ import type { Indicator } from './types';
 
 /** Properties the indicators API lets `$filter` compare. */
 const FILTERABLE = [
-  'application', 'createdByDisplayName', 'expirationTime', 'generateAlert', 'title', 'indicatorValue',
-  'indicatorType', 'creationTimeDateTimeUtc', 'createdBy', 'action', 'severity',
+  'application',
+  'createdByDisplayName',
+  'expirationTime',
+  'generateAlert',
+  'title',
+  'indicatorValue',
+  'indicatorType',
+  'creationTimeDateTimeUtc',
+  'createdBy',
+  'action',
+  'severity',
 ];
 const DATE_FIELDS = ['expirationTime', 'creationTimeDateTimeUtc'];
 
@@ -113,11 +122,17 @@ function literalValue(token: Token): unknown {
 
 function comparator(op: string): (a: unknown, b: unknown) => boolean {
   switch (op) {
-    case 'eq': return (a, b) => a === b;
-    case 'ne': return (a, b) => a !== b;
-    case 'gt': return (a, b) => a !== null && b !== null && (a as number) > (b as number);
-    case 'ge': return (a, b) => a !== null && b !== null && (a as number) >= (b as number);
-    case 'lt': return (a, b) => a !== null && b !== null && (a as number) < (b as number);
-    default: return (a, b) => a !== null && b !== null && (a as number) <= (b as number);
+    case 'eq':
+      return (a, b) => a === b;
+    case 'ne':
+      return (a, b) => a !== b;
+    case 'gt':
+      return (a, b) => a !== null && b !== null && (a as number) > (b as number);
+    case 'ge':
+      return (a, b) => a !== null && b !== null && (a as number) >= (b as number);
+    case 'lt':
+      return (a, b) => a !== null && b !== null && (a as number) < (b as number);
+    default:
+      return (a, b) => a !== null && b !== null && (a as number) <= (b as number);
   }
 }

@@ -43,7 +43,13 @@ export function validateIndicator(body: Record<string, unknown>): IndicatorInput
   const expiration = body.expirationTime ?? null;
   if (expiration !== null && (typeof expiration !== 'string' || Number.isNaN(Date.parse(expiration)))) return badBody();
   const groups = body.rbacGroupNames ?? [];
-  const rbacGroupNames = typeof groups === 'string' ? groups.split(',').map((g) => g.trim()).filter(Boolean) : groups;
+  const rbacGroupNames =
+    typeof groups === 'string'
+      ? groups
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean)
+      : groups;
   if (!Array.isArray(rbacGroupNames) || rbacGroupNames.some((g) => typeof g !== 'string')) return badBody();
   const optional = (name: string): string | null | Failure => {
     const v = body[name] ?? null;

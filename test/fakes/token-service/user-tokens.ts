@@ -10,8 +10,7 @@ export interface TokenResponse {
 }
 
 /** Maps an SSO token to the user token the exchange yields, or undefined when the exchange fails. */
-export type Exchanger = (ssoToken: string, ctx: { userId: string; connectionName: string; channelId: string }) =>
-  string | undefined | Promise<string | undefined>;
+export type Exchanger = (ssoToken: string, ctx: { userId: string; connectionName: string; channelId: string }) => string | undefined | Promise<string | undefined>;
 
 /** One `DELETE /api/usertoken/SignOut`, with the tokens it removed. */
 export interface SignOutRecord {
@@ -36,8 +35,15 @@ export interface AccountMixUp {
   magicCode?: string;
 }
 
-interface Stored { token: string; expiration: string; seq: number }
-interface PendingCode { code: string; token: (connectionName: string) => Stored | undefined }
+interface Stored {
+  token: string;
+  expiration: string;
+  seq: number;
+}
+interface PendingCode {
+  code: string;
+  token: (connectionName: string) => Stored | undefined;
+}
 
 const ANY = '*';
 const CONSENT_REQUIRED: Answer = serviceError(400, 'ServiceError', 'Consent Required');
@@ -70,9 +76,8 @@ export class UserTokens {
   }
 
   setExchangeFailure(status: number, error?: { code: string; message: string }): void {
-    this.exchangeFailure = status === 404 && !error
-      ? { status }
-      : serviceError(status, error?.code ?? 'ServiceError', error?.message ?? (status === 400 ? 'Consent Required' : 'Service error'));
+    this.exchangeFailure =
+      status === 404 && !error ? { status } : serviceError(status, error?.code ?? 'ServiceError', error?.message ?? (status === 400 ? 'Consent Required' : 'Service error'));
   }
 
   magicCode(userId: string, connectionName: string, code: string, token: string): void {
@@ -161,12 +166,14 @@ export class UserTokens {
     const include = q.include ? q.include.split(',').map((s) => s.trim()) : undefined;
     const names = new Set(Object.keys(this.connections ?? {}));
     for (const k of this.tokens.keys()) if (k.startsWith(`${q.userId}\n`)) names.add(k.slice(q.userId.length + 1));
-    const body = [...names].filter((n) => !include || include.includes(n)).map((connectionName) => ({
-      channelId: q.channelId ?? null,
-      connectionName,
-      hasToken: this.lookup(q.userId, connectionName) !== undefined,
-      serviceProviderDisplayName: this.connections?.[connectionName]?.serviceProviderDisplayName ?? 'Azure Active Directory v2',
-    }));
+    const body = [...names]
+      .filter((n) => !include || include.includes(n))
+      .map((connectionName) => ({
+        channelId: q.channelId ?? null,
+        connectionName,
+        hasToken: this.lookup(q.userId, connectionName) !== undefined,
+        serviceProviderDisplayName: this.connections?.[connectionName]?.serviceProviderDisplayName ?? 'Azure Active Directory v2',
+      }));
     return { status: 200, body };
   }
 
@@ -192,7 +199,6 @@ export class UserTokens {
     this.grant(userId, connectionName, theirs.token, theirs.expiration);
     return this.tokens.get(k);
   }
-
 }
 
 function defaultExpiration(): string {

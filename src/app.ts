@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { TeamsSSOTokenExchangeMiddleware, type Storage } from 'botbuilder';
 import { StoreBackedStorage } from './bot/store-backed-storage';
 import type { Config } from './config';
@@ -12,7 +11,7 @@ import { SimulatedDefender } from './defender/simulated-defender';
 import { composeBot } from './compose-bot';
 import { createServer } from './http/server';
 import { GraphRoleDirectory } from './identity/graph-role-directory';
-import { LocalDelegations } from './identity/local-delegation';
+import { LOCAL_DELEGATION, LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
 import { OnBehalfOfDelegations } from './identity/on-behalf-of';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
@@ -31,7 +30,7 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const { store, audit, ssoStorage, close } = await openStorage(config);
   const adapter = createAdapter(config, logger);
-  let sessions: UserSessions = new LocalSessions();
+  let sessions: UserSessions = new LocalSessions(LOCAL_DELEGATION);
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
   const actions = {
     roles: roleDirectory(config, logger),
@@ -53,7 +52,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, () => resolve());
   });
-  const address = server.address() as AddressInfo;
+  const address = server.address();
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,

@@ -74,7 +74,8 @@ export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error) };
   const fields: Record<string, unknown> = { name: error.name, message: error.message };
   if (error instanceof BotError) fields.code = error.code;
-  if (error.cause !== undefined) fields.cause = error.cause instanceof Error ? { name: error.cause.name, message: error.cause.message } : String(error.cause);
+  if (error.cause !== undefined)
+    fields.cause = error.cause instanceof Error ? { name: error.cause.name, message: error.cause.message } : typeof error.cause === 'string' ? error.cause : typeof error.cause;
   if (!(error instanceof BotError) && error.stack) fields.stack = error.stack;
   return fields;
 }

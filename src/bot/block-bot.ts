@@ -47,7 +47,7 @@ export class BlockBot extends TeamsActivityHandler {
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const verb = invokeValue.action?.verb;
-    if (!isCardVerb(verb)) return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'Unknown action.' } as never };
+    if (!isCardVerb(verb)) return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'Unknown action.' } };
     const surface = this.surface(context, 'execute');
     await this.deps.cards.handle(context, verb, invokeValue.action?.data, surface, callerOf(context.activity));
     return surface.invokeResponse();

@@ -40,7 +40,7 @@ export class CardSurface {
 
   /** Answers Action.Execute with an error (the card sent something the bot refuses). */
   answerWithError(message: string): void {
-    this.invokeAnswer = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } as unknown as Record<string, unknown> };
+    this.invokeAnswer = { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } };
   }
 
   /** The invoke answer for Action.Execute: the replacing card, or a short message (the card stays). */

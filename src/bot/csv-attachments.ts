@@ -25,7 +25,7 @@ export function csvAttachments(attachments: readonly Attachment[] | undefined): 
 
 /** Reads a CSV of `hash[,comment]` rows (a header row is skipped) into bulk lines numbered by row. */
 export function linesFromCsv(text: string): BulkLine[] {
-  const rows = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true }) as string[][];
+  const rows: string[][] = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true });
   return rows.flatMap((cells, index) => {
     const [hashCell = '', commentCell = ''] = cells;
     if (index === 0 && !classifyHash(hashCell.replace(/^[`'"]+|[`'"]+$/g, '')) && /hash|sha|md5|indicator/i.test(hashCell)) return [];

@@ -1,8 +1,6 @@
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import type { Delegation, Delegations, Logger } from '../domain/ports';
-import { decodeJwtClaims } from '../identity/jwt-claims';
-import { LOCAL_DELEGATION } from '../identity/local-delegation';
 import { errorFields } from '../errors';
 import { callerOf } from './caller-of';
 
@@ -23,8 +21,10 @@ export interface UserSessions {
 
 /** Local mode: everyone is already "signed in" as themselves, with no tokens at all. */
 export class LocalSessions implements UserSessions {
+  constructor(private readonly delegation: Delegation) {}
+
   async open(): Promise<SessionResult> {
-    return { ok: true, delegation: LOCAL_DELEGATION };
+    return { ok: true, delegation: this.delegation };
   }
 
   async promptSignIn(context: TurnContext): Promise<void> {
@@ -58,15 +58,14 @@ export class TokenServiceSessions implements UserSessions {
       return { ok: false, reason: 'signInUnavailable' };
     }
     if (!token) return { ok: false, reason: 'signInRequired' };
-    const claims = decodeJwtClaims(token) ?? {};
-    const tokenTenant = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : undefined;
+    const identity = this.delegations.identityOf(token) ?? {};
+    const tokenTenant = identity.tid?.toLowerCase();
     const activityTenant = callerOf(activity).tenantId?.toLowerCase();
     if (!tokenTenant || !activityTenant || tokenTenant !== activityTenant) {
       this.logger.warn({ activityId: activity.id, tokenTenant, activityTenant }, 'User token is for another tenant');
       return { ok: false, reason: 'tenantMismatch', tokenTenant };
     }
-    const upn = typeof claims.upn === 'string' ? claims.upn : typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
-    return { ok: true, delegation: this.delegations.forUser(token), upn };
+    return { ok: true, delegation: this.delegations.forUser(token), upn: identity.upn };
   }
 
   async promptSignIn(context: TurnContext, text: string): Promise<void> {

@@ -7,12 +7,15 @@ const LINE_START_MARKERS = /^(\s*)([-+#>]|\d+\.)/gm;
  * renderer's `{{DATE()}}` functions are broken up, and control characters are dropped.
  */
 export function inertText(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-    .replace(/\b(h)(ttps?)(:\/\/)/gi, (_m, h: string, rest: string, sep: string) => `${h}${rest.replace(/t/gi, (t) => (t === 't' ? 'x' : 'X'))}${sep}`)
-    .replace(/\b(f)(tp)(:\/\/)/gi, (_m, f: string, _tp: string, sep: string) => `${f}xp${sep}`)
-    .replace(/(:\/\/|\bwww)([^\s/]*)/gi, (_m, lead: string, host: string) => `${lead}${host.replace(/\./g, '[.]')}`)
-    .replace(/\{\{/g, '{\u200b{');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+      .replace(/\b(h)(ttps?)(:\/\/)/gi, (_m, h: string, rest: string, sep: string) => `${h}${rest.replace(/t/gi, (t) => (t === 't' ? 'x' : 'X'))}${sep}`)
+      .replace(/\b(f)(tp)(:\/\/)/gi, (_m, f: string, _tp: string, sep: string) => `${f}xp${sep}`)
+      .replace(/(:\/\/|\bwww)([^\s/]*)/gi, (_m, lead: string, host: string) => `${lead}${host.replace(/\./g, '[.]')}`)
+      .replace(/\{\{/g, '{\u200b{')
+  );
 }
 
 /** Like inertText, and also escapes Markdown so a TextBlock or FactSet shows it literally. */

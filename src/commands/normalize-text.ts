@@ -20,7 +20,7 @@ export function normalizeMessageText(raw: string): string {
     .replace(/<[^>]+>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, decodeEntity)
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u00a0\u200b\u200c\u200d\ufeff]/g, (c) => (c === '\u00a0' ? ' ' : ''));
+    .replace(/\u00a0|\u200b|\u200c|\u200d|\ufeff/g, (c) => (c === '\u00a0' ? ' ' : ''));
   return text
     .split('\n')
     .map((line) => line.replace(/[ \t]+/g, ' ').trim())

@@ -4,9 +4,8 @@ import { isWholeMessage, type CommandSpec, type WholeMessage } from './command-s
 import { normalizeMessageText } from './normalize-text';
 import { truncate } from './text-parts';
 
-export type { Command, CommandKind, HashVerb, ParseError, ParseResult, ParseResultOf } from './command';
+export type { Command, CommandKind, ParseError, ParseResult } from './command';
 export { MAX_COMMENT_LENGTH } from './limits';
-export { stripQuotes } from './text-parts';
 
 const BY_WORD = wordIndex(COMMAND_CATALOG);
 const WHOLE_MESSAGES = COMMAND_CATALOG.flatMap((spec) => spec.verbs.filter(isWholeMessage).map((verb) => ({ verb, spec })));

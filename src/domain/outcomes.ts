@@ -12,11 +12,6 @@ export type Refusal =
   | { readonly kind: 'failed'; readonly error: DefenderError }
   | { readonly kind: 'unsupportedHash'; readonly hash: FileHash; readonly api: FileStatus['source']; readonly supported: readonly HashType[] };
 
-/** True for the Refusal members of any outcome union. */
-export function isRefusal<T extends { kind: string }>(outcome: T | Refusal): outcome is Refusal {
-  return ['denied', 'rolesUnavailable', 'tokenFailed', 'failed', 'unsupportedHash'].includes(outcome.kind);
-}
-
 /** A short reason for the audit trail. */
 export function refusalDetail(refusal: Refusal): string {
   switch (refusal.kind) {

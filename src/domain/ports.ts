@@ -18,9 +18,19 @@ export interface Delegation {
   readonly defender: TokenSource;
 }
 
+/** Who a user token belongs to, as its claims say (checked against the Teams caller before any use). */
+export interface TokenIdentity {
+  readonly oid?: string;
+  readonly tid?: string;
+  readonly upn?: string;
+  readonly name?: string;
+}
+
 /** Turns a signed-in analyst's token into a Delegation (on-behalf-of). */
 export interface Delegations {
   forUser(userAssertion: string): Delegation;
+  /** The identity the token names; undefined when it is not a readable token. */
+  identityOf(userAssertion: string): TokenIdentity | undefined;
 }
 
 /** Answers "which directory roles does this caller hold right now?". */

@@ -1,5 +1,6 @@
 import type { Delegation, Delegations } from '../domain/ports';
 import { TokenError } from '../errors';
+import { identityFromToken } from './jwt-claims';
 
 const refuse = async (): Promise<string> => {
   throw new TokenError('unavailable', "Local mode acts on nobody's behalf; only the simulator and the local directory may be used.");
@@ -12,5 +13,9 @@ export const LOCAL_DELEGATION: Delegation = { graph: refuse, defender: refuse };
 export class LocalDelegations implements Delegations {
   forUser(_userAssertion: string): Delegation {
     return LOCAL_DELEGATION;
+  }
+
+  identityOf(userAssertion: string) {
+    return identityFromToken(userAssertion);
   }
 }

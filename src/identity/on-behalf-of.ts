@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OnBehalfOfCredential, type AccessToken } from '@azure/identity';
-import type { Delegation, Delegations, TokenSource } from '../domain/ports';
-import { decodeJwtClaims } from './jwt-claims';
+import type { Delegation, Delegations, TokenSource, TokenIdentity } from '../domain/ports';
+import { decodeJwtClaims, identityFromToken } from './jwt-claims';
 import { mapTokenError } from './token-error-mapping';
 
 /** The bot's app registration, as used for on-behalf-of. */
@@ -40,6 +40,10 @@ export class OnBehalfOfDelegations implements Delegations {
     private readonly settings: OboSettings,
     private readonly now: () => number = Date.now,
   ) {}
+
+  identityOf(userAssertion: string): TokenIdentity | undefined {
+    return identityFromToken(userAssertion);
+  }
 
   forUser(userAssertion: string): Delegation {
     const entry = this.entryFor(userAssertion);

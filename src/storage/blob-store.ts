@@ -181,7 +181,7 @@ export class BlobStore implements Store, OnceStore {
     const expired: Array<{ readonly name: string; readonly etag: string }> = [];
     for (const namespace of [VALUES, CLAIMS]) {
       for await (const item of this.container.listBlobsFlat({ prefix: namespace, includeMetadata: true })) {
-        if (isExpired(item.metadata, now)) expired.push({ name: item.name, etag: item.properties.etag as string });
+        if (isExpired(item.metadata, now)) expired.push({ name: item.name, etag: item.properties.etag });
       }
     }
     await mapLimit(expired, PARALLEL_READS, (blob) => this.remove(blob.name, blob.etag));

@@ -77,7 +77,7 @@ export async function startRig(options: {
   await tokens.start();
   const channel = await new FakeChannel({ appId: BOT_APP_ID }).start();
   const connector = await new FakeConnector({
-    verify: (token) => entra.verify(token, { audience: CONNECTOR_AUDIENCE }) as Promise<Record<string, unknown>>,
+    verify: (token) => entra.verify(token, { audience: CONNECTOR_AUDIENCE }),
     expectedAppId: BOT_APP_ID,
   }).start();
   const defender = new FakeDefender({ verify });

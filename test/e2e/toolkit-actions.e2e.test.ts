@@ -95,7 +95,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
       orgFirstSeen: '2026-11-01T08:00:00Z',
       orgLastSeen: '2026-11-27T17:30:00Z',
       topFileNames: ['updater.exe', 'upd.exe'],
-    } as never);
+    });
     const status = messageActivity(rig.connector.serviceUrl, `status ${SHA1}`, { user: RILEY });
     await rig.send(status);
     const texts = replyTexts(await rig.reply(status));
@@ -145,7 +145,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
   });
 
   it('a confirmation pressed before signing in asks to sign in and stays open', async () => {
-    rig.defender.seedFile({ sha1: SHA1, orgPrevalence: 5000 } as never);
+    rig.defender.seedFile({ sha1: SHA1, orgPrevalence: 5000 });
     const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} confirm after sign-in`);
     await rig.send(block);
     const prompt = await rig.reply(block);
@@ -165,7 +165,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
   });
 
   it('warns before blocking a Microsoft-signed or widespread file, and a colleague cannot answer for the requester', async () => {
-    rig.defender.seedFile({ sha1: SHA1, signer: 'Microsoft Windows', isValidCertificate: true, orgPrevalence: 25000 } as never);
+    rig.defender.seedFile({ sha1: SHA1, signer: 'Microsoft Windows', isValidCertificate: true, orgPrevalence: 25000 });
     const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} looks odd`);
     await rig.send(block);
     const prompt = await rig.reply(block);

@@ -1,12 +1,13 @@
-import type { AddressInfo } from 'node:net';
 import { ClientSecretCredential } from '@azure/identity';
-import { type Activity, CloudAdapter, ConfigurationBotFrameworkAuthentication, MessageFactory, TeamsInfo, TurnContext, type ConversationReference } from 'botbuilder';
-import { ServiceClientCredentialsFactory } from 'botframework-connector';
+import type { TurnContext } from 'botbuilder';
+import { type Activity, CloudAdapter, ConfigurationBotFrameworkAuthentication, MessageFactory, TeamsInfo, type ConversationReference } from 'botbuilder';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import * as restify from 'restify';
 import { FakeChannel } from './fake-channel';
 import { CONNECTOR_AUDIENCE, FakeConnector } from './fake-connector';
 import { FakeEntra } from './fake-entra';
-import { createTestCa, TestCa, trustTestCa } from './test-ca';
+import type { TestCa } from './test-ca';
+import { createTestCa, trustTestCa } from './test-ca';
 import { BOT_ID, BOT_SECRET, identityOptions, TENANT, USER_OID } from './test-identities';
 
 describe('FakeChannel and FakeConnector with the real CloudAdapter', () => {
@@ -84,7 +85,7 @@ describe('FakeChannel and FakeConnector with the real CloudAdapter', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    botUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
+    botUrl = `http://127.0.0.1:${server.address().port}/api/messages`;
   });
 
   afterAll(async () => {

@@ -14,9 +14,12 @@
  * - `serviceurl` claim must equal activity.serviceUrl exactly.
  * A bad signature surfaces as a raw JsonWebTokenError, which CloudAdapter.process turns into 500 (not 401).
  */
-import { generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import { exportJWK, SignJWT } from 'jose';
 import { closeServer, listen, sendJson } from './http-json';
 import type { TestCa } from './test-ca';
@@ -111,7 +114,7 @@ export class FakeChannel {
     if (token !== null) headers.authorization = `Bearer ${token}`;
     const res = await fetch(botUrl, { method: 'POST', headers, body: JSON.stringify(activity) });
     const text = await res.text();
-    let body: unknown = text;
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {

@@ -2,7 +2,8 @@ import { ClientSecretCredential } from '@azure/identity';
 import { CONNECTOR_AUDIENCE, FakeConnector } from './fake-connector';
 import { FakeEntra } from './fake-entra';
 import { callJson } from './http-json';
-import { createTestCa, TestCa, trustTestCa } from './test-ca';
+import type { TestCa } from './test-ca';
+import { createTestCa, trustTestCa } from './test-ca';
 import { BOT_ID, BOT_SECRET, identityOptions, TENANT } from './test-identities';
 
 const CHANNEL = '19:LydFnezGKSkhYoiLNP6kZ8AuXQr36EDAkvG9CNJSPKc1@thread.tacv2';

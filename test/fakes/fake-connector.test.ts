@@ -1,7 +1,8 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { CONNECTOR_AUDIENCE, FakeConnector } from './fake-connector';
 import { FakeEntra } from './fake-entra';
-import { createTestCa, TestCa, trustTestCa } from './test-ca';
+import type { TestCa } from './test-ca';
+import { createTestCa, trustTestCa } from './test-ca';
 import { BOT_ID, BOT_SECRET, identityOptions, TENANT, USER_OID } from './test-identities';
 
 describe('FakeConnector on its own', () => {

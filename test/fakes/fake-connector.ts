@@ -1,5 +1,7 @@
-import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import { ConnectorConversations, connectorError, type ChannelRefusal, type TeamsMember } from './connector/conversations';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 import type { TestCa } from './test-ca';

@@ -8,7 +8,7 @@ import { DefenderState } from './defender/state';
 import type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, SeedFile } from './defender/types';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 
-export type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, RateLimits, SeedFile } from './defender/types';
+export type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, SeedFile } from './defender/types';
 
 interface Settings {
   verify: FakeDefenderOptions['verify'];

@@ -1,7 +1,9 @@
-import { ClientCertificateCredential, ClientSecretCredential, OnBehalfOfCredential, OnBehalfOfCredentialSecretOptions } from '@azure/identity';
+import type { OnBehalfOfCredentialSecretOptions } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, OnBehalfOfCredential } from '@azure/identity';
 import { CONNECTOR_AUDIENCE } from './fake-connector';
 import { FakeEntra } from './fake-entra';
-import { createTestCa, TestCa, trustTestCa } from './test-ca';
+import type { TestCa } from './test-ca';
+import { createTestCa, trustTestCa } from './test-ca';
 import { BOT_ID, BOT_SECRET, identityOptions, TENANT, USER_OID } from './test-identities';
 
 const DEFENDER = 'https://api.securitycenter.microsoft.com';

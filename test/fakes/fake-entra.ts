@@ -1,7 +1,10 @@
-import { createHash, generateKeyPairSync, KeyObject, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
-import { createServer, Server } from 'node:https';
+import type { KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import type { Server } from 'node:https';
+import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 import type { TestCa } from './test-ca';
 

@@ -5,7 +5,7 @@ import { type ConnectionSetting, type SignInRecord, signInResource } from './tok
 import { type AccountMixUp, type Exchanger, type SignOutRecord, UserTokens } from './token-service/user-tokens';
 
 export type { ConnectionSetting, SignInRecord } from './token-service/sign-in-resource';
-export type { AccountMixUp, Exchanger, SignOutRecord, TokenResponse } from './token-service/user-tokens';
+export type { AccountMixUp, Exchanger, SignOutRecord } from './token-service/user-tokens';
 
 /** Verified token claims. */
 export type TokenServiceClaims = Record<string, unknown>;

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import tls = require('node:tls');
+import tls from 'node:tls';
 import forge from 'node-forge';
 
 /** A PEM certificate and its PEM (PKCS#8) private key. */
@@ -122,7 +122,7 @@ export function trustTestCa(caPem: string): () => void {
   trustedCas.set(caPem, (trustedCas.get(caPem) ?? 0) + 1);
   if (!originalConnect) {
     originalConnect = tls.connect;
-    tls.connect = connectTrustingTestCas as typeof tls.connect;
+    tls.connect = connectTrustingTestCas;
   }
   let undone = false;
   return () => {

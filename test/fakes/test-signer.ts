@@ -16,7 +16,7 @@ export async function createTestSigner(): Promise<TestSigner> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   return {
     mint: (audience, claims) => sign(privateKey, audience, claims),
-    verify: async (token, audience) => (await jwtVerify(token, publicKey, { audience })).payload as Record<string, unknown>,
+    verify: async (token, audience) => (await jwtVerify(token, publicKey, { audience })).payload,
   };
 }
 

@@ -25,7 +25,7 @@ describe('withRetries', () => {
       throw new DefenderError('rateLimited', 'slow down', { retryAfterSeconds: 60 });
     }, p).catch((e: DefenderError) => e);
     expect(error).toBeInstanceOf(DefenderError);
-    expect((error as DefenderError).details).toMatchObject({ retryAfterSeconds: 60, attempts: 1 });
+    expect(error.details).toMatchObject({ retryAfterSeconds: 60, attempts: 1 });
     expect(sleeps).toEqual([]);
   });
 
@@ -37,7 +37,7 @@ describe('withRetries', () => {
       throw new DefenderError('unavailable', 'boom', { httpStatus: 500, correlationId: 'c' });
     }, p).catch((e: DefenderError) => e);
     expect(calls).toBe(3);
-    expect((error as DefenderError).details).toMatchObject({ attempts: 3, correlationId: 'c', httpStatus: 500 });
+    expect(error.details).toMatchObject({ attempts: 3, correlationId: 'c', httpStatus: 500 });
     expect(sleeps).toHaveLength(2);
     expect(sleeps[0]).toBeGreaterThanOrEqual(50);
     expect(sleeps[0]).toBeLessThanOrEqual(100);

@@ -68,7 +68,7 @@ export function validateIndicator(body: Record<string, unknown>): IndicatorInput
     application: application as string | null,
     severity,
     recommendedActions: recommendedActions as string | null,
-    expirationTime: expiration as string | null,
+    expirationTime: expiration,
     rbacGroupNames: rbacGroupNames as string[],
     generateAlert,
     educateUrl: educateUrl as string | null,

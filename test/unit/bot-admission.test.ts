@@ -1,0 +1,159 @@
+import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { Admission } from '../../src/bot/admission';
+import type { Logger } from '../../src/domain/ports';
+import { MemoryStore } from '../../src/storage/memory-store';
+import { ANA, OTHER_TENANT_ID, TENANT_ID, executeActivity, invokeActivity, messageActivity } from '../fixtures/activities';
+import { cardTexts } from '../fixtures/card-texts';
+
+const SERVICE_URL = 'https://smba.test.example/emea/';
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+const NOT_AVAILABLE = { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Not available.' } };
+const EMPTY_OK = { status: 200, body: undefined };
+const REFUSAL = ['This bot is not available to your organization', "Your tenant is not on the bot's list of allowed tenants, so nothing was done."];
+
+/** One bot instance: the admission middleware in front of a handler that records what reached it. */
+function instance(options: { allowedTenants?: readonly string[]; seen?: MemoryStore; learnChannel?: (context: TurnContext) => Promise<void> } = {}) {
+  const seen = options.seen ?? new MemoryStore();
+  const learned: string[] = [];
+  const reached: string[] = [];
+  const adapter = new TestAdapter();
+  const learnChannel = options.learnChannel ?? (async (context: TurnContext) => void learned.push(context.activity.id ?? ''));
+  adapter.use(new Admission({ seen, allowedTenants: options.allowedTenants ?? [TENANT_ID], learnChannel, logger: quiet }));
+  /** Delivers a copy of `activity` (as Teams would, again and again); returns what the turn sent back. */
+  const deliver = async (activity: Record<string, unknown>) => {
+    const before = adapter.activeQueue.length;
+    await adapter.processActivity(structuredClone(activity) as Partial<Activity>, async (context) => {
+      reached.push(`${context.activity.type}:${context.activity.id}`);
+    });
+    return adapter.activeQueue.slice(before);
+  };
+  return { seen, learned, reached, deliver };
+}
+
+const invokeAnswers = (sent: Partial<Activity>[]) => sent.filter((a) => a.type === 'invokeResponse').map((a) => a.value);
+const cardsOf = (sent: Partial<Activity>[]) => sent.filter((a) => a.type === 'message').map((a) => cardTexts(a.attachments?.[0]?.content));
+
+describe('Admission: re-deliveries', () => {
+  it('passes a message once and drops its re-delivery silently', async () => {
+    const { deliver, reached } = instance();
+    const message = messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-1' });
+
+    expect(await deliver(message)).toEqual([]);
+    expect(await deliver(message)).toEqual([]);
+
+    expect(reached).toEqual(['message:m-1']);
+  });
+
+  it('answers a re-delivered card press with "Not available." and a 200, without running it again', async () => {
+    const { deliver, reached } = instance();
+    const press = executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA });
+
+    expect(invokeAnswers(await deliver(press))).toEqual([]);
+    const again = await deliver(press);
+
+    expect(invokeAnswers(again)).toEqual([NOT_AVAILABLE]);
+    expect(cardsOf(again)).toEqual([]);
+    expect(reached).toEqual([`invoke:${press.id}`]);
+  });
+
+  it('answers another re-delivered invoke with an empty 200', async () => {
+    const { deliver, reached } = instance();
+    const verify = invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user: ANA });
+
+    await deliver(verify);
+    expect(invokeAnswers(await deliver(verify))).toEqual([EMPTY_OK]);
+
+    expect(reached).toEqual([`invoke:${verify.id}`]);
+  });
+
+  it('drops a re-delivery that reaches another instance over the same store', async () => {
+    const first = instance();
+    const second = instance({ seen: new MemoryStore({ sharing: first.seen }) });
+    const message = messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-2' });
+
+    await first.deliver(message);
+    await second.deliver(message);
+
+    expect(first.reached).toEqual(['message:m-2']);
+    expect(second.reached).toEqual([]);
+  });
+
+  it('treats the same activity id in another conversation as a new activity', async () => {
+    const { deliver, reached } = instance();
+    const personal = messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-3' });
+    const group = messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-3', kind: 'groupChat' });
+
+    await deliver(personal);
+    await deliver(group);
+
+    expect(reached).toEqual(['message:m-3', 'message:m-3']);
+  });
+});
+
+describe('Admission: tenants', () => {
+  it('answers a message from a tenant not on the allow-list with the refusal card and goes no further', async () => {
+    const { deliver, reached } = instance();
+    const sent = await deliver(messageActivity(SERVICE_URL, 'block abc', { user: ANA, tenantId: OTHER_TENANT_ID }));
+
+    expect(cardsOf(sent)).toEqual([REFUSAL]);
+    expect(sent[0]?.recipient?.id).toBe(ANA.id);
+    expect(invokeAnswers(sent)).toEqual([]);
+    expect(reached).toEqual([]);
+  });
+
+  it.each([
+    ['a card press', executeActivity(SERVICE_URL, 'card-1', 'approval.approve', { approvalId: 'a-1' }, { user: ANA, tenantId: OTHER_TENANT_ID }), NOT_AVAILABLE],
+    ['another invoke', invokeActivity(SERVICE_URL, 'signin/tokenExchange', { id: 'x', token: 't' }, { user: ANA, tenantId: OTHER_TENANT_ID }), EMPTY_OK],
+  ])('answers %s from a tenant not on the allow-list with its invoke answer and no card', async (_what, activity, answer) => {
+    const { deliver, reached } = instance();
+    const sent = await deliver(activity);
+
+    expect(invokeAnswers(sent)).toEqual([answer]);
+    expect(cardsOf(sent)).toEqual([]);
+    expect(reached).toEqual([]);
+  });
+
+  it('refuses an activity that names no tenant when there is an allow-list', async () => {
+    const { deliver, reached } = instance();
+    const message = messageActivity(SERVICE_URL, 'block abc', { user: ANA });
+    const anonymous = { ...message, channelData: {}, conversation: { ...(message.conversation as object), tenantId: undefined } };
+
+    expect(cardsOf(await deliver(anonymous))).toEqual([REFUSAL]);
+    expect(reached).toEqual([]);
+  });
+
+  it('matches allowed tenants in any letter case, and serves every tenant when the list is empty', async () => {
+    const strict = instance();
+    await strict.deliver(messageActivity(SERVICE_URL, 'help', { user: ANA, tenantId: TENANT_ID.toUpperCase(), id: 'm-4' }));
+    expect(strict.reached).toEqual(['message:m-4']);
+
+    const open = instance({ allowedTenants: [] });
+    expect(await open.deliver(messageActivity(SERVICE_URL, 'help', { user: ANA, tenantId: OTHER_TENANT_ID, id: 'm-5' }))).toEqual([]);
+    expect(open.reached).toEqual(['message:m-5']);
+  });
+});
+
+describe('Admission: everything else', () => {
+  it('passes messages, invokes and conversation updates from an allowed tenant to the handler, sending nothing itself', async () => {
+    const { deliver, reached, learned } = instance();
+    const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-6' });
+    const press = executeActivity(SERVICE_URL, 'card-1', 'block.cancel', { confirmId: 'c-1' }, { user: ANA });
+    const update = { ...messageActivity(SERVICE_URL, '', { user: ANA, id: 'u-1' }), type: 'conversationUpdate', text: undefined, membersAdded: [{ id: '28:defender-block-bot' }] };
+
+    expect(await deliver(message)).toEqual([]);
+    expect(await deliver(press)).toEqual([]);
+    expect(await deliver(update)).toEqual([]);
+
+    expect(reached).toEqual(['message:m-6', `invoke:${press.id}`, 'conversationUpdate:u-1']);
+    expect(learned).toEqual(['m-6', press.id, 'u-1']);
+  });
+
+  it('still admits the activity when the approval channel cannot be stored', async () => {
+    const { deliver, reached } = instance({ learnChannel: async () => Promise.reject(new Error('store is down')) });
+
+    await deliver(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-7' }));
+
+    expect(reached).toEqual(['message:m-7']);
+  });
+});

@@ -130,7 +130,9 @@ function setUp() {
 
   /** Presses a button as `user`, the way BlockBot hands it over; returns the surface and what the turn sent. */
   const press = async (path: CardActionPath, user: TeamsUser, verb: CardVerbName, data: Record<string, unknown>) => {
-    const activity = (path === 'execute' ? executeActivity(SERVICE_URL, CARD_MESSAGE, verb, data, { user }) : submitActivity(SERVICE_URL, CARD_MESSAGE, { ...data, verb }, { user })) as Partial<Activity>;
+    const activity = (
+      path === 'execute' ? executeActivity(SERVICE_URL, CARD_MESSAGE, verb, data, { user }) : submitActivity(SERVICE_URL, CARD_MESSAGE, { ...data, verb }, { user })
+    ) as Partial<Activity>;
     const context = new TurnContext(adapter, activity);
     const surface = new CardSurface(path, context.activity.replyToId, continuation(context));
     const sentBefore = adapter.activeQueue.length;
@@ -169,7 +171,11 @@ describe('card confirmations through the router', () => {
     sessions.signIn(GALE);
 
     const onExecute = await press('execute', GALE, CardVerb.Confirm, { confirmId });
-    expect(onExecute.answer).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Only the person who asked can answer this Nothing was sent to Defender.' });
+    expect(onExecute.answer).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: 'Only the person who asked can answer this Nothing was sent to Defender.',
+    });
     expect(onExecute.sent).toEqual([]);
 
     const onSubmit = await press('submit', GALE, CardVerb.Cancel, { confirmId });
@@ -183,14 +189,18 @@ describe('card confirmations through the router', () => {
     expect(sessions.prompts).toEqual([]);
   });
 
-  it('asks its owner to sign in first without using it up, then blocks with the owner\'s token once they are signed in', async () => {
+  it("asks its owner to sign in first without using it up, then blocks with the owner's token once they are signed in", async () => {
     const { press, sessions, askToConfirm, defender, kit } = setUp();
     const { confirmId, stored } = await askToConfirm();
     const before = await stored();
 
     const early = await press('execute', ANA, CardVerb.Confirm, { confirmId });
 
-    expect(early.answer).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Sign in first (see the card below), then press the button again.' });
+    expect(early.answer).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: 'Sign in first (see the card below), then press the button again.',
+    });
     expect(sessions.prompts.map((p) => p.userId)).toEqual([ANA.id]);
     expect(await stored()).toEqual(before);
     expect(defender.callsOf('block')).toEqual([]);
@@ -256,7 +266,7 @@ describe('card payloads the router refuses', () => {
   });
 });
 
-describe('the block form\'s Submit', () => {
+describe("the block form's Submit", () => {
   const typed = { comment: 'dropper on 3 hosts', action: 'Block', expires: 'never', severity: '', groups: '' };
 
   it.each<CardActionPath>(['execute', 'submit'])('re-shows the form with the error and what was typed on a bad hash, sending nothing (%s)', async (path) => {
@@ -267,13 +277,15 @@ describe('the block form\'s Submit', () => {
 
     const form = path === 'execute' ? pressed.answer.value : pressed.updated[0]?.attachments?.[0]?.content;
     expect(cardTexts(form).slice(0, 2)).toEqual(['Block a file', 'That is not a SHA-1, SHA-256 or MD5. Nothing was blocked.']);
-    expect(form).toMatchObject({ body: expect.arrayContaining([expect.objectContaining({ id: 'hash', value: 'not-a-hash' }), expect.objectContaining({ id: 'comment', value: typed.comment })]) });
+    expect(form).toMatchObject({
+      body: expect.arrayContaining([expect.objectContaining({ id: 'hash', value: 'not-a-hash' }), expect.objectContaining({ id: 'comment', value: typed.comment })]),
+    });
     if (path === 'submit') expect(pressed.updated[0]?.id).toBe(CARD_MESSAGE);
     expect(defender.calls).toEqual([]);
     expect(store.asked).toEqual([]);
   });
 
-  it('blocks a good hash with the presser\'s token, replacing the form with the result', async () => {
+  it("blocks a good hash with the presser's token, replacing the form with the result", async () => {
     const { press, sessions, defender } = setUp();
     sessions.signIn(GALE);
 

@@ -67,7 +67,10 @@ class RecordingRunner implements RunsWork {
 
 const work = (user: TeamsUser): Work => ({
   describe: `block of SHA-1 for ${user.name}`,
-  payload: { kind: 'block', request: { hash: { value: 'ab'.repeat(20), type: 'Sha1' }, comment: 'dropper', caller: { userId: user.id, aadObjectId: user.aadObjectId, name: user.name } } },
+  payload: {
+    kind: 'block',
+    request: { hash: { value: 'ab'.repeat(20), type: 'Sha1' }, comment: 'dropper', caller: { userId: user.id, aadObjectId: user.aadObjectId, name: user.name } },
+  },
 });
 
 function setUp() {
@@ -96,8 +99,7 @@ function setUp() {
   };
   const waiting = async () => (await store.list<{ work: Work; until: string }>(StorePrefix.pending)).map((e) => [e.key, e.value.work.describe, e.value.until]);
   /** Messages the bot sent, as [conversation, recipient, what it said]. */
-  const said = () =>
-    adapter.activeQueue.map((a) => [a.conversation?.id, a.recipient?.id, a.text ?? cardTexts(a.attachments?.[0]?.content).join(' | ')]);
+  const said = () => adapter.activeQueue.map((a) => [a.conversation?.id, a.recipient?.id, a.text ?? cardTexts(a.attachments?.[0]?.content).join(' | ')]);
   const settled = async () => expect(await background.drain(5_000)).toBe(true);
 
   return { clock, store, adapter, sessions, runner, gate, gateOver, ask, signInFinished, waiting, said, settled };
@@ -150,11 +152,11 @@ describe('SessionGate.complete', () => {
     expect(runner.runs.map((r) => [r.work, r.caller.userId])).toEqual([[work(ANA), ANA.id]]);
     expect(await runner.tokens()).toEqual([`token-of-${ANA.aadObjectId}`]);
     expect(await waiting()).toEqual([]);
-    expect(said().map(([, , text]) => text).sort()).toEqual([
-      'You are signed in | The bot acts on your behalf in Defender.',
-      'You are signed in | The bot acts on your behalf in Defender.',
-      `ran ${work(ANA).describe}`,
-    ]);
+    expect(
+      said()
+        .map(([, , text]) => text)
+        .sort(),
+    ).toEqual(['You are signed in | The bot acts on your behalf in Defender.', 'You are signed in | The bot acts on your behalf in Defender.', `ran ${work(ANA).describe}`]);
   });
 
   it('keeps the work when the sign-in did not produce a session, and says so', async () => {
@@ -166,9 +168,7 @@ describe('SessionGate.complete', () => {
 
     expect(runner.runs).toEqual([]);
     expect(await waiting()).toHaveLength(1);
-    expect(said().map(([, , text]) => text)).toEqual([
-      'Sign-in did not complete | The bot did not receive a token for you. Send the command again to get a new sign-in card.',
-    ]);
+    expect(said().map(([, , text]) => text)).toEqual(['Sign-in did not complete | The bot did not receive a token for you. Send the command again to get a new sign-in card.']);
   });
 });
 
@@ -186,7 +186,11 @@ describe('SessionGate.sweep', () => {
     expect(dropped.reduce((a, b) => a + b)).toBe(1);
     expect(await waiting()).toEqual([[pendingKey(GALE), work(GALE).describe, clock.at(30_000 + TIMEOUT_MS)]]);
     expect(said()).toEqual([
-      [conversationOf(ANA), ANA.id, `Dropped: sign-in did not complete | Your ${work(ANA).describe} waited 60 seconds for you to sign in and was dropped. Nothing was done; send the command again when you are ready.`],
+      [
+        conversationOf(ANA),
+        ANA.id,
+        `Dropped: sign-in did not complete | Your ${work(ANA).describe} waited 60 seconds for you to sign in and was dropped. Nothing was done; send the command again when you are ready.`,
+      ],
     ]);
     expect(await gate.sweep()).toBe(0);
 
@@ -196,7 +200,11 @@ describe('SessionGate.sweep', () => {
     await gate.complete(signInFinished(GALE));
     await settled();
     expect(runner.runs.map((r) => r.caller.userId)).toEqual([GALE.id]);
-    expect(said().slice(1).map(([conversation, , text]) => [conversation, text])).toEqual([
+    expect(
+      said()
+        .slice(1)
+        .map(([conversation, , text]) => [conversation, text]),
+    ).toEqual([
       [conversationOf(ANA), 'You are signed in | The bot acts on your behalf in Defender.'],
       [conversationOf(GALE), `ran ${work(GALE).describe}`],
     ]);
@@ -216,7 +224,7 @@ describe('SessionGate.sweep', () => {
 });
 
 describe('SessionGate when the work asks for a fresh sign-in', () => {
-  it('signs the sender out, keeps the work again and prompts with the runner\'s text; the next sign-in runs it once more', async () => {
+  it("signs the sender out, keeps the work again and prompts with the runner's text; the next sign-in runs it once more", async () => {
     const { clock, sessions, runner, gate, ask, signInFinished, waiting, settled } = setUp();
     const again = 'Not done yet: sign in again.';
     runner.answer({ signInAgain: again });

@@ -23,7 +23,7 @@ function instance(options: { allowedTenants?: readonly string[]; seen?: MemorySt
   /** Delivers a copy of `activity` (as Teams would, again and again); returns what the turn sent back. */
   const deliver = async (activity: Record<string, unknown>) => {
     const before = adapter.activeQueue.length;
-    await adapter.processActivity(structuredClone(activity) as Partial<Activity>, async (context) => {
+    await adapter.processActivity(structuredClone(activity), async (context) => {
       reached.push(`${context.activity.type}:${context.activity.id}`);
     });
     return adapter.activeQueue.slice(before);

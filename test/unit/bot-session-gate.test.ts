@@ -91,7 +91,7 @@ function setUp() {
     return new TurnContext(adapter, activity);
   };
   /** A sign-in completing in `user`'s personal chat (the verify-state invoke Teams sends). */
-  const signInFinished = (user: TeamsUser) => new TurnContext(adapter, invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user }) as Partial<Activity>);
+  const signInFinished = (user: TeamsUser) => new TurnContext(adapter, invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user }));
   const ask = async (user: TeamsUser) => {
     const context = message(user);
     const started = await gate.run(context, work(user), callerOf(context.activity), SIGN_IN_TEXT);

@@ -113,6 +113,43 @@ describe('the delegated token must be the Teams caller’s own', () => {
     nothingUpstream();
   });
 
+  it('refuses an SSO token exchange that yields another user’s token', async () => {
+    const FAY: TeamsUser = { id: '29:1fay', name: 'Fay Example', aadObjectId: 'f0f0f0f0-0000-4000-8000-00000000000f' };
+    const anasToken = await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    const activity = block(FAY, 'waits for SSO');
+    await rig.send(activity);
+    expect(hasOAuthCard((await rig.reply(activity)).body)).toBe(true);
+    const faysSso = await rig.ssoToken(FAY);
+    rig.tokens.allowExchange((token) => (token === faysSso ? anasToken : undefined));
+    rig.connector.clear();
+
+    const exchange = invokeActivity(rig.connector.serviceUrl, 'signin/tokenExchange', { id: 'x-fay', connectionName: CONNECTION, token: faysSso }, { user: FAY });
+    await rig.send(exchange);
+
+    expect(replyTexts(await rig.reply(exchange)).slice(0, 2)).toEqual([
+      'Nothing was blocked: wrong account',
+      `You are signed in as ${upnOf(ANA)}, but this Teams account is ${FAY.name}.`,
+    ]);
+    expect(rig.tokens.wasSignedOut(anasToken)).toBe(true);
+    nothingUpstream();
+  });
+
+  it('answers "sign in" on another user’s token with the same explanation, signing it out once', async () => {
+    const GUS: TeamsUser = { id: '29:1gus', name: 'Gus Example', aadObjectId: 'c0c0c0c0-0000-4000-8000-00000000000c' };
+    const anasToken = await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    rig.tokens.signInWithAccountOf({ user: GUS.id, account: ANA.id });
+
+    const signIn = messageActivity(rig.connector.serviceUrl, 'sign in', { user: GUS });
+    await rig.send(signIn);
+
+    expect(replyTexts(await rig.reply(signIn))[1]).toBe(`You are signed in as ${upnOf(ANA)}, but this Teams account is ${GUS.name}.`);
+    await settle(200);
+    expect(rig.connector.requests.filter((r) => r.method === 'POST' && (r.body as { type?: string }).type === 'message')).toHaveLength(1);
+    expect(rig.tokens.signOuts.map((s) => s.userId)).toEqual([GUS.id]);
+    expect(rig.tokens.wasSignedOut(anasToken)).toBe(true);
+    nothingUpstream();
+  });
+
   it('acts as the token’s account: the block runs, and the audit trail records the token’s object id', async () => {
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
     const shouting = { ...ANA, aadObjectId: ANA.aadObjectId.toUpperCase() };

@@ -41,7 +41,7 @@ export type SessionResult =
 
 /** Who is acting: the signed-in analyst in production, nobody in particular in local mode. */
 export interface UserSessions {
-  /** The sender's delegation, from the token service (with a magic code when one was typed or sent). */
+  /** The sender's delegation, from the token service (with a magic code when one was typed or sent); only ever for the sender's own account. */
   open(context: TurnContext, magicCode?: string): Promise<SessionResult>;
   /** Sends a sign-in card: silent SSO in personal and group chats, a sign-in button in channels. */
   promptSignIn(context: TurnContext, text: string): Promise<void>;
@@ -74,6 +74,7 @@ export class TokenServiceSessions implements UserSessions {
     private readonly logger: Logger,
   ) {}
 
+  /** The token is used only when its `oid` and `tid` are the Teams caller's; any other token is signed out and refused. */
   async open(context: TurnContext, magicCode?: string): Promise<SessionResult> {
     const { activity } = context;
     const refused = context.turnState.get<AccountMismatch>(MISMATCH_KEY);

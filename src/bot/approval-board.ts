@@ -111,7 +111,7 @@ export class ApprovalBoard {
     if (action === 'cancel') {
       outcome = await cancelRequest(this.deps.approvals, approvalId, presser);
     } else {
-      const delegation = await this.deps.gate.now(context, signInPromptText('approval'));
+      const delegation = (await this.deps.gate.now(context, signInPromptText('approval')))?.delegation;
       if (!delegation) {
         surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
         return;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { AuditEntry, AuditLog } from '../domain/ports';
 import { auditEntry, checkLimit, isoTime } from './audit-entry';
+import { groupCommitOf, type GroupCommit } from './group-commit';
 import type { SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteAuditLog tells the time. */
@@ -18,6 +19,7 @@ export class SqliteAuditLog implements AuditLog {
   private readonly now: () => Date;
   private readonly insert: Statement;
   private readonly queries = new Map<string, Statement>();
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -25,25 +27,29 @@ export class SqliteAuditLog implements AuditLog {
   ) {
     this.now = options.now ?? (() => new Date());
     this.insert = db.prepare('INSERT INTO audit (id, at, tenant_id, hash, entry) VALUES (@id, @at, @tenantId, @hash, @entry)');
+    this.commits = groupCommitOf(db);
   }
 
-  async record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry> {
+  record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry> {
     const json = JSON.stringify(auditEntry(randomUUID(), this.now().toISOString(), entry));
     const stored = JSON.parse(json) as AuditEntry;
-    this.insert.run({ id: stored.id, at: stored.at, tenantId: stored.tenantId ?? null, hash: stored.hash?.toLowerCase() ?? null, entry: json });
-    return stored;
+    return this.commits.run(() => {
+      this.insert.run({ id: stored.id, at: stored.at, tenantId: stored.tenantId ?? null, hash: stored.hash?.toLowerCase() ?? null, entry: json });
+      return stored;
+    });
   }
 
   /** Newest first; `hash` matches in any letter case. */
   async recent(query: RecentQuery): Promise<AuditEntry[]> {
     checkLimit(query.limit);
     const filters = present({ tenant: query.tenantId, hash: query.hash?.toLowerCase() });
-    return this.select(filters, 'DESC', query.limit);
+    return this.commits.run(() => this.select(filters, 'DESC', query.limit));
   }
 
   /** Oldest first; `since` (any ISO time) is inclusive. */
   async all(query: AllQuery): Promise<AuditEntry[]> {
-    return this.select(present({ tenant: query.tenantId, since: query.since === undefined ? undefined : isoTime(query.since) }), 'ASC');
+    const since = query.since === undefined ? undefined : isoTime(query.since);
+    return this.commits.run(() => this.select(present({ tenant: query.tenantId, since }), 'ASC'));
   }
 
   private select(filters: Partial<Record<Filter, string>>, order: 'ASC' | 'DESC', limit?: number): AuditEntry[] {

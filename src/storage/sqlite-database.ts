@@ -25,6 +25,8 @@ export function openDatabase(dataDir: string): SqliteDatabase {
     db.pragma('journal_mode = WAL');
     // better-sqlite3 builds SQLite with WAL synchronous=NORMAL; the audit trail wants every commit on disk.
     db.pragma('synchronous = FULL');
+    // Group commit takes the write lock without blocking the event loop (it retries on the next turn).
+    db.pragma('busy_timeout = 0');
     migrate(db);
     return db;
   } catch (error) {

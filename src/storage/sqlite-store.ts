@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
 import { expiry, toJson } from './store-values';
+import { groupCommitOf, type GroupCommit } from './group-commit';
 import { openDatabase, type SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteStore tells the time and how often it deletes expired rows. */
@@ -25,6 +26,7 @@ export class SqliteStore implements Store, OnceStore {
   private readonly sweepIntervalMs: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
   private readonly sql: ReturnType<typeof statements>;
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -33,6 +35,7 @@ export class SqliteStore implements Store, OnceStore {
     this.now = options.now ?? (() => new Date());
     this.sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.sql = statements(db);
+    this.commits = groupCommitOf(db);
   }
 
   /** Opens `<dataDir>/defender-block-bot.sqlite` (or ':memory:') and a store that owns the connection. */
@@ -40,49 +43,61 @@ export class SqliteStore implements Store, OnceStore {
     return new SqliteStore(openDatabase(dataDir), options);
   }
 
-  async get<T>(key: string): Promise<Versioned<T> | undefined> {
-    const row = this.sql.get.get({ key, now: this.nowMs() }) as Row | undefined;
-    return row && { value: JSON.parse(row.value) as T, etag: row.etag };
+  get<T>(key: string): Promise<Versioned<T> | undefined> {
+    return this.commits.run(() => {
+      const row = this.sql.get.get({ key, now: this.nowMs() }) as Row | undefined;
+      return row && { value: JSON.parse(row.value) as T, etag: row.etag };
+    });
   }
 
-  async put<T>(key: string, value: T, condition: PutCondition = {}): Promise<WriteResult> {
-    const now = this.nowMs();
-    this.sweep(now);
-    const params = { key, value: toJson(value), etag: randomUUID(), expiresAt: expiry(now, condition.ttlMs), now };
-    const statement = this.putStatement(condition);
-    if (!statement) return CONFLICT;
-    const changed = statement.run({ ...params, ifMatch: condition.ifMatch ?? null }).changes === 1;
-    return changed ? { ok: true, etag: params.etag } : CONFLICT;
+  put<T>(key: string, value: T, condition: PutCondition = {}): Promise<WriteResult> {
+    return this.commits.run((): WriteResult => {
+      const json = toJson(value);
+      const now = this.nowMs();
+      this.sweep(now);
+      const params = { key, value: json, etag: randomUUID(), expiresAt: expiry(now, condition.ttlMs), now };
+      const statement = this.putStatement(condition);
+      if (!statement) return CONFLICT;
+      const changed = statement.run({ ...params, ifMatch: condition.ifMatch ?? null }).changes === 1;
+      return changed ? { ok: true, etag: params.etag } : CONFLICT;
+    });
   }
 
   /** Without `ifMatch`, deleting an absent key succeeds; the etag returned is the removed version's, or ''. */
-  async delete(key: string, condition: { readonly ifMatch?: string } = {}): Promise<WriteResult> {
-    const now = this.nowMs();
-    this.sweep(now);
-    if (condition.ifMatch === undefined) {
-      const removed = this.sql.remove.get({ key, now }) as { etag: string | null } | undefined;
-      return { ok: true, etag: removed?.etag ?? '' };
-    }
-    const removed = this.sql.removeIfMatch.get({ key, now, ifMatch: condition.ifMatch }) as { etag: string } | undefined;
-    return removed ? { ok: true, etag: removed.etag } : CONFLICT;
+  delete(key: string, condition: { readonly ifMatch?: string } = {}): Promise<WriteResult> {
+    return this.commits.run((): WriteResult => {
+      const now = this.nowMs();
+      this.sweep(now);
+      if (condition.ifMatch === undefined) {
+        const removed = this.sql.remove.get({ key, now }) as { etag: string | null } | undefined;
+        return { ok: true, etag: removed?.etag ?? '' };
+      }
+      const removed = this.sql.removeIfMatch.get({ key, now, ifMatch: condition.ifMatch }) as { etag: string } | undefined;
+      return removed ? { ok: true, etag: removed.etag } : CONFLICT;
+    });
   }
 
-  async list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
-    const now = this.nowMs();
-    const upper = prefixUpperBound(prefix);
-    const rows = (upper === undefined ? this.sql.listFrom.all({ lower: prefix, now }) : this.sql.listRange.all({ lower: prefix, upper, now })) as Row[];
-    return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, etag: row.etag }));
+  list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
+    return this.commits.run(() => {
+      const now = this.nowMs();
+      const upper = prefixUpperBound(prefix);
+      const rows = (upper === undefined ? this.sql.listFrom.all({ lower: prefix, now }) : this.sql.listRange.all({ lower: prefix, upper, now })) as Row[];
+      return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, etag: row.etag }));
+    });
   }
 
   /** True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list. */
-  async claim(key: string, ttlMs: number): Promise<boolean> {
-    const now = this.nowMs();
-    this.sweep(now);
-    return this.sql.claim.run({ key, expiresAt: expiry(now, ttlMs), now }).changes === 1;
+  claim(key: string, ttlMs: number): Promise<boolean> {
+    return this.commits.run(() => {
+      const now = this.nowMs();
+      this.sweep(now);
+      return this.sql.claim.run({ key, expiresAt: expiry(now, ttlMs), now }).changes === 1;
+    });
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */
   close(): void {
+    this.commits.flush();
     this.db.close();
   }
 

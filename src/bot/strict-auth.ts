@@ -1,20 +1,30 @@
 import {
   AuthenticationError,
   BotFrameworkAuthentication,
+  ConnectorFactory,
+  JwtTokenValidation,
+  type ConnectorClient,
   type AuthenticateRequestResult,
   type BotFrameworkClient,
   type ClaimsIdentity,
-  type ConnectorFactory,
   type UserTokenClient,
 } from 'botframework-connector';
 import { StatusCodes, type Activity } from 'botbuilder';
 
+/** Connector clients kept for reuse, at most this many (one per app id, service URL and audience in practice). */
+const MAX_CLIENTS = 64;
+
 /**
- * Delegates to botbuilder's authentication but answers 401 for every rejected token. botbuilder
+ * Delegates to botbuilder's authentication but answers 401 for every rejected token, and reuses
+ * connector and user-token clients across turns (botbuilder builds a new client and HTTP pipeline
+ * for every turn otherwise, which costs more than the bot's own work on a command). botbuilder
  * lets a bad signature or an expired token escape as a raw JsonWebTokenError, which CloudAdapter
  * turns into a 500; a forged request must be told it is unauthorized, not that the bot broke.
  */
 export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication {
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+  private readonly userTokenClients = new Map<string, Promise<UserTokenClient>>();
+
   constructor(private readonly inner: BotFrameworkAuthentication) {
     super();
   }
@@ -32,11 +42,14 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
   }
 
   createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
-    return this.inner.createConnectorFactory(claimsIdentity);
+    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    const inner = this.inner.createConnectorFactory(claimsIdentity);
+    return new ReusingConnectorFactory((serviceUrl, audience) => reuse(this.connectors, `${appId}|${serviceUrl}|${audience ?? ''}`, () => inner.create(serviceUrl, audience)));
   }
 
   createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
-    return this.inner.createUserTokenClient(claimsIdentity);
+    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    return reuse(this.userTokenClients, appId, () => this.inner.createUserTokenClient(claimsIdentity));
   }
 
   override createBotFrameworkClient(): BotFrameworkClient {
@@ -46,6 +59,28 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
   override getOriginatingAudience(): string {
     return this.inner.getOriginatingAudience();
   }
+}
+
+/** A ConnectorFactory that hands out the kept client for a service URL and audience. */
+class ReusingConnectorFactory extends ConnectorFactory {
+  constructor(private readonly get: (serviceUrl: string, audience?: string) => Promise<ConnectorClient>) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return this.get(serviceUrl, audience);
+  }
+}
+
+/** The kept value for `key`, made once; a failure is forgotten so the next call tries again. */
+function reuse<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  const kept = cache.get(key);
+  if (kept) return kept;
+  const made = make();
+  made.catch(() => cache.delete(key));
+  if (cache.size >= MAX_CLIENTS) cache.delete(cache.keys().next().value as string);
+  cache.set(key, made);
+  return made;
 }
 
 const TOKEN_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);

@@ -1,4 +1,4 @@
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import type { Command } from '../commands/parse';
 import type { BulkLine } from '../domain/bulk-intake';
 import { MAX_BULK_HASHES } from '../domain/bulk-intake';
@@ -115,7 +115,6 @@ export class ChatCommands {
   }
 
   private async start(context: TurnContext, work: Work, caller: Caller): Promise<void> {
-    await context.sendActivity({ type: ActivityTypes.Typing });
     await this.deps.gate.run(context, work, caller, signInPromptText(work.describe));
   }
 

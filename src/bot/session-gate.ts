@@ -1,4 +1,4 @@
-import { TurnContext, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, TurnContext, type ConversationReference } from 'botbuilder';
 import type { Caller } from '../domain/caller';
 import type { Delegation, Logger, Store } from '../domain/ports';
 import { StoreKey, StorePrefix } from '../domain/store-keys';
@@ -27,6 +27,9 @@ export interface OpenSession {
 }
 
 const key = (context: TurnContext) => StoreKey.pending(context.activity.conversation?.id, context.activity.from?.id);
+
+/** Work that has not answered by then shows "typing" (a fast answer needs no indicator, nor its extra HTTP call). */
+const TYPING_AFTER_MS = 800;
 
 /** What the sign-in gate uses. */
 export interface SessionGateDeps {
@@ -136,7 +139,10 @@ export class SessionGate {
   private start({ work, caller }: Bound, delegation: Delegation, reference: Partial<ConversationReference>): void {
     this.deps.background.run(work.describe, async () => {
       const continuation = continuationFrom(this.deps.proactive, reference);
-      const result = await this.deps.runner.run(work, caller, delegation, continuation);
+      const typing = setTimeout(() => {
+        continuation((context) => context.sendActivity({ type: ActivityTypes.Typing }).then(() => undefined)).catch(() => undefined);
+      }, TYPING_AFTER_MS);
+      const result = await this.deps.runner.run(work, caller, delegation, continuation).finally(() => clearTimeout(typing));
       const text = result.signInAgain;
       if (text) await continuation((context) => this.again(context, work, caller, reference, text));
     });

@@ -99,12 +99,12 @@ function decisionText(decision: ApprovalDecision): string {
 /** The indicator already in force: what it does, who set it and when. */
 function existingFacts(status: NonNullable<ApprovalRequest['existing']>): Fact[] {
   return [
-    { label: 'Action', value: markdownSafe(`${status.actionType} (${status.fileStatus})`) },
+    { label: 'Current action', value: markdownSafe(`${status.actionType} (${status.fileStatus})`) },
     ...optionalFact('Set by', status.requestor),
     ...optionalFact('Set', status.creationDateTimeUtc ?? status.lastUpdateDateTimeUtc, formatUtc),
     ...optionalFact('Its comment', status.requestorComment),
-    ...optionalFact('Expires', status.expirationTime, formatUtc),
-    ...optionalFact('Indicator id', status.indicatorId),
+    ...optionalFact('It expires', status.expirationTime, formatUtc),
+    ...optionalFact('Its indicator id', status.indicatorId),
   ];
 }
 

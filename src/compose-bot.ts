@@ -88,7 +88,13 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     newId,
   });
   const bot = new BlockBot({ mode: config.mode, commands, cards, gate, exports, continuation, logger });
-  const admission = new Admission({ seen: store, allowedTenants: config.allowedTenants, learnChannel: async () => undefined, logger });
+  const admission = new Admission({
+    seen: store,
+    teamsOnly: config.mode === 'production',
+    allowedTenants: config.allowedTenants,
+    learnChannel: async () => undefined,
+    logger,
+  });
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();

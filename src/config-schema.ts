@@ -30,6 +30,9 @@ const guidList = z
   )
   .refine((list) => list.every((t) => /^[0-9a-f-]{36}$/.test(t)), {
     message: 'must be a comma-separated list of tenant ids (GUIDs)',
+  })
+  .refine((list) => list.length > 0, {
+    message: 'names no tenant (an empty list would serve every tenant); list at least one tenant id, or leave it unset to serve only MicrosoftAppTenantId',
   });
 
 /** Every setting the bot reads (besides botbuilder's pass-through keys), validated with a hint each. */

@@ -164,6 +164,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.ROLE_DIRECTORY === 'graph') {
       problems.push('ROLE_DIRECTORY: graph needs signed-in analysts, which needs MicrosoftAppId and OAUTH_CONNECTION_NAME; local mode uses the local directory');
     }
+    if (e.HOST && !isLoopback(e.HOST)) {
+      problems.push(
+        `HOST: ${e.HOST} would let other machines reach a bot whose inbound authentication is off (local mode); use 127.0.0.1, ::1 or localhost, or set MicrosoftAppId (and the rest of the production settings) to turn authentication on`,
+      );
+    }
   }
   if (e.STORAGE === 'azure-blob' && !e.AZURE_STORAGE_CONNECTION_STRING) {
     problems.push('AZURE_STORAGE_CONNECTION_STRING: required with STORAGE=azure-blob (the storage account shared by every bot instance)');
@@ -243,6 +248,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER } : { kind: 'local' },
   };
   return deepFreeze(config);
+}
+
+/** Whether a HOST binds this machine only (127.0.0.0/8, ::1, localhost). */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -9,9 +9,14 @@ import { send } from './send';
 /** How long an activity id is remembered to drop Teams' re-deliveries. */
 export const DEDUPE_TTL_MS = 10 * 60 * 1000;
 
+/** The only Bot Framework channel that is Teams. */
+const TEAMS_CHANNEL = 'msteams';
+
 /** What admission uses. */
 export interface AdmissionDeps {
   readonly seen: OnceStore;
+  /** Refuse every channel but Teams (`msteams`): Web Chat and Direct Line clients set `from` and `channelData` themselves. */
+  readonly teamsOnly: boolean;
   /** Lower-case tenant ids served; empty serves every tenant (local mode). */
   readonly allowedTenants: readonly string[];
   /** Remembers how to reach the approval channel when an activity comes from it. */
@@ -21,14 +26,19 @@ export interface AdmissionDeps {
 
 /**
  * Runs before every handler, for every activity type (messages, invokes, conversation updates):
- * learns the approval channel, drops Teams' re-deliveries and refuses tenants that are not served,
- * so that no handler can forget to.
+ * refuses channels other than Teams, learns the approval channel, drops Teams' re-deliveries and
+ * refuses tenants that are not served, so that no handler can forget to.
  */
 export class Admission implements Middleware {
   constructor(private readonly deps: AdmissionDeps) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { activity } = context;
+    if (this.deps.teamsOnly && activity.channelId !== TEAMS_CHANNEL) {
+      this.deps.logger.warn({ activityId: activity.id, channelId: activity.channelId, type: activity.type }, 'Activity from a channel other than Teams refused');
+      if (activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 403 } });
+      return;
+    }
     await this.deps.learnChannel(context).catch((error: unknown) => this.deps.logger.warn({ err: errorFields(error) }, 'Could not store the approval channel'));
     if (!(await this.firstDelivery(context))) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');

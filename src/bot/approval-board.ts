@@ -16,7 +16,7 @@ import {
 import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
-import type { Delegation, Logger, Store } from '../domain/ports';
+import type { Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
 import { errorFields } from '../errors';
@@ -35,7 +35,7 @@ import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
 import type { CardSurface } from './card-surface';
 import type { Proactive } from './continuation';
-import type { SessionGate } from './session-gate';
+import type { OpenSession, SessionGate } from './session-gate';
 import { send } from './send';
 import type { UserSessions } from './user-sessions';
 
@@ -47,12 +47,6 @@ export interface CardRef {
 
 /** Posts a card as a new thread in a Teams channel, through the Bot Connector of the turn's activity; throws when the channel cannot be reached. */
 export type PostToChannel = (context: TurnContext, channelId: string, reply: Reply) => Promise<CardRef>;
-
-/** Who asks for an approval, signed in: who they are and their delegation. */
-interface SignedInRequester {
-  readonly caller: Caller;
-  readonly delegation: Delegation;
-}
 
 /** What the board needs. */
 export interface ApprovalBoardDeps {
@@ -93,13 +87,14 @@ export class ApprovalBoard {
    * is blocked yet), or that no approval was requested and why (a request whose card could not be
    * posted is withdrawn, so it never waits unseen).
    */
-  async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }, caller: Caller): Promise<Reply> {
+  async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }): Promise<Reply> {
     const refusal = this.refusalHere(context);
     if (refusal) return refusal;
-    const requester = await this.signedIn(context, caller);
+    const requester = await this.signedIn(context);
     if (!requester) return requestSignInReply();
     const origin = TurnContext.getConversationReference(context.activity);
-    const asked = await requestApproval(this.deps.approvals, { ...input, id: this.deps.newId(), requester: requester.caller, origin }, requester.delegation);
+    const { hash, comment, options } = input;
+    const asked = await requestApproval(this.deps.approvals, { hash, comment, options, id: this.deps.newId(), requester: requester.caller, origin }, requester.delegation);
     if (asked.kind === 'tooMany') {
       this.deps.logger.info({ user: requester.caller.aadObjectId, open: asked.open }, 'Approval refused: too many open requests');
       return notRequestedReply(asked);
@@ -120,10 +115,9 @@ export class ApprovalBoard {
     return requestPendingReply(request, inChannel);
   }
 
-  /** The requester and their delegation once signed in; otherwise undefined after prompting sign-in (they ask again afterwards). */
-  private async signedIn(context: TurnContext, caller: Caller): Promise<SignedInRequester | undefined> {
-    const delegation = await this.deps.gate.now(context, REQUEST_SIGN_IN_TEXT);
-    return delegation ? { caller, delegation } : undefined;
+  /** The requester as their sign-in names them (the token's account asks) with their delegation; otherwise undefined after prompting sign-in (they ask again afterwards). */
+  private signedIn(context: TurnContext): Promise<OpenSession | undefined> {
+    return this.deps.gate.now(context, REQUEST_SIGN_IN_TEXT);
   }
 
   /** Posts the card in the approval channel (a new thread), or else in the shared conversation the request came from. */
@@ -160,7 +154,7 @@ export class ApprovalBoard {
     if (action === 'cancel') {
       outcome = await cancelRequest(this.deps.approvals, approvalId, presser);
     } else {
-      const delegation = await this.deps.gate.now(context, signInPromptText('approval'));
+      const delegation = (await this.deps.gate.now(context, signInPromptText('approval')))?.delegation;
       if (!delegation) {
         surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
         return;

@@ -4,11 +4,12 @@ import type { Delegation, Logger, Store } from '../domain/ports';
 import { StoreKey, StorePrefix } from '../domain/store-keys';
 import { errorFields } from '../errors';
 import type { Reply } from '../cards/render';
-import { pendingDroppedReply, signedInReply, signInFailedReply, signInUnavailableReply, tenantMismatchReply } from '../cards/session-views';
+import { accountMismatchReply, pendingDroppedReply, signedInReply, signInFailedReply, signInUnavailableReply } from '../cards/session-views';
+import { boundCaller, callerOf, sameId } from './caller-of';
 import type { BackgroundWork } from './background-work';
 import { continuationFrom, type Proactive } from './continuation';
 import { send } from './send';
-import type { SessionResult, UserSessions } from './user-sessions';
+import type { SessionIdentity, SessionResult, UserSessions } from './user-sessions';
 import type { RunsWork, Work } from './work-runner';
 
 /** Work waiting for its sender to sign in, kept in the store. */
@@ -17,6 +18,12 @@ interface Waiting {
   readonly caller: Caller;
   readonly reference: Partial<ConversationReference>;
   readonly until: string;
+}
+
+/** A session opened now: the delegation and the caller bound to its token (who acts, for roles, four eyes and the audit trail). */
+export interface OpenSession {
+  readonly delegation: Delegation;
+  readonly caller: Caller;
 }
 
 const key = (context: TurnContext) => StoreKey.pending(context.activity.conversation?.id, context.activity.from?.id);
@@ -41,12 +48,12 @@ export interface SessionGateDeps {
 export class SessionGate {
   constructor(private readonly deps: SessionGateDeps) {}
 
-  /** Starts `work` as the sender if signed in; otherwise asks them to sign in and keeps it. */
+  /** Starts `work` as the sender if signed in (bound to the token's account); otherwise asks them to sign in and keeps it. */
   async run(context: TurnContext, work: Work, caller: Caller, signInText: string): Promise<'started' | 'waiting' | 'refused'> {
     const reference = TurnContext.getConversationReference(context.activity);
     const session = await this.deps.sessions.open(context);
     if (session.ok) {
-      this.start(work, caller, session.delegation, reference);
+      this.start(bound(work, caller, session.identity), session.delegation, reference);
       return 'started';
     }
     if (session.reason === 'signInRequired') {
@@ -58,10 +65,10 @@ export class SessionGate {
     return 'refused';
   }
 
-  /** The sender's delegation now, or undefined after telling them why not (card actions: no waiting). */
-  async now(context: TurnContext, signInText: string): Promise<Delegation | undefined> {
+  /** The sender's delegation and bound caller now, or undefined after telling them why not (card actions: no waiting). */
+  async now(context: TurnContext, signInText: string): Promise<OpenSession | undefined> {
     const session = await this.deps.sessions.open(context);
-    if (session.ok) return session.delegation;
+    if (session.ok) return { delegation: session.delegation, caller: boundCaller(callerOf(context.activity), session.identity) };
     if (session.reason === 'signInRequired') await this.deps.sessions.promptSignIn(context, signInText);
     else await send(context, sessionFailureReply(session));
     return undefined;
@@ -71,12 +78,20 @@ export class SessionGate {
   async complete(context: TurnContext, magicCode?: string): Promise<void> {
     const session = await this.deps.sessions.open(context, magicCode);
     if (!session.ok) {
-      await send(context, session.reason === 'signInRequired' ? signInFailedReply() : sessionFailureReply(session));
+      // A sign-in as another account drops what waited for it: it never runs on a sign-in that was refused.
+      const dropped = session.reason === 'accountMismatch' ? await this.take(key(context)) : undefined;
+      await send(context, session.reason === 'signInRequired' ? signInFailedReply() : sessionFailureReply(session, dropped?.work.describe));
       return;
     }
     const waiting = await this.take(key(context));
-    this.deps.logger.info({ activityId: context.activity.id, user: context.activity.from?.aadObjectId, resumed: waiting?.work.describe }, 'Sign-in completed');
-    if (waiting) this.start(waiting.work, waiting.caller, session.delegation, waiting.reference);
+    this.deps.logger.info(
+      { activityId: context.activity.id, user: session.identity?.oid ?? context.activity.from?.aadObjectId, resumed: waiting?.work.describe },
+      'Sign-in completed',
+    );
+    if (waiting && !waitedFor(waiting.caller, session.identity)) {
+      this.deps.logger.warn({ activityId: context.activity.id, work: waiting.work.describe }, 'Pending work dropped: it was kept for another account');
+      await send(context, signedInReply(session.upn));
+    } else if (waiting) this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference);
     else await send(context, signedInReply(session.upn));
   }
 
@@ -117,7 +132,8 @@ export class SessionGate {
     return taken.ok ? stored.value : undefined;
   }
 
-  private start(work: Work, caller: Caller, delegation: Delegation, reference: Partial<ConversationReference>): void {
+  /** Runs work as the caller bound to the session. */
+  private start({ work, caller }: Bound, delegation: Delegation, reference: Partial<ConversationReference>): void {
     this.deps.background.run(work.describe, async () => {
       const continuation = continuationFrom(this.deps.proactive, reference);
       const result = await this.deps.runner.run(work, caller, delegation, continuation);
@@ -135,13 +151,53 @@ export class SessionGate {
 }
 
 /** The answer when a session cannot be opened for a reason other than "not signed in yet". */
-export function sessionFailureReply(session: Extract<SessionResult, { ok: false }>): Reply {
+export function sessionFailureReply(session: Extract<SessionResult, { ok: false }>, dropped?: string): Reply {
   switch (session.reason) {
-    case 'tenantMismatch':
-      return tenantMismatchReply();
+    case 'accountMismatch':
+      return accountMismatchReply({
+        signedInAs: session.signedInAs.upn ?? session.signedInAs.name,
+        teamsAccount: session.expected.name,
+        otherTenant: !!session.signedInAs.tid && !sameId(session.signedInAs.tid, session.expected.tid),
+        signedOut: session.signedOut,
+        dropped,
+      });
     case 'signInUnavailable':
       return signInUnavailableReply();
     case 'signInRequired':
       return signInFailedReply();
+  }
+}
+
+/** Whether work kept for `caller` may run on a session of `identity` (the same Entra account, when the caller had one). */
+function waitedFor(caller: Caller, identity: SessionIdentity | undefined): boolean {
+  return !identity || !caller.aadObjectId || sameId(caller.aadObjectId, identity.oid);
+}
+
+/** Work and who runs it, once bound to a session. */
+interface Bound {
+  readonly work: Work;
+  readonly caller: Caller;
+}
+
+/** Binds work and its caller to the session's account: the token's object id and tenant act, for roles, four eyes and the audit trail. */
+function bound(work: Work, caller: Caller, identity: SessionIdentity | undefined): Bound {
+  if (!identity) return { work, caller };
+  const as = boundCaller(caller, identity);
+  return { work: actingAs(work, as), caller: as };
+}
+
+/** The work with the caller it carries (a block request's, a bulk job's) replaced by the bound caller. */
+function actingAs(work: Work, caller: Caller): Work {
+  const payload = work.payload;
+  switch (payload.kind) {
+    case 'block':
+      return { ...work, payload: { ...payload, request: { ...payload.request, caller } } };
+    case 'bulk-block':
+      return { ...work, payload: { ...payload, spec: { ...payload.spec, caller } } };
+    case 'unblock':
+    case 'status':
+    case 'history':
+    case 'export':
+      return work;
   }
 }

@@ -1,17 +1,11 @@
+import type { BlockFields } from '../commands/parse-block-fields';
 import { INDICATOR_ACTIONS, SEVERITIES } from '../domain/block-options';
 import { MAX_COMMENT_LENGTH } from '../commands/limits';
 import { CardVerb } from './card-verbs';
 import { renderCard, type Reply } from './render';
 
 /** The values a form shows (what the analyst typed, when it comes back with an error). */
-export interface FormValues {
-  readonly hash?: string;
-  readonly comment?: string;
-  readonly action?: string;
-  readonly expires?: string;
-  readonly severity?: string;
-  readonly groups?: string;
-}
+export type FormValues = BlockFields;
 
 const EXPIRY_DAYS = [7, 30, 90, 180, 365];
 

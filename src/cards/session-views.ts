@@ -1,6 +1,7 @@
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { Reply } from './render';
 import { noticeReply } from './notice';
+import { markdownSafe } from './safe-text';
 
 /** Text of the sign-in card shown before a command can run as the analyst. */
 export function signInPromptText(what?: string): string {
@@ -34,10 +35,30 @@ export function signedOutReply(): Reply {
   return noticeReply('You are signed out', ['The bot will ask you to sign in before it acts for you again.'], { tone: 'default' });
 }
 
-/** The signed-in account belongs to another tenant than the chat. */
-export function tenantMismatchReply(): Reply {
+/** What the bot found when the signed-in account is not the Teams caller's. */
+export interface AccountMismatchView {
+  /** The signed-in account as its token names it (UPN, else name); undefined when the token names none. */
+  readonly signedInAs?: string;
+  /** The Teams caller's display name. */
+  readonly teamsAccount: string;
+  /** The token's tenant is not the chat's. */
+  readonly otherTenant: boolean;
+  /** The token service confirmed the sign-out. */
+  readonly signedOut: boolean;
+  /** What was waiting for this sign-in and has been dropped (e.g. "block of SHA-1 7327…"). */
+  readonly dropped?: string;
+}
+
+/** The signed-in account is not the Teams caller's: it was signed out and nothing was done. */
+export function accountMismatchReply(view: AccountMismatchView): Reply {
+  const account = view.signedInAs ? markdownSafe(view.signedInAs) : 'an account the bot cannot identify';
+  const where = view.otherTenant ? ' That account belongs to another organization than this chat.' : '';
   return noticeReply('Nothing was blocked: wrong account', [
-    'You are signed in with an account from another organization than this chat. Send "sign out", then sign in with your account in this organization.',
+    `You are signed in as ${account}, but this Teams account is ${markdownSafe(view.teamsAccount)}.${where}`,
+    view.signedOut ? 'The bot signed that account out: sign in as yourself.' : 'The bot could not sign that account out: send "sign out", then sign in as yourself.',
+    view.dropped
+      ? `Your waiting ${view.dropped} was dropped and nothing was sent to Defender. Send it again once you are signed in as yourself.`
+      : 'Nothing was sent to Defender. Send the command again once you are signed in as yourself.',
   ]);
 }
 

@@ -6,4 +6,6 @@ export interface Caller {
   readonly aadObjectId?: string;
   readonly name: string;
   readonly tenantId?: string;
+  /** The signed-in account's user principal name, once a session bound the caller to its token. */
+  readonly upn?: string;
 }

@@ -1,6 +1,7 @@
 import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
-import { Admission } from '../../src/bot/admission';
+import { Admission, DEDUPE_TTL_MS } from '../../src/bot/admission';
 import type { Logger } from '../../src/domain/ports';
+import { StoreKey } from '../../src/domain/store-keys';
 import { MemoryStore } from '../../src/storage/memory-store';
 import { ANA, OTHER_TENANT_ID, TENANT_ID, executeActivity, invokeActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
@@ -13,13 +14,15 @@ const EMPTY_OK = { status: 200, body: undefined };
 const REFUSAL = ['This bot is not available to your organization', "Your tenant is not on the bot's list of allowed tenants, so nothing was done."];
 
 /** One bot instance: the admission middleware in front of a handler that records what reached it. */
-function instance(options: { allowedTenants?: readonly string[]; seen?: MemoryStore; learnChannel?: (context: TurnContext) => Promise<void> } = {}) {
+function instance(
+  options: { allowedTenants?: readonly string[]; teamsOnly?: boolean; seen?: MemoryStore; learnChannel?: (context: TurnContext) => Promise<void>; logger?: Logger } = {},
+) {
   const seen = options.seen ?? new MemoryStore();
   const learned: string[] = [];
   const reached: string[] = [];
   const adapter = new TestAdapter();
   const learnChannel = options.learnChannel ?? (async (context: TurnContext) => void learned.push(context.activity.id ?? ''));
-  adapter.use(new Admission({ seen, allowedTenants: options.allowedTenants ?? [TENANT_ID], learnChannel, logger: quiet }));
+  adapter.use(new Admission({ seen, teamsOnly: options.teamsOnly ?? true, allowedTenants: options.allowedTenants ?? [TENANT_ID], learnChannel, logger: options.logger ?? quiet }));
   /** Delivers a copy of `activity` (as Teams would, again and again); returns what the turn sent back. */
   const deliver = async (activity: Record<string, unknown>) => {
     const before = adapter.activeQueue.length;
@@ -88,6 +91,75 @@ describe('Admission: re-deliveries', () => {
     await deliver(group);
 
     expect(reached).toEqual(['message:m-3', 'message:m-3']);
+  });
+});
+
+describe('Admission: Teams only', () => {
+  /** A logger that keeps its warnings. */
+  const recording = () => {
+    const warnings: Array<{ readonly fields: unknown; readonly message: string }> = [];
+    const logger: Logger = { ...quiet, warn: (fields: unknown, message: string) => void warnings.push({ fields, message }) };
+    return { logger, warnings };
+  };
+  const from = (channelId: string, activity: Record<string, unknown>): Record<string, unknown> => ({ ...activity, channelId });
+
+  it.each(['webchat', 'directline', 'emulator', 'slack', 'MSTEAMS'])(
+    'drops a message from channel %j before anything else runs: no reply, no handler, nothing learned or remembered, one log line',
+    async (channelId) => {
+      const { logger, warnings } = recording();
+      const { deliver, reached, learned, seen } = instance({ logger });
+      const message = from(channelId, messageActivity(SERVICE_URL, `block ${'ab'.repeat(20)} from web chat`, { user: ANA, id: 'w-1' }));
+
+      expect(await deliver(message)).toEqual([]);
+
+      expect(reached).toEqual([]);
+      expect(learned).toEqual([]);
+      expect(await seen.claim(StoreKey.activity(channelId, (message.conversation as { id: string }).id, 'w-1'), DEDUPE_TTL_MS)).toBe(true);
+      expect(warnings).toEqual([
+        { fields: expect.objectContaining({ activityId: 'w-1', channelId, type: 'message' }), message: expect.stringMatching(/channel other than Teams/) },
+      ]);
+    },
+  );
+
+  it.each([
+    ['a card press', executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA })],
+    ['a token exchange', invokeActivity(SERVICE_URL, 'signin/tokenExchange', { id: 'x', connectionName: 'sso', token: 't' }, { user: ANA })],
+    ['a magic code', invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user: ANA })],
+  ])('answers %s from Direct Line with 403 and runs nothing', async (_what, activity) => {
+    const { deliver, reached, learned } = instance();
+
+    const sent = await deliver(from('directline', activity));
+
+    expect(invokeAnswers(sent)).toEqual([{ status: 403 }]);
+    expect(cardsOf(sent)).toEqual([]);
+    expect(reached).toEqual([]);
+    expect(learned).toEqual([]);
+  });
+
+  it('drops a conversation update from Web Chat without a word', async () => {
+    const { deliver, reached } = instance();
+    const update = { ...messageActivity(SERVICE_URL, '', { user: ANA, id: 'u-9' }), type: 'conversationUpdate', text: undefined, membersAdded: [{ id: '28:defender-block-bot' }] };
+
+    expect(await deliver(from('webchat', update))).toEqual([]);
+    expect(reached).toEqual([]);
+  });
+
+  it('refuses another channel even from an allowed tenant, and before the tenant check (no refusal card to tell it anything)', async () => {
+    const { deliver, reached } = instance({ allowedTenants: [] });
+    expect(await deliver(from('webchat', messageActivity(SERVICE_URL, 'help', { user: ANA, tenantId: OTHER_TENANT_ID, id: 'w-2' })))).toEqual([]);
+    expect(reached).toEqual([]);
+  });
+
+  it('passes Teams activities, and every channel when it is not Teams-only (local mode)', async () => {
+    const strict = instance();
+    await strict.deliver(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 't-1' }));
+    expect(strict.reached).toEqual(['message:t-1']);
+
+    const local = instance({ teamsOnly: false });
+    const press = from('webchat', invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user: ANA }));
+    await local.deliver(from('webchat', messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'w-3' })));
+    expect(invokeAnswers(await local.deliver(press))).toEqual([]);
+    expect(local.reached).toEqual(['message:w-3', `invoke:${press.id}`]);
   });
 });
 

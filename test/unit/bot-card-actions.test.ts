@@ -276,7 +276,10 @@ describe("the block form's Submit", () => {
     const pressed = await press(path, ANA, CardVerb.SubmitForm, { ...typed, hash: 'not-a-hash' });
 
     const form = path === 'execute' ? pressed.answer.value : pressed.updated[0]?.attachments?.[0]?.content;
-    expect(cardTexts(form).slice(0, 2)).toEqual(['Block a file', 'That is not a SHA-1, SHA-256 or MD5. Nothing was blocked.']);
+    expect(cardTexts(form).slice(0, 2)).toEqual([
+      'Block a file',
+      'This is not a file hash. "not-a-hash" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was blocked.',
+    ]);
     expect(form).toMatchObject({
       body: expect.arrayContaining([expect.objectContaining({ id: 'hash', value: 'not-a-hash' }), expect.objectContaining({ id: 'comment', value: typed.comment })]),
     });

@@ -9,7 +9,7 @@ import type { Caller } from '../../src/domain/caller';
 import type { Delegation, Logger } from '../../src/domain/ports';
 import { StoreKey, StorePrefix } from '../../src/domain/store-keys';
 import { MemoryStore } from '../../src/storage/memory-store';
-import { ANA, GALE, invokeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
+import { ANA, GALE, OTHER_TENANT_ID, TENANT_ID, invokeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { delegationOf, manualClock } from '../fixtures/domain-kit';
 
@@ -23,13 +23,21 @@ class FakeSessions implements UserSessions {
   readonly prompts: Array<{ readonly userId: string; readonly text: string }> = [];
   readonly signOuts: string[] = [];
   private readonly signedIn = new Set<string>();
+  private readonly answers = new Map<string, SessionResult>();
 
   signIn(user: TeamsUser): void {
     this.signedIn.add(user.id);
   }
 
+  /** From now on, `user`'s sessions open as `result` (e.g. bound to a token's identity, or refused). */
+  answer(user: TeamsUser, result: SessionResult): void {
+    this.answers.set(user.id, result);
+  }
+
   async open(context: TurnContext): Promise<SessionResult> {
     const caller = callerOf(context.activity);
+    const scripted = this.answers.get(caller.userId);
+    if (scripted) return scripted;
     return this.signedIn.has(caller.userId) ? { ok: true, delegation: delegationOf(caller) } : { ok: false, reason: 'signInRequired' };
   }
 
@@ -247,5 +255,138 @@ describe('SessionGate when the work asks for a fresh sign-in', () => {
     await settled();
     expect(runner.runs.map((r) => r.work)).toEqual([work(ANA), work(ANA)]);
     expect(await waiting()).toEqual([]);
+  });
+});
+
+describe("SessionGate: the session's account acts", () => {
+  const TOKEN_TENANT = TENANT_ID.toUpperCase();
+  /** Ana's token as the token service hands it out: her object id in another letter case, her UPN. */
+  const anasSession: SessionResult = {
+    ok: true,
+    delegation: delegationOf({ userId: ANA.id, aadObjectId: ANA.aadObjectId, name: ANA.name }),
+    upn: 'ana@contoso.example',
+    identity: { oid: ANA.aadObjectId.toUpperCase(), tid: TOKEN_TENANT, upn: 'ana@contoso.example', name: 'Ana (token)' },
+  };
+  const boundAna = { userId: ANA.id, aadObjectId: ANA.aadObjectId.toUpperCase(), name: ANA.name, tenantId: TOKEN_TENANT, upn: 'ana@contoso.example' };
+  const mismatch: SessionResult = {
+    ok: false,
+    reason: 'accountMismatch',
+    signedInAs: { oid: GALE.aadObjectId, tid: TENANT_ID, upn: 'gale@contoso.example' },
+    expected: { name: ANA.name, oid: ANA.aadObjectId, tid: TENANT_ID },
+    signedOut: true,
+  };
+  const bulkWork: Work = {
+    describe: 'bulk block of 2 hashes',
+    payload: {
+      kind: 'bulk-block',
+      spec: { items: [], options: { action: 'Block' }, caller: { userId: ANA.id, aadObjectId: ANA.aadObjectId, name: ANA.name } },
+    },
+  };
+
+  it("runs work as the token's object id, tenant and UPN, in the caller handed to the runner and in the block request it carries", async () => {
+    const { sessions, runner, ask, settled } = setUp();
+    sessions.answer(ANA, anasSession);
+
+    expect((await ask(ANA)).started).toBe('started');
+    await settled();
+
+    expect(runner.runs.map((r) => r.caller)).toEqual([boundAna]);
+    const payload = runner.runs[0]?.work.payload;
+    expect(payload?.kind === 'block' && payload.request.caller).toEqual(boundAna);
+  });
+
+  it('binds the caller a bulk job carries too', async () => {
+    const { sessions, runner, gate, adapter, settled } = setUp();
+    sessions.answer(ANA, anasSession);
+    const context = new TurnContext(adapter, messageActivity(SERVICE_URL, 'block …', { user: ANA }));
+
+    await gate.run(context, bulkWork, callerOf(context.activity), SIGN_IN_TEXT);
+    await settled();
+
+    const payload = runner.runs[0]?.work.payload;
+    expect(payload?.kind === 'bulk-block' && payload.spec.caller).toEqual(boundAna);
+  });
+
+  it('binds kept work to the account that completed the sign-in', async () => {
+    const { sessions, runner, gate, ask, signInFinished, settled } = setUp();
+    await ask(ANA);
+    sessions.answer(ANA, anasSession);
+
+    await gate.complete(signInFinished(ANA));
+    await settled();
+
+    expect(runner.runs.map((r) => r.caller)).toEqual([boundAna]);
+  });
+
+  it('gives card actions the delegation and the bound caller', async () => {
+    const { sessions, gate, adapter } = setUp();
+    sessions.answer(ANA, anasSession);
+    const context = new TurnContext(adapter, invokeActivity(SERVICE_URL, 'adaptiveCard/action', {}, { user: ANA }));
+
+    const session = await gate.now(context, SIGN_IN_TEXT);
+
+    expect(session?.caller).toEqual(boundAna);
+    expect(await session?.delegation.defender()).toBe(`token-of-${ANA.aadObjectId}`);
+  });
+
+  it('leaves the caller as the channel says when the session names no account (local mode)', async () => {
+    const { sessions, runner, ask, settled } = setUp();
+    sessions.signIn(ANA);
+
+    await ask(ANA);
+    await settled();
+
+    expect(runner.runs.map((r) => r.caller)).toEqual([{ userId: ANA.id, aadObjectId: ANA.aadObjectId, name: ANA.name, tenantId: TENANT_ID }]);
+    expect(runner.runs[0]?.work).toEqual(work(ANA));
+  });
+
+  it("refuses work on another account's token: says who is signed in and who was expected, keeps nothing, prompts nobody", async () => {
+    const { sessions, runner, ask, waiting, said, settled } = setUp();
+    sessions.answer(ANA, mismatch);
+
+    expect((await ask(ANA)).started).toBe('refused');
+    await settled();
+
+    expect(runner.runs).toEqual([]);
+    expect(await waiting()).toEqual([]);
+    expect(sessions.prompts).toEqual([]);
+    expect(said().map(([, , text]) => text)).toEqual([
+      [
+        'Nothing was blocked: wrong account',
+        `You are signed in as gale@contoso.example, but this Teams account is ${ANA.name}.`,
+        'The bot signed that account out: sign in as yourself.',
+        'Nothing was sent to Defender. Send the command again once you are signed in as yourself.',
+      ].join(' | '),
+    ]);
+  });
+
+  it('drops the kept work when the sign-in turns out to be another account, and says so', async () => {
+    const { sessions, runner, gate, ask, signInFinished, waiting, said, settled } = setUp();
+    await ask(ANA);
+    sessions.answer(ANA, { ...mismatch, signedInAs: { oid: GALE.aadObjectId, tid: OTHER_TENANT_ID, name: 'Gale Elsewhere' }, signedOut: false });
+
+    await gate.complete(signInFinished(ANA));
+    await settled();
+
+    expect(runner.runs).toEqual([]);
+    expect(await waiting()).toEqual([]);
+    expect(said().map(([, , text]) => text)).toEqual([
+      [
+        'Nothing was blocked: wrong account',
+        `You are signed in as Gale Elsewhere, but this Teams account is ${ANA.name}. That account belongs to another organization than this chat.`,
+        'The bot could not sign that account out: send "sign out", then sign in as yourself.',
+        `Your waiting ${work(ANA).describe} was dropped and nothing was sent to Defender. Send it again once you are signed in as yourself.`,
+      ].join(' | '),
+    ]);
+  });
+
+  it("gives card actions nothing on another account's token, with the same explanation", async () => {
+    const { sessions, gate, adapter, said } = setUp();
+    sessions.answer(ANA, mismatch);
+    const context = new TurnContext(adapter, invokeActivity(SERVICE_URL, 'adaptiveCard/action', {}, { user: ANA }));
+
+    expect(await gate.now(context, SIGN_IN_TEXT)).toBeUndefined();
+    expect(said().map(([, , text]) => text?.split(' | ')[0])).toEqual(['Nothing was blocked: wrong account']);
+    expect(sessions.prompts).toEqual([]);
   });
 });

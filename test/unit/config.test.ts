@@ -100,6 +100,33 @@ describe('loadConfig', () => {
     expect(problems({ ...withoutSecret, AAD_CLIENT_CERTIFICATE_PATH: '/nonexistent/cert.pem' })).toEqual([expect.stringMatching(/^AAD_CLIENT_CERTIFICATE_PATH: no file/)]);
   });
 
+  it.each([',', ' , ', ',,,'])('refuses ALLOWED_TENANTS=%j, which names no tenant, in production and in local mode', (value) => {
+    expect(problems({ ...production, ALLOWED_TENANTS: value })).toEqual([
+      expect.stringMatching(/^ALLOWED_TENANTS: names no tenant .*leave it unset to serve only MicrosoftAppTenantId/),
+    ]);
+    expect(problems({ ALLOWED_TENANTS: value })).toEqual([expect.stringMatching(/^ALLOWED_TENANTS: names no tenant/)]);
+  });
+
+  it('keeps a list of tenants, trimmed and lower-cased, and the app tenant when unset or blank', () => {
+    const other = 'AAAAAAAA-0000-4000-8000-000000000001';
+    expect(loadConfig({ ...production, ALLOWED_TENANTS: ` ${other} ,${TENANT},` }).allowedTenants).toEqual([other.toLowerCase(), TENANT]);
+    expect(loadConfig({ ...production, ALLOWED_TENANTS: '  ' }).allowedTenants).toEqual([TENANT]);
+  });
+
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'bot.contoso.example', '[::]'])('refuses HOST=%s in local mode, where inbound authentication is off', (host) => {
+    expect(problems({ HOST: host })).toEqual([
+      expect.stringMatching(new RegExp(`^HOST: ${host.replace(/[[\]]/g, '\\$&')} would let other machines reach .*authentication is off.*set MicrosoftAppId`)),
+    ]);
+  });
+
+  it.each(['127.0.0.1', '127.0.0.53', '::1', 'localhost', 'LOCALHOST'])('accepts the loopback HOST=%s in local mode', (host) => {
+    expect(loadConfig({ HOST: host }).http.host).toBe(host);
+  });
+
+  it('binds any interface in production, where every request must carry a channel token', () => {
+    expect(loadConfig({ ...production, HOST: '10.1.2.3' }).http.host).toBe('10.1.2.3');
+  });
+
   it('refuses a partial set of endpoint overrides', () => {
     expect(problems({ ...production, OAuthUrl: 'http://127.0.0.1:3' })).toEqual([expect.stringMatching(/set all of/)]);
   });

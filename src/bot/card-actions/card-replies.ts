@@ -23,7 +23,7 @@ export class CardReplies {
 
   /** The presser's delegation, or undefined after asking them to sign in. */
   async delegation(context: TurnContext, surface: CardSurface, what: string): Promise<Delegation | undefined> {
-    const delegation = await this.deps.gate.now(context, signInPromptText(what));
+    const delegation = (await this.deps.gate.now(context, signInPromptText(what)))?.delegation;
     if (!delegation) surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
     return delegation;
   }

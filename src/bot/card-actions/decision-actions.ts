@@ -84,7 +84,7 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
       }
       const record = { key: StoreKey.draft(data.draftId), ownerOf: (draft: ApprovalDraft) => requesterOf(draft.request.caller), signInFor: 'approval request' };
       const taken = await decisions.take(context, surface, presser, record);
-      if (taken) await surface.replaceNow(context, await deps.board.request(context, taken.value.request, presser));
+      if (taken) await surface.replaceNow(context, await deps.board.request(context, taken.value.request));
     }),
   };
 }

@@ -3,7 +3,7 @@ import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, GALE, NICO, RILEY, TENANT_ID, executeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf } from '../fixtures/cards';
-import { replyTexts, startRig, type Rig } from './rig';
+import { CONNECTION, replyTexts, startRig, type Rig } from './rig';
 
 const SOC_CHANNEL = '19:soc-approvals@thread.tacv2';
 const GROUP_CHAT = '19:group-chat@thread.v2';
@@ -172,6 +172,19 @@ describe('approval cards in APPROVAL_CHANNEL, never learned first', () => {
     const after = await ask(rig, PAT, hashOf('8'), 'after signing in');
     expect(replyTexts(await answerTo(rig, after))[0]).toBe('Approval requested: NOT blocked yet');
     expect(cardTexts(cardOf(await rig.connector.waitForChannelPost(SOC_CHANNEL)))).toContain('Requested by: Pat Pending');
+  });
+
+  it("requests nothing on another account's token: the requester is whoever the sign-in names, not what the client claims", async () => {
+    const DEE: TeamsUser = { id: '29:1dee', name: 'Dee Example', aadObjectId: 'd0d0d0d0-0000-4000-8000-00000000000d' };
+    rig.tokens.signInWithAccountOf({ user: DEE.id, account: ANA.id, connectionName: CONNECTION });
+    const asked = await ask(rig, DEE, hashOf('e'), "with Ana's token");
+    expect(replyTexts(await answerTo(rig, asked))[0]).toBe('Nothing was blocked: wrong account');
+    expect(replyTexts(await answerTo(rig, asked, 'Sign in first: no approval was requested yet'))).toContain(
+      'Requests carry who asked, so the bot needs your sign-in (see the sign-in card). Then ask again. Nothing was blocked.',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(rig.connector.requests.filter((r) => r.path === '/v3/conversations')).toEqual([]);
+    expect(rig.defender.requests).toEqual([]);
   });
 
   it('shows the indicator already in force on the approval card, looked up as the requester', async () => {

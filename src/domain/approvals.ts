@@ -95,8 +95,9 @@ export async function requestApproval(
   delegation: Delegation,
 ): Promise<RequestOutcome> {
   const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
+  const now = deps.now();
   const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(
-    (e) => e.value.status === 'pending' && e.value.tenantId === input.requester.tenantId && samePerson(e.value.requester, input.requester),
+    ({ value: r }) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
   ).length;
   const audited = { tenantId: input.requester.tenantId, actor: actorOf(input.requester), hash: input.hash.value, hashType: input.hash.type, comment: input.comment };
   if (open >= max) {
@@ -114,7 +115,6 @@ export async function requestApproval(
     (status) => ({ existing: status }),
     (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) }),
   );
-  const now = deps.now();
   const request: ApprovalRequest = {
     id: input.id,
     tenantId: input.requester.tenantId,

@@ -139,6 +139,18 @@ describe('requestApproval', () => {
     expect((await askCapped('a-4')).kind).toBe('requested');
   });
 
+  it('does not count a request past its expiry that the sweep has not reached yet', async () => {
+    const { deps, stored, advance } = setUp();
+    const capped = { ...deps, maxOpenPerUser: 1 };
+    const askCapped = (id: string) => requestApproval(capped, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana }, delegationOf(ana));
+    await askCapped('a-1');
+    advance(TTL_MS - 1);
+    expect((await askCapped('a-2')).kind).toBe('tooMany');
+    advance(1);
+    expect((await askCapped('a-3')).kind).toBe('requested');
+    expect((await stored('a-1'))?.status).toBe('pending');
+  });
+
   it('allows ten pending requests per person by default', async () => {
     const { ask } = setUp();
     for (let i = 0; i < 10; i++) expect((await ask(`req-${i}`)).kind).toBe('requested');

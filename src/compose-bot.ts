@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { ActionDeps } from './domain/block-file';
 import type { Logger, OnceStore, Store } from './domain/ports';
 import { Admission } from './bot/admission';
+import { channelPosterFor } from './bot/adapter';
 import { ApprovalBoard } from './bot/approval-board';
 import { BackgroundWork } from './bot/background-work';
 import { BlockActions } from './bot/block-actions';
@@ -54,13 +55,13 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const runner = new WorkRunner({ blocks, bulk, exports });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs },
+    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
     store,
     sessions,
     gate,
     proactive,
     logger,
-    channelId: config.approvals.channelId,
+    channel: config.approvals.channelId ? { id: config.approvals.channelId, post: channelPosterFor(parts.adapter, config.bot.appId ?? '') } : undefined,
     newId,
   });
   const replies = new CardReplies({ gate, background, invokeBudgetMs: behaviour.invokeBudgetMs });
@@ -91,7 +92,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     seen: store,
     teamsOnly: config.mode === 'production',
     allowedTenants: config.allowedTenants,
-    learnChannel: (context) => board.learnChannel(context),
+    learnChannel: async () => undefined,
     logger,
   });
   const sweep = async () => {

@@ -82,9 +82,11 @@ export interface Config {
   readonly approvals: {
     /** off: none; non-admins: people without the role may ask; always: every block needs a second person. */
     readonly policy: 'off' | 'non-admins' | 'always';
-    /** The SOC channel's conversation id; unset = the card goes to the conversation that asked. */
+    /** The SOC channel's conversation id; unset = the card goes to the channel or group chat that asked (never a 1:1 chat). */
     readonly channelId?: string;
     readonly ttlMs: number;
+    /** Pending requests one person may have at once. */
+    readonly maxOpenPerUser: number;
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
@@ -239,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       policy: e.APPROVAL_POLICY,
       channelId: e.APPROVAL_CHANNEL?.split(';')[0],
       ttlMs: e.APPROVAL_TTL_SECONDS * 1000,
+      maxOpenPerUser: e.APPROVAL_MAX_OPEN_PER_USER,
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     storage:

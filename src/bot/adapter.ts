@@ -1,8 +1,19 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext } from 'botbuilder';
+import {
+  CardFactory,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  MessageFactory,
+  TurnContext,
+  type Activity,
+  type ConversationParameters,
+  type ConversationReference,
+} from 'botbuilder';
 import type { Config } from '../config';
 import { errorFields } from '../errors';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';
+import type { CardRef, PostToChannel } from './approval-board';
+import { callerOf } from './caller-of';
 import { continuationFrom, type PrepareContinuation, type Proactive } from './continuation';
 import { send } from './send';
 import { IdentityCredentialsFactory } from './credentials-factory';
@@ -32,4 +43,35 @@ export function proactiveFor(adapter: CloudAdapter, botAppId: string): Proactive
 /** Captures, during a turn, what is needed to send into its conversation after the turn ended. */
 export function continuationsFor(proactive: Proactive): PrepareContinuation {
   return (context: TurnContext) => continuationFrom(proactive, TurnContext.getConversationReference(context.activity));
+}
+
+/**
+ * Posts a card as a new thread in a Teams channel (Create Conversation on the Bot Connector of the
+ * turn's activity, as TeamsInfo.sendMessageToTeamsChannel does, with the tenant included so that
+ * the created conversation passes admission). With CloudAdapter the new thread's id is
+ * `<channel>;messageid=<root activity id>`: the card's id is taken from there.
+ */
+export function channelPosterFor(adapter: CloudAdapter, botAppId: string): PostToChannel {
+  return async (context, channelId, reply) => {
+    const tenantId = callerOf(context.activity).tenantId;
+    const activity = MessageFactory.attachment(CardFactory.adaptiveCard(reply.card.content)) as Activity;
+    activity.summary = reply.summary;
+    const parameters: ConversationParameters = {
+      isGroup: true,
+      bot: context.activity.recipient,
+      channelData: { channel: { id: channelId }, tenant: { id: tenantId } },
+      tenantId,
+      activity,
+    };
+    // The turn's outbound scope; undefined (a proactive turn) means the configured ToChannelFromBotOAuthScope.
+    const audience = context.turnState.get<string | undefined>(adapter.OAuthScopeKey) as string;
+    let created: CardRef | undefined;
+    await adapter.createConversationAsync(botAppId, 'msteams', context.activity.serviceUrl, audience, parameters, async (turn) => {
+      const reference: Partial<ConversationReference> = { ...TurnContext.getConversationReference(turn.activity), activityId: undefined };
+      const activityId = turn.activity.conversation?.id?.split(';messageid=')[1];
+      if (activityId) created = { reference, activityId };
+    });
+    if (!created) throw new Error('the Bot Connector created the thread but gave no message id');
+    return created;
+  };
 }

@@ -1,15 +1,17 @@
 import { CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
 import {
-  approvalKey,
   attachCard,
   cancelRequest,
   decide,
   expireDue,
+  findRequest,
   requestApproval,
+  withdrawRequest,
   type ApprovalDeps,
   type ApprovalRequest,
   type Decision,
   type DecisionOutcome,
+  lastDecision,
 } from '../domain/approvals';
 import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
@@ -18,21 +20,33 @@ import type { Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
 import { errorFields } from '../errors';
-import { approvalCardReply, decisionRefusedText, requesterNoticeReply, requestPendingReply, type ApprovalViewer } from '../cards/approval-views';
+import {
+  approvalCardReply,
+  decisionRefusedText,
+  notRequestedReply,
+  REQUEST_SIGN_IN_TEXT,
+  requesterNoticeReply,
+  requestPendingReply,
+  requestSignInReply,
+  type ApprovalViewer,
+} from '../cards/approval-views';
 import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
 import type { CardSurface } from './card-surface';
 import type { Proactive } from './continuation';
-import type { SessionGate } from './session-gate';
+import type { OpenSession, SessionGate } from './session-gate';
 import { send } from './send';
 import type { UserSessions } from './user-sessions';
 
-/** Where an approval card lives. */
-interface CardRef {
+/** Where an approval card lives: the conversation (a channel thread, a group chat) and the card's message. */
+export interface CardRef {
   readonly reference: Partial<ConversationReference>;
   readonly activityId: string;
 }
+
+/** Posts a card as a new thread in a Teams channel, through the Bot Connector of the turn's activity; throws when the channel cannot be reached. */
+export type PostToChannel = (context: TurnContext, channelId: string, reply: Reply) => Promise<CardRef>;
 
 /** What the board needs. */
 export interface ApprovalBoardDeps {
@@ -42,11 +56,11 @@ export interface ApprovalBoardDeps {
   readonly gate: SessionGate;
   readonly proactive: Proactive;
   readonly logger: Logger;
-  readonly channelId?: string;
+  /** The SOC channel (APPROVAL_CHANNEL) every approval card goes to; without it, the channel or group chat a request comes from. */
+  readonly channel?: { readonly id: string; readonly post: PostToChannel };
   readonly newId: () => string;
 }
 
-const channelKey = StoreKey.channel;
 const approversKey = StoreKey.approvers;
 const MAX_REFRESH_USERS = 60;
 
@@ -55,38 +69,67 @@ const MAX_REFRESH_USERS = 60;
  * (always from the stored request), updates the card for everyone and tells the requester.
  */
 export class ApprovalBoard {
-  private knownChannel?: string;
-
   constructor(private readonly deps: ApprovalBoardDeps) {}
 
-  /** Remembers how to reach the SOC channel whenever an activity comes from it. */
-  async learnChannel(context: TurnContext): Promise<void> {
-    const id = context.activity.conversation?.id?.split(';')[0];
-    if (!this.deps.channelId || id !== this.deps.channelId) return;
-    const reference = TurnContext.getConversationReference(context.activity);
-    const stored = JSON.stringify({ ...reference, conversation: { ...reference.conversation, id }, activityId: undefined });
-    if (stored === this.knownChannel) return;
-    await this.deps.store.put(channelKey(id), JSON.parse(stored));
-    this.knownChannel = stored;
-    this.deps.logger.info({ conversationId: id }, 'Approval channel reference stored');
+  /**
+   * Why no approval can be requested from this conversation, before anyone signs in: with no
+   * approval channel, cards go to the shared conversation the request comes from, never a 1:1 chat.
+   */
+  refusalHere(context: TurnContext): Reply | undefined {
+    if (this.deps.channel) return undefined;
+    const conversation = context.activity.conversation;
+    const shared = conversation?.isGroup === true || conversation?.conversationType === 'channel' || conversation?.conversationType === 'groupChat';
+    return shared ? undefined : notRequestedReply({ kind: 'noApprovalChannel' });
   }
 
-  /** Creates a request and posts its card; the answer for the requester says it is pending (nothing is blocked yet). */
-  async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }, requester: Caller): Promise<Reply> {
+  /**
+   * Creates a request and posts its card; the answer for the requester says it is pending (nothing
+   * is blocked yet), or that no approval was requested and why (a request whose card could not be
+   * posted is withdrawn, so it never waits unseen).
+   */
+  async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }): Promise<Reply> {
+    const refusal = this.refusalHere(context);
+    if (refusal) return refusal;
+    const requester = await this.signedIn(context);
+    if (!requester) return requestSignInReply();
     const origin = TurnContext.getConversationReference(context.activity);
-    const request = await requestApproval(this.deps.approvals, { ...input, id: this.deps.newId(), requester, origin });
-    const channel = this.deps.channelId ? await this.deps.store.get<Partial<ConversationReference>>(channelKey(this.deps.channelId)) : undefined;
-    const target = channel?.value ?? origin;
-    let activityId: string | undefined;
-    await this.deps.proactive(target, async (proactive) => {
-      activityId = await send(proactive, approvalCardReply(request, 'shared', await this.refreshUsers(request)));
-    });
-    if (activityId) await attachCard(this.deps.approvals, request.id, { reference: target, activityId } satisfies CardRef);
-    this.deps.logger.info({ approvalId: request.id, hash: request.hash.value, inChannel: !!channel }, 'Approval requested');
-    if (this.deps.channelId && !channel) {
-      this.deps.logger.warn({ channelId: this.deps.channelId }, 'Approval channel not reachable yet: install the bot there or mention it once');
+    const { hash, comment, options } = input;
+    const asked = await requestApproval(this.deps.approvals, { hash, comment, options, id: this.deps.newId(), requester: requester.caller, origin }, requester.delegation);
+    if (asked.kind === 'tooMany') {
+      this.deps.logger.info({ user: requester.caller.aadObjectId, open: asked.open }, 'Approval refused: too many open requests');
+      return notRequestedReply(asked);
     }
-    return requestPendingReply(request, !!channel);
+    const request = asked.request;
+    const inChannel = !!this.deps.channel;
+    let card: CardRef;
+    try {
+      card = await this.post(context, origin, approvalCardReply(request, 'shared', await this.refreshUsers(request)));
+    } catch (error) {
+      const detail = unreachable(error);
+      this.deps.logger.warn({ approvalId: request.id, channelId: this.deps.channel?.id, err: errorFields(error) }, 'Approval card could not be posted: request withdrawn');
+      await withdrawRequest(this.deps.approvals, request, `the approval card could not be posted: ${detail}`);
+      return notRequestedReply({ kind: 'channelUnreachable', approvalChannel: inChannel, detail });
+    }
+    await attachCard(this.deps.approvals, request.id, card);
+    this.deps.logger.info({ approvalId: request.id, hash: request.hash.value, inChannel }, 'Approval requested');
+    return requestPendingReply(request, inChannel);
+  }
+
+  /** The requester as their sign-in names them (the token's account asks) with their delegation; otherwise undefined after prompting sign-in (they ask again afterwards). */
+  private signedIn(context: TurnContext): Promise<OpenSession | undefined> {
+    return this.deps.gate.now(context, REQUEST_SIGN_IN_TEXT);
+  }
+
+  /** Posts the card in the approval channel (a new thread), or else in the shared conversation the request came from. */
+  private async post(context: TurnContext, origin: Partial<ConversationReference>, reply: Reply): Promise<CardRef> {
+    const channel = this.deps.channel;
+    if (channel) return channel.post(context, channel.id, reply);
+    let activityId: string | undefined;
+    await this.deps.proactive(origin, async (proactive) => {
+      activityId = await send(proactive, reply);
+    });
+    if (!activityId) throw new Error('the Bot Connector gave the card no message id');
+    return { reference: { ...origin, activityId: undefined }, activityId };
   }
 
   /** An approver's or the requester's press on an approval card. */
@@ -119,6 +162,7 @@ export class ApprovalBoard {
       const decision: Decision = action === 'reject' ? { kind: 'reject', reason } : { kind: action };
       outcome = await decide(this.deps.approvals, approvalId, presser, delegation, decision);
     }
+    if (outcome.kind === 'expired') await this.closeExpired(outcome.request);
     if (outcome.kind !== 'decided') {
       const text = decisionRefusedText(outcome, presser);
       this.deps.logger.info({ approvalId, action, outcome: outcome.kind, user: presser.aadObjectId }, 'Approval press refused');
@@ -145,14 +189,21 @@ export class ApprovalBoard {
     return expired.length;
   }
 
+  /** A press found the request past its time: its card loses its buttons and the requester is told (the press that expired it). */
+  private async closeExpired(request: ApprovalRequest): Promise<void> {
+    if (request.status !== 'expired' || lastDecision(request)?.action !== 'expire') return;
+    await this.updateCard(request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
+    await this.notifyRequester(request).catch((error: unknown) => this.warn(request, error));
+  }
+
   /** A card never carries the hash; one that does must carry the stored one (a tampered card is refused). */
   private async matches(approvalId: string, hash: unknown): Promise<boolean> {
-    const stored = await this.deps.store.get<ApprovalRequest>(approvalKey(approvalId));
+    const stored = await findRequest(this.deps.store, approvalId);
     return !!stored && typeof hash === 'string' && hash.trim().toLowerCase() === stored.value.hash.value;
   }
 
   private async refresh(context: TurnContext, surface: CardSurface, approvalId: string, viewer: Caller): Promise<void> {
-    const stored = await this.deps.store.get<ApprovalRequest>(approvalKey(approvalId));
+    const stored = await findRequest(this.deps.store, approvalId);
     if (!stored || stored.value.tenantId !== viewer.tenantId) {
       surface.answerWithMessage('This approval request is unknown to the bot.');
       return;
@@ -205,4 +256,13 @@ export class ApprovalBoard {
   private warn(request: ApprovalRequest, error: unknown): void {
     this.deps.logger.warn({ approvalId: request.id, err: errorFields(error) }, 'Could not update an approval card');
   }
+}
+
+/** Why the Bot Connector refused the card, in words for the requester and the audit trail. */
+function unreachable(error: unknown): string {
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  const answer = [statusCode, code].filter((part) => typeof part === 'number' || typeof part === 'string').join(' ');
+  if (statusCode === 403) return `the bot is not a member of the team of that channel (${answer})`;
+  if (statusCode === 404) return `the channel was not found (${answer})`;
+  return answer ? `the Bot Connector answered ${answer}` : 'the Bot Connector could not be reached';
 }

@@ -111,7 +111,7 @@ export class ChatCommands {
       await send(context, noticeReply('Nothing was requested', [`The bot's Defender API takes ${hashTypes.join(', ')} hashes only.`]));
       return;
     }
-    await send(context, await this.deps.board.request(context, request, request.caller));
+    await send(context, await this.deps.board.request(context, request));
   }
 
   private async start(context: TurnContext, work: Work, caller: Caller): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ApprovalRequest, DecisionOutcome } from '../domain/approvals';
+import { approverOf, lastDecision, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES } from '../domain/file-hash';
 import { CardVerb } from './card-verbs';
@@ -30,6 +30,7 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   const pending = request.status === 'pending';
   const decided = !pending && request.status !== 'approving';
   const headline = HEADLINES[request.status];
+  const last = [...request.decisions].reverse().find((d) => d.by);
   const facts: Fact[] = [
     { label: 'Requested by', value: markdownSafe(request.requester.name) },
     { label: 'Requested', value: formatUtc(request.requestedAt) },
@@ -37,8 +38,8 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     ...optionalFact('Expires in Defender', request.options?.expiresAt, formatUtc),
     ...optionalFact('Severity', request.options?.severity),
     ...optionalFact('Device groups', request.options?.deviceGroups?.join(', ')),
-    ...optionalFact(request.status === 'cancelled' ? 'Cancelled by' : 'Decided by', request.decidedBy?.name),
-    ...optionalFact('Decided', request.decidedAt, formatUtc),
+    ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name),
+    ...optionalFact('Decided', last?.at, formatUtc),
     ...optionalFact('Defender status', request.result?.fileStatus),
     ...optionalFact('Indicator id', request.result?.indicatorId),
     ...optionalFact('Failure', request.failure?.detail),
@@ -47,9 +48,12 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   ];
   const statusLine = pending
     ? `Waiting for a Security Administrator or Global Administrator other than ${inertText(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
-    : decided
-      ? 'This request is closed.'
-      : "The approver's block is on its way to Defender.";
+    : request.status === 'failed'
+      ? `Approvers can retry the block until ${formatUtc(request.expiresAt)}.`
+      : decided
+        ? 'This request is closed.'
+        : "The approver's block is on its way to Defender.";
+  const existing = request.existing;
   const card = renderCard('approval', {
     headline: headline.text,
     headlineColor: headline.color,
@@ -57,6 +61,10 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     hashLabel: `${HASH_NAMES[request.hash.type]} of the file`,
     hash: request.hash.value,
     facts,
+    hasExisting: !!existing || !!request.existingUnknown,
+    existingTitle: existing ? 'Already in Defender: an approved block replaces this' : 'Defender could not be asked whether this file already has an indicator',
+    existingFacts: existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown),
+    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: markdownSafe(decisionText(d)) })),
     comment: inertText(request.comment),
     reason: inertText(request.reason ?? ''),
     notes: request.status === 'approved' ? ['Enforcement on devices usually takes 15 minutes to 2 hours.'] : [],
@@ -71,23 +79,64 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   return { card, summary: `${headline.text}: ${HASH_NAMES[request.hash.type]} ${request.hash.value} (requested by ${request.requester.name})` };
 }
 
+const DECISION_WORDS: Record<ApprovalDecision['action'], string> = { approve: 'approved', reject: 'rejected', retry: 'retried', cancel: 'cancelled', expire: 'expired' };
+const OUTCOME_WORDS: Record<ApprovalDecision['outcome'], string> = {
+  blocking: 'blocking…',
+  blocked: 'blocked',
+  failed: 'block FAILED',
+  rejected: 'NOT blocked',
+  cancelled: 'NOT blocked',
+  expired: 'NOT blocked',
+};
+
+/** "Gale Global approved: block FAILED"; "Expired: NOT blocked" when nobody decided. */
+function decisionText(decision: ApprovalDecision): string {
+  const did = DECISION_WORDS[decision.action];
+  const outcome = OUTCOME_WORDS[decision.outcome];
+  return decision.by ? `${decision.by.name} ${did}: ${outcome}` : `${did[0].toUpperCase()}${did.slice(1)}: ${outcome}`;
+}
+
+/** The indicator already in force: what it does, who set it and when. */
+function existingFacts(status: NonNullable<ApprovalRequest['existing']>): Fact[] {
+  return [
+    { label: 'Current action', value: markdownSafe(`${status.actionType} (${status.fileStatus})`) },
+    ...optionalFact('Set by', status.requestor),
+    ...optionalFact('Set', status.creationDateTimeUtc ?? status.lastUpdateDateTimeUtc, formatUtc),
+    ...optionalFact('Its comment', status.requestorComment),
+    ...optionalFact('It expires', status.expirationTime, formatUtc),
+    ...optionalFact('Its indicator id', status.indicatorId),
+  ];
+}
+
 /** Told to the requester in the conversation they asked from. */
 export function requesterNoticeReply(request: ApprovalRequest): Reply {
   const file = `${HASH_NAMES[request.hash.type]} ${request.hash.value}`;
+  const decider = lastDecision(request)?.by;
   switch (request.status) {
-    case 'approved':
+    case 'approved': {
+      const approver = approverOf(request)?.name ?? 'An approver';
+      const blocker = decider?.name ?? approver;
       return noticeReply(
         'Your block request was approved',
-        [`${request.decidedBy?.name ?? 'An approver'} approved it and ${file} is now blocked in Defender, recorded under their name.`],
+        [
+          blocker === approver
+            ? `${approver} approved it and ${file} is now blocked in Defender, recorded under their name.`
+            : `${approver} approved it; the block failed at first, and ${blocker} retried it: ${file} is now blocked in Defender, recorded under ${blocker}'s name.`,
+        ],
         { tone: 'good' },
       );
+    }
     case 'rejected':
       return noticeReply('Your block request was rejected', [
-        `${request.decidedBy?.name ?? 'An approver'} rejected blocking ${file}; it is NOT blocked.`,
+        `${decider?.name ?? 'An approver'} rejected blocking ${file}; it is NOT blocked.`,
         ...(request.reason ? [`Reason: ${markdownSafe(request.reason)}`] : []),
       ]);
     case 'expired':
-      return noticeReply('Your block request expired', [`Nobody approved blocking ${file} in time; it is NOT blocked. Ask again if it is still needed.`]);
+      return noticeReply('Your block request expired', [
+        approverOf(request)
+          ? `The approved block of ${file} failed and was not retried before the request expired; it is NOT blocked. Ask again if it is still needed.`
+          : `Nobody approved blocking ${file} in time; it is NOT blocked. Ask again if it is still needed.`,
+      ]);
     case 'failed':
       return noticeReply('Your block request was approved, but the block failed', [
         `${file} is NOT blocked: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`,
@@ -112,6 +161,49 @@ export function requestPendingReply(request: ApprovalRequest, postedInChannel: b
   );
 }
 
+/** The sign-in prompt before a request: asking needs the requester's own identity. */
+export const REQUEST_SIGN_IN_TEXT = 'Sign in so that your approval request names you as Entra knows you. Then send the request again: nothing was requested yet.';
+
+/** Told with the sign-in prompt: nothing was requested until the requester signs in. */
+export function requestSignInReply(): Reply {
+  return noticeReply(
+    'Sign in first: no approval was requested yet',
+    ['Requests carry who asked, so the bot needs your sign-in (see the sign-in card). Then ask again. Nothing was blocked.'],
+    {
+      tone: 'default',
+    },
+  );
+}
+
+/** Why no approval was requested: nothing waits for approval and nothing was blocked. */
+export type NotRequested =
+  | { readonly kind: 'noApprovalChannel' }
+  | { readonly kind: 'channelUnreachable'; readonly approvalChannel: boolean; readonly detail: string }
+  | { readonly kind: 'tooMany'; readonly open: number; readonly max: number };
+
+/** Told to the requester when no request was made, and why. */
+export function notRequestedReply(why: NotRequested): Reply {
+  switch (why.kind) {
+    case 'noApprovalChannel':
+      return noticeReply('No approval was requested', [
+        'Approval cards go where approvers see them: the SOC channel set in APPROVAL_CHANNEL, or else the channel or group chat the request comes from. This bot has no approval channel, and a 1:1 chat has no approvers.',
+        'Ask again in your SOC channel or in a group chat with the approvers (mention the bot there), or ask an administrator to set APPROVAL_CHANNEL. Nothing was blocked.',
+      ]);
+    case 'channelUnreachable':
+      return noticeReply('No approval was requested', [
+        `The bot could not post the approval card ${why.approvalChannel ? 'in the SOC channel' : 'here'}: ${markdownSafe(why.detail)}.`,
+        why.approvalChannel
+          ? 'Nothing waits for approval and nothing was blocked. Ask an administrator to add the bot to the team of the approval channel (APPROVAL_CHANNEL), then ask again.'
+          : 'Nothing waits for approval and nothing was blocked. Ask again later.',
+      ]);
+    case 'tooMany':
+      return noticeReply('Too many requests waiting', [
+        `You have ${why.open} requests waiting for approval (at most ${why.max} at once). Cancel one on its approval card, or wait until one is decided or expires, then ask again.`,
+        'Nothing was requested and nothing was blocked.',
+      ]);
+  }
+}
+
 /** A press that decided nothing: who decided first, self-approval, expiry, a role missing... */
 export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'decided' }>, presser: Caller): string {
   switch (outcome.kind) {
@@ -119,12 +211,15 @@ export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'd
       return 'This approval request is unknown to the bot. Nothing was done.';
     case 'alreadyDecided': {
       const r = outcome.request;
-      return r.decidedBy
-        ? `${r.decidedBy.name} already decided this request (${r.status}) at ${formatUtc(r.decidedAt ?? r.requestedAt)}. Nothing more was done.`
+      const last = lastDecision(r);
+      return last?.by
+        ? `${last.by.name} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
         : `This request is already ${r.status}. Nothing more was done.`;
     }
     case 'expired':
-      return 'This request has expired. Nothing was blocked.';
+      return !approverOf(outcome.request)
+        ? 'This request has expired. Nothing was blocked.'
+        : `This request expired at ${formatUtc(outcome.request.expiresAt)}: its failed block can no longer be retried. Nothing was blocked; ask for a new approval if it is still needed.`;
     case 'selfApproval':
       return 'You asked for this block, so someone else must approve it (four eyes). Nothing was done.';
     case 'notRequester':

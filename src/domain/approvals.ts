@@ -19,6 +19,16 @@ export interface Person {
   readonly name: string;
 }
 
+/** One decision taken on a request; a request keeps all of them, oldest first. */
+export interface ApprovalDecision {
+  /** Who decided; absent when the request expired on its own. */
+  readonly by?: Person;
+  readonly action: 'approve' | 'reject' | 'retry' | 'cancel' | 'expire';
+  readonly at: string;
+  /** `blocking` while the approver's block is on its way to Defender. */
+  readonly outcome: 'blocking' | 'blocked' | 'failed' | 'rejected' | 'cancelled' | 'expired';
+}
+
 /** A request for a second person to approve a block; the store's copy is the only truth. */
 export interface ApprovalRequest {
   readonly id: string;
@@ -34,8 +44,11 @@ export interface ApprovalRequest {
   readonly origin?: unknown;
   /** The approval card (opaque: conversation and message ids). */
   readonly card?: unknown;
-  readonly decidedBy?: Person;
-  readonly decidedAt?: string;
+  /** The indicator already in force for the hash when the request was made, so the approver sees what a block replaces. */
+  readonly existing?: FileStatus;
+  /** Why that lookup could not be made, when it failed. */
+  readonly existingUnknown?: string;
+  readonly decisions: readonly ApprovalDecision[];
   readonly reason?: string;
   /** Defender's answer to the approved block. */
   readonly result?: FileStatus;
@@ -51,14 +64,57 @@ export const approvalKey = StoreKey.approval;
 export interface ApprovalDeps extends ActionDeps {
   readonly store: Store;
   readonly requestTtlMs: number;
+  /** Pending requests one person may have at once (10 unless set). */
+  readonly maxOpenPerUser?: number;
 }
 
-/** Records a new request (pending) and audits it. */
+const DEFAULT_MAX_OPEN_PER_USER = 10;
+
+/** The latest decision on a request, if any. */
+export function lastDecision(request: ApprovalRequest): ApprovalDecision | undefined {
+  return request.decisions.at(-1);
+}
+
+/** A stored request by id (records written before decisions were kept read as having none). */
+export async function findRequest(store: Store, id: string): Promise<Versioned<ApprovalRequest> | undefined> {
+  const stored = await store.get<ApprovalRequest>(approvalKey(id));
+  return stored && { ...stored, value: { ...stored.value, decisions: stored.value.decisions ?? [] } };
+}
+
+/** How asking for an approval ended: recorded, or refused because the requester has too many open. */
+export type RequestOutcome = { readonly kind: 'requested'; readonly request: ApprovalRequest } | { readonly kind: 'tooMany'; readonly open: number; readonly max: number };
+
+/**
+ * Records a new request (pending) and audits it, unless the requester already has the most open
+ * requests allowed. The indicator already in force for the hash is looked up with the requester's
+ * delegation and kept on the request, so that approvers decide with it in view.
+ */
 export async function requestApproval(
   deps: ApprovalDeps,
   input: { readonly id: string; readonly hash: FileHash; readonly comment: string; readonly options?: BlockOptions; readonly requester: Caller; readonly origin?: unknown },
-): Promise<ApprovalRequest> {
+  delegation: Delegation,
+): Promise<RequestOutcome> {
+  const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
   const now = deps.now();
+  const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(
+    ({ value: r }) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
+  ).length;
+  const audited = { tenantId: input.requester.tenantId, actor: actorOf(input.requester), hash: input.hash.value, hashType: input.hash.type, comment: input.comment };
+  if (open >= max) {
+    await deps.audit.record({
+      ...audited,
+      action: 'approval-request',
+      outcome: 'denied',
+      options: input.options,
+      api: deps.defender.kind,
+      detail: `${open} requests already wait for approval (at most ${max})`,
+    });
+    return { kind: 'tooMany', open, max };
+  }
+  const existing = await deps.defender.currentBlock(input.hash, delegation.defender).then(
+    (status) => ({ existing: status }),
+    (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) }),
+  );
   const request: ApprovalRequest = {
     id: input.id,
     tenantId: input.requester.tenantId,
@@ -70,23 +126,32 @@ export async function requestApproval(
     expiresAt: new Date(now.getTime() + deps.requestTtlMs).toISOString(),
     status: 'pending',
     origin: input.origin,
+    ...existing,
+    decisions: [],
     attempts: 0,
   };
   const written = await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*' });
   if (!written.ok) throw new Error(`approval ${request.id} already exists`);
+  await deps.audit.record({ ...audited, action: 'approval-request', outcome: 'done', options: request.options, api: deps.defender.kind, correlationId: request.id });
+  return { kind: 'requested', request };
+}
+
+/** Takes back a request whose card could not be posted: it is deleted (never shown as pending) and the trail says why. */
+export async function withdrawRequest(deps: ApprovalDeps, request: ApprovalRequest, detail: string): Promise<void> {
+  await deps.store.delete(approvalKey(request.id));
   await deps.audit.record({
     tenantId: request.tenantId,
     actor: request.requester,
     action: 'approval-request',
-    outcome: 'done',
+    outcome: 'failed',
     hash: request.hash.value,
     hashType: request.hash.type,
     comment: request.comment,
     options: request.options,
     api: deps.defender.kind,
+    detail: `no approval was requested: ${detail}`,
     correlationId: request.id,
   });
-  return request;
 }
 
 /** Saves where the approval card was posted, over whatever is stored (a decision under way writes over it again, keeping the card). */
@@ -115,90 +180,115 @@ export type Decision = { readonly kind: 'approve' } | { readonly kind: 'retry' }
 /**
  * Decides a request: reloaded from the store by id (never from the card), four eyes (the requester
  * never approves their own), the approver's role checked live, and exactly one decision thanks to
- * the store's eTags, whatever races or replays. Approval runs the block as the approver.
+ * the store's eTags, whatever races or replays. Approval runs the block as the approver. Every
+ * decision is kept on the request; a failed block may be retried until the request expires.
  */
 export async function decide(deps: ApprovalDeps, id: string, decider: Caller, delegation: Delegation, decision: Decision): Promise<DecisionOutcome> {
-  const stored = await deps.store.get<ApprovalRequest>(approvalKey(id));
+  const stored = await findRequest(deps.store, id);
   if (!stored || stored.value.tenantId !== decider.tenantId) return { kind: 'unknown' };
   const request = stored.value;
-  const open = decision.kind === 'retry' ? request.status === 'failed' || stalled(request, deps.now()) : request.status === 'pending';
+  const retry = decision.kind === 'retry';
+  const open = retry ? request.status === 'failed' || stalled(request, deps.now()) : request.status === 'pending';
   if (!open) return { kind: 'alreadyDecided', request };
-  if (request.status === 'pending' && Date.parse(request.expiresAt) <= deps.now().getTime()) {
-    return { kind: 'expired', request: await settle(deps, stored, { status: 'expired' }) };
+  if (Date.parse(request.expiresAt) <= deps.now().getTime()) {
+    if (request.status === 'approving') return { kind: 'expired', request };
+    return { kind: 'expired', request: await settle(deps, stored, expiry(request, deps.now())) };
   }
   if (samePerson(request.requester, decider)) return { kind: 'selfApproval', request };
   const refused = await refuseUnlessHolds(deps.roles, decider, delegation, BLOCKING_ROLES).catch(refusalFrom);
   if (refused) return { ...refused, request };
-  const now = deps.now().toISOString();
-  const decidedBy = actorOf(decider);
+  const at = deps.now().toISOString();
+  const by = actorOf(decider);
   if (decision.kind === 'reject') {
-    const rejected = await saveDecision(deps, stored, { ...request, status: 'rejected', decidedBy, decidedAt: now, reason: decision.reason?.trim() || undefined });
+    const reason = decision.reason?.trim() || undefined;
+    const rejected = await saveDecision(deps, stored, {
+      ...request,
+      status: 'rejected',
+      reason,
+      decisions: [...request.decisions, { by, action: 'reject', at, outcome: 'rejected' }],
+    });
     if (!rejected) return lostRace(deps, id);
-    await auditDecision(deps, rejected.value, 'cancelled', `rejected${rejected.value.reason ? `: ${rejected.value.reason}` : ''}`);
+    await auditDecision(deps, rejected.value, 'cancelled', `rejected${reason ? `: ${reason}` : ''}`);
     return { kind: 'decided', request: rejected.value };
   }
-  const claim = await saveDecision(deps, stored, { ...request, status: 'approving', decidedBy, decidedAt: now, attempts: request.attempts + 1 });
+  const claim = await saveDecision(deps, stored, {
+    ...request,
+    status: 'approving',
+    decisions: [...request.decisions, { by, action: decision.kind, at, outcome: 'blocking' }],
+    attempts: request.attempts + 1,
+  });
   if (!claim) return lostRace(deps, id);
   const claimed = claim.value;
   const acknowledged: Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
   const outcome = await blockFile(deps, { hash: request.hash, comment: request.comment, caller: decider, options: request.options }, delegation, acknowledged);
-  const finished: ApprovalRequest =
-    outcome.kind === 'blocked'
-      ? { ...claimed, status: 'approved', result: outcome.status, failure: undefined }
-      : {
-          ...claimed,
-          status: 'failed',
-          failure:
-            outcome.kind === 'needsConfirmation'
-              ? { detail: 'Defender asked for a confirmation that an approval already gives.' }
-              : { detail: refusalDetail(outcome), correlationId: outcome.kind === 'failed' ? outcome.error.details.correlationId : undefined },
-        };
+  const blocked = outcome.kind === 'blocked';
+  const decisions = [...claimed.decisions.slice(0, -1), { by, action: decision.kind, at, outcome: blocked ? 'blocked' : 'failed' } satisfies ApprovalDecision];
+  const finished: ApprovalRequest = blocked
+    ? { ...claimed, status: 'approved', decisions, result: outcome.status, failure: undefined }
+    : {
+        ...claimed,
+        status: 'failed',
+        decisions,
+        failure:
+          outcome.kind === 'needsConfirmation'
+            ? { detail: 'Defender asked for a confirmation that an approval already gives.' }
+            : { detail: refusalDetail(outcome), correlationId: outcome.kind === 'failed' ? outcome.error.details.correlationId : undefined },
+      };
   const saved = await saveDecision(deps, claim, finished);
   if (!saved) return lostRace(deps, id);
   const done = saved.value;
-  await auditDecision(
-    deps,
-    done,
-    done.status === 'approved' ? 'done' : 'failed',
-    done.status === 'approved' ? 'approved and blocked' : `approved, block failed: ${done.failure?.detail}`,
-  );
+  const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
+  await auditDecision(deps, done, blocked ? 'done' : 'failed', blocked ? `${verb} and blocked` : `${verb}, block failed: ${done.failure?.detail}`);
   return { kind: 'decided', request: done };
 }
 
 /** The requester withdraws a pending request. */
 export async function cancelRequest(deps: ApprovalDeps, id: string, requester: Caller): Promise<DecisionOutcome> {
-  const stored = await deps.store.get<ApprovalRequest>(approvalKey(id));
+  const stored = await findRequest(deps.store, id);
   if (!stored || stored.value.tenantId !== requester.tenantId) return { kind: 'unknown' };
-  if (!samePerson(stored.value.requester, requester)) return { kind: 'notRequester', request: stored.value };
-  if (stored.value.status !== 'pending') return { kind: 'alreadyDecided', request: stored.value };
-  const cancelled = await saveDecision(deps, stored, { ...stored.value, status: 'cancelled', decidedBy: actorOf(requester), decidedAt: deps.now().toISOString() });
+  const request = stored.value;
+  if (!samePerson(request.requester, requester)) return { kind: 'notRequester', request };
+  if (request.status !== 'pending') return { kind: 'alreadyDecided', request };
+  const decision: ApprovalDecision = { by: actorOf(requester), action: 'cancel', at: deps.now().toISOString(), outcome: 'cancelled' };
+  const cancelled = await saveDecision(deps, stored, { ...request, status: 'cancelled', decisions: [...request.decisions, decision] });
   if (!cancelled) return lostRace(deps, id);
   await auditDecision(deps, cancelled.value, 'cancelled', 'cancelled by the requester');
   return { kind: 'decided', request: cancelled.value };
 }
 
-/** Marks pending requests past their time as expired; returns those this call expired (each once, across instances). */
+/** Marks requests past their time that still wait (pending, or failed and not retried) as expired; returns those this call expired (each once, across instances). */
 export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> {
-  const now = deps.now().getTime();
+  const now = deps.now();
   const expired: ApprovalRequest[] = [];
   for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
-    if (entry.value.status !== 'pending' || Date.parse(entry.value.expiresAt) > now) continue;
-    const written = await saveDecision(deps, entry, { ...entry.value, status: 'expired' });
+    const request = { ...entry.value, decisions: entry.value.decisions ?? [] };
+    if ((request.status !== 'pending' && request.status !== 'failed') || Date.parse(request.expiresAt) > now.getTime()) continue;
+    const written = await saveDecision(deps, { ...entry, value: request }, expiry(request, now));
     if (written) expired.push(written.value);
   }
   return expired;
+}
+
+/** The approver whose press first sent the block (retries come after it). */
+export function approverOf(request: ApprovalRequest): Person | undefined {
+  return [...request.decisions].reverse().find((d) => d.action === 'approve')?.by;
 }
 
 /** An approval whose block never reported back (the instance died) may be retried after this long. */
 const STALLED_AFTER_MS = 5 * 60 * 1000;
 
 function stalled(request: ApprovalRequest, now: Date): boolean {
-  return request.status === 'approving' && !!request.decidedAt && now.getTime() - Date.parse(request.decidedAt) > STALLED_AFTER_MS;
+  const at = lastDecision(request)?.at;
+  return request.status === 'approving' && !!at && now.getTime() - Date.parse(at) > STALLED_AFTER_MS;
 }
 
-async function settle(deps: ApprovalDeps, stored: Versioned<ApprovalRequest>, change: Partial<ApprovalRequest>): Promise<ApprovalRequest> {
-  const written = await saveDecision(deps, stored, { ...stored.value, ...change });
-  return written?.value ?? (await deps.store.get<ApprovalRequest>(approvalKey(stored.value.id)))?.value ?? { ...stored.value, ...change };
+function expiry(request: ApprovalRequest, now: Date): ApprovalRequest {
+  return { ...request, status: 'expired', decisions: [...request.decisions, { action: 'expire', at: now.toISOString(), outcome: 'expired' }] };
+}
+
+async function settle(deps: ApprovalDeps, stored: Versioned<ApprovalRequest>, next: ApprovalRequest): Promise<ApprovalRequest> {
+  const written = await saveDecision(deps, stored, next);
+  return written?.value ?? (await findRequest(deps.store, stored.value.id))?.value ?? next;
 }
 
 /**
@@ -212,26 +302,29 @@ async function saveDecision(deps: ApprovalDeps, base: Versioned<ApprovalRequest>
     const value: ApprovalRequest = { ...next, card: current.value.card };
     const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag });
     if (written.ok) return { value, etag: written.etag };
-    const latest = await deps.store.get<ApprovalRequest>(approvalKey(next.id));
+    const latest = await findRequest(deps.store, next.id);
     if (!latest || !sameDecision(latest.value, base.value)) return undefined;
     current = latest;
   }
   return undefined;
 }
 
-/** Whether two versions of a request stand at the same point of deciding (who, when, which attempt, what status). */
+/** Whether two versions of a request stand at the same point of deciding (status, attempt, and the same decisions so far). */
 function sameDecision(a: ApprovalRequest, b: ApprovalRequest): boolean {
+  const [x, y] = [lastDecision(a), lastDecision(b)];
   return (
     a.status === b.status &&
     a.attempts === b.attempts &&
-    a.decidedAt === b.decidedAt &&
-    a.decidedBy?.userId === b.decidedBy?.userId &&
-    a.decidedBy?.aadObjectId === b.decidedBy?.aadObjectId
+    a.decisions.length === b.decisions.length &&
+    x?.at === y?.at &&
+    x?.outcome === y?.outcome &&
+    x?.by?.userId === y?.by?.userId &&
+    x?.by?.aadObjectId === y?.by?.aadObjectId
   );
 }
 
 async function lostRace(deps: ApprovalDeps, id: string): Promise<DecisionOutcome> {
-  const now = await deps.store.get<ApprovalRequest>(approvalKey(id));
+  const now = await findRequest(deps.store, id);
   return now ? { kind: 'alreadyDecided', request: now.value } : { kind: 'unknown' };
 }
 
@@ -243,7 +336,7 @@ function samePerson(person: Person, caller: Caller): boolean {
 async function auditDecision(deps: ApprovalDeps, request: ApprovalRequest, outcome: 'done' | 'failed' | 'cancelled', detail: string): Promise<void> {
   await deps.audit.record({
     tenantId: request.tenantId,
-    actor: request.decidedBy ?? request.requester,
+    actor: lastDecision(request)?.by ?? request.requester,
     action: 'approval-decision',
     outcome,
     hash: request.hash.value,

@@ -7,7 +7,6 @@ export const StorePrefix = {
   bulkReview: 'bulk/',
   export: 'export/',
   pending: 'pending/',
-  channel: 'channel/',
   approvers: 'approvers/',
   activity: 'activity:',
   botState: 'botstate/',
@@ -23,7 +22,6 @@ export const StoreKey = {
   export: (id: string) => `${StorePrefix.export}${id}`,
   /** One wait per person and conversation; a channel thread's `;messageid=` suffix is ignored. */
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
-  channel: (id: string) => `${StorePrefix.channel}${id}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
   activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
 } as const;

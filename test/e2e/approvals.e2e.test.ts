@@ -9,30 +9,26 @@ const SOC_CHANNEL = '19:soc-channel@thread.tacv2';
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const BEN: TeamsUser = { id: '29:1ben', name: 'Ben Blocker', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000b' };
 
-const inChannel = (r: ConnectorRequest) => r.conversationId === SOC_CHANNEL;
-const isCard = (r: ConnectorRequest) =>
-  ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
-
-/** Posts something in the SOC channel so the bot learns how to reach it. */
-async function introduceChannel(rig: Rig): Promise<void> {
-  const hello = messageActivity(rig.connector.serviceUrl, 'help', { kind: 'channel', user: ANA });
-  await rig.send(hello);
-  await rig.reply(hello);
-}
+/** The approval card's message: the root of the thread the bot created in the SOC channel. */
+const cardId = (card: ConnectorRequest): string => {
+  if (!card.activityId) throw new Error('the approval card has no message id');
+  return card.activityId;
+};
+const updateOf = (rig: Rig, card: ConnectorRequest, timeoutMs?: number) => rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === cardId(card), timeoutMs);
 
 /** Riley (no blocking role) asks for a block from a 1:1 chat; returns the approval card posted in the channel. */
 async function rileyRequests(rig: Rig, hash = SHA1, comment = 'seen in a phishing mail'): Promise<{ card: ConnectorRequest; ask: Record<string, unknown> }> {
   rig.connector.clear();
   const ask = messageActivity(rig.connector.serviceUrl, `request block ${hash} ${comment}`, { user: RILEY });
   await rig.send(ask);
-  const card = await rig.connector.waitFor((r) => r.method === 'POST' && inChannel(r) && isCard(r));
+  const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
   return { card, ask };
 }
 
 function press(rig: Rig, card: ConnectorRequest, title: string, user: TeamsUser, extra: Record<string, unknown> = {}) {
   const button = buttons(cardOf(card))[title];
   if (!button) throw new Error(`no "${title}" button on the card`);
-  return rig.send(executeActivity(rig.connector.serviceUrl, messageId(card), button.verb!, { ...button.data, ...extra }, { user, kind: 'channel' }));
+  return rig.send(executeActivity(rig.connector.serviceUrl, cardId(card), button.verb!, { ...button.data, ...extra }, { user, kind: 'channel' }));
 }
 
 describe('approval cards with four eyes', () => {
@@ -45,7 +41,6 @@ describe('approval cards with four eyes', () => {
     await rig.signIn(GALE, [DirectoryRole.GlobalAdministrator]);
     await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
     await rig.signIn(BEN, [DirectoryRole.SecurityAdministrator]);
-    await introduceChannel(rig);
   });
   afterAll(() => rig.stop());
   beforeEach(() => {
@@ -73,7 +68,7 @@ describe('approval cards with four eyes', () => {
     expect(posts()[0].claims).toMatchObject({ oid: GALE.aadObjectId });
     expect(posts()[0].body).toMatchObject({ indicatorValue: SHA1, description: 'seen in a phishing mail' });
 
-    const update = await rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === messageId(card));
+    const update = await updateOf(rig, card);
     expect(cardTexts(cardOf(update))[0]).toBe('Approved and blocked');
     expect(buttons(cardOf(update))).toEqual({});
     const told = await rig.connector.waitFor((r) => r.conversationId === (ask.conversation as { id: string }).id && replyTexts(r)[0] === 'Your block request was approved');
@@ -88,7 +83,7 @@ describe('approval cards with four eyes', () => {
     rig.connector.clear();
     const ask = messageActivity(rig.connector.serviceUrl, `request block ${SHA1} I want a second opinion`, { user: ANA });
     await rig.send(ask);
-    const card = await rig.connector.waitFor((r) => r.method === 'POST' && inChannel(r) && isCard(r));
+    const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
     const answer = await press(rig, card, 'Approve and block', ANA);
     expect(answer.body).toMatchObject({ value: expect.stringContaining('someone else must approve it (four eyes)') });
     expect(posts()).toHaveLength(0);
@@ -119,8 +114,8 @@ describe('approval cards with four eyes', () => {
     const { card } = await rileyRequests(rig, '3'.repeat(40));
     const cancel = buttons(cardOf(card))['Cancel my request'];
     rig.connector.clear();
-    await rig.send(submitActivity(rig.connector.serviceUrl, messageId(card), cancel.fallback!.data, { user: RILEY, kind: 'channel' }));
-    const update = await rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === messageId(card));
+    await rig.send(submitActivity(rig.connector.serviceUrl, cardId(card), cancel.fallback!.data, { user: RILEY, kind: 'channel' }));
+    const update = await updateOf(rig, card);
     expect(cardTexts(cardOf(update))[0]).toBe('Cancelled by the requester: NOT blocked');
     const answer = await press(rig, card, 'Approve and block', GALE);
     expect(answer.body).toMatchObject({ value: expect.stringContaining('already decided this request (cancelled)') });
@@ -145,7 +140,7 @@ describe('approval cards with four eyes', () => {
     expect(cardTexts(failedCard).find((t) => t.startsWith('Correlation id: '))).toBeDefined();
     rig.defender.reset();
     const retry = buttons(failedCard)['Retry the block'];
-    const retried = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(card), retry.verb!, retry.data!, { user: BEN, kind: 'channel' }));
+    const retried = await rig.send(executeActivity(rig.connector.serviceUrl, cardId(card), retry.verb!, retry.data!, { user: BEN, kind: 'channel' }));
     expect(cardTexts((retried.body as { value: unknown }).value)[0]).toBe('Approved and blocked');
     expect(posts()).toHaveLength(1);
     expect(posts()[0].claims).toMatchObject({ oid: BEN.aadObjectId });
@@ -167,7 +162,7 @@ describe('approval cards with four eyes', () => {
     expect(request).toMatchObject({ type: 'Action.Execute', fallback: { type: 'Action.Submit' } });
     const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(denial), request.verb!, request.data!, { user: RILEY }));
     expect(cardTexts((answer.body as { value: unknown }).value)[0]).toBe('Approval requested: NOT blocked yet');
-    const card = await rig.connector.waitFor((r) => r.method === 'POST' && inChannel(r) && isCard(r));
+    const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
     expect(cardTexts(cardOf(card))).toContain('8'.repeat(40));
   });
 });
@@ -181,7 +176,6 @@ describe('approval cards personalise through Universal Actions refresh', () => {
     await rig.signIn(GALE, [DirectoryRole.GlobalAdministrator]);
     await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
     await rig.signIn(NICO, []);
-    await introduceChannel(rig);
   });
   afterAll(() => rig.stop());
 
@@ -192,7 +186,7 @@ describe('approval cards personalise through Universal Actions refresh', () => {
     const refresh = cardOf(card).refresh as { action: { verb: string; data: Record<string, unknown> }; userIds: string[] };
     expect(refresh.userIds).toEqual(expect.arrayContaining([RILEY.id, GALE.id]));
     const view = async (user: TeamsUser) => {
-      const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(card), refresh.action.verb, refresh.action.data, { user, kind: 'channel' }));
+      const answer = await rig.send(executeActivity(rig.connector.serviceUrl, cardId(card), refresh.action.verb, refresh.action.data, { user, kind: 'channel' }));
       return Object.keys(buttons((answer.body as { value: Record<string, unknown> }).value));
     };
     expect(await view(GALE)).toEqual(['Approve and block', 'Reject']);
@@ -208,13 +202,12 @@ describe('approval expiry', () => {
     rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, APPROVAL_TTL_SECONDS: '1', SWEEP_SECONDS: '1' } });
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
     await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
-    await introduceChannel(rig);
   });
   afterAll(() => rig.stop());
 
   it('an unanswered request expires: the card says so and the requester is told', async () => {
     const { card, ask } = await rileyRequests(rig);
-    const update = await rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === messageId(card), 8000);
+    const update = await updateOf(rig, card, 8000);
     expect(cardTexts(cardOf(update))[0]).toBe('Expired: NOT blocked');
     await rig.connector.waitFor((r) => r.conversationId === (ask.conversation as { id: string }).id && replyTexts(r)[0] === 'Your block request expired', 5000);
     const answer = await press(rig, card, 'Approve and block', ANA);
@@ -228,7 +221,6 @@ describe('APPROVAL_POLICY=always', () => {
   beforeAll(async () => {
     rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, APPROVAL_POLICY: 'always' } });
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
-    await introduceChannel(rig);
   });
   afterAll(() => rig.stop());
 
@@ -237,7 +229,7 @@ describe('APPROVAL_POLICY=always', () => {
     const block = messageActivity(rig.connector.serviceUrl, `block ${SHA1} needs two people here`, { user: ANA });
     await rig.send(block);
     expect(replyTexts(await rig.reply(block))[0]).toBe('Approval requested: NOT blocked yet');
-    const card = await rig.connector.waitFor((r) => r.method === 'POST' && inChannel(r) && isCard(r));
+    const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
     expect(cardTexts(cardOf(card))).toEqual(expect.arrayContaining(['Block requested: waiting for approval', 'Requested by: Ana Analyst']));
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });

@@ -12,6 +12,8 @@ import { bulkProgressReply, bulkReviewReply } from '../../src/cards/bulk-views';
 import { blockFormReply } from '../../src/cards/form-views';
 import { historyReply } from '../../src/cards/history-views';
 import { fileReportReply } from '../../src/cards/report-views';
+import { approvalCardReply, notRequestedReply } from '../../src/cards/approval-views';
+import type { ApprovalRequest } from '../../src/domain/approvals';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const hash = { value: SHA1, type: 'Sha1' as const };
@@ -260,3 +262,107 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
     expect((fileReportReply(report, undefined, false).card.content.actions as unknown[]).length).toBe(0);
   });
 });
+
+describe('approval card', () => {
+  const bob = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' };
+  const cy = { userId: '29:cy', aadObjectId: 'oid-cy', name: 'Cy [Approver](https://evil.example)' };
+  const pending: ApprovalRequest = {
+    id: 'req-1',
+    tenantId: 't1',
+    hash,
+    comment: 'dropper [click](https://evil.example/x)',
+    requester: { userId: caller.userId, aadObjectId: caller.aadObjectId, name: caller.name },
+    requestedAt: '2026-12-01T10:00:00Z',
+    expiresAt: '2026-12-02T10:00:00Z',
+    status: 'pending',
+    decisions: [],
+    attempts: 0,
+  };
+  const failed: ApprovalRequest = {
+    ...pending,
+    status: 'failed',
+    attempts: 2,
+    failure: { detail: 'unavailable: Defender answered 503', correlationId: 'corr-9' },
+    decisions: [
+      { by: bob, action: 'approve', at: '2026-12-01T10:05:00Z', outcome: 'failed' },
+      { by: cy, action: 'retry', at: '2026-12-01T10:07:00Z', outcome: 'failed' },
+    ],
+  };
+
+  it('lists every decision in order, who, what and how it ended, with the latest decider in the facts', () => {
+    const shown = texts(approvalCardReply(failed, 'shared'));
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        'Approved, but the block FAILED: NOT blocked',
+        'Approvers can retry the block until 2026-12-02 10:00:00 UTC.',
+        'Decisions',
+        '2026-12-01 10:05:00 UTC: Bob Approver approved: block FAILED',
+        '2026-12-01 10:07:00 UTC: Cy \\[Approver\\](hxxps://evil\\[.\\]example) retried: block FAILED',
+        'Decided by: Cy \\[Approver\\](hxxps://evil\\[.\\]example)',
+        'Decided: 2026-12-01 10:07:00 UTC',
+        'Failure: unavailable: Defender answered 503',
+      ]),
+    );
+    expect(Object.keys(buttonsOf(approvalCardReply(failed, 'shared')))).toEqual(['Retry the block']);
+  });
+
+  it('shows an expiry nobody decided, and a cancel as "Cancelled by"', () => {
+    const expired = texts(
+      approvalCardReply({ ...failed, status: 'expired', decisions: [...failed.decisions, { action: 'expire', at: '2026-12-02T10:00:30Z', outcome: 'expired' }] }, 'shared'),
+    );
+    expect(expired).toEqual(
+      expect.arrayContaining(['Expired: NOT blocked', '2026-12-02 10:00:30 UTC: Expired: NOT blocked', 'Decided by: Cy \\[Approver\\](hxxps://evil\\[.\\]example)']),
+    );
+    const cancelled = texts(
+      approvalCardReply(
+        { ...pending, status: 'cancelled', decisions: [{ by: pending.requester, action: 'cancel', at: '2026-12-01T10:01:00Z', outcome: 'cancelled' }] },
+        'requester',
+      ),
+    );
+    expect(cancelled).toEqual(expect.arrayContaining(['Cancelled by: Ana Analyst', '2026-12-01 10:01:00 UTC: Ana Analyst cancelled: NOT blocked']));
+  });
+
+  it('a pending request with no decisions has no decision section; buttons follow the viewer', () => {
+    const shown = texts(approvalCardReply(pending, 'shared'));
+    expect(shown).not.toContain('Decisions');
+    expect(shown.find((t) => t.startsWith('Decided'))).toBeUndefined();
+    expect(Object.keys(buttonsOf(approvalCardReply(pending, 'approver')))).toEqual(['Approve and block', 'Reject']);
+    expect(Object.keys(buttonsOf(approvalCardReply(pending, 'requester')))).toEqual(['Cancel my request']);
+    expect(Object.keys(buttonsOf(approvalCardReply(pending, 'observer')))).toEqual([]);
+  });
+
+  it('shows the indicator already in force, inertly, or that it could not be checked', () => {
+    const withExisting = texts(
+      approvalCardReply({ ...pending, existing: { ...status, actionType: 'Audit', fileStatus: 'Audited', expirationTime: '2027-01-31T00:00:00Z' } }, 'shared'),
+    );
+    expect(withExisting).toEqual(
+      expect.arrayContaining([
+        'Already in Defender: an approved block replaces this',
+        'Current action: Audit (Audited)',
+        'Set by: Analyst@contoso.com',
+        'Set: 2017-12-04 13:06:23 UTC',
+        'It expires: 2027-01-31 00:00:00 UTC',
+      ]),
+    );
+    expect(withExisting.find((t) => t.startsWith('Its comment: '))).not.toContain('https://evil');
+    const unknown = texts(approvalCardReply({ ...pending, existingUnknown: 'unavailable: Defender answered 503' }, 'shared'));
+    expect(unknown).toEqual(expect.arrayContaining(['Defender could not be asked whether this file already has an indicator', 'Why: unavailable: Defender answered 503']));
+    expect(texts(approvalCardReply(pending, 'shared')).find((t) => t.startsWith('Already in Defender'))).toBeUndefined();
+  });
+
+  it('says plainly when no approval was requested, and why', () => {
+    expect(texts(notRequestedReply({ kind: 'tooMany', open: 10, max: 10 }))).toEqual([
+      'Too many requests waiting',
+      'You have 10 requests waiting for approval (at most 10 at once). Cancel one on its approval card, or wait until one is decided or expires, then ask again.',
+      'Nothing was requested and nothing was blocked.',
+    ]);
+    expect(texts(notRequestedReply({ kind: 'channelUnreachable', approvalChannel: true, detail: 'the channel was not found (404 ConversationNotFound)' }))[0]).toBe(
+      'No approval was requested',
+    );
+    expect(texts(notRequestedReply({ kind: 'noApprovalChannel' })).join(' ')).toContain('APPROVAL_CHANNEL');
+  });
+});
+
+function buttonsOf(reply: Reply): Record<string, unknown> {
+  return Object.fromEntries(((reply.card.content.actions ?? []) as Array<{ title: string }>).map((a) => [a.title, a]));
+}

@@ -1,4 +1,15 @@
-import { approvalKey, attachCard, cancelRequest, decide, expireDue, requestApproval, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import {
+  approvalKey,
+  attachCard,
+  cancelRequest,
+  decide,
+  expireDue,
+  findRequest,
+  requestApproval,
+  withdrawRequest,
+  type ApprovalDeps,
+  type ApprovalRequest,
+} from '../../src/domain/approvals';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
@@ -33,7 +44,15 @@ function setUp() {
     store,
     audit,
     advance: clock.advance,
-    request: (id = 'req-1') => requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana, origin: { conversation: 'c-1' } }),
+    ask: (id = 'req-1', requester: Caller = ana) =>
+      requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester, origin: { conversation: 'c-1' } }, delegationOf(requester)),
+    /** A pending request of Ana's; the requestApproval tests check its lookup, so the Defender record starts empty after it. */
+    request: async (id = 'req-1') => {
+      const outcome = await requestApproval(deps, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana, origin: { conversation: 'c-1' } }, delegationOf(ana));
+      if (outcome.kind !== 'requested') throw new Error(`request ${id} was not made: ${outcome.kind}`);
+      defender.calls.length = 0;
+      return outcome.request;
+    },
     stored: async (id = 'req-1') => (await store.get<ApprovalRequest>(approvalKey(id)))?.value,
     audited: async () => (await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail]),
   };
@@ -42,9 +61,9 @@ function setUp() {
 const at = manualClock().at;
 
 describe('requestApproval', () => {
-  it('stores the request as pending until the request TTL and audits it, sending nothing to Defender', async () => {
-    const { request, stored, audit, defender } = setUp();
-    const created = await request();
+  it("stores the request as pending until the request TTL and audits it; Defender is only asked, with the requester's token, what is already in force", async () => {
+    const { ask, stored, audit, defender } = setUp();
+    const outcome = await ask();
     const expected: ApprovalRequest = {
       id: 'req-1',
       tenantId: 'tenant-a',
@@ -55,9 +74,10 @@ describe('requestApproval', () => {
       expiresAt: at(TTL_MS),
       status: 'pending',
       origin: { conversation: 'c-1' },
+      decisions: [],
       attempts: 0,
     };
-    expect(created).toEqual(expected);
+    expect(outcome).toEqual({ kind: 'requested', request: expected });
     expect(await stored()).toEqual(expected);
     expect(await audit.all({})).toEqual([
       expect.objectContaining({
@@ -72,7 +92,69 @@ describe('requestApproval', () => {
         correlationId: 'req-1',
       }),
     ]);
+    expect(defender.tokens()).toEqual([['currentBlock', 'token-of-oid-ana']]);
+  });
+
+  it('keeps the indicator already in force on the request, or why it could not be looked up', async () => {
+    const { ask, stored, defender } = setUp();
+    const existing: FileStatus = {
+      fileIdentifier: HASH.value,
+      fileIdentifierType: 'Sha1',
+      actionType: 'Audit',
+      fileStatus: 'Audited',
+      requestor: 'lee@contoso.example',
+      creationDateTimeUtc: '2026-11-01T08:00:00Z',
+      confirmed: true,
+      source: 'indicators',
+    };
+    defender.script('currentBlock', existing, new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+    await ask('req-1');
+    await ask('req-2');
+    expect(await stored('req-1')).toMatchObject({ status: 'pending', existing });
+    expect(await stored('req-2')).toMatchObject({ status: 'pending', existingUnknown: 'unavailable: Defender answered 503' });
+    expect((await stored('req-2'))?.existing).toBeUndefined();
+  });
+
+  it('refuses a request once the requester has the most pending at once, counting only their pending ones', async () => {
+    const { deps, ask, stored, audit, defender } = setUp();
+    const capped = { ...deps, maxOpenPerUser: 2 };
+    const askCapped = (id: string, requester: Caller = ana) => requestApproval(capped, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester }, delegationOf(requester));
+    await askCapped('a-1');
+    await askCapped('a-2');
+    await ask('r-1', riley);
+    defender.calls.length = 0;
+
+    expect(await askCapped('a-3')).toEqual({ kind: 'tooMany', open: 2, max: 2 });
+    expect(await stored('a-3')).toBeUndefined();
     expect(defender.calls).toEqual([]);
+    expect((await audit.all({})).at(-1)).toMatchObject({
+      action: 'approval-request',
+      outcome: 'denied',
+      actor: { aadObjectId: 'oid-ana' },
+      detail: '2 requests already wait for approval (at most 2)',
+    });
+    expect((await askCapped('r-2', riley)).kind).toBe('requested');
+
+    await cancelRequest(deps, 'a-1', ana);
+    expect((await askCapped('a-4')).kind).toBe('requested');
+  });
+
+  it('does not count a request past its expiry that the sweep has not reached yet', async () => {
+    const { deps, stored, advance } = setUp();
+    const capped = { ...deps, maxOpenPerUser: 1 };
+    const askCapped = (id: string) => requestApproval(capped, { id, hash: HASH, comment: 'dropper seen on 3 hosts', requester: ana }, delegationOf(ana));
+    await askCapped('a-1');
+    advance(TTL_MS - 1);
+    expect((await askCapped('a-2')).kind).toBe('tooMany');
+    advance(1);
+    expect((await askCapped('a-3')).kind).toBe('requested');
+    expect((await stored('a-1'))?.status).toBe('pending');
+  });
+
+  it('allows ten pending requests per person by default', async () => {
+    const { ask } = setUp();
+    for (let i = 0; i < 10; i++) expect((await ask(`req-${i}`)).kind).toBe('requested');
+    expect(await ask('req-10')).toEqual({ kind: 'tooMany', open: 10, max: 10 });
   });
 
   it('refuses a second request with the same id and keeps the first', async () => {
@@ -81,6 +163,21 @@ describe('requestApproval', () => {
     await expect(request()).rejects.toThrow('approval req-1 already exists');
     expect((await stored())?.comment).toBe('dropper seen on 3 hosts');
     expect(await audit.all({})).toHaveLength(1);
+  });
+});
+
+describe('withdrawRequest', () => {
+  it('deletes a request whose card could not be posted, so it never waits, and audits why', async () => {
+    const { deps, request, stored, audited, ask } = setUp();
+    const made = await request();
+    await withdrawRequest(deps, made, 'the approval card could not be posted: the channel was not found (404 ConversationNotFound)');
+    expect(await stored()).toBeUndefined();
+    expect(await audited()).toEqual([
+      ['approval-request', 'done', 'oid-ana', undefined],
+      ['approval-request', 'failed', 'oid-ana', 'no approval was requested: the approval card could not be posted: the channel was not found (404 ConversationNotFound)'],
+    ]);
+    expect(await expireDue(deps)).toEqual([]);
+    expect((await ask('req-2')).kind).toBe('requested');
   });
 });
 
@@ -162,8 +259,7 @@ describe('decide: approve', () => {
       expiresAt: at(TTL_MS),
       status: 'approved',
       origin: { conversation: 'c-1' },
-      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
-      decidedAt: at(60_000),
+      decisions: [{ by: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, action: 'approve', at: at(60_000), outcome: 'blocked' }],
       result,
       attempts: 1,
     });
@@ -195,8 +291,8 @@ describe('decide: approve', () => {
     expect([...roles.lookups].sort()).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-cy', `graph-token-of-${winner.aadObjectId}`].sort());
     const loser = outcomes.find((o) => o.kind === 'alreadyDecided');
     expect(defender.callsOf('block').map((c) => c.token)).toEqual([`token-of-${winner.aadObjectId}`]);
-    expect(loser).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ decidedBy: expect.objectContaining({ aadObjectId: winner.aadObjectId }) }) });
-    expect(await stored()).toMatchObject({ status: 'approved', decidedBy: { aadObjectId: winner.aadObjectId }, attempts: 1 });
+    expect(loser).toMatchObject({ kind: 'alreadyDecided', request: { decisions: [{ by: { aadObjectId: winner.aadObjectId }, action: 'approve' }] } });
+    expect(await stored()).toMatchObject({ status: 'approved', decisions: [{ by: { aadObjectId: winner.aadObjectId }, action: 'approve', outcome: 'blocked' }], attempts: 1 });
     const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
     expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId])).toEqual([['done', winner.aadObjectId]]);
   });
@@ -206,7 +302,10 @@ describe('decide: approve', () => {
     await request();
     await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
     const again = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' });
-    expect(again).toEqual({ kind: 'alreadyDecided', request: expect.objectContaining({ status: 'approved', decidedBy: expect.objectContaining({ aadObjectId: 'oid-bob' }) }) });
+    expect(again).toMatchObject({
+      kind: 'alreadyDecided',
+      request: { status: 'approved', decisions: [{ by: { aadObjectId: 'oid-bob' }, action: 'approve', outcome: 'blocked' }] },
+    });
     expect(defender.callsOf('block')).toHaveLength(1);
   });
 
@@ -228,14 +327,21 @@ describe('decide: approve', () => {
     const retried = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
 
     expect(retried.kind).toBe('decided');
-    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, decidedAt: at(1000) });
+    expect(await stored()).toMatchObject({
+      status: 'approved',
+      attempts: 2,
+      decisions: [
+        { by: { aadObjectId: 'oid-bob' }, action: 'approve', at: at(0), outcome: 'failed' },
+        { by: { aadObjectId: 'oid-cy' }, action: 'retry', at: at(1000), outcome: 'blocked' },
+      ],
+    });
     expect((await stored())?.failure).toBeUndefined();
     expect((await stored())?.result).toMatchObject({ fileStatus: 'Blocked', requestor: 'Cy Approver' });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
     const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
     expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
-      ['done', 'oid-cy', 'approved and blocked', 'req-1'],
+      ['done', 'oid-cy', 'retried (approved by Bob Approver) and blocked', 'req-1'],
     ]);
   });
 
@@ -268,6 +374,55 @@ describe('decide: expiry and stalled approvals', () => {
     expect((await stored())?.status).toBe('approved');
   });
 
+  it('refuses a retry of a failed block after the request expired, records the expiry, and keeps the failed approval', async () => {
+    const { deps, request, stored, defender, roles, advance } = setUp();
+    await request();
+    defender.script('block', new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    defender.calls.length = 0;
+    roles.lookups.length = 0;
+    advance(TTL_MS);
+
+    const outcome = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
+
+    expect(outcome).toMatchObject({ kind: 'expired', request: { status: 'expired' } });
+    expect(await stored()).toMatchObject({
+      status: 'expired',
+      attempts: 1,
+      decisions: [
+        { by: { aadObjectId: 'oid-bob' }, action: 'approve', at: at(0), outcome: 'failed' },
+        { action: 'expire', at: at(TTL_MS), outcome: 'expired' },
+      ],
+    });
+    expect((await stored())?.decisions[1].by).toBeUndefined();
+    expect(roles.lookups).toEqual([]);
+    expect(defender.calls).toEqual([]);
+    expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' })).kind).toBe('alreadyDecided');
+  });
+
+  it('still retries a failed block one millisecond before expiry', async () => {
+    const { deps, request, stored, defender, advance } = setUp();
+    await request();
+    defender.script('block', new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    advance(TTL_MS - 1);
+    expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' })).kind).toBe('decided');
+    expect((await stored())?.status).toBe('approved');
+  });
+
+  it('reads a request stored before decisions were kept as having none', async () => {
+    const { deps, request, store, advance } = setUp();
+    await request();
+    const current = await store.get<ApprovalRequest>(approvalKey('req-1'));
+    if (!current) throw new Error('setup failed');
+    const { decisions: _dropped, ...legacy } = current.value;
+    await store.put(approvalKey('req-1'), legacy, { ifMatch: current.etag });
+    expect((await findRequest(store, 'req-1'))?.value.decisions).toEqual([]);
+    expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('decided');
+    advance(TTL_MS);
+    expect(await expireDue(deps)).toEqual([]);
+  });
+
   it('lets an approval whose instance died mid-block be retried only once more than five minutes have passed', async () => {
     const { deps, request, store, stored, defender, advance } = setUp();
     await request();
@@ -277,8 +432,7 @@ describe('decide: expiry and stalled approvals', () => {
     const dead: ApprovalRequest = {
       ...pending.value,
       status: 'approving',
-      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
-      decidedAt: at(0),
+      decisions: [{ by: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, action: 'approve', at: at(0), outcome: 'blocking' }],
       attempts: 1,
     };
     expect((await store.put(approvalKey('req-1'), dead, { ifMatch: pending.etag })).ok).toBe(true);
@@ -291,7 +445,14 @@ describe('decide: expiry and stalled approvals', () => {
     advance(1);
     const retried = await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'retry' });
     expect(retried.kind).toBe('decided');
-    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, decidedAt: at(FIVE_MINUTES + 1) });
+    expect(await stored()).toMatchObject({
+      status: 'approved',
+      attempts: 2,
+      decisions: [
+        { by: { aadObjectId: 'oid-bob' }, action: 'approve', outcome: 'blocking' },
+        { by: { aadObjectId: 'oid-cy' }, action: 'retry', at: at(FIVE_MINUTES + 1), outcome: 'blocked' },
+      ],
+    });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-cy']);
   });
 });
@@ -322,8 +483,8 @@ describe('attachCard while a decision is under way', () => {
     answer.release(result);
     const outcome = await deciding;
 
-    const approved = { status: 'approved', result, card, attempts: 1, decidedBy: { aadObjectId: 'oid-bob' }, decidedAt: at(0) };
-    expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining({ ...approved, decidedBy: expect.objectContaining(approved.decidedBy) }) });
+    const approved = { status: 'approved', result, card, attempts: 1, decisions: [{ by: { aadObjectId: 'oid-bob' }, action: 'approve', at: at(0), outcome: 'blocked' }] };
+    expect(outcome).toMatchObject({ kind: 'decided', request: approved });
     expect(await stored()).toMatchObject(approved);
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
@@ -353,7 +514,7 @@ describe('attachCard while a decision is under way', () => {
     const outcome = await decide({ ...deps, roles: savingMeanwhile }, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
 
     expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining({ status: 'approved', card }) });
-    expect(await stored()).toMatchObject({ status: 'approved', card, attempts: 1, decidedBy: { aadObjectId: 'oid-bob' } });
+    expect(await stored()).toMatchObject({ status: 'approved', card, attempts: 1, decisions: [{ by: { aadObjectId: 'oid-bob' }, outcome: 'blocked' }] });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob']);
   });
 
@@ -382,11 +543,23 @@ describe('attachCard while a decision is under way', () => {
 
     expect(await stalledApproval).toEqual({
       kind: 'alreadyDecided',
-      request: expect.objectContaining({ status: 'approving', attempts: 2, decidedBy: expect.objectContaining({ aadObjectId: 'oid-cy' }) }),
+      request: expect.objectContaining({
+        status: 'approving',
+        attempts: 2,
+        decisions: [
+          expect.objectContaining({ action: 'approve' }),
+          expect.objectContaining({ by: expect.objectContaining({ aadObjectId: 'oid-cy' }), action: 'retry', outcome: 'blocking' }),
+        ],
+      }),
     });
     second.release(answered('Cy Approver'));
     expect((await retry).kind).toBe('decided');
-    expect(await stored()).toMatchObject({ status: 'approved', attempts: 2, decidedBy: { aadObjectId: 'oid-cy' }, result: { requestor: 'Cy Approver' } });
+    expect(await stored()).toMatchObject({
+      status: 'approved',
+      attempts: 2,
+      decisions: [{ by: { aadObjectId: 'oid-bob' } }, { by: { aadObjectId: 'oid-cy' }, outcome: 'blocked' }],
+      result: { requestor: 'Cy Approver' },
+    });
     const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
     expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId])).toEqual([['done', 'oid-cy']]);
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
@@ -402,8 +575,7 @@ describe('decide: reject', () => {
     const rejected = {
       status: 'rejected',
       reason: 'known admin tool',
-      decidedBy: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' },
-      decidedAt: at(2000),
+      decisions: [{ by: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Approver' }, action: 'reject', at: at(2000), outcome: 'rejected' }],
       attempts: 0,
     };
     expect(outcome).toEqual({ kind: 'decided', request: expect.objectContaining(rejected) });
@@ -439,8 +611,8 @@ describe('cancelRequest', () => {
 
     advance(3000);
     const cancelled = await cancelRequest(deps, 'req-1', ana);
-    expect(cancelled).toEqual({ kind: 'decided', request: expect.objectContaining({ status: 'cancelled', decidedAt: at(3000) }) });
-    expect(await stored()).toMatchObject({ status: 'cancelled', decidedBy: { aadObjectId: 'oid-ana' }, decidedAt: at(3000) });
+    expect(cancelled).toMatchObject({ kind: 'decided', request: { status: 'cancelled', decisions: [{ at: at(3000) }] } });
+    expect(await stored()).toMatchObject({ status: 'cancelled', decisions: [{ by: { aadObjectId: 'oid-ana' }, action: 'cancel', at: at(3000), outcome: 'cancelled' }] });
     expect(await cancelRequest(deps, 'req-1', ana)).toEqual({ kind: 'alreadyDecided', request: await stored() });
     expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('alreadyDecided');
     expect(defender.calls).toEqual([]);
@@ -460,6 +632,16 @@ describe('cancelRequest', () => {
 });
 
 describe('expireDue', () => {
+  it('expires a failed block not retried in time too, so its card loses the Retry button', async () => {
+    const { deps, request, stored, defender, advance } = setUp();
+    await request();
+    defender.script('block', new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    advance(TTL_MS);
+    expect((await expireDue(deps)).map((r) => [r.id, r.status, r.decisions.map((d) => d.action)])).toEqual([['req-1', 'expired', ['approve', 'expire']]]);
+    expect((await stored())?.failure).toMatchObject({ detail: 'unavailable: Defender answered 503' });
+  });
+
   it('expires each pending request past its time exactly once, across two instances, and nothing else', async () => {
     const { deps, request, stored, store, advance } = setUp();
     await request('req-1');

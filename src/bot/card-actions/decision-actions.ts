@@ -77,9 +77,14 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
       if (delegation) await replies.inPlace(context, surface, deps.blocks.undo(data.undoId, presser, delegation));
     }),
     [CardVerb.RequestApproval]: cardAction(z.object({ draftId: recordId }), async ({ context, surface, presser, data }) => {
-      const record = { key: StoreKey.draft(data.draftId), ownerOf: (draft: ApprovalDraft) => requesterOf(draft.request.caller) };
+      const refusal = deps.board.refusalHere(context);
+      if (refusal) {
+        await surface.replaceNow(context, refusal);
+        return;
+      }
+      const record = { key: StoreKey.draft(data.draftId), ownerOf: (draft: ApprovalDraft) => requesterOf(draft.request.caller), signInFor: 'approval request' };
       const taken = await decisions.take(context, surface, presser, record);
-      if (taken) await surface.replaceNow(context, await deps.board.request(context, taken.value.request, presser));
+      if (taken) await surface.replaceNow(context, await deps.board.request(context, taken.value.request));
     }),
   };
 }

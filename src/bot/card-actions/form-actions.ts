@@ -45,7 +45,7 @@ export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typ
       const { hash, comment, options } = parsed.command;
       const request = { hash, comment, caller: presser, options: resolveOptions(options, deps.now(), deps.form.defaultExpiryDays) };
       if (routeBlock(deps.approvalPolicy, 'block').kind === 'approval') {
-        await surface.replaceNow(context, await deps.board.request(context, request, presser));
+        await surface.replaceNow(context, await deps.board.request(context, request));
         return;
       }
       const delegation = await deps.replies.delegation(context, surface, 'block');

@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../fixtures/free-port';
 import { DirectoryRole } from '../../src/domain/roles';
-import type { ConnectorRequest } from '../fakes/fake-connector';
 import { ANA, GALE, RILEY, executeActivity, invokeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
-import { buttons, cardOf, messageId } from '../fixtures/cards';
+import { buttons, cardOf } from '../fixtures/cards';
 import { startAzurite, type Azurite } from '../integration/azurite';
 import { CONNECTION, replyTexts, startRig, type Rig } from './rig';
 
@@ -15,9 +14,6 @@ const ROOT = path.join(__dirname, '../..');
 const BUILD = path.join(ROOT, '.e2e-build');
 const SOC_CHANNEL = '19:soc-channel@thread.tacv2';
 const BEN: TeamsUser = { id: '29:1ben', name: 'Ben Blocker', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000b' };
-
-const isCard = (r: ConnectorRequest) =>
-  ((r.body as { attachments?: Array<{ contentType: string }> }).attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
 
 /** A second bot instance in its own OS process: the compiled bot with the same settings, trusting the test CA. */
 async function startSecondInstance(rig: Rig, workDir: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
@@ -95,9 +91,6 @@ describe('two bot instances behind one registration share Azure Blob storage (Az
     ] as const) {
       await rig.signIn(user, roles);
     }
-    const hello = messageActivity(rig.connector.serviceUrl, 'help', { kind: 'channel', user: ANA });
-    await rig.send(hello);
-    await rig.reply(hello);
   }, 120_000);
 
   afterAll(async () => {
@@ -114,9 +107,9 @@ describe('two bot instances behind one registration share Azure Blob storage (Az
     rig.connector.clear();
     const ask = messageActivity(rig.connector.serviceUrl, `request block ${'e'.repeat(40)} campaign 77`, { user: RILEY });
     await rig.send(ask);
-    const card = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === SOC_CHANNEL && isCard(r));
+    const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
     const approve = buttons(cardOf(card))['Approve and block'];
-    const press = (user: TeamsUser) => executeActivity(rig.connector.serviceUrl, messageId(card), approve.verb!, approve.data!, { user, kind: 'channel' });
+    const press = (user: TeamsUser) => executeActivity(rig.connector.serviceUrl, card.activityId!, approve.verb!, approve.data!, { user, kind: 'channel' });
 
     for (let round = 0; round < 1; round++) {
       const [a, b] = await Promise.all([rig.send(press(GALE)), toSecond(press(BEN))]);

@@ -2,6 +2,7 @@ import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { FileStatus } from '../domain/file-status';
+import type { LiftableBlock } from '../domain/ports';
 import type { UndoOutcome, UndoRecord } from '../domain/undo';
 import type { UnblockOutcome } from '../domain/unblock-file';
 import { CardVerb } from './card-verbs';
@@ -68,17 +69,19 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   return { card, summary: `${headline}: ${hashType} ${status.fileIdentifier}` };
 }
 
-/** The reply to an unblock command. */
-export function unblockOutcomeReply(outcome: UnblockOutcome, hash: FileHash, caller: Caller, action: 'unblock' | 'undo' = 'unblock'): Reply {
+/** The reply to an unblock command (a confirmation it needs has its own card). */
+export function unblockOutcomeReply(outcome: Exclude<UnblockOutcome, { kind: 'needsConfirmation' }>, hash: FileHash, caller: Caller): Reply {
   switch (outcome.kind) {
-    case 'unblocked':
-      return fileStatusReply(outcome.status);
+    case 'unblocked': {
+      const more = outcome.lifted.length > 1 ? [`${outcome.lifted.length} indicators were deleted: ${outcome.lifted.map(liftedLine).join('; ')}.`] : [];
+      return fileStatusReply(outcome.status, { notes: more });
+    }
     case 'notBlocked':
       return noticeReply('Nothing to lift', [`Defender has no block in force for ${HASH_NAMES[hash.type]} ${hash.value}, so nothing was changed.`], {
         tone: 'default',
       });
     default:
-      return refusalReply(outcome, action, caller, hash);
+      return refusalReply(outcome, 'unblock', caller, hash);
   }
 }
 
@@ -93,10 +96,25 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       ]);
     case 'alreadyUndone':
       return noticeReply('Already undone', [`Someone already pressed Undo for ${HASH_NAMES[outcome.record.hash.type]} ${outcome.record.hash.value}.`], { tone: 'default' });
+    case 'alreadyLifted': {
+      const { record } = outcome;
+      return noticeReply(
+        'Already lifted, nothing changed',
+        [
+          `The block ${record.blockedBy} set at ${formatUtc(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
+          `Any other block of ${HASH_NAMES[record.hash.type]} ${record.hash.value} stays; send "unblock ${record.hash.value} ‹comment›" to lift it.`,
+        ],
+        { tone: 'default' },
+      );
+    }
     case 'unblocked':
-    case 'notBlocked':
-      return unblockOutcomeReply(outcome, outcome.record.hash, caller, 'undo');
+      return fileStatusReply(outcome.status);
     default:
       return refusalReply(outcome, 'undo', caller, 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined);
   }
+}
+
+function liftedLine(block: LiftableBlock): string {
+  const who = block.createdBy ? ` by ${markdownSafe(block.createdBy)}` : '';
+  return `${block.id ? `${markdownSafe(block.id)} ` : ''}(${markdownSafe(block.action)}${who})`;
 }

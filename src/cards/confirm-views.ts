@@ -1,6 +1,7 @@
 import type { Concern } from '../domain/block-file';
 import type { BlockOptions } from '../domain/block-options';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import type { LiftableBlock } from '../domain/ports';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc } from './card-text';
 import { noticeReply } from './notice';
@@ -16,16 +17,38 @@ export function confirmBlockReply(
 ): Reply {
   const replaces = concerns.some((c) => c.kind === 'existingBlock');
   const card = renderCard('confirm-block', {
+    heading: 'Check before blocking',
+    lead: 'Nothing has been sent to Defender yet.',
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
     hash: hash.value,
     concerns: concerns.map(describe),
     notes: extras.notes ?? [],
     confirmTitle: replaces ? 'Replace the existing block' : 'Block anyway',
+    confirmVerb: CardVerb.Confirm,
+    cancelVerb: CardVerb.Cancel,
     confirmId,
     expiresText: `These buttons work until ${formatUtc(extras.expiresAt)}.`,
-    verbs: CardVerb,
   });
   return { card, summary: `Check before blocking ${HASH_NAMES[hash.type]} ${hash.value}: ${concerns.map((c) => describe(c).title).join('; ')}` };
+}
+
+/** Asks before an unblock lifts indicators the bot did not create: each one, who created it, when, and its action. */
+export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlock[], confirmId: string, expiresAt: string): Reply {
+  const foreign = listed.filter((block) => block.foreign).length;
+  const card = renderCard('confirm-block', {
+    heading: 'Check before unblocking',
+    lead: `Nothing has been changed in Defender yet. Unblocking deletes ${listed.length === 1 ? 'this indicator' : `these ${listed.length} indicators`}; ${foreign === 1 ? 'one was' : `${foreign} were`} not created by this bot.`,
+    hashLabel: `${HASH_NAMES[hash.type]} of the file`,
+    hash: hash.value,
+    concerns: listed.map(describeLiftable),
+    notes: [],
+    confirmTitle: listed.length === 1 ? 'Delete it' : `Delete all ${listed.length}`,
+    confirmVerb: CardVerb.UnblockConfirm,
+    cancelVerb: CardVerb.UnblockCancel,
+    confirmId,
+    expiresText: `These buttons work until ${formatUtc(expiresAt)}.`,
+  });
+  return { card, summary: `Check before unblocking ${HASH_NAMES[hash.type]} ${hash.value}: ${foreign} of ${listed.length} indicators not created by this bot` };
 }
 
 /** The confirmation was cancelled, expired, or pressed by someone else. */
@@ -38,6 +61,18 @@ export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYo
     case 'notYours':
       return noticeReply('Only the person who asked can answer this', ['Nothing was sent to Defender.']);
   }
+}
+
+function describeLiftable(block: LiftableBlock): { title: string; detail: string; quote: string } {
+  const who = block.createdBy ? ` by ${inertText(block.createdBy)}` : '';
+  const when = block.createdAt ? ` on ${formatUtc(block.createdAt)}` : '';
+  const id = block.id ? ` · indicator ${inertText(block.id)}` : '';
+  const title = block.title ? ` · "${inertText(block.title)}"` : '';
+  return {
+    title: `${inertText(block.action)}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
+    detail: `Created${when}${id}${title}`,
+    quote: inertText(block.comment ?? ''),
+  };
 }
 
 function describe(concern: Concern): { title: string; detail: string; quote: string } {

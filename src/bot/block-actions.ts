@@ -74,7 +74,7 @@ export class BlockActions {
         return { reply: confirmBlockReply(request.hash, outcome.concerns, id, { notes: outcome.notes, options: request.options, expiresAt }) };
       }
       case 'denied': {
-        if (!offersApprovalOnDenial(this.deps.approvalPolicy)) return refused(outcome, 'block', request.caller, request.hash);
+        if (!offersApprovalOnDenial(this.deps.approvalPolicy) || request.options?.action === 'Allowed') return refused(outcome, 'block', request.caller, request.hash);
         const id = this.deps.newId();
         await store.put(StoreKey.draft(id), { request } satisfies ApprovalDraft, { ifNoneMatch: '*', ttlMs: decisionTtlMs });
         return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };

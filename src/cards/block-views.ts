@@ -6,6 +6,7 @@ import type { LiftableBlock } from '../domain/ports';
 import type { UndoOutcome, UndoRecord } from '../domain/undo';
 import type { UnblockOutcome } from '../domain/unblock-file';
 import { CardVerb } from './card-verbs';
+import { ALLOWED_MEANS } from './confirm-views';
 import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
@@ -22,12 +23,66 @@ export interface BlockResultExtras {
   readonly undo?: UndoRecord;
 }
 
+/** What the action actually taken does to the file: the card's headline follows from it, never from what was asked. */
+type Effect = 'blocked' | 'sent' | 'audited' | 'warns' | 'alerts' | 'allowed' | 'lifted' | 'other';
+
+function effectOf(status: FileStatus): Effect {
+  if (status.fileStatus.toLowerCase() === 'unblocked') return 'lifted';
+  switch (status.actionType.toLowerCase()) {
+    case 'audit':
+      return 'audited';
+    case 'warn':
+      return 'warns';
+    case 'alert':
+      return 'alerts';
+    case 'allowed':
+    case 'allow':
+      return 'allowed';
+  }
+  if (status.fileStatus.toLowerCase() === 'blocked') return status.confirmed ? 'blocked' : 'sent';
+  return 'other';
+}
+
+const HEADLINES: Readonly<Record<Exclude<Effect, 'other'>, string>> = {
+  blocked: 'File blocked',
+  sent: 'Block sent to Defender',
+  audited: 'Only audited, not blocked',
+  warns: 'Warns, not blocked',
+  alerts: 'Only alerts, not blocked',
+  allowed: 'File allowed',
+  lifted: 'Block lifted',
+};
+
+const NOT_BLOCKING = 'Defender does not stop this file from running';
+
+function enforcementOf(status: FileStatus, effect: Effect): string {
+  if (status.source === 'simulator') return SIMULATED;
+  switch (effect) {
+    case 'blocked':
+    case 'sent':
+      return ENFORCEMENT;
+    case 'lifted':
+      return 'Defender lifts the block on devices as they check in.';
+    case 'audited':
+      return `${NOT_BLOCKING}: it records and alerts when the file runs.`;
+    case 'warns':
+      return `${NOT_BLOCKING}: users see a warning they can bypass.`;
+    case 'alerts':
+      return `${NOT_BLOCKING}: it raises an alert when the file runs.`;
+    case 'allowed':
+      return ALLOWED_MEANS;
+    case 'other':
+      return ENFORCEMENT;
+  }
+}
+
 /** The file-status card: every field of the legacy files API's FileAction that Defender returned, plus what the bot knows. */
 export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = {}): Reply {
   const hashType = hashTypeName(status.fileIdentifierType);
-  const state = status.fileStatus.toLowerCase();
-  const blocked = state === 'blocked';
-  const headline = blocked ? (status.confirmed ? 'File blocked' : 'Block sent to Defender') : state === 'unblocked' ? 'Block lifted' : `File status: ${status.fileStatus}`;
+  const effect = effectOf(status);
+  const inForce = effect !== 'lifted';
+  const blocked = effect === 'blocked' || effect === 'sent';
+  const headline = effect === 'other' ? `File status: ${status.fileStatus}` : HEADLINES[effect];
   const options = extras.options;
   const facts: Fact[] = [
     { label: 'Status', value: markdownSafe(status.fileStatus) },
@@ -38,7 +93,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...optionalFact('Cancelled by', status.cancellationRequestor),
     ...optionalFact('Cancelled', status.cancellationDateTimeUtc, formatUtc),
     ...optionalFact('Last update', status.lastUpdateDateTimeUtc, formatUtc),
-    ...optionalFact('Expires', status.expirationTime ?? (blocked && !extras.optionsIgnored ? options?.expiresAt : undefined), formatUtc),
+    ...optionalFact('Expires', status.expirationTime ?? (inForce && !extras.optionsIgnored ? options?.expiresAt : undefined), formatUtc),
     ...(extras.optionsIgnored ? [] : optionalFact('Severity', options?.severity)),
     ...(extras.optionsIgnored ? [] : optionalFact('Device groups', options?.deviceGroups?.join(', '))),
     ...optionalFact('Indicator id', status.indicatorId),
@@ -52,7 +107,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   ];
   const card = renderCard('file-status', {
     headline,
-    headlineColor: blocked ? 'Good' : 'Default',
+    headlineColor: blocked ? 'Good' : inForce && effect !== 'other' ? 'Warning' : 'Default',
     hashLabel: `${hashType} of the file`,
     hash: status.fileIdentifier,
     facts,
@@ -61,7 +116,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     hasCancellationComment: !!status.cancellationComment,
     cancellationComment: inertText(status.cancellationComment ?? ''),
     notes,
-    enforcement: status.source === 'simulator' ? SIMULATED : blocked ? ENFORCEMENT : 'Defender lifts the block on devices as they check in.',
+    enforcement: enforcementOf(status, effect),
     hasUndo: !!extras.undo,
     undoId: extras.undo?.id ?? '',
     verbs: CardVerb,

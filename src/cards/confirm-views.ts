@@ -8,28 +8,37 @@ import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
 import { inertText } from './safe-text';
 
-/** Asks before a block goes out: the existing indicator it would replace, a Microsoft signature, wide prevalence. */
+/** What an Allowed indicator does, said wherever the bot offers one. */
+export const ALLOWED_MEANS = 'An Allowed indicator stops Defender from blocking or alerting on this file on every device it covers, until it expires or is lifted.';
+
+/**
+ * Asks before a block goes out: the existing indicator it would replace, a Microsoft signature,
+ * wide prevalence; for an allow (options.action Allowed), always, saying what allowing means.
+ */
 export function confirmBlockReply(
   hash: FileHash,
   concerns: readonly Concern[],
   confirmId: string,
   extras: { readonly notes?: readonly string[]; readonly options?: BlockOptions; readonly expiresAt: string },
 ): Reply {
+  const allowing = extras.options?.action === 'Allowed';
   const replaces = concerns.some((c) => c.kind === 'existingBlock');
+  const described = concerns.map((c) => describe(c, allowing));
   const card = renderCard('confirm-block', {
-    heading: 'Check before blocking',
+    heading: allowing ? 'Check before allowing' : 'Check before blocking',
     lead: 'Nothing has been sent to Defender yet.',
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
     hash: hash.value,
-    concerns: concerns.map(describe),
+    concerns: described,
     notes: extras.notes ?? [],
-    confirmTitle: replaces ? 'Replace the existing block' : 'Block anyway',
+    confirmTitle: allowing ? 'Allow this file' : replaces ? 'Replace the existing block' : 'Block anyway',
     confirmVerb: CardVerb.Confirm,
     cancelVerb: CardVerb.Cancel,
     confirmId,
     expiresText: `These buttons work until ${formatUtc(extras.expiresAt)}.`,
   });
-  return { card, summary: `Check before blocking ${HASH_NAMES[hash.type]} ${hash.value}: ${concerns.map((c) => describe(c).title).join('; ')}` };
+  const verb = allowing ? 'allowing' : 'blocking';
+  return { card, summary: `Check before ${verb} ${HASH_NAMES[hash.type]} ${hash.value}: ${described.map((c) => c.title).join('; ')}` };
 }
 
 /** Asks before an unblock lifts indicators the bot did not create: each one, who created it, when, and its action. */
@@ -75,8 +84,10 @@ function describeLiftable(block: LiftableBlock): { title: string; detail: string
   };
 }
 
-function describe(concern: Concern): { title: string; detail: string; quote: string } {
+function describe(concern: Concern, allowing: boolean): { title: string; detail: string; quote: string } {
   switch (concern.kind) {
+    case 'allowed':
+      return { title: 'Allowing is not blocking', detail: ALLOWED_MEANS, quote: '' };
     case 'existingBlock': {
       const s = concern.status;
       const who = s.requestor ? ` by ${s.requestor}` : '';
@@ -84,7 +95,7 @@ function describe(concern: Concern): { title: string; detail: string; quote: str
       const expiry = s.expirationTime ? `, expires ${formatUtc(s.expirationTime)}` : '';
       return {
         title: 'Already blocked',
-        detail: `Blocked${who}${when} (${s.actionType}${expiry}). Blocking again replaces that indicator and its comment.`,
+        detail: `Blocked${who}${when} (${s.actionType}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
         quote: inertText(s.requestorComment ?? ''),
       };
     }

@@ -260,3 +260,27 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
     expect((fileReportReply(report, undefined, false).card.content.actions as unknown[]).length).toBe(0);
   });
 });
+
+describe('the result card headline follows the action taken', () => {
+  it.each([
+    ['Block', 'Blocked', 'File blocked'],
+    ['BlockAndRemediate', 'Blocked', 'File blocked'],
+    ['Audit', 'Audit', 'Only audited, not blocked'],
+    ['Warn', 'Warn', 'Warns, not blocked'],
+    ['Allowed', 'Allowed', 'File allowed'],
+    ['Unblock', 'Unblocked', 'Block lifted'],
+  ])('%s', (actionType, fileStatus, headline) => {
+    const reply = fileStatusReply({ ...status, cancellationDateTimeUtc: undefined, cancellationRequestor: undefined, cancellationComment: undefined, actionType, fileStatus });
+    expect(cardTexts(reply.card.content)[0]).toBe(headline);
+    expect(reply.summary.startsWith(headline)).toBe(true);
+  });
+
+  it('does not tell someone an audit stops the file', () => {
+    const texts = cardTexts(
+      fileStatusReply({ ...status, cancellationDateTimeUtc: undefined, cancellationRequestor: undefined, cancellationComment: undefined, actionType: 'Audit', fileStatus: 'Audit' })
+        .card.content,
+    );
+    expect(texts.join(' ')).toContain('Defender does not stop this file from running');
+    expect(texts.join(' ')).not.toContain('sends the block to every onboarded device');
+  });
+});

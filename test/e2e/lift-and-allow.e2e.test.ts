@@ -143,3 +143,43 @@ describe('Undo, unblock and allow on the Indicators API lift and allow only what
     expect(rig.defender.indicators()).toEqual([expect.objectContaining({ action: 'Allowed' })]);
   });
 });
+
+describe('Undo on the legacy files API lifts only the FileAction its block created', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'files' });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+  });
+  afterAll(() => rig.stop());
+
+  const unblocks = () => rig.defender.requestsTo('POST', /\/files\/[^/]+\/unblock$/);
+
+  async function say(text: string) {
+    rig.connector.clear();
+    const activity = messageActivity(rig.connector.serviceUrl, text);
+    await rig.send(activity);
+    return rig.reply(activity);
+  }
+
+  it('a stale Undo (the file was unblocked and blocked again since) sends no unblock; the new block’s own Undo does', async () => {
+    const first = await say(`block ${SHA1} first reason`);
+    expect(replyTexts(first)[0]).toBe('File blocked');
+    expect(replyTexts(await say(`unblock ${SHA1} lifted by hand`))[0]).toBe('Block lifted');
+    const second = await say(`block ${SHA1} blocked again for another reason`);
+    expect(replyTexts(second)[0]).toBe('File blocked');
+    rig.defender.clear();
+
+    const staleUndo = buttons(cardOf(first)).Undo;
+    const stale = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(first), staleUndo.verb!, staleUndo.data!));
+    expect(invokeTexts(stale.body)[0]).toBe('Already lifted, nothing changed');
+    expect(unblocks()).toEqual([]);
+    expect(rig.defender.isBlocked(SHA1)).toBe(true);
+
+    const ownUndo = buttons(cardOf(second)).Undo;
+    const own = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(second), ownUndo.verb!, ownUndo.data!));
+    expect(invokeTexts(own.body)[0]).toBe('Block lifted');
+    expect(unblocks().map((r) => r.path)).toEqual([`/testwdatppreview/files/${SHA1}/unblock`]);
+    expect(unblocks()[0].claims).toMatchObject({ oid: ANA.aadObjectId });
+    expect(rig.defender.isBlocked(SHA1)).toBe(false);
+  });
+});

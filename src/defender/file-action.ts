@@ -86,6 +86,11 @@ export function liftedStatus(blocked: FileStatus, request: UnblockFileRequest, a
   };
 }
 
+/** Whether an indicator in force with the id `made` names is still as the block left it (not updated since). */
+export function isUnchangedSince(lastUpdate: string | undefined, made: BlockMade): boolean {
+  return made.updatedAt === undefined || lastUpdate === undefined || sameInstant(lastUpdate, made.updatedAt);
+}
+
 /**
  * Whether the FileAction in force is the block `made` describes: the same creation time (and
  * requestor, when both are known); when Defender described nothing at block time, the same comment.
@@ -96,7 +101,8 @@ export function isSameBlock(current: FileStatus, made: BlockMade): boolean {
   return !made.requestor || !current.requestor || made.requestor.toLowerCase() === current.requestor.toLowerCase();
 }
 
-function sameInstant(a: string, b: string): boolean {
+/** Whether two Defender timestamps name the same instant (7 or 3 fractional digits alike). */
+export function sameInstant(a: string, b: string): boolean {
   if (a === b) return true;
   const [x, y] = [Date.parse(a), Date.parse(b)];
   return !Number.isNaN(x) && x === y;

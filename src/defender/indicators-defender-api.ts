@@ -1,4 +1,4 @@
-import { liftedStatus } from './file-action';
+import { isUnchangedSince, liftedStatus } from './file-action';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
@@ -53,12 +53,12 @@ export class IndicatorsDefenderApi implements DefenderApi {
     return (await this.fileIndicators(hash, token)).filter(isBlockLike).map(toLiftable);
   }
 
-  /** Deletes the one indicator the block created (`DELETE /indicators/{id}`), after checking it is still there. */
+  /** Deletes the one indicator the block created (`DELETE /indicators/{id}`), after checking it is still there and not updated since. */
   async liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
     requireHashType(request.hash, this.hashTypes, this.kind);
     if (made.indicatorId === undefined) return undefined;
     const own = (await this.fileIndicators(request.hash, token)).find((i) => i.id === made.indicatorId);
-    if (!own) return undefined;
+    if (!own || !isUnchangedSince(own.lastUpdateTime, made)) return undefined;
     const deleted = await this.delete(own.id, token);
     return deleted ? liftedStatus(indicatorToFileStatus(own), request, this.now().toISOString(), 'Unblock') : undefined;
   }

@@ -1,4 +1,4 @@
-import { liftedStatus } from './file-action';
+import { isUnchangedSince, liftedStatus } from './file-action';
 import { BLOCKING_ACTIONS, type BlockOptions } from '../domain/block-options';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
@@ -70,11 +70,12 @@ export class SimulatedDefender implements DefenderApi {
     ];
   }
 
-  /** Lifts the entry only while it is the one `made` created (same id); Allowed entries included. */
+  /** Lifts the entry only while it is the one `made` created (same id, not replaced since); Allowed entries included. */
   async liftBlock(made: BlockMade, request: UnblockFileRequest, _token: TokenSource): Promise<FileStatus | undefined> {
     requireHashType(request.hash, this.hashTypes, this.kind);
     const entry = this.current(request.hash.value);
     if (!entry || made.indicatorId === undefined || entry.status.indicatorId !== made.indicatorId) return undefined;
+    if (!isUnchangedSince(entry.status.lastUpdateDateTimeUtc, made)) return undefined;
     return this.lift(entry, request);
   }
 

@@ -58,6 +58,8 @@ export interface UnblockFileRequest {
 export interface BlockMade {
   /** The indicator id Defender returned (Indicators API and the simulator). */
   readonly indicatorId?: string;
+  /** The indicator's last update as Defender answered the block: a later update (same id, someone else's values) is not this block. */
+  readonly updatedAt?: string;
   /** The legacy files API's FileAction as Defender answered it: its creation time (absent when Defender described nothing) and requestor. */
   readonly createdAt?: string;
   readonly requestor?: string;

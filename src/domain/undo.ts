@@ -47,6 +47,7 @@ export async function offerUndo(store: Store, block: DoneBlock, id: string, now:
     made: {
       comment: block.comment,
       ...(status.indicatorId !== undefined ? { indicatorId: status.indicatorId } : {}),
+      ...(status.indicatorId !== undefined && status.lastUpdateDateTimeUtc ? { updatedAt: status.lastUpdateDateTimeUtc } : {}),
       ...(status.confirmed && status.creationDateTimeUtc ? { createdAt: status.creationDateTimeUtc } : {}),
       ...(status.confirmed && status.requestor ? { requestor: status.requestor } : {}),
     },

@@ -191,6 +191,26 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect(kit.fake.indicators()).toEqual([]);
   });
 
+  it("Undo's liftBlock leaves alone its indicator once someone else updated it (same id, their values)", async () => {
+    const fakeNow = { at: Date.parse('2025-03-01T09:00:00Z') };
+    const own = await startDefenderKit({ now: () => fakeNow.at });
+    try {
+      const ownApi = new IndicatorsDefenderApi(own.fake.indicatorsUrl, own.http(), () => now);
+      const made = await ownApi.block({ hash: hashOf(SHA1, 'Sha1'), comment: 'oops', caller: ANA }, own.indicatorsToken);
+      fakeNow.at += 60_000;
+      const updated = own.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { action: 'Audit', generateAlert: true, description: 'watch instead' }), SEEDER);
+      expect(updated.id).toBe(made.indicatorId);
+      own.fake.clear();
+      const undo = { hash: hashOf(SHA1, 'Sha1'), comment: 'undo', caller: ANA };
+      const lifted = await ownApi.liftBlock({ indicatorId: made.indicatorId, updatedAt: made.lastUpdateDateTimeUtc, comment: 'oops' }, undo, own.indicatorsToken);
+      expect(lifted).toBeUndefined();
+      expect(own.fake.requests.map((r) => r.method)).toEqual(['GET']);
+      expect(own.fake.indicators()).toEqual([expect.objectContaining({ id: updated.id, action: 'Audit' })]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('reports the current indicator as the block in force, and none once it has expired', async () => {
     const seeded = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { expirationTime: '2025-03-01T12:00:00Z' }), SEEDER);
     const current = await api.currentBlock(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);

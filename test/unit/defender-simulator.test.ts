@@ -76,6 +76,15 @@ describe('SimulatedDefender', () => {
     expect(await sim.currentBlock(sha1(), token)).toBeUndefined();
   });
 
+  it('Undo lifts nothing once its block was replaced in force (same id, a later update)', async () => {
+    const first = await sim.block({ hash: sha1(), comment: 'dropper', caller: ANA }, token);
+    now = new Date('2025-03-01T10:05:00.000Z');
+    const replaced = await sim.block({ hash: sha1(), comment: 'audit instead', caller: GALE, options: { action: 'Audit' } }, token);
+    const made = { indicatorId: first.indicatorId, updatedAt: first.lastUpdateDateTimeUtc, comment: 'dropper' };
+    expect(await sim.liftBlock(made, { hash: sha1(), comment: 'undo', caller: ANA }, token)).toBeUndefined();
+    expect(await sim.currentBlock(sha1(), token)).toEqual(replaced);
+  });
+
   it('makes up the same plausible details for the same hash', async () => {
     const first = await sim.fileDetails(sha1(), token);
     const second = await sim.fileDetails(sha1(), token);

@@ -243,13 +243,13 @@ describe('Undo lifts only the block it belongs to', () => {
     const { store, clock } = domainKit({ held: {} });
     const indicator = await offerUndo(
       store,
-      { hash: HASH, comment: 'x', caller: ana, status: { ...blockStatus, source: 'indicators', indicatorId: '1001' } },
+      { hash: HASH, comment: 'x', caller: ana, status: { ...blockStatus, source: 'indicators', indicatorId: '1001', lastUpdateDateTimeUtc: CREATED } },
       'u-1',
       clock.now(),
       WINDOW_MS,
     );
     const undescribed = await offerUndo(store, { hash: HASH, comment: 'y', caller: ana, status: { ...blockStatus, confirmed: false } }, 'u-2', clock.now(), WINDOW_MS);
-    expect(indicator.made).toEqual({ comment: 'x', indicatorId: '1001', createdAt: CREATED, requestor: 'ana@contoso.example' });
+    expect(indicator.made).toEqual({ comment: 'x', indicatorId: '1001', updatedAt: CREATED, createdAt: CREATED, requestor: 'ana@contoso.example' });
     expect(undescribed.made).toEqual({ comment: 'y' });
   });
 

@@ -43,7 +43,7 @@ describe('block <hash> <comment>', () => {
   });
 
   it.each([
-    ['action:nuke', 'action', 'use one of Block, BlockAndRemediate, Audit, Warn, Allowed'],
+    ['action:nuke', 'action', 'use one of Block, BlockAndRemediate, Audit, Warn (to allow a file, send "allow ‹hash› ‹comment›")'],
     ['expires:0d', 'expires', 'use a number of days like 30d'],
     ['expires:soon', 'expires', 'use a number of days like 30d'],
     ['severity:extreme', 'severity', 'use one of Informational, Low, Medium, High'],

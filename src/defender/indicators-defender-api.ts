@@ -7,7 +7,7 @@ import { MAX_BATCH, requireBatchSize } from './batch';
 import type { DefenderHttp } from './defender-http';
 import { fetchFileDetails, unlessNotFound, type FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
-import { APPLICATION, indicatorBody } from './indicator-body';
+import { indicatorBody, isBotIndicator } from './indicator-body';
 import { importResults } from './indicator-import';
 import { describeRequestor, indicatorToFileStatus, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
 import { odataString, readCollection } from './odata';
@@ -109,6 +109,6 @@ function toLiftable(indicator: Indicator): LiftableBlock {
     createdAt: indicator.creationTimeDateTimeUtc,
     title: indicator.title,
     comment: indicator.description,
-    foreign: indicator.application !== APPLICATION,
+    foreign: !isBotIndicator(indicator),
   };
 }

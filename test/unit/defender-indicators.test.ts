@@ -158,6 +158,14 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect(kit.fake.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
   });
 
+  it("recognizes the bot's indicator by its title when Defender kept no application, and not a look-alike of another application", async () => {
+    kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { title: 'Blocked from Teams by Ana Analyst' }), SEEDER);
+    kit.fake.seedIndicator(indicatorSeed(SHA256, 'FileSha256', { title: 'Blocked from Teams by Ana Analyst', application: 'Other tool' }), SEEDER);
+    const [bySha1] = await api.liftable(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);
+    const [bySha256] = await api.liftable(hashOf(SHA256, 'Sha256'), kit.indicatorsToken);
+    expect([bySha1.foreign, bySha256.foreign]).toEqual([false, true]);
+  });
+
   it('unblocks only the indicators it was given: one not listed (created since the list was shown) stays', async () => {
     const seeded = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1'), SEEDER);
     kit.fake.clear();

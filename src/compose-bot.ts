@@ -16,6 +16,7 @@ import { CardReplies } from './bot/card-actions/card-replies';
 import { decisionActions } from './bot/card-actions/decision-actions';
 import { formActions } from './bot/card-actions/form-actions';
 import { StoredDecisions } from './bot/card-actions/stored-decisions';
+import { unblockActions } from './bot/card-actions/unblock-actions';
 import { ChatCommands, type BlockFormSettings } from './bot/chat-commands';
 import type { PrepareContinuation, Proactive } from './bot/continuation';
 import { HttpFileTransfer } from './bot/file-transfer';
@@ -70,6 +71,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     registry: {
       ...formActions({ form, blocks, board, replies, approvalPolicy, now: actions.now }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation }),
+      ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
     },
     logger,

@@ -6,12 +6,12 @@ import type { FileHash } from '../domain/file-hash';
 import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
 import type { Refusal } from '../domain/outcomes';
-import type { BlockFileRequest, Delegation, Store } from '../domain/ports';
+import type { BlockFileRequest, Delegation, Store, UnblockFileRequest } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import { offerUndo, undoBlock } from '../domain/undo';
 import { fileStatusReply, unblockOutcomeReply, undoOutcomeReply } from '../cards/block-views';
-import { confirmBlockReply } from '../cards/confirm-views';
+import { confirmBlockReply, confirmUnblockReply } from '../cards/confirm-views';
 import { historyReply } from '../cards/history-views';
 import { refusalReply } from '../cards/refusal-views';
 import type { Reply } from '../cards/render';
@@ -28,6 +28,13 @@ export interface ActionResult {
 export interface PendingConfirmation {
   readonly request: BlockFileRequest;
   readonly concerns: readonly Concern['kind'][];
+}
+
+/** An unblock waiting for its requester to confirm lifting indicators the bot did not create; the card carries only its id. */
+export interface PendingUnblock {
+  readonly request: UnblockFileRequest;
+  /** Ids of the foreign indicators the card listed. */
+  readonly acknowledged: readonly string[];
 }
 
 /** A denied block kept so that its "Request approval" button can ask for it (the card carries only the id). */
@@ -56,7 +63,7 @@ export class BlockActions {
     const outcome = await blockFile(actions, request, delegation, acknowledged);
     switch (outcome.kind) {
       case 'blocked': {
-        const undo = undoWindowMs > 0 ? await offerUndo(store, request, this.deps.newId(), actions.now(), undoWindowMs) : undefined;
+        const undo = undoWindowMs > 0 ? await offerUndo(store, { ...request, status: outcome.status }, this.deps.newId(), actions.now(), undoWindowMs) : undefined;
         return { reply: fileStatusReply(outcome.status, { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo }) };
       }
       case 'needsConfirmation': {
@@ -67,7 +74,7 @@ export class BlockActions {
         return { reply: confirmBlockReply(request.hash, outcome.concerns, id, { notes: outcome.notes, options: request.options, expiresAt }) };
       }
       case 'denied': {
-        if (!offersApprovalOnDenial(this.deps.approvalPolicy)) return refused(outcome, 'block', request.caller, request.hash);
+        if (!offersApprovalOnDenial(this.deps.approvalPolicy) || request.options?.action === 'Allowed') return refused(outcome, 'block', request.caller, request.hash);
         const id = this.deps.newId();
         await store.put(StoreKey.draft(id), { request } satisfies ApprovalDraft, { ifNoneMatch: '*', ttlMs: decisionTtlMs });
         return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };
@@ -77,11 +84,25 @@ export class BlockActions {
     }
   }
 
-  /** Lifts a block. */
-  async unblock(hash: FileHash, comment: string, caller: Caller, delegation: Delegation): Promise<ActionResult> {
-    const outcome = await unblockFile(this.deps.actions, { hash, comment, caller }, delegation);
-    if (outcome.kind === 'unblocked' || outcome.kind === 'notBlocked') return { reply: unblockOutcomeReply(outcome, hash, caller) };
-    return refused(outcome, 'unblock', caller, hash);
+  /** Lifts a block; or, when indicators the bot did not create would go too, lists them and asks to confirm; or says why not. */
+  async unblock(request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<ActionResult> {
+    const { actions, store, decisionTtlMs } = this.deps;
+    const outcome = await unblockFile(actions, request, delegation, acknowledged);
+    switch (outcome.kind) {
+      case 'unblocked':
+      case 'notBlocked':
+        return { reply: unblockOutcomeReply(outcome, request.hash, request.caller) };
+      case 'needsConfirmation': {
+        const id = this.deps.newId();
+        const foreign = outcome.listed.flatMap((block) => (block.foreign && block.id !== undefined ? [block.id] : []));
+        const pending: PendingUnblock = { request, acknowledged: foreign };
+        await store.put(StoreKey.unblockConfirmation(id), pending, { ifNoneMatch: '*', ttlMs: decisionTtlMs });
+        const expiresAt = new Date(actions.now().getTime() + decisionTtlMs).toISOString();
+        return { reply: confirmUnblockReply(request.hash, outcome.listed, id, expiresAt) };
+      }
+      default:
+        return refused(outcome, 'unblock', request.caller, request.hash);
+    }
   }
 
   /** Undoes a block from its Undo button. */

@@ -59,6 +59,7 @@ export class ChatCommands {
     requestBlock: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'request'),
     unblock: (context, command, caller) =>
       this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller),
+    allow: (context, command, caller) => this.allow(context, command, caller),
     status: (context, command, caller) => this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
     history: (context, command, caller) => this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
     historyExport: (context, command, caller) => this.export(context, caller, command.format),
@@ -112,6 +113,24 @@ export class ChatCommands {
       return;
     }
     await send(context, await this.deps.board.request(context, request));
+  }
+
+  /** An allow runs as a block with action Allowed, which the block use case always stops at a confirmation card. */
+  private async allow(context: TurnContext, command: Extract<Command, { kind: 'allow' }>, caller: Caller): Promise<void> {
+    if (!this.deps.form.supportsOptions) {
+      await send(
+        context,
+        noticeReply('This bot cannot allow files', ["Allowed indicators exist only on Defender's Indicators API, and this bot uses the legacy files API. Nothing was sent."]),
+      );
+      return;
+    }
+    const request: BlockFileRequest = {
+      hash: command.hash,
+      comment: command.comment,
+      caller,
+      options: resolveOptions({ action: 'Allowed' }, this.deps.now(), this.deps.form.defaultExpiryDays),
+    };
+    await this.start(context, { describe: describeAction('allow', command.hash), payload: { kind: 'block', request } }, caller);
   }
 
   private async start(context: TurnContext, work: Work, caller: Caller): Promise<void> {

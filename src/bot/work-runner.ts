@@ -9,7 +9,7 @@ import type { Continuation } from './continuation';
 import type { AuditExports } from './history-export';
 import { send } from './send';
 
-/** What a piece of work stands for; plain data so that any instance can run it after sign-in. */
+/** What a piece of work stands for; plain data so that any instance can run it after sign-in (an allow is a `block` whose action is Allowed). */
 export type WorkPayload =
   | { readonly kind: 'block'; readonly request: BlockFileRequest }
   | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
@@ -70,7 +70,7 @@ export class WorkRunner implements RunsWork {
       case 'block':
         return blocks.block(payload.request, delegation);
       case 'unblock':
-        return blocks.unblock(payload.hash, payload.comment, caller, delegation);
+        return blocks.unblock({ hash: payload.hash, comment: payload.comment, caller }, delegation);
       case 'status':
         return blocks.lookup(payload.hash, caller, delegation);
       case 'history':

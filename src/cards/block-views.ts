@@ -2,9 +2,11 @@ import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { FileStatus } from '../domain/file-status';
+import type { LiftableBlock } from '../domain/ports';
 import type { UndoOutcome, UndoRecord } from '../domain/undo';
 import type { UnblockOutcome } from '../domain/unblock-file';
 import { CardVerb } from './card-verbs';
+import { ALLOWED_MEANS } from './confirm-views';
 import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
@@ -21,12 +23,66 @@ export interface BlockResultExtras {
   readonly undo?: UndoRecord;
 }
 
+/** What the action actually taken does to the file: the card's headline follows from it, never from what was asked. */
+type Effect = 'blocked' | 'sent' | 'audited' | 'warns' | 'alerts' | 'allowed' | 'lifted' | 'other';
+
+function effectOf(status: FileStatus): Effect {
+  if (status.fileStatus.toLowerCase() === 'unblocked') return 'lifted';
+  switch (status.actionType.toLowerCase()) {
+    case 'audit':
+      return 'audited';
+    case 'warn':
+      return 'warns';
+    case 'alert':
+      return 'alerts';
+    case 'allowed':
+    case 'allow':
+      return 'allowed';
+  }
+  if (status.fileStatus.toLowerCase() === 'blocked') return status.confirmed ? 'blocked' : 'sent';
+  return 'other';
+}
+
+const HEADLINES: Readonly<Record<Exclude<Effect, 'other'>, string>> = {
+  blocked: 'File blocked',
+  sent: 'Block sent to Defender',
+  audited: 'Only audited, not blocked',
+  warns: 'Warns, not blocked',
+  alerts: 'Only alerts, not blocked',
+  allowed: 'File allowed',
+  lifted: 'Block lifted',
+};
+
+const NOT_BLOCKING = 'Defender does not stop this file from running';
+
+function enforcementOf(status: FileStatus, effect: Effect): string {
+  if (status.source === 'simulator') return SIMULATED;
+  switch (effect) {
+    case 'blocked':
+    case 'sent':
+      return ENFORCEMENT;
+    case 'lifted':
+      return 'Defender lifts the block on devices as they check in.';
+    case 'audited':
+      return `${NOT_BLOCKING}: it records and alerts when the file runs.`;
+    case 'warns':
+      return `${NOT_BLOCKING}: users see a warning they can bypass.`;
+    case 'alerts':
+      return `${NOT_BLOCKING}: it raises an alert when the file runs.`;
+    case 'allowed':
+      return ALLOWED_MEANS;
+    case 'other':
+      return ENFORCEMENT;
+  }
+}
+
 /** The file-status card: every field of the legacy files API's FileAction that Defender returned, plus what the bot knows. */
 export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = {}): Reply {
   const hashType = hashTypeName(status.fileIdentifierType);
-  const state = status.fileStatus.toLowerCase();
-  const blocked = state === 'blocked';
-  const headline = blocked ? (status.confirmed ? 'File blocked' : 'Block sent to Defender') : state === 'unblocked' ? 'Block lifted' : `File status: ${status.fileStatus}`;
+  const effect = effectOf(status);
+  const inForce = effect !== 'lifted';
+  const blocked = effect === 'blocked' || effect === 'sent';
+  const headline = effect === 'other' ? `File status: ${status.fileStatus}` : HEADLINES[effect];
   const options = extras.options;
   const facts: Fact[] = [
     { label: 'Status', value: markdownSafe(status.fileStatus) },
@@ -37,7 +93,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...optionalFact('Cancelled by', status.cancellationRequestor),
     ...optionalFact('Cancelled', status.cancellationDateTimeUtc, formatUtc),
     ...optionalFact('Last update', status.lastUpdateDateTimeUtc, formatUtc),
-    ...optionalFact('Expires', status.expirationTime ?? (blocked && !extras.optionsIgnored ? options?.expiresAt : undefined), formatUtc),
+    ...optionalFact('Expires', status.expirationTime ?? (inForce && !extras.optionsIgnored ? options?.expiresAt : undefined), formatUtc),
     ...(extras.optionsIgnored ? [] : optionalFact('Severity', options?.severity)),
     ...(extras.optionsIgnored ? [] : optionalFact('Device groups', options?.deviceGroups?.join(', '))),
     ...optionalFact('Indicator id', status.indicatorId),
@@ -51,7 +107,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   ];
   const card = renderCard('file-status', {
     headline,
-    headlineColor: blocked ? 'Good' : 'Default',
+    headlineColor: blocked ? 'Good' : inForce && effect !== 'other' ? 'Warning' : 'Default',
     hashLabel: `${hashType} of the file`,
     hash: status.fileIdentifier,
     facts,
@@ -60,7 +116,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     hasCancellationComment: !!status.cancellationComment,
     cancellationComment: inertText(status.cancellationComment ?? ''),
     notes,
-    enforcement: status.source === 'simulator' ? SIMULATED : blocked ? ENFORCEMENT : 'Defender lifts the block on devices as they check in.',
+    enforcement: enforcementOf(status, effect),
     hasUndo: !!extras.undo,
     undoId: extras.undo?.id ?? '',
     verbs: CardVerb,
@@ -68,17 +124,19 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   return { card, summary: `${headline}: ${hashType} ${status.fileIdentifier}` };
 }
 
-/** The reply to an unblock command. */
-export function unblockOutcomeReply(outcome: UnblockOutcome, hash: FileHash, caller: Caller, action: 'unblock' | 'undo' = 'unblock'): Reply {
+/** The reply to an unblock command (a confirmation it needs has its own card). */
+export function unblockOutcomeReply(outcome: Exclude<UnblockOutcome, { kind: 'needsConfirmation' }>, hash: FileHash, caller: Caller): Reply {
   switch (outcome.kind) {
-    case 'unblocked':
-      return fileStatusReply(outcome.status);
+    case 'unblocked': {
+      const more = outcome.lifted.length > 1 ? [`${outcome.lifted.length} indicators were deleted: ${outcome.lifted.map(liftedLine).join('; ')}.`] : [];
+      return fileStatusReply(outcome.status, { notes: more });
+    }
     case 'notBlocked':
       return noticeReply('Nothing to lift', [`Defender has no block in force for ${HASH_NAMES[hash.type]} ${hash.value}, so nothing was changed.`], {
         tone: 'default',
       });
     default:
-      return refusalReply(outcome, action, caller, hash);
+      return refusalReply(outcome, 'unblock', caller, hash);
   }
 }
 
@@ -93,10 +151,25 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       ]);
     case 'alreadyUndone':
       return noticeReply('Already undone', [`Someone already pressed Undo for ${HASH_NAMES[outcome.record.hash.type]} ${outcome.record.hash.value}.`], { tone: 'default' });
+    case 'alreadyLifted': {
+      const { record } = outcome;
+      return noticeReply(
+        'Already lifted, nothing changed',
+        [
+          `The block ${record.blockedBy} set at ${formatUtc(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
+          `Any other block of ${HASH_NAMES[record.hash.type]} ${record.hash.value} stays; send "unblock ${record.hash.value} ‹comment›" to lift it.`,
+        ],
+        { tone: 'default' },
+      );
+    }
     case 'unblocked':
-    case 'notBlocked':
-      return unblockOutcomeReply(outcome, outcome.record.hash, caller, 'undo');
+      return fileStatusReply(outcome.status);
     default:
       return refusalReply(outcome, 'undo', caller, 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined);
   }
+}
+
+function liftedLine(block: LiftableBlock): string {
+  const who = block.createdBy ? ` by ${markdownSafe(block.createdBy)}` : '';
+  return `${block.id ? `${markdownSafe(block.id)} ` : ''}(${markdownSafe(block.action)}${who})`;
 }

@@ -5,6 +5,8 @@ export const CardVerb = {
   Confirm: 'block.confirm',
   Cancel: 'block.cancel',
   Undo: 'block.undo',
+  UnblockConfirm: 'unblock.confirm',
+  UnblockCancel: 'unblock.cancel',
   BulkConfirm: 'bulk.confirm',
   BulkCancel: 'bulk.cancel',
   RequestApproval: 'approval.request',

@@ -1,31 +1,63 @@
 import type { Concern } from '../domain/block-file';
 import type { BlockOptions } from '../domain/block-options';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import type { LiftableBlock } from '../domain/ports';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc } from './card-text';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
 import { inertText } from './safe-text';
 
-/** Asks before a block goes out: the existing indicator it would replace, a Microsoft signature, wide prevalence. */
+/** What an Allowed indicator does, said wherever the bot offers one. */
+export const ALLOWED_MEANS = 'An Allowed indicator stops Defender from blocking or alerting on this file on every device it covers, until it expires or is lifted.';
+
+/**
+ * Asks before a block goes out: the existing indicator it would replace, a Microsoft signature,
+ * wide prevalence; for an allow (options.action Allowed), always, saying what allowing means.
+ */
 export function confirmBlockReply(
   hash: FileHash,
   concerns: readonly Concern[],
   confirmId: string,
   extras: { readonly notes?: readonly string[]; readonly options?: BlockOptions; readonly expiresAt: string },
 ): Reply {
+  const allowing = extras.options?.action === 'Allowed';
   const replaces = concerns.some((c) => c.kind === 'existingBlock');
+  const described = concerns.map((c) => describe(c, allowing));
   const card = renderCard('confirm-block', {
+    heading: allowing ? 'Check before allowing' : 'Check before blocking',
+    lead: 'Nothing has been sent to Defender yet.',
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
     hash: hash.value,
-    concerns: concerns.map(describe),
+    concerns: described,
     notes: extras.notes ?? [],
-    confirmTitle: replaces ? 'Replace the existing block' : 'Block anyway',
+    confirmTitle: allowing ? 'Allow this file' : replaces ? 'Replace the existing block' : 'Block anyway',
+    confirmVerb: CardVerb.Confirm,
+    cancelVerb: CardVerb.Cancel,
     confirmId,
     expiresText: `These buttons work until ${formatUtc(extras.expiresAt)}.`,
-    verbs: CardVerb,
   });
-  return { card, summary: `Check before blocking ${HASH_NAMES[hash.type]} ${hash.value}: ${concerns.map((c) => describe(c).title).join('; ')}` };
+  const verb = allowing ? 'allowing' : 'blocking';
+  return { card, summary: `Check before ${verb} ${HASH_NAMES[hash.type]} ${hash.value}: ${described.map((c) => c.title).join('; ')}` };
+}
+
+/** Asks before an unblock lifts indicators the bot did not create: each one, who created it, when, and its action. */
+export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlock[], confirmId: string, expiresAt: string): Reply {
+  const foreign = listed.filter((block) => block.foreign).length;
+  const card = renderCard('confirm-block', {
+    heading: 'Check before unblocking',
+    lead: `Nothing has been changed in Defender yet. Unblocking deletes ${listed.length === 1 ? 'this indicator' : `these ${listed.length} indicators`}; ${foreign === 1 ? 'one was' : `${foreign} were`} not created by this bot.`,
+    hashLabel: `${HASH_NAMES[hash.type]} of the file`,
+    hash: hash.value,
+    concerns: listed.map(describeLiftable),
+    notes: [],
+    confirmTitle: listed.length === 1 ? 'Delete it' : `Delete all ${listed.length}`,
+    confirmVerb: CardVerb.UnblockConfirm,
+    cancelVerb: CardVerb.UnblockCancel,
+    confirmId,
+    expiresText: `These buttons work until ${formatUtc(expiresAt)}.`,
+  });
+  return { card, summary: `Check before unblocking ${HASH_NAMES[hash.type]} ${hash.value}: ${foreign} of ${listed.length} indicators not created by this bot` };
 }
 
 /** The confirmation was cancelled, expired, or pressed by someone else. */
@@ -40,8 +72,22 @@ export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYo
   }
 }
 
-function describe(concern: Concern): { title: string; detail: string; quote: string } {
+function describeLiftable(block: LiftableBlock): { title: string; detail: string; quote: string } {
+  const who = block.createdBy ? ` by ${inertText(block.createdBy)}` : '';
+  const when = block.createdAt ? ` on ${formatUtc(block.createdAt)}` : '';
+  const id = block.id ? ` · indicator ${inertText(block.id)}` : '';
+  const title = block.title ? ` · "${inertText(block.title)}"` : '';
+  return {
+    title: `${inertText(block.action)}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
+    detail: `Created${when}${id}${title}`,
+    quote: inertText(block.comment ?? ''),
+  };
+}
+
+function describe(concern: Concern, allowing: boolean): { title: string; detail: string; quote: string } {
   switch (concern.kind) {
+    case 'allowed':
+      return { title: 'Allowing is not blocking', detail: ALLOWED_MEANS, quote: '' };
     case 'existingBlock': {
       const s = concern.status;
       const who = s.requestor ? ` by ${s.requestor}` : '';
@@ -49,7 +95,7 @@ function describe(concern: Concern): { title: string; detail: string; quote: str
       const expiry = s.expirationTime ? `, expires ${formatUtc(s.expirationTime)}` : '';
       return {
         title: 'Already blocked',
-        detail: `Blocked${who}${when} (${s.actionType}${expiry}). Blocking again replaces that indicator and its comment.`,
+        detail: `Blocked${who}${when} (${s.actionType}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
         quote: inertText(s.requestorComment ?? ''),
       };
     }

@@ -17,7 +17,7 @@ export function helpReply(mode: 'local' | 'production'): Reply {
       ? 'Local mode: actions go to the built-in Defender simulator; no real device is affected.'
       : 'Blocking needs the Security Administrator or Global Administrator directory role. Defender records you as the requestor.';
   const card = renderCard('help', { commands: COMMANDS, example: EXAMPLE, footer, verbs: CardVerb });
-  return { card, summary: 'Defender Block Bot commands: block, unblock, status, history, sign in, sign out, help' };
+  return { card, summary: 'Defender Block Bot commands: block, unblock, allow, status, history, sign in, sign out, help' };
 }
 
 /** A clear answer for a message that is not a valid command. */
@@ -48,6 +48,13 @@ export function explainParseError(error: ParseError): { headline: string; lines:
       return { headline: 'The comment is too long', lines: [`It has ${error.length} characters; the limit is ${error.max}. Nothing was done.`] };
     case 'badOption':
       return { headline: `The option ${markdownSafe(error.key)} is not valid`, lines: [`"${markdownSafe(error.value)}": ${error.hint}. Nothing was blocked.`] };
+    case 'allowIsItsOwnCommand':
+      return {
+        headline: 'Allowing is not blocking',
+        lines: [
+          `Nothing was blocked or allowed. An Allowed indicator stops Defender from blocking or alerting on the file, so it has its own command, which asks you to confirm: allow ${error.hash?.value ?? '‹hash›'} ‹comment›`,
+        ],
+      };
     case 'unknownExportFormat':
       return { headline: 'Unknown export format', lines: [`"${markdownSafe(error.given)}": use history export csv or history export json.`] };
     case 'unknownCommand':

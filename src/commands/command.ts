@@ -16,6 +16,7 @@ export type Command =
     }
   | { readonly kind: 'requestBlock'; readonly hash: FileHash; readonly comment: string; readonly options: OptionsInput }
   | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
+  | { readonly kind: 'allow'; readonly hash: FileHash; readonly comment: string }
   | { readonly kind: 'status'; readonly hash: FileHash }
   | { readonly kind: 'history'; readonly hash?: FileHash }
   | { readonly kind: 'historyExport'; readonly format: 'csv' | 'json' }
@@ -27,15 +28,20 @@ export type Command =
 export type CommandKind = Command['kind'];
 
 /** Verbs that take a hash. */
-export type HashVerb = 'block' | 'unblock' | 'status' | 'history';
+export type HashVerb = 'block' | 'unblock' | 'allow' | 'status' | 'history';
+
+/** Verbs whose hash comes with a required comment. */
+export type CommentVerb = 'block' | 'unblock' | 'allow';
 
 /** Why a message is not a valid command; each reason gets its own answer. */
 export type ParseError =
   | { readonly reason: 'missingHash'; readonly verb: HashVerb }
   | { readonly reason: 'notAHash'; readonly verb: HashVerb; readonly given: string }
-  | { readonly reason: 'missingComment'; readonly verb: 'block' | 'unblock'; readonly hash: FileHash }
-  | { readonly reason: 'commentTooLong'; readonly verb: 'block' | 'unblock'; readonly length: number; readonly max: number }
+  | { readonly reason: 'missingComment'; readonly verb: CommentVerb; readonly hash: FileHash }
+  | { readonly reason: 'commentTooLong'; readonly verb: CommentVerb; readonly length: number; readonly max: number }
   | (OptionError & { readonly verb: 'block' })
+  /** `action:allow` on a block: allowing is the opposite of blocking and has its own, always confirmed, command. */
+  | { readonly reason: 'allowIsItsOwnCommand'; readonly hash?: FileHash }
   | { readonly reason: 'unknownExportFormat'; readonly given: string }
   | { readonly reason: 'unknownCommand'; readonly word: string };
 

@@ -74,7 +74,7 @@ function apply(options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] }
   switch (key) {
     case 'action': {
       const action = ACTION_WORDS[value.toLowerCase()];
-      if (!action) return fail(`use one of ${INDICATOR_ACTIONS.join(', ')}`);
+      if (!action) return fail(`use one of ${INDICATOR_ACTIONS.filter((a) => a !== 'Allowed').join(', ')} (to allow a file, send "allow ‹hash› ‹comment›")`);
       options.action = action;
       return undefined;
     }

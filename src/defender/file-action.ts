@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DefenderError } from '../errors';
 import type { FileStatus, DefenderSource } from '../domain/file-status';
-import type { UnblockFileRequest } from '../domain/ports';
+import type { BlockMade, UnblockFileRequest } from '../domain/ports';
 
 const text = z
   .string()
@@ -84,4 +84,26 @@ export function liftedStatus(blocked: FileStatus, request: UnblockFileRequest, a
     cancellationComment: request.comment,
     lastUpdateDateTimeUtc: at,
   };
+}
+
+/** Whether an indicator in force with the id `made` names is still as the block left it (not updated since). */
+export function isUnchangedSince(lastUpdate: string | undefined, made: BlockMade): boolean {
+  return made.updatedAt === undefined || lastUpdate === undefined || sameInstant(lastUpdate, made.updatedAt);
+}
+
+/**
+ * Whether the FileAction in force is the block `made` describes: the same creation time (and
+ * requestor, when both are known); when Defender described nothing at block time, the same comment.
+ */
+export function isSameBlock(current: FileStatus, made: BlockMade): boolean {
+  if (made.createdAt === undefined) return current.requestorComment === made.comment.trim();
+  if (!current.creationDateTimeUtc || !sameInstant(current.creationDateTimeUtc, made.createdAt)) return false;
+  return !made.requestor || !current.requestor || made.requestor.toLowerCase() === current.requestor.toLowerCase();
+}
+
+/** Whether two Defender timestamps name the same instant (7 or 3 fractional digits alike). */
+export function sameInstant(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  return !Number.isNaN(x) && x === y;
 }

@@ -1,10 +1,10 @@
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
-import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../domain/ports';
+import type { BlockFileRequest, BlockMade, DefenderApi, LiftableBlock, TokenSource, UnblockFileRequest } from '../domain/ports';
 import { importOneByOne, MAX_BATCH } from './batch';
 import type { DefenderHttp } from './defender-http';
-import { findFileAction, parseFileAction, withCancellationTrail, liftedStatus } from './file-action';
+import { findFileAction, isSameBlock, parseFileAction, withCancellationTrail, liftedStatus } from './file-action';
 import { fetchFileDetails, type FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
 import { readCollection } from './odata';
@@ -31,16 +31,26 @@ export class FilesDefenderApi implements DefenderApi {
     return parseFileAction(answer.body, this.kind);
   }
 
-  /** Checks `GET /fileactions` first (nothing blocked: undefined), then `POST {base}/files/{sha1}/unblock`. */
+  /** Checks `GET /fileactions` first (nothing blocked: undefined), then `POST {base}/files/{sha1}/unblock`; the file has one block, so `listed` changes nothing. */
   async unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
     requireHashType(request.hash, this.hashTypes, this.kind);
     const blocked = await this.currentBlock(request.hash, token);
-    if (!blocked) return undefined;
-    const url = `${this.fileUrl(request.hash)}/unblock`;
-    const answer = await this.http.send({ kind: 'unblock', method: 'POST', url, body: { Comment: request.comment } }, token);
-    const at = this.now().toISOString();
-    if (answer.body === undefined) return this.unblockedWithoutDetails(request, blocked, at);
-    return withCancellationTrail(parseFileAction(answer.body, this.kind), request, at);
+    return blocked && this.lift(request, blocked, token);
+  }
+
+  /** The one block in force; the files API does not say which tool set it, so none counts as foreign. */
+  async liftable(hash: FileHash, token: TokenSource): Promise<LiftableBlock[]> {
+    requireHashType(hash, this.hashTypes, this.kind);
+    const blocked = await this.currentBlock(hash, token);
+    if (!blocked) return [];
+    return [{ action: blocked.actionType, createdBy: blocked.requestor, createdAt: blocked.creationDateTimeUtc, comment: blocked.requestorComment, foreign: false }];
+  }
+
+  /** Unblocks only while the block in force is the one `made` describes (same creation time and requestor, or same comment). */
+  async liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    const blocked = await this.currentBlock(request.hash, token);
+    return blocked && isSameBlock(blocked, made) ? this.lift(request, blocked, token) : undefined;
   }
 
   /** The file's FileAction in `GET {base}/fileactions` (files currently blocked), if listed. */
@@ -57,6 +67,14 @@ export class FilesDefenderApi implements DefenderApi {
   /** No import endpoint: blocks one by one (see importOneByOne for which errors propagate). */
   importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]> {
     return importOneByOne(requests, (request) => this.block(request, token));
+  }
+
+  private async lift(request: UnblockFileRequest, blocked: FileStatus, token: TokenSource): Promise<FileStatus> {
+    const url = `${this.fileUrl(request.hash)}/unblock`;
+    const answer = await this.http.send({ kind: 'unblock', method: 'POST', url, body: { Comment: request.comment } }, token);
+    const at = this.now().toISOString();
+    if (answer.body === undefined) return this.unblockedWithoutDetails(request, blocked, at);
+    return withCancellationTrail(parseFileAction(answer.body, this.kind), request, at);
   }
 
   private fileUrl(hash: FileHash): string {

@@ -28,6 +28,14 @@ export function indicatorBody(request: BlockFileRequest): Record<string, unknown
   };
 }
 
+const BOT_TITLE = /^(Blocked|Blocked and remediated|Audited|Warned|Allowed) from Teams by /;
+
+/** Whether the bot created this indicator: its application, or (where Defender dropped that) the title the bot writes. */
+export function isBotIndicator(indicator: { readonly application?: string; readonly title?: string }): boolean {
+  if (indicator.application !== undefined) return indicator.application === APPLICATION;
+  return indicator.title !== undefined && BOT_TITLE.test(indicator.title);
+}
+
 function pastTense(action: IndicatorAction): string {
   switch (action) {
     case 'Block':

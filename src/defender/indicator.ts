@@ -16,6 +16,7 @@ const IndicatorSchema = z
     action: z.string(),
     title: text,
     description: text,
+    application: text,
     createdBy: text,
     createdByDisplayName: text,
     creationTimeDateTimeUtc: text,
@@ -71,7 +72,8 @@ export function indicatorToFileStatus(indicator: Indicator): FileStatus {
   };
 }
 
-function describeRequestor(displayName: string | undefined, account: string | undefined): string | undefined {
+/** "Display name (account)", or whichever of the two is known. */
+export function describeRequestor(displayName: string | undefined, account: string | undefined): string | undefined {
   if (displayName && account && displayName.toLowerCase() !== account.toLowerCase()) return `${displayName} (${account})`;
   return account ?? displayName;
 }

@@ -1,15 +1,15 @@
-import { liftedStatus } from './file-action';
+import { isUnchangedSince, liftedStatus } from './file-action';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
-import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../domain/ports';
+import type { BlockFileRequest, BlockMade, DefenderApi, LiftableBlock, TokenSource, UnblockFileRequest } from '../domain/ports';
 import { MAX_BATCH, requireBatchSize } from './batch';
 import type { DefenderHttp } from './defender-http';
 import { fetchFileDetails, unlessNotFound, type FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
-import { indicatorBody } from './indicator-body';
+import { indicatorBody, isBotIndicator } from './indicator-body';
 import { importResults } from './indicator-import';
-import { indicatorToFileStatus, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
+import { describeRequestor, indicatorToFileStatus, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
 import { odataString, readCollection } from './odata';
 
 /** Stats look back this far: the API's maximum (30 days). */
@@ -35,19 +35,32 @@ export class IndicatorsDefenderApi implements DefenderApi {
   }
 
   /**
-   * Deletes the hash's file indicators and reports the newest one as lifted, with the
-   * cancellation trail the API does not keep. 'Allowed' indicators are not blocks and are left alone.
+   * Deletes the hash's file indicators that are blocks (those `listed`, when given, if still there)
+   * and reports the newest one as lifted, with the cancellation trail the API does not keep.
+   * 'Allowed' indicators are not blocks and are left alone.
    */
-  async unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
+  async unblock(request: UnblockFileRequest, token: TokenSource, listed?: readonly LiftableBlock[]): Promise<FileStatus | undefined> {
     requireHashType(request.hash, this.hashTypes, this.kind);
-    const found = (await this.fileIndicators(request.hash, token)).filter((i) => i.action.toLowerCase() !== 'allowed');
-    if (found.length === 0) return undefined;
-    for (const indicator of found) {
-      const url = `${this.baseUrl}/indicators/${encodeURIComponent(indicator.id)}`;
-      await unlessNotFound(this.http.send({ kind: 'delete', method: 'DELETE', url }, token));
-    }
-    const at = this.now().toISOString();
-    return liftedStatus(indicatorToFileStatus(found[0]), request, at, 'Unblock');
+    const found = (await this.fileIndicators(request.hash, token)).filter(isBlockLike);
+    const chosen = listed ? found.filter((i) => listed.some((l) => l.id === i.id)) : found;
+    if (chosen.length === 0) return undefined;
+    for (const indicator of chosen) await this.delete(indicator.id, token);
+    return liftedStatus(indicatorToFileStatus(chosen[0]), request, this.now().toISOString(), 'Unblock');
+  }
+
+  async liftable(hash: FileHash, token: TokenSource): Promise<LiftableBlock[]> {
+    requireHashType(hash, this.hashTypes, this.kind);
+    return (await this.fileIndicators(hash, token)).filter(isBlockLike).map(toLiftable);
+  }
+
+  /** Deletes the one indicator the block created (`DELETE /indicators/{id}`), after checking it is still there and not updated since. */
+  async liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    if (made.indicatorId === undefined) return undefined;
+    const own = (await this.fileIndicators(request.hash, token)).find((i) => i.id === made.indicatorId);
+    if (!own || !isUnchangedSince(own.lastUpdateTime, made)) return undefined;
+    const deleted = await this.delete(own.id, token);
+    return deleted ? liftedStatus(indicatorToFileStatus(own), request, this.now().toISOString(), 'Unblock') : undefined;
   }
 
   async currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined> {
@@ -69,6 +82,12 @@ export class IndicatorsDefenderApi implements DefenderApi {
     return importResults(requests, answer.body);
   }
 
+  /** `DELETE /indicators/{id}`; false when Defender says it is already gone (404). */
+  private async delete(id: string, token: TokenSource): Promise<boolean> {
+    const url = `${this.baseUrl}/indicators/${encodeURIComponent(id)}`;
+    return (await unlessNotFound(this.http.send({ kind: 'delete', method: 'DELETE', url }, token))) !== undefined;
+  }
+
   /** The hash's file indicators still in force, newest first. */
   private async fileIndicators(hash: FileHash, token: TokenSource): Promise<Indicator[]> {
     const filter = encodeURIComponent(`indicatorValue eq ${odataString(hash.value)}`);
@@ -76,4 +95,20 @@ export class IndicatorsDefenderApi implements DefenderApi {
     const now = this.now();
     return newestFirst(items.map(parseIndicator).filter((i) => isCurrentFileIndicator(i, hash.value, now)));
   }
+}
+
+function isBlockLike(indicator: Indicator): boolean {
+  return indicator.action.toLowerCase() !== 'allowed';
+}
+
+function toLiftable(indicator: Indicator): LiftableBlock {
+  return {
+    id: indicator.id,
+    action: indicator.action,
+    createdBy: describeRequestor(indicator.createdByDisplayName, indicator.createdBy),
+    createdAt: indicator.creationTimeDateTimeUtc,
+    title: indicator.title,
+    comment: indicator.description,
+    foreign: !isBotIndicator(indicator),
+  };
 }

@@ -1,9 +1,9 @@
-import { liftedStatus } from './file-action';
+import { isUnchangedSince, liftedStatus } from './file-action';
 import { BLOCKING_ACTIONS, type BlockOptions } from '../domain/block-options';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
-import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../domain/ports';
+import type { BlockFileRequest, BlockMade, DefenderApi, LiftableBlock, TokenSource, UnblockFileRequest } from '../domain/ports';
 import { importOneByOne, MAX_BATCH } from './batch';
 import type { FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
@@ -14,13 +14,18 @@ interface Entry {
   readonly options?: BlockOptions;
 }
 
-/** Defender in memory for local mode: the legacy files API's block semantics with the indicators' options, requestor = the caller. */
+/**
+ * Defender in memory for local mode: the legacy files API's block semantics with the indicators'
+ * options, requestor = the caller. Like an indicator, each block has an id, kept while it is
+ * replaced in force and new once it was lifted or expired.
+ */
 export class SimulatedDefender implements DefenderApi {
   readonly kind = 'simulator' as const;
   readonly hashTypes: readonly HashType[] = ['Sha1', 'Sha256', 'Md5'];
   readonly supportsOptions = true;
   readonly maxBatch = MAX_BATCH;
   private readonly entries = new Map<string, Entry>();
+  private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -40,6 +45,7 @@ export class SimulatedDefender implements DefenderApi {
       lastUpdateDateTimeUtc: at,
       confirmed: true,
       source: this.kind,
+      indicatorId: previous?.status.indicatorId ?? `sim-${this.nextId++}`,
       expirationTime: request.options?.expiresAt,
     };
     this.entries.set(request.hash.value, { status, options: request.options });
@@ -51,10 +57,26 @@ export class SimulatedDefender implements DefenderApi {
     requireHashType(request.hash, this.hashTypes, this.kind);
     const previous = this.current(request.hash.value);
     if (!previous || previous.options?.action === 'Allowed') return undefined;
-    const at = this.now().toISOString();
-    const status = liftedStatus(previous.status, request, at);
-    this.entries.set(request.hash.value, { status });
-    return status;
+    return this.lift(previous, request);
+  }
+
+  /** The current entry unless it is an 'Allowed' one; local mode has only the bot's own entries. */
+  async liftable(hash: FileHash, _token: TokenSource): Promise<LiftableBlock[]> {
+    const entry = this.current(hash.value);
+    if (!entry || entry.options?.action === 'Allowed') return [];
+    const { status } = entry;
+    return [
+      { id: status.indicatorId, action: status.actionType, createdBy: status.requestor, createdAt: status.creationDateTimeUtc, comment: status.requestorComment, foreign: false },
+    ];
+  }
+
+  /** Lifts the entry only while it is the one `made` created (same id, not replaced since); Allowed entries included. */
+  async liftBlock(made: BlockMade, request: UnblockFileRequest, _token: TokenSource): Promise<FileStatus | undefined> {
+    requireHashType(request.hash, this.hashTypes, this.kind);
+    const entry = this.current(request.hash.value);
+    if (!entry || made.indicatorId === undefined || entry.status.indicatorId !== made.indicatorId) return undefined;
+    if (!isUnchangedSince(entry.status.lastUpdateDateTimeUtc, made)) return undefined;
+    return this.lift(entry, request);
   }
 
   async currentBlock(hash: FileHash, _token: TokenSource): Promise<FileStatus | undefined> {
@@ -80,6 +102,12 @@ export class SimulatedDefender implements DefenderApi {
   /** The options the current block of `hash` was set with, if any. */
   optionsOf(hash: string): BlockOptions | undefined {
     return this.current(hash.toLowerCase())?.options;
+  }
+
+  private lift(entry: Entry, request: UnblockFileRequest): FileStatus {
+    const status = liftedStatus(entry.status, request, this.now().toISOString());
+    this.entries.set(request.hash.value, { status });
+    return status;
   }
 
   /** The entry still in force: neither unblocked nor expired. */

@@ -1,6 +1,7 @@
 import type { BlockOptions } from './block-options';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
+import { DefenderError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
 import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
 import type { AuditLog, BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
@@ -16,8 +17,9 @@ export interface ActionDeps {
   readonly widespreadThreshold: number;
 }
 
-/** Why a block should be confirmed before it goes out. */
+/** Why a block should be confirmed before it goes out; an allow (action Allowed) always raises `allowed`. */
 export type Concern =
+  | { readonly kind: 'allowed' }
   | { readonly kind: 'existingBlock'; readonly status: FileStatus }
   | { readonly kind: 'microsoftSigned'; readonly signer: string }
   | { readonly kind: 'widespread'; readonly orgPrevalence: number; readonly threshold: number };
@@ -53,7 +55,13 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     if (!deps.defender.hashTypes.includes(request.hash.type)) {
       return { kind: 'unsupportedHash', hash: request.hash, api: deps.defender.kind, supported: deps.defender.hashTypes };
     }
-    const { concerns, notes } = await lookBeforeBlocking(deps, request.hash, delegation);
+    const allowing = request.options?.action === 'Allowed';
+    if (allowing && !deps.defender.supportsOptions) {
+      return { kind: 'failed', error: new DefenderError('invalidRequest', `The ${deps.defender.kind} API has no Allowed indicators; nothing was sent.`) };
+    }
+    const looked = await lookBeforeBlocking(deps, request.hash, delegation);
+    const notes = allowing ? looked.notes.filter((note) => note !== NO_DETAILS) : looked.notes;
+    const concerns: Concern[] = allowing ? [{ kind: 'allowed' }, ...looked.concerns.filter((c) => c.kind === 'existingBlock')] : looked.concerns;
     const open = concerns.filter((c) => !acknowledged.includes(c.kind));
     if (open.length > 0) return { kind: 'needsConfirmation', concerns: open, notes };
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
@@ -63,6 +71,8 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     return refusalFrom(error);
   }
 }
+
+const NO_DETAILS = 'The bot could not check how widespread the file is or who signed it.';
 
 /** The existing block and what Defender knows of the file; lookups that fail become notes, not errors. */
 async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; notes: string[] }> {
@@ -83,7 +93,7 @@ async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: 
       concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: deps.widespreadThreshold });
     }
   } else {
-    notes.push('The bot could not check how widespread the file is or who signed it.');
+    notes.push(NO_DETAILS);
   }
   return { concerns, notes };
 }

@@ -54,6 +54,32 @@ export interface UnblockFileRequest {
   readonly caller: Caller;
 }
 
+/** What one block created in Defender: enough for its Undo to lift exactly that block and nothing else. */
+export interface BlockMade {
+  /** The indicator id Defender returned (Indicators API and the simulator). */
+  readonly indicatorId?: string;
+  /** The indicator's last update as Defender answered the block: a later update (same id, someone else's values) is not this block. */
+  readonly updatedAt?: string;
+  /** The legacy files API's FileAction as Defender answered it: its creation time (absent when Defender described nothing) and requestor. */
+  readonly createdAt?: string;
+  readonly requestor?: string;
+  /** The comment the block was sent with. */
+  readonly comment: string;
+}
+
+/** One block (or other file indicator) an unblock would lift, and who set it. */
+export interface LiftableBlock {
+  /** Indicators API: the indicator id; the files API has one block per file and no id. */
+  readonly id?: string;
+  readonly action: string;
+  readonly createdBy?: string;
+  readonly createdAt?: string;
+  readonly title?: string;
+  readonly comment?: string;
+  /** True when the bot can tell that someone or something else created it (another application, the portal). */
+  readonly foreign: boolean;
+}
+
 /** Defender for Endpoint, whichever API drives it; failures throw DefenderError. */
 export interface DefenderApi {
   readonly kind: FileStatus['source'];
@@ -62,8 +88,16 @@ export interface DefenderApi {
   /** Whether block options (action, expiry, severity, device groups) are honoured. */
   readonly supportsOptions: boolean;
   block(request: BlockFileRequest, token: TokenSource): Promise<FileStatus>;
-  /** Lifts the block; the answer carries the cancellation trail. Undefined when nothing was blocked. */
-  unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined>;
+  /**
+   * Lifts the block; the answer carries the cancellation trail. Undefined when nothing was blocked.
+   * `listed`: what `liftable` showed and the caller agreed to lift; on the Indicators API only those
+   * indicators are deleted (omitted: whatever `liftable` lists now).
+   */
+  unblock(request: UnblockFileRequest, token: TokenSource, listed?: readonly LiftableBlock[]): Promise<FileStatus | undefined>;
+  /** What `unblock` would lift for this hash, newest first ('Allowed' indicators are not blocks and are left out). */
+  liftable(hash: FileHash, token: TokenSource): Promise<LiftableBlock[]>;
+  /** Lifts only the block `made` describes; undefined when that block is no longer in force (nothing is changed). */
+  liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined>;
   /** The block currently in force for this hash (FileAction or indicator), if any. */
   currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined>;
   /** What Defender knows of the file; a file Defender never saw gives empty parts, not an error. */

@@ -2,41 +2,102 @@ import { refusalFrom, refuseUnlessHolds } from './access';
 import type { ActionDeps } from './block-file';
 import type { FileStatus } from './file-status';
 import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
-import type { Delegation, UnblockFileRequest } from './ports';
+import type { BlockMade, Delegation, LiftableBlock, UnblockFileRequest } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
-/** Every way an unblock can end. */
-export type UnblockOutcome = { readonly kind: 'unblocked'; readonly status: FileStatus } | { readonly kind: 'notBlocked' } | Refusal;
+/** Every way an unblock can end; `needsConfirmation` lists what would be lifted when some of it is not the bot's. */
+export type UnblockOutcome =
+  | { readonly kind: 'unblocked'; readonly status: FileStatus; readonly lifted: readonly LiftableBlock[] }
+  | { readonly kind: 'notBlocked' }
+  | { readonly kind: 'needsConfirmation'; readonly listed: readonly LiftableBlock[] }
+  | Refusal;
 
-/** Lifts a block on the caller's behalf (same role rule as blocking) and audits it; `action` tells undo apart. */
-export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, action: 'unblock' | 'undo' = 'unblock'): Promise<UnblockOutcome> {
-  const outcome = await decide(deps, request, delegation);
+/**
+ * Lifts a block on the caller's behalf (same role rule as blocking) and audits it. It first lists
+ * what it would lift; indicators someone or something else created are lifted only once their ids
+ * are in `acknowledged` (the caller saw them on a confirmation card), else it asks.
+ */
+export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<UnblockOutcome> {
+  const outcome = await decideUnblock(deps, request, delegation, acknowledged);
+  if (outcome.kind === 'needsConfirmation') return outcome;
   const done = outcome.kind === 'unblocked';
   await deps.audit.record({
     tenantId: request.caller.tenantId,
     actor: actorOf(request.caller),
-    action,
+    action: 'unblock',
     outcome: done ? 'done' : outcome.kind === 'notBlocked' ? 'not-found' : refusalOutcome(outcome),
     hash: request.hash.value,
     hashType: request.hash.type,
     comment: request.comment,
     api: deps.defender.kind,
-    detail: done ? undefined : outcome.kind === 'notBlocked' ? 'no block in force' : refusalDetail(outcome),
-    correlationId: done ? undefined : outcome.kind === 'notBlocked' ? undefined : refusalCorrelation(outcome),
+    detail: done ? liftedDetail(outcome.lifted) : outcome.kind === 'notBlocked' ? 'no block in force' : refusalDetail(outcome),
+    correlationId: done || outcome.kind === 'notBlocked' ? undefined : refusalCorrelation(outcome),
   });
   return outcome;
 }
 
-async function decide(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation): Promise<UnblockOutcome> {
+/** What an Undo asks for: lift exactly the block `made` describes. */
+export interface LiftBlockRequest extends UnblockFileRequest {
+  readonly made: BlockMade;
+}
+
+/** Every way lifting one known block can end; `alreadyLifted`: it is no longer in force and nothing was changed. */
+export type LiftOutcome = { readonly kind: 'unblocked'; readonly status: FileStatus } | { readonly kind: 'alreadyLifted' } | Refusal;
+
+/** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo. */
+export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
+  const outcome = await decideLift(deps, request, delegation);
+  const done = outcome.kind === 'unblocked';
+  await deps.audit.record({
+    tenantId: request.caller.tenantId,
+    actor: actorOf(request.caller),
+    action: 'undo',
+    outcome: done ? 'done' : outcome.kind === 'alreadyLifted' ? 'not-found' : refusalOutcome(outcome),
+    hash: request.hash.value,
+    hashType: request.hash.type,
+    comment: request.comment,
+    api: deps.defender.kind,
+    detail: done ? undefined : outcome.kind === 'alreadyLifted' ? 'the block this Undo made is no longer in force' : refusalDetail(outcome),
+    correlationId: done ? request.made.indicatorId : outcome.kind === 'alreadyLifted' ? undefined : refusalCorrelation(outcome),
+  });
+  return outcome;
+}
+
+async function decideUnblock(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[]): Promise<UnblockOutcome> {
   try {
     const refused = await refuseUnlessHolds(deps.roles, request.caller, delegation, BLOCKING_ROLES);
     if (refused) return refused;
-    if (!deps.defender.hashTypes.includes(request.hash.type)) {
-      return { kind: 'unsupportedHash', hash: request.hash, api: deps.defender.kind, supported: deps.defender.hashTypes };
-    }
-    const status = await deps.defender.unblock(request, delegation.defender);
-    return status ? { kind: 'unblocked', status } : { kind: 'notBlocked' };
+    const unsupported = unsupportedHash(deps, request);
+    if (unsupported) return unsupported;
+    const listed = await deps.defender.liftable(request.hash, delegation.defender);
+    if (listed.length === 0) return { kind: 'notBlocked' };
+    if (listed.some((block) => block.foreign && !(block.id !== undefined && acknowledged.includes(block.id)))) return { kind: 'needsConfirmation', listed };
+    const status = await deps.defender.unblock(request, delegation.defender, listed);
+    return status ? { kind: 'unblocked', status, lifted: listed } : { kind: 'notBlocked' };
   } catch (error) {
     return refusalFrom(error);
   }
+}
+
+async function decideLift(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
+  try {
+    const refused = await refuseUnlessHolds(deps.roles, request.caller, delegation, BLOCKING_ROLES);
+    if (refused) return refused;
+    const unsupported = unsupportedHash(deps, request);
+    if (unsupported) return unsupported;
+    const status = await deps.defender.liftBlock(request.made, { hash: request.hash, comment: request.comment, caller: request.caller }, delegation.defender);
+    return status ? { kind: 'unblocked', status } : { kind: 'alreadyLifted' };
+  } catch (error) {
+    return refusalFrom(error);
+  }
+}
+
+function unsupportedHash(deps: ActionDeps, request: UnblockFileRequest): Refusal | undefined {
+  if (deps.defender.hashTypes.includes(request.hash.type)) return undefined;
+  return { kind: 'unsupportedHash', hash: request.hash, api: deps.defender.kind, supported: deps.defender.hashTypes };
+}
+
+function liftedDetail(lifted: readonly LiftableBlock[]): string | undefined {
+  const ids = lifted.flatMap((block) => (block.id === undefined ? [] : [block.id]));
+  return ids.length === 0 ? undefined : `lifted indicator${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
 }

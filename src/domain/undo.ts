@@ -3,10 +3,11 @@ import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
-import type { Delegation, Store } from './ports';
+import type { FileStatus } from './file-status';
+import type { BlockMade, Delegation, Store } from './ports';
 import { BLOCKING_ROLES } from './roles';
 import { StoreKey } from './store-keys';
-import { unblockFile, type UnblockOutcome } from './unblock-file';
+import { liftOwnBlock, type LiftOutcome } from './unblock-file';
 
 /** What an Undo button stands for; the card carries only its id. */
 export interface UndoRecord {
@@ -15,6 +16,8 @@ export interface UndoRecord {
   readonly tenantId?: string;
   readonly blockedBy: string;
   readonly blockedAt: string;
+  /** What the block created; Undo lifts that and nothing else. */
+  readonly made: BlockMade;
   /** ISO time after which Undo is refused. */
   readonly until: string;
 }
@@ -24,14 +27,30 @@ const KEEP_AFTER_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 const key = StoreKey.undo;
 
-/** Remembers a block so that its Undo button works for `windowMs`. */
-export async function offerUndo(store: Store, block: { readonly hash: FileHash; readonly caller: Caller }, id: string, now: Date, windowMs: number): Promise<UndoRecord> {
+/** A block as sent and as Defender answered it. */
+export interface DoneBlock {
+  readonly hash: FileHash;
+  readonly comment: string;
+  readonly caller: Caller;
+  readonly status: FileStatus;
+}
+
+/** Remembers a block and what it created so that its Undo button works for `windowMs`. */
+export async function offerUndo(store: Store, block: DoneBlock, id: string, now: Date, windowMs: number): Promise<UndoRecord> {
+  const { status } = block;
   const record: UndoRecord = {
     id,
     hash: block.hash,
     tenantId: block.caller.tenantId,
     blockedBy: block.caller.name,
     blockedAt: now.toISOString(),
+    made: {
+      comment: block.comment,
+      ...(status.indicatorId !== undefined ? { indicatorId: status.indicatorId } : {}),
+      ...(status.indicatorId !== undefined && status.lastUpdateDateTimeUtc ? { updatedAt: status.lastUpdateDateTimeUtc } : {}),
+      ...(status.confirmed && status.creationDateTimeUtc ? { createdAt: status.creationDateTimeUtc } : {}),
+      ...(status.confirmed && status.requestor ? { requestor: status.requestor } : {}),
+    },
     until: new Date(now.getTime() + windowMs).toISOString(),
   };
   await store.put(key(id), record, { ifNoneMatch: '*', ttlMs: windowMs + KEEP_AFTER_WINDOW_MS });
@@ -43,13 +62,16 @@ export type UndoOutcome =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'expired'; readonly record: UndoRecord }
   | { readonly kind: 'alreadyUndone'; readonly record: UndoRecord }
-  | (UnblockOutcome & { readonly record: UndoRecord })
+  | (LiftOutcome & { readonly record: UndoRecord })
   | Refusal;
 
-/** Undoes a block from its Undo button: only inside the window, only by someone allowed to unblock, only once. */
+/**
+ * Undoes a block from its Undo button: only inside the window, only by someone allowed to unblock,
+ * only once, and only the block it belongs to (a block since lifted or replaced is left as it is).
+ */
 export async function undoBlock(deps: ActionDeps & { readonly store: Store }, undoId: string, presser: Caller, delegation: Delegation): Promise<UndoOutcome> {
   const stored = await deps.store.get<UndoRecord>(key(undoId));
-  if (!stored || stored.value.tenantId !== presser.tenantId) return { kind: 'unknown' };
+  if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
   const record = stored.value;
   if (deps.now().getTime() > Date.parse(record.until)) return { kind: 'expired', record };
   const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, pressed by ${presser.name} in Teams.`;
@@ -60,8 +82,8 @@ export async function undoBlock(deps: ActionDeps & { readonly store: Store }, un
   }
   const claimed = await deps.store.delete(key(undoId), { ifMatch: stored.etag });
   if (!claimed.ok) return { kind: 'alreadyUndone', record };
-  const outcome = await unblockFile(deps, { hash: record.hash, comment, caller: presser }, delegation, 'undo');
-  if (outcome.kind !== 'unblocked' && outcome.kind !== 'notBlocked') {
+  const outcome = await liftOwnBlock(deps, { hash: record.hash, comment, caller: presser, made: record.made }, delegation);
+  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') {
     await deps.store.put(key(undoId), record, { ifNoneMatch: '*', ttlMs: Math.max(1, Date.parse(record.until) - deps.now().getTime()) + KEEP_AFTER_WINDOW_MS });
   }
   return { ...outcome, record };

@@ -203,7 +203,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const data = { ...submit.data, hash: SHA1.toUpperCase(), comment: 'from the form', action: 'Audit', expires: '30d', severity: 'High', groups: 'Servers, Finance' };
     const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(formMessage), submit.verb!, data));
     const texts = invokeTexts(answer.body);
-    expect(texts[0]).toBe('File status: Audit');
+    expect(texts[0]).toBe('Only audited, not blocked');
     expect(texts).toEqual(expect.arrayContaining(['Severity: High', 'Device groups: Servers, Finance']));
     const [post] = posts();
     expect(post.body).toMatchObject({

@@ -1,7 +1,7 @@
 import type { FileHash, HashType } from '../../src/domain/file-hash';
 import type { BulkItemResult, FileInfo, FileStats } from '../../src/domain/file-report';
 import type { DefenderSource, FileStatus } from '../../src/domain/file-status';
-import type { BlockFileRequest, DefenderApi, TokenSource, UnblockFileRequest } from '../../src/domain/ports';
+import type { BlockFileRequest, BlockMade, DefenderApi, LiftableBlock, TokenSource, UnblockFileRequest } from '../../src/domain/ports';
 
 type FileDetails = { readonly info?: FileInfo; readonly stats?: FileStats };
 
@@ -9,6 +9,8 @@ type FileDetails = { readonly info?: FileInfo; readonly stats?: FileStats };
 interface Answers {
   block: FileStatus;
   unblock: FileStatus | undefined;
+  liftable: LiftableBlock[];
+  liftBlock: FileStatus | undefined;
   currentBlock: FileStatus | undefined;
   fileDetails: FileDetails;
   importBlocks: BulkItemResult[];
@@ -23,7 +25,9 @@ export type Scripted<M extends DefenderMethod> = Answers[M] | Error;
 /** One call as Defender received it, with the token the caller's TokenSource produced. */
 export type DefenderCall =
   | { readonly method: 'block'; readonly request: BlockFileRequest; readonly token: string }
-  | { readonly method: 'unblock'; readonly request: UnblockFileRequest; readonly token: string }
+  | { readonly method: 'unblock'; readonly request: UnblockFileRequest; readonly token: string; readonly listed?: readonly LiftableBlock[] }
+  | { readonly method: 'liftable'; readonly hash: FileHash; readonly token: string }
+  | { readonly method: 'liftBlock'; readonly made: BlockMade; readonly request: UnblockFileRequest; readonly token: string }
   | { readonly method: 'currentBlock'; readonly hash: FileHash; readonly token: string }
   | { readonly method: 'fileDetails'; readonly hash: FileHash; readonly token: string }
   | { readonly method: 'importBlocks'; readonly requests: readonly BlockFileRequest[]; readonly token: string };
@@ -40,8 +44,8 @@ export interface ScriptedDefenderOptions {
 
 /**
  * A DefenderApi for unit tests: each method answers from its own queue of scripted values or
- * errors, then with a default (block: Blocked; unblock: Unblocked; no current block; a file
- * never seen; every import accepted). It asks the TokenSource for a token on every call and
+ * errors, then with a default (block: Blocked; unblock and liftBlock: Unblocked; liftable: one
+ * Block of the bot's own; no current block; a file never seen; every import accepted). It asks the TokenSource for a token on every call and
  * records the call with that token; a call whose token could not be had is not recorded, as it
  * never reached Defender. It checks nothing itself (hash types included), so `calls` shows what
  * the caller let through.
@@ -57,6 +61,8 @@ export class ScriptedDefender implements DefenderApi {
   private readonly queues: { [M in DefenderMethod]: Array<Scripted<M>> } = {
     block: [],
     unblock: [],
+    liftable: [],
+    liftBlock: [],
     currentBlock: [],
     fileDetails: [],
     importBlocks: [],
@@ -107,20 +113,19 @@ export class ScriptedDefender implements DefenderApi {
     }));
   }
 
-  async unblock(request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
-    this.calls.push({ method: 'unblock', request, token: await token() });
-    return this.answer('unblock', () => ({
-      fileIdentifier: request.hash.value,
-      fileIdentifierType: request.hash.type,
-      actionType: 'UnBlock',
-      fileStatus: 'Unblocked',
-      cancellationDateTimeUtc: this.at,
-      cancellationRequestor: request.caller.name,
-      cancellationComment: request.comment,
-      lastUpdateDateTimeUtc: this.at,
-      confirmed: true,
-      source: this.kind,
-    }));
+  async unblock(request: UnblockFileRequest, token: TokenSource, listed?: readonly LiftableBlock[]): Promise<FileStatus | undefined> {
+    this.calls.push({ method: 'unblock', request, token: await token(), ...(listed ? { listed: [...listed] } : {}) });
+    return this.answer('unblock', () => this.unblocked(request));
+  }
+
+  async liftable(hash: FileHash, token: TokenSource): Promise<LiftableBlock[]> {
+    this.calls.push({ method: 'liftable', hash, token: await token() });
+    return this.answer('liftable', () => [{ action: 'Block', foreign: false }]);
+  }
+
+  async liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined> {
+    this.calls.push({ method: 'liftBlock', made, request, token: await token() });
+    return this.answer('liftBlock', () => ({ ...this.unblocked(request), ...(made.indicatorId ? { indicatorId: made.indicatorId } : {}) }));
   }
 
   async currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined> {
@@ -136,6 +141,21 @@ export class ScriptedDefender implements DefenderApi {
   async importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]> {
     this.calls.push({ method: 'importBlocks', requests: [...requests], token: await token() });
     return this.answer('importBlocks', () => requests.map((r) => ({ hash: r.hash, ok: true })));
+  }
+
+  private unblocked(request: UnblockFileRequest): FileStatus {
+    return {
+      fileIdentifier: request.hash.value,
+      fileIdentifierType: request.hash.type,
+      actionType: 'UnBlock',
+      fileStatus: 'Unblocked',
+      cancellationDateTimeUtc: this.at,
+      cancellationRequestor: request.caller.name,
+      cancellationComment: request.comment,
+      lastUpdateDateTimeUtc: this.at,
+      confirmed: true,
+      source: this.kind,
+    };
   }
 
   private answer<M extends DefenderMethod>(method: M, fallback: () => Answers[M]): Answers[M] {

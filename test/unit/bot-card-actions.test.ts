@@ -8,6 +8,7 @@ import { approvalActions } from '../../src/bot/card-actions/approval-actions';
 import { CardActionRouter } from '../../src/bot/card-actions/card-action-router';
 import { CardReplies } from '../../src/bot/card-actions/card-replies';
 import { decisionActions } from '../../src/bot/card-actions/decision-actions';
+import { unblockActions } from '../../src/bot/card-actions/unblock-actions';
 import { formActions } from '../../src/bot/card-actions/form-actions';
 import { StoredDecisions } from '../../src/bot/card-actions/stored-decisions';
 import { CardSurface, type CardActionPath } from '../../src/bot/card-surface';
@@ -123,6 +124,7 @@ function setUp() {
     registry: {
       ...formActions({ form, blocks, board, replies, approvalPolicy: 'off', now: clock.now }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation }),
+      ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
     },
     logger: quiet,

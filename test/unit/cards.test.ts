@@ -1,4 +1,4 @@
-import { fileStatusReply } from '../../src/cards/block-views';
+import { fileStatusReply, unblockOutcomeReply, undoOutcomeReply } from '../../src/cards/block-views';
 import { deniedReply, refusalReply } from '../../src/cards/refusal-views';
 import { helpReply, parseErrorReply } from '../../src/cards/help-views';
 import { MAX_CARD_BYTES, type Reply } from '../../src/cards/render';
@@ -366,3 +366,56 @@ describe('approval card', () => {
 function buttonsOf(reply: Reply): Record<string, unknown> {
   return Object.fromEntries(((reply.card.content.actions ?? []) as Array<{ title: string }>).map((a) => [a.title, a]));
 }
+
+describe('the result card headline follows the action taken', () => {
+  it.each([
+    ['Block', 'Blocked', 'File blocked'],
+    ['BlockAndRemediate', 'Blocked', 'File blocked'],
+    ['Audit', 'Audit', 'Only audited, not blocked'],
+    ['Warn', 'Warn', 'Warns, not blocked'],
+    ['Allowed', 'Allowed', 'File allowed'],
+    ['Unblock', 'Unblocked', 'Block lifted'],
+  ])('%s', (actionType, fileStatus, headline) => {
+    const reply = fileStatusReply({ ...status, cancellationDateTimeUtc: undefined, cancellationRequestor: undefined, cancellationComment: undefined, actionType, fileStatus });
+    expect(cardTexts(reply.card.content)[0]).toBe(headline);
+    expect(reply.summary.startsWith(headline)).toBe(true);
+  });
+
+  it('does not tell someone an audit stops the file', () => {
+    const texts = cardTexts(
+      fileStatusReply({ ...status, cancellationDateTimeUtc: undefined, cancellationRequestor: undefined, cancellationComment: undefined, actionType: 'Audit', fileStatus: 'Audit' })
+        .card.content,
+    );
+    expect(texts.join(' ')).toContain('Defender does not stop this file from running');
+    expect(texts.join(' ')).not.toContain('sends the block to every onboarded device');
+  });
+});
+
+describe('Undo and unblock answers', () => {
+  const record = {
+    id: 'u-1',
+    hash,
+    tenantId: 't1',
+    blockedBy: 'Ana Analyst',
+    blockedAt: '2025-03-01T12:00:00.000Z',
+    made: { comment: 'x', indicatorId: '1001' },
+    until: '2025-03-01T12:15:00.000Z',
+  };
+
+  it('a stale Undo says it changed nothing and how to lift whatever block is in force now', () => {
+    const shown = texts(undoOutcomeReply({ kind: 'alreadyLifted', record }, caller));
+    expect(shown[0]).toBe('Already lifted, nothing changed');
+    expect(shown.join(' ')).toContain('The block Ana Analyst set at 2025-03-01 12:00:00 UTC is no longer in force');
+    expect(shown.join(' ')).toContain(`unblock ${SHA1} ‹comment›`);
+  });
+
+  it('an unblock that deleted several indicators names each one and who created it', () => {
+    const lifted = [
+      { id: '1001', action: 'Block', createdBy: 'Ana Analyst', foreign: false },
+      { id: '1002', action: 'Audit', createdBy: 'Sam Soc', foreign: true },
+    ];
+    const shown = texts(unblockOutcomeReply({ kind: 'unblocked', status: { ...status, fileStatus: 'Unblocked' }, lifted }, hash, caller));
+    expect(shown[0]).toBe('Block lifted');
+    expect(shown).toContain('2 indicators were deleted: 1001 (Block by Ana Analyst); 1002 (Audit by Sam Soc).');
+  });
+});

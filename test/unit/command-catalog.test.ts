@@ -11,6 +11,7 @@ const SAMPLES: Record<CommandKind, { text: string; hasFile?: boolean }> = {
   bulkBlock: { text: 'block campaign 7', hasFile: true },
   requestBlock: { text: `request block ${SHA1} why` },
   unblock: { text: `unblock ${SHA1} why` },
+  allow: { text: `allow ${SHA1} why` },
   status: { text: `status ${SHA1}` },
   history: { text: 'history' },
   historyExport: { text: 'history export' },

@@ -160,3 +160,59 @@ describe('FilesDefenderApi against the fake legacy files API', () => {
     expect(kit.fake.requests).toEqual([]);
   });
 });
+
+describe('FilesDefenderApi: an Undo lifts only the block it made', () => {
+  let kit: DefenderKit;
+  let api: FilesDefenderApi;
+  let fakeNow = Date.parse('2025-03-01T09:00:00Z');
+
+  beforeAll(async () => {
+    kit = await startDefenderKit({ now: () => fakeNow });
+    api = new FilesDefenderApi(kit.fake.filesUrl, kit.http(), () => NOW);
+  });
+  afterAll(() => kit.close());
+  beforeEach(() => kit.fake.reset());
+
+  const undo = { hash: sha1(), comment: 'undo', caller: ANA };
+  const madeBy = (status: { creationDateTimeUtc?: string; requestor?: string }, comment: string) => ({
+    comment,
+    createdAt: status.creationDateTimeUtc,
+    requestor: status.requestor,
+  });
+
+  it('unblocks while the block in force is the one it made (same creation time and requestor)', async () => {
+    const status = await api.block({ hash: sha1(), comment: 'oops', caller: ANA }, kit.filesToken);
+    kit.fake.clear();
+    const lifted = await api.liftBlock(madeBy(status, 'oops'), undo, kit.filesToken);
+    expect(kit.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /testwdatppreview/fileactions', `POST /testwdatppreview/files/${SHA1}/unblock`]);
+    expect(lifted).toMatchObject({ fileStatus: 'Unblocked', cancellationComment: 'undo' });
+  });
+
+  it('changes nothing when the block in force is a later one (lifted and blocked again since)', async () => {
+    const first = await api.block({ hash: sha1(), comment: 'oops', caller: ANA }, kit.filesToken);
+    await api.unblock({ hash: sha1(), comment: 'lifted by hand', caller: ANA }, kit.filesToken);
+    fakeNow += 60_000;
+    await api.block({ hash: sha1(), comment: 'blocked again for a new reason', caller: ANA }, kit.filesToken);
+    kit.fake.clear();
+    expect(await api.liftBlock(madeBy(first, 'oops'), undo, kit.filesToken)).toBeUndefined();
+    expect(kit.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /testwdatppreview/fileactions']);
+    expect(kit.fake.isBlocked(SHA1)).toBe(true);
+  });
+
+  it('when Defender described nothing at block time, recognizes its block by the comment', async () => {
+    kit.fake.setBlockAnswer('200-empty');
+    await api.block({ hash: sha1(), comment: 'oops', caller: ANA }, kit.filesToken);
+    expect(await api.liftBlock({ comment: 'someone else’s reason' }, undo, kit.filesToken)).toBeUndefined();
+    expect(kit.fake.isBlocked(SHA1)).toBe(true);
+    expect(await api.liftBlock({ comment: 'oops' }, undo, kit.filesToken)).toMatchObject({ fileStatus: 'Unblocked' });
+    expect(kit.fake.isBlocked(SHA1)).toBe(false);
+  });
+
+  it('lists the one block in force for unblock, never as foreign (the files API does not say which tool set it)', async () => {
+    await api.block({ hash: sha1(), comment: 'dropper', caller: ANA }, kit.filesToken);
+    expect(await api.liftable(sha1(), kit.filesToken)).toEqual([
+      { action: 'Block', createdBy: 'Ana@contoso.com', createdAt: expect.stringMatching(/^2025-03-01T09:0/), comment: 'dropper', foreign: false },
+    ]);
+    expect(await api.liftable(sha1(OTHER_SHA1), kit.filesToken)).toEqual([]);
+  });
+});

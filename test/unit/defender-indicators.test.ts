@@ -136,6 +136,89 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect(kit.fake.indicators()).toHaveLength(1);
   });
 
+  it('lists what an unblock would delete (Allowed left out): who created each, when, its action, and whether the bot did', async () => {
+    const foreign = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { action: 'Audit', generateAlert: true, title: 'Hunting watch' }), SEEDER);
+    const own = await api.block({ hash: hashOf(SHA256, 'Sha256'), comment: 'dropper', caller: ANA }, kit.indicatorsToken);
+    kit.fake.seedIndicator(indicatorSeed(MD5, 'FileMd5', { action: 'Allowed', application: 'Patch tool' }));
+    kit.fake.clear();
+    const [sha1, sha256, md5] = await Promise.all([SHA1, SHA256, MD5].map((v, i) => api.liftable(hashOf(v, (['Sha1', 'Sha256', 'Md5'] as const)[i]), kit.indicatorsToken)));
+    expect(sha1).toEqual([
+      {
+        id: foreign.id,
+        action: 'Audit',
+        createdBy: 'Sam Soc (Sam@contoso.com)',
+        createdAt: foreign.creationTimeDateTimeUtc,
+        title: 'Hunting watch',
+        comment: 'from the portal',
+        foreign: true,
+      },
+    ]);
+    expect(sha256).toEqual([expect.objectContaining({ id: own.indicatorId, action: 'Block', createdBy: 'Ana Lyst (Ana@contoso.com)', foreign: false })]);
+    expect(md5).toEqual([]);
+    expect(kit.fake.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
+  });
+
+  it("recognizes the bot's indicator by its title when Defender kept no application, and not a look-alike of another application", async () => {
+    kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { title: 'Blocked from Teams by Ana Analyst' }), SEEDER);
+    kit.fake.seedIndicator(indicatorSeed(SHA256, 'FileSha256', { title: 'Blocked from Teams by Ana Analyst', application: 'Other tool' }), SEEDER);
+    const [bySha1] = await api.liftable(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);
+    const [bySha256] = await api.liftable(hashOf(SHA256, 'Sha256'), kit.indicatorsToken);
+    expect([bySha1.foreign, bySha256.foreign]).toEqual([false, true]);
+  });
+
+  it('unblocks only the indicators it was given: one not listed (created since the list was shown) stays', async () => {
+    const seeded = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1'), SEEDER);
+    kit.fake.clear();
+    const none = await api.unblock({ hash: hashOf(SHA1, 'Sha1'), comment: 'cleared', caller: ANA }, kit.indicatorsToken, []);
+    expect(none).toBeUndefined();
+    expect(kit.fake.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(kit.fake.indicators().map((i) => i.id)).toEqual([seeded.id]);
+
+    const listed = await api.liftable(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);
+    const lifted = await api.unblock({ hash: hashOf(SHA1, 'Sha1'), comment: 'cleared', caller: ANA }, kit.indicatorsToken, listed);
+    expect(lifted).toMatchObject({ indicatorId: seeded.id, fileStatus: 'Unblocked' });
+    expect(kit.fake.requestsTo('DELETE', /indicators/).map((r) => r.path)).toEqual([`/api/indicators/${seeded.id}`]);
+  });
+
+  it("Undo's liftBlock deletes only the indicator the block created, by id; once that one is gone it changes nothing", async () => {
+    const made = await api.block({ hash: hashOf(SHA1, 'Sha1'), comment: 'oops', caller: ANA }, kit.indicatorsToken);
+    await api.unblock({ hash: hashOf(SHA1, 'Sha1'), comment: 'lifted by hand', caller: ANA }, kit.indicatorsToken);
+    const newer = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { action: 'Audit', generateAlert: true }), SEEDER);
+    expect(newer.id).not.toBe(made.indicatorId);
+    kit.fake.clear();
+
+    const stale = await api.liftBlock({ indicatorId: made.indicatorId, comment: 'oops' }, { hash: hashOf(SHA1, 'Sha1'), comment: 'undo', caller: ANA }, kit.indicatorsToken);
+    expect(stale).toBeUndefined();
+    expect(kit.fake.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(kit.fake.indicators().map((i) => i.id)).toEqual([newer.id]);
+
+    kit.fake.clear();
+    const own = await api.liftBlock({ indicatorId: newer.id, comment: 'from the portal' }, { hash: hashOf(SHA1, 'Sha1'), comment: 'undo', caller: ANA }, kit.indicatorsToken);
+    expect(kit.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/indicators', `DELETE /api/indicators/${newer.id}`]);
+    expect(own).toMatchObject({ indicatorId: newer.id, fileStatus: 'Unblocked', actionType: 'Unblock', cancellationComment: 'undo' });
+    expect(kit.fake.indicators()).toEqual([]);
+  });
+
+  it("Undo's liftBlock leaves alone its indicator once someone else updated it (same id, their values)", async () => {
+    const fakeNow = { at: Date.parse('2025-03-01T09:00:00Z') };
+    const own = await startDefenderKit({ now: () => fakeNow.at });
+    try {
+      const ownApi = new IndicatorsDefenderApi(own.fake.indicatorsUrl, own.http(), () => now);
+      const made = await ownApi.block({ hash: hashOf(SHA1, 'Sha1'), comment: 'oops', caller: ANA }, own.indicatorsToken);
+      fakeNow.at += 60_000;
+      const updated = own.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { action: 'Audit', generateAlert: true, description: 'watch instead' }), SEEDER);
+      expect(updated.id).toBe(made.indicatorId);
+      own.fake.clear();
+      const undo = { hash: hashOf(SHA1, 'Sha1'), comment: 'undo', caller: ANA };
+      const lifted = await ownApi.liftBlock({ indicatorId: made.indicatorId, updatedAt: made.lastUpdateDateTimeUtc, comment: 'oops' }, undo, own.indicatorsToken);
+      expect(lifted).toBeUndefined();
+      expect(own.fake.requests.map((r) => r.method)).toEqual(['GET']);
+      expect(own.fake.indicators()).toEqual([expect.objectContaining({ id: updated.id, action: 'Audit' })]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('reports the current indicator as the block in force, and none once it has expired', async () => {
     const seeded = kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { expirationTime: '2025-03-01T12:00:00Z' }), SEEDER);
     const current = await api.currentBlock(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);

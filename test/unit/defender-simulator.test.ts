@@ -57,6 +57,34 @@ describe('SimulatedDefender', () => {
     expect(sim.blocked()).toEqual([]);
   });
 
+  it('gives each block an id, kept while it is replaced in force and new after a lift; Undo lifts only its own id', async () => {
+    const first = await sim.block({ hash: sha1(), comment: 'dropper', caller: ANA }, token);
+    const replaced = await sim.block({ hash: sha1(), comment: 'still a dropper', caller: GALE }, token);
+    expect(replaced.indicatorId).toBe(first.indicatorId);
+    await sim.unblock({ hash: sha1(), comment: 'lifted', caller: GALE }, token);
+    const audit = await sim.block({ hash: sha1(), comment: 'watch', caller: GALE, options: { action: 'Audit' } }, token);
+    expect(audit.indicatorId).not.toBe(first.indicatorId);
+    expect(await sim.liftable(sha1(), token)).toEqual([
+      { id: audit.indicatorId, action: 'Audit', createdBy: 'Gale Admin', createdAt: '2025-03-01T10:00:00.000Z', comment: 'watch', foreign: false },
+    ]);
+
+    expect(await sim.liftBlock({ indicatorId: first.indicatorId, comment: 'dropper' }, { hash: sha1(), comment: 'undo', caller: ANA }, token)).toBeUndefined();
+    expect(await sim.currentBlock(sha1(), token)).toEqual(audit);
+    expect(await sim.liftBlock({ indicatorId: audit.indicatorId, comment: 'watch' }, { hash: sha1(), comment: 'undo', caller: ANA }, token)).toMatchObject({
+      fileStatus: 'Unblocked',
+    });
+    expect(await sim.currentBlock(sha1(), token)).toBeUndefined();
+  });
+
+  it('Undo lifts nothing once its block was replaced in force (same id, a later update)', async () => {
+    const first = await sim.block({ hash: sha1(), comment: 'dropper', caller: ANA }, token);
+    now = new Date('2025-03-01T10:05:00.000Z');
+    const replaced = await sim.block({ hash: sha1(), comment: 'audit instead', caller: GALE, options: { action: 'Audit' } }, token);
+    const made = { indicatorId: first.indicatorId, updatedAt: first.lastUpdateDateTimeUtc, comment: 'dropper' };
+    expect(await sim.liftBlock(made, { hash: sha1(), comment: 'undo', caller: ANA }, token)).toBeUndefined();
+    expect(await sim.currentBlock(sha1(), token)).toEqual(replaced);
+  });
+
   it('makes up the same plausible details for the same hash', async () => {
     const first = await sim.fileDetails(sha1(), token);
     const second = await sim.fileDetails(sha1(), token);

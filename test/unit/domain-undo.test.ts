@@ -2,7 +2,10 @@ import type { ActionDeps } from '../../src/domain/block-file';
 import type { Caller } from '../../src/domain/caller';
 import type { RoleDirectory, Store } from '../../src/domain/ports';
 import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
+import type { FileStatus } from '../../src/domain/file-status';
+import { unblockFile } from '../../src/domain/unblock-file';
 import { offerUndo, undoBlock, type UndoRecord } from '../../src/domain/undo';
+import { SimulatedDefender } from '../../src/defender/simulated-defender';
 import { DefenderError, TokenError } from '../../src/errors';
 import { delegationOf, domainKit } from '../fixtures/domain-kit';
 
@@ -14,12 +17,27 @@ const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analy
 const bob: Caller = { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst', tenantId: 'tenant-a' };
 const riley: Caller = { userId: '29:riley', aadObjectId: 'oid-riley', name: 'Riley Reader', tenantId: 'tenant-a' };
 
+const CREATED = '2025-03-01T11:59:59.1234567Z';
+const blockStatus: FileStatus = {
+  fileIdentifier: HASH.value,
+  fileIdentifierType: 'Sha1',
+  actionType: 'Block',
+  fileStatus: 'Blocked',
+  creationDateTimeUtc: CREATED,
+  requestor: 'ana@contoso.example',
+  requestorComment: 'dropper',
+  confirmed: true,
+  source: 'files',
+};
+const made = { comment: 'dropper', createdAt: CREATED, requestor: 'ana@contoso.example' };
+
 const record: UndoRecord = {
   id: 'undo-1',
   hash: HASH,
   tenantId: 'tenant-a',
   blockedBy: 'Ana Analyst',
   blockedAt: '2025-03-01T12:00:00.000Z',
+  made,
   until: '2025-03-01T12:10:00.000Z',
 };
 
@@ -33,7 +51,7 @@ async function setUp() {
     defender: { kind: 'files' },
   });
   const deps: ActionDeps & { store: Store } = { ...actions, store };
-  const offered = await offerUndo(store, { hash: HASH, caller: ana }, 'undo-1', clock.now(), WINDOW_MS);
+  const offered = await offerUndo(store, { hash: HASH, comment: 'dropper', caller: ana, status: blockStatus }, 'undo-1', clock.now(), WINDOW_MS);
   return {
     deps,
     defender,
@@ -79,7 +97,7 @@ describe('undoBlock', () => {
       record,
       status: expect.objectContaining({ fileIdentifier: HASH.value, fileStatus: 'Unblocked', cancellationRequestor: 'Bob Analyst', cancellationComment: undoComment(bob) }),
     });
-    expect(defender.calls).toEqual([{ method: 'unblock', request: { hash: HASH, comment: undoComment(bob), caller: bob }, token: 'token-of-oid-bob' }]);
+    expect(defender.calls).toEqual([{ method: 'liftBlock', made, request: { hash: HASH, comment: undoComment(bob), caller: bob }, token: 'token-of-oid-bob' }]);
     expect(roles.lookups).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-bob']);
     expect(await stored()).toBeUndefined();
     expect(await audit.all({})).toEqual([
@@ -106,14 +124,14 @@ describe('undoBlock', () => {
     const onTime = await setUp();
     onTime.advance(WINDOW_MS);
     expect((await onTime.press(bob)).kind).toBe('unblocked');
-    expect(onTime.defender.callsOf('unblock')).toHaveLength(1);
+    expect(onTime.defender.callsOf('liftBlock')).toHaveLength(1);
   });
 
   it('refuses a second press after the undo, sending nothing more', async () => {
     const { press, defender } = await setUp();
     expect((await press(bob)).kind).toBe('unblocked');
     expect(await press(ana)).toEqual({ kind: 'unknown' });
-    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual(['token-of-oid-bob']);
+    expect(defender.callsOf('liftBlock').map((c) => c.token)).toEqual(['token-of-oid-bob']);
   });
 
   it('lets only one of two simultaneous presses through, the other told it was already undone', async () => {
@@ -122,13 +140,13 @@ describe('undoBlock', () => {
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['alreadyUndone', 'unblocked']);
     expect(outcomes.find((o) => o.kind === 'alreadyUndone')).toEqual({ kind: 'alreadyUndone', record });
     const winner = outcomes[0].kind === 'unblocked' ? bob : ana;
-    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual([`token-of-${winner.aadObjectId}`]);
+    expect(defender.callsOf('liftBlock').map((c) => c.token)).toEqual([`token-of-${winner.aadObjectId}`]);
   });
 
   it('restores the offer when the unblock fails, so Undo can be pressed again, for the rest of the window', async () => {
     const { advance, press, stored, defender, audit } = await setUp();
     const unavailable = new DefenderError('unavailable', 'Defender is busy', { httpStatus: 503, correlationId: 'corr-3' });
-    defender.script('unblock', unavailable);
+    defender.script('liftBlock', unavailable);
     advance(2 * 60_000);
 
     expect(await press(bob)).toEqual({ kind: 'failed', error: unavailable, record });
@@ -136,7 +154,7 @@ describe('undoBlock', () => {
 
     advance(60_000);
     expect(await press(ana)).toMatchObject({ kind: 'unblocked', record, status: { fileStatus: 'Unblocked', cancellationRequestor: 'Ana Analyst' } });
-    expect(defender.callsOf('unblock').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-ana']);
+    expect(defender.callsOf('liftBlock').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-ana']);
     expect(await stored()).toBeUndefined();
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['undo', 'failed', 'oid-bob', 'unavailable: Defender is busy', 'corr-3'],
@@ -146,7 +164,7 @@ describe('undoBlock', () => {
 
   it('keeps a restored offer as long as the original one', async () => {
     const { advance, press, stored, defender } = await setUp();
-    defender.script('unblock', new DefenderError('timeout', 'no answer'));
+    defender.script('liftBlock', new DefenderError('timeout', 'no answer'));
     advance(2 * 60_000);
     expect((await press(bob)).kind).toBe('failed');
     advance(WINDOW_MS - 2 * 60_000 + KEPT_AFTER_WINDOW_MS - 1);
@@ -155,12 +173,13 @@ describe('undoBlock', () => {
     expect(await stored()).toBeUndefined();
   });
 
-  it('forgets the offer when Defender says nothing was blocked', async () => {
+  it('answers "already lifted" and forgets the offer when its block is no longer in force, lifting nothing else', async () => {
     const { press, stored, defender, audit } = await setUp();
-    defender.script('unblock', undefined);
-    expect(await press(bob)).toEqual({ kind: 'notBlocked', record });
+    defender.script('liftBlock', undefined);
+    expect(await press(bob)).toEqual({ kind: 'alreadyLifted', record });
+    expect(defender.calls.map((c) => c.method)).toEqual(['liftBlock']);
     expect(await stored()).toBeUndefined();
-    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'no block in force']]);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'the block this Undo made is no longer in force']]);
   });
 
   it('refuses a presser without a blocking role, sending nothing, keeping the offer and auditing the denial', async () => {
@@ -216,5 +235,56 @@ describe('undoBlock', () => {
     expect(await undoBlock(deps, 'undo-404', bob, delegationOf(bob))).toEqual({ kind: 'unknown' });
     expect(defender.calls).toEqual([]);
     expect(await stored()).toEqual(record);
+  });
+});
+
+describe('Undo lifts only the block it belongs to', () => {
+  it('keeps what the block created: the indicator id, and the FileAction identity only when Defender described it', async () => {
+    const { store, clock } = domainKit({ held: {} });
+    const indicator = await offerUndo(
+      store,
+      { hash: HASH, comment: 'x', caller: ana, status: { ...blockStatus, source: 'indicators', indicatorId: '1001', lastUpdateDateTimeUtc: CREATED } },
+      'u-1',
+      clock.now(),
+      WINDOW_MS,
+    );
+    const undescribed = await offerUndo(store, { hash: HASH, comment: 'y', caller: ana, status: { ...blockStatus, confirmed: false } }, 'u-2', clock.now(), WINDOW_MS);
+    expect(indicator.made).toEqual({ comment: 'x', indicatorId: '1001', updatedAt: CREATED, createdAt: CREATED, requestor: 'ana@contoso.example' });
+    expect(undescribed.made).toEqual({ comment: 'y' });
+  });
+
+  it('in local mode, the Undo of a block that unblock already lifted leaves a later Audit of the same hash in force', async () => {
+    const { actions, store, clock, audit } = domainKit({ held: { 'oid-ana': [DirectoryRole.SecurityAdministrator], 'oid-bob': [DirectoryRole.GlobalAdministrator] } });
+    const sim = new SimulatedDefender(clock.now);
+    const deps = { ...actions, defender: sim, store };
+    const token = delegationOf(ana).defender;
+    const first = await sim.block({ hash: HASH, comment: 'dropper', caller: ana }, token);
+    await offerUndo(store, { hash: HASH, comment: 'dropper', caller: ana, status: first }, 'undo-first', clock.now(), WINDOW_MS);
+    clock.advance(60_000);
+    expect((await unblockFile(deps, { hash: HASH, comment: 'false positive', caller: bob }, delegationOf(bob))).kind).toBe('unblocked');
+    clock.advance(60_000);
+    const audited = await sim.block({ hash: HASH, comment: 'watch it', caller: bob, options: { action: 'Audit' } }, token);
+    expect(audited.indicatorId).not.toBe(first.indicatorId);
+
+    const outcome = await undoBlock(deps, 'undo-first', ana, delegationOf(ana));
+
+    expect(outcome.kind).toBe('alreadyLifted');
+    expect(await sim.currentBlock(HASH, token)).toMatchObject({ actionType: 'Audit', requestor: 'Bob Analyst', requestorComment: 'watch it', fileStatus: 'Audit' });
+    expect((await audit.all({})).map((e) => [e.action, e.outcome])).toEqual([
+      ['unblock', 'done'],
+      ['undo', 'not-found'],
+    ]);
+
+    await offerUndo(store, { hash: HASH, comment: 'watch it', caller: bob, status: audited }, 'undo-audit', clock.now(), WINDOW_MS);
+    expect(await undoBlock(deps, 'undo-audit', bob, delegationOf(bob))).toMatchObject({ kind: 'unblocked', status: { indicatorId: audited.indicatorId, fileStatus: 'Unblocked' } });
+    expect(await sim.currentBlock(HASH, token)).toBeUndefined();
+  });
+
+  it('treats a record kept before Undo knew what its block created as unknown, sending nothing', async () => {
+    const { store, defender, deps } = await setUp();
+    const { made: _made, ...legacy } = record;
+    await store.put('undo/undo-old', { ...legacy, id: 'undo-old' });
+    expect(await undoBlock(deps, 'undo-old', bob, delegationOf(bob))).toEqual({ kind: 'unknown' });
+    expect(defender.calls).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { parseCommand, MAX_COMMENT_LENGTH } from '../../src/commands/parse';
 import { optionsFromFields } from '../../src/commands/parse-options';
 import { parseBulkLines } from '../../src/commands/parse-bulk';
+import { parseBlockFields } from '../../src/commands/parse-block-fields';
+import { explainParseError } from '../../src/cards/help-views';
 import { markDuplicates } from '../../src/domain/bulk-intake';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -30,7 +32,6 @@ describe('block <hash> <comment>', () => {
     ['action:audit', { action: 'Audit' }],
     ['action=remediate', { action: 'BlockAndRemediate' }],
     ['action:warn', { action: 'Warn' }],
-    ['action:allow', { action: 'Allowed' }],
     ['expires:30d', { expires: { days: 30 } }],
     ['expires:never', { expires: 'never' }],
     ['expiry:2027-01-31', { expires: { at: '2027-01-31T00:00:00Z' } }],
@@ -42,7 +43,7 @@ describe('block <hash> <comment>', () => {
   });
 
   it.each([
-    ['action:nuke', 'action', 'use one of Block, BlockAndRemediate, Audit, Warn, Allowed'],
+    ['action:nuke', 'action', 'use one of Block, BlockAndRemediate, Audit, Warn (to allow a file, send "allow ‹hash› ‹comment›")'],
     ['expires:0d', 'expires', 'use a number of days like 30d'],
     ['expires:soon', 'expires', 'use a number of days like 30d'],
     ['severity:extreme', 'severity', 'use one of Informational, Low, Medium, High'],
@@ -71,6 +72,39 @@ describe('block <hash> <comment>', () => {
 
   it('keeps the mention text when the bot mention was not removed upstream', () => {
     expect(parseCommand(`<at>Defender Bot</at> block ${SHA1} x`)).toEqual({ ok: false, error: { reason: 'unknownCommand', word: '@Defender' } });
+  });
+});
+
+describe('allow is its own command; block action:allow is refused with a pointer to it', () => {
+  it.each([
+    ['plain', `allow ${SHA1} vendor updater, signed`, sha1, 'vendor updater, signed'],
+    ['upper case, slash, the hash on the next line', `/ALLOW\n${SHA1.toUpperCase()} cleared by IR`, sha1, 'cleared by IR'],
+    ['a SHA-256', `allow ${SHA256} why`, { value: SHA256, type: 'Sha256' }, 'why'],
+  ])('%s', (_name, text, hash, comment) => {
+    expect(parseCommand(text)).toEqual({ ok: true, command: { kind: 'allow', hash, comment } });
+  });
+
+  it.each([
+    ['no hash', 'allow', { reason: 'missingHash', verb: 'allow' }],
+    ['not a hash', 'allow 1234 why', { reason: 'notAHash', verb: 'allow', given: '1234' }],
+    ['no comment', `allow ${SHA1}`, { reason: 'missingComment', verb: 'allow', hash: sha1 }],
+    ['block action:allow', `block ${SHA1} action:allow vendor tool`, { reason: 'allowIsItsOwnCommand', hash: sha1 }],
+    ['block action=Allowed among other options', `block ${SHA1} severity:low action=Allowed x`, { reason: 'allowIsItsOwnCommand', hash: sha1 }],
+    ['request block action:allow', `request block ${SHA1} action:allow x`, { reason: 'allowIsItsOwnCommand', hash: sha1 }],
+    ['a bulk block with action:allow', `block action:allow campaign\n${SHA1}`, { reason: 'allowIsItsOwnCommand' }],
+  ])('%s', (_name, text, error) => {
+    expect(parseCommand(text)).toEqual({ ok: false, error });
+  });
+
+  it('refuses Allow from the block form the same way', () => {
+    expect(parseBlockFields({ hash: SHA1, comment: 'x', action: 'Allowed' })).toEqual({ ok: false, error: { reason: 'allowIsItsOwnCommand', hash: sha1 } });
+  });
+
+  it('says why and points at allow, with the hash filled in', () => {
+    const { headline, lines } = explainParseError({ reason: 'allowIsItsOwnCommand', hash: { value: SHA1, type: 'Sha1' } });
+    expect(headline).toBe('Allowing is not blocking');
+    expect(lines.join(' ')).toContain(`allow ${SHA1} ‹comment›`);
+    expect(lines.join(' ')).toContain('stops Defender from blocking or alerting on the file');
   });
 });
 

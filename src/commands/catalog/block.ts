@@ -21,7 +21,7 @@ export const blockCommand = defineCommand({
     },
     {
       usage: 'block ‹hash› action:audit expires:30d severity:high groups:"Servers" ‹comment›',
-      description: 'Options (Indicators API): action block, remediate, audit, warn or allow; expires in days, a date or never; severity; device groups.',
+      description: 'Options (Indicators API): action block, remediate, audit or warn (audit and warn do not block); expires in days, a date or never; severity; device groups.',
     },
     { usage: 'block (alone)', description: 'Opens the block form.' },
     { usage: 'block ‹comment› + one hash per line', description: 'Blocks many files at once (lines may be "hash,comment"); or attach a CSV file.' },
@@ -46,6 +46,7 @@ function parseBlock({ rest, more, hasFile }: CommandInput): ParseResultOf<BlockK
 function parseBulk(rest: string, more: string): ParseResultOf<'bulkBlock'> {
   const taken = takeOptions(rest.trim());
   if ('reason' in taken) return { ok: false, error: { ...taken, verb: 'block' } };
+  if (taken.options.action === 'Allowed') return { ok: false, error: { reason: 'allowIsItsOwnCommand' } };
   const sharedComment = taken.rest.trim() || undefined;
   if (sharedComment && sharedComment.length > MAX_COMMENT_LENGTH) {
     return { ok: false, error: { reason: 'commentTooLong', verb: 'block', length: sharedComment.length, max: MAX_COMMENT_LENGTH } };

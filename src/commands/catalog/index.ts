@@ -1,5 +1,6 @@
 import type { CommandKind } from '../command';
 import type { CommandSpec } from '../command-spec';
+import { allowCommand } from './allow';
 import { blockCommand } from './block';
 import { helpCommand } from './help';
 import { historyCommand } from './history';
@@ -9,7 +10,7 @@ import { signOutCommand } from './sign-out';
 import { statusCommand } from './status';
 import { unblockCommand } from './unblock';
 
-const ENTRIES = [blockCommand, requestCommand, unblockCommand, statusCommand, historyCommand, signInCommand, signOutCommand, helpCommand] as const;
+const ENTRIES = [blockCommand, requestCommand, unblockCommand, allowCommand, statusCommand, historyCommand, signInCommand, signOutCommand, helpCommand] as const;
 
 type KindOf<S> = S extends CommandSpec<infer K> ? K : never;
 

@@ -7,7 +7,7 @@ import { firstToken, joinLines } from '../text-parts';
 export const unblockCommand = defineCommand({
   name: 'unblock',
   verbs: ['unblock'],
-  help: [{ usage: 'unblock ‹hash› ‹comment›', description: 'Lifts a block.' }],
+  help: [{ usage: 'unblock ‹hash› ‹comment›', description: 'Lifts a block; if indicators someone else (or another tool) created would go too, it lists them and asks first.' }],
   scopes: ALL_SCOPES,
   manifest: { title: 'unblock', description: 'unblock <hash> <comment>: Lift a block' },
   kinds: ['unblock'],

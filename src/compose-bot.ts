@@ -94,7 +94,6 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     seen: store,
     teamsOnly: config.mode === 'production',
     allowedTenants: config.allowedTenants,
-    learnChannel: async () => undefined,
     logger,
   });
   const sweep = async () => {

@@ -15,6 +15,7 @@ import { noticeReply } from '../cards/notice';
 import type { CardRef, PostToChannel } from './approval-board';
 import { callerOf } from './caller-of';
 import { continuationFrom, type PrepareContinuation, type Proactive } from './continuation';
+import { asProactiveTurn } from './proactive-turns';
 import { send } from './send';
 import { IdentityCredentialsFactory } from './credentials-factory';
 import { StrictBotFrameworkAuthentication } from './strict-auth';
@@ -37,7 +38,7 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
 
 /** Proactive sends with the bot's own identity (works after the turn, and on any instance). */
 export function proactiveFor(adapter: CloudAdapter, botAppId: string): Proactive {
-  return (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic);
+  return (reference, logic) => asProactiveTurn(() => adapter.continueConversationAsync(botAppId, reference, logic));
 }
 
 /** Captures, during a turn, what is needed to send into its conversation after the turn ended. */
@@ -66,11 +67,13 @@ export function channelPosterFor(adapter: CloudAdapter, botAppId: string): PostT
     // The turn's outbound scope; undefined (a proactive turn) means the configured ToChannelFromBotOAuthScope.
     const audience = context.turnState.get<string | undefined>(adapter.OAuthScopeKey) as string;
     let created: CardRef | undefined;
-    await adapter.createConversationAsync(botAppId, 'msteams', context.activity.serviceUrl, audience, parameters, async (turn) => {
-      const reference: Partial<ConversationReference> = { ...TurnContext.getConversationReference(turn.activity), activityId: undefined };
-      const activityId = turn.activity.conversation?.id?.split(';messageid=')[1];
-      if (activityId) created = { reference, activityId };
-    });
+    await asProactiveTurn(() =>
+      adapter.createConversationAsync(botAppId, 'msteams', context.activity.serviceUrl, audience, parameters, async (turn) => {
+        const reference: Partial<ConversationReference> = { ...TurnContext.getConversationReference(turn.activity), activityId: undefined };
+        const activityId = turn.activity.conversation?.id?.split(';messageid=')[1];
+        if (activityId) created = { reference, activityId };
+      }),
+    );
     if (!created) throw new Error('the Bot Connector created the thread but gave no message id');
     return created;
   };

@@ -1,9 +1,9 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
-import { errorFields } from '../errors';
 import { tenantRefusedReply } from '../cards/session-views';
 import { callerOf } from './caller-of';
+import { isProactiveTurn } from './proactive-turns';
 import { send } from './send';
 
 /** How long an activity id is remembered to drop Teams' re-deliveries. */
@@ -19,27 +19,29 @@ export interface AdmissionDeps {
   readonly teamsOnly: boolean;
   /** Lower-case tenant ids served; empty serves every tenant (local mode). */
   readonly allowedTenants: readonly string[];
-  /** Remembers how to reach the approval channel when an activity comes from it. */
-  readonly learnChannel: (context: TurnContext) => Promise<void>;
   readonly logger: Logger;
 }
 
 /**
  * Runs before every handler, for every activity type (messages, invokes, conversation updates):
- * refuses channels other than Teams, learns the approval channel, drops Teams' re-deliveries and
- * refuses tenants that are not served, so that no handler can forget to.
+ * refuses channels other than Teams, drops Teams' re-deliveries and refuses tenants that are not
+ * served, so that no handler can forget to. The bot's own proactive turns (replies sent after a
+ * turn, card updates) are not deliveries and pass.
  */
 export class Admission implements Middleware {
   constructor(private readonly deps: AdmissionDeps) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { activity } = context;
+    if (isProactiveTurn()) {
+      await next();
+      return;
+    }
     if (this.deps.teamsOnly && activity.channelId !== TEAMS_CHANNEL) {
       this.deps.logger.warn({ activityId: activity.id, channelId: activity.channelId, type: activity.type }, 'Activity from a channel other than Teams refused');
       if (activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 403 } });
       return;
     }
-    await this.deps.learnChannel(context).catch((error: unknown) => this.deps.logger.warn({ err: errorFields(error) }, 'Could not store the approval channel'));
     if (!(await this.firstDelivery(context))) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       await answerRefusedInvoke(context);

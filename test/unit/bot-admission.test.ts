@@ -1,4 +1,5 @@
-import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { asProactiveTurn } from '../../src/bot/proactive-turns';
 import { Admission, DEDUPE_TTL_MS } from '../../src/bot/admission';
 import type { Logger } from '../../src/domain/ports';
 import { StoreKey } from '../../src/domain/store-keys';
@@ -14,15 +15,11 @@ const EMPTY_OK = { status: 200, body: undefined };
 const REFUSAL = ['This bot is not available to your organization', "Your tenant is not on the bot's list of allowed tenants, so nothing was done."];
 
 /** One bot instance: the admission middleware in front of a handler that records what reached it. */
-function instance(
-  options: { allowedTenants?: readonly string[]; teamsOnly?: boolean; seen?: MemoryStore; learnChannel?: (context: TurnContext) => Promise<void>; logger?: Logger } = {},
-) {
+function instance(options: { allowedTenants?: readonly string[]; teamsOnly?: boolean; seen?: MemoryStore; logger?: Logger } = {}) {
   const seen = options.seen ?? new MemoryStore();
-  const learned: string[] = [];
   const reached: string[] = [];
   const adapter = new TestAdapter();
-  const learnChannel = options.learnChannel ?? (async (context: TurnContext) => void learned.push(context.activity.id ?? ''));
-  adapter.use(new Admission({ seen, teamsOnly: options.teamsOnly ?? true, allowedTenants: options.allowedTenants ?? [TENANT_ID], learnChannel, logger: options.logger ?? quiet }));
+  adapter.use(new Admission({ seen, teamsOnly: options.teamsOnly ?? true, allowedTenants: options.allowedTenants ?? [TENANT_ID], logger: options.logger ?? quiet }));
   /** Delivers a copy of `activity` (as Teams would, again and again); returns what the turn sent back. */
   const deliver = async (activity: Record<string, unknown>) => {
     const before = adapter.activeQueue.length;
@@ -31,7 +28,7 @@ function instance(
     });
     return adapter.activeQueue.slice(before);
   };
-  return { seen, learned, reached, deliver };
+  return { seen, reached, deliver, adapter };
 }
 
 const invokeAnswers = (sent: Partial<Activity>[]) => sent.filter((a) => a.type === 'invokeResponse').map((a) => a.value);
@@ -104,16 +101,15 @@ describe('Admission: Teams only', () => {
   const from = (channelId: string, activity: Record<string, unknown>): Record<string, unknown> => ({ ...activity, channelId });
 
   it.each(['webchat', 'directline', 'emulator', 'slack', 'MSTEAMS'])(
-    'drops a message from channel %j before anything else runs: no reply, no handler, nothing learned or remembered, one log line',
+    'drops a message from channel %j before anything else runs: no reply, no handler, nothing remembered, one log line',
     async (channelId) => {
       const { logger, warnings } = recording();
-      const { deliver, reached, learned, seen } = instance({ logger });
+      const { deliver, reached, seen } = instance({ logger });
       const message = from(channelId, messageActivity(SERVICE_URL, `block ${'ab'.repeat(20)} from web chat`, { user: ANA, id: 'w-1' }));
 
       expect(await deliver(message)).toEqual([]);
 
       expect(reached).toEqual([]);
-      expect(learned).toEqual([]);
       expect(await seen.claim(StoreKey.activity(channelId, (message.conversation as { id: string }).id, 'w-1'), DEDUPE_TTL_MS)).toBe(true);
       expect(warnings).toEqual([
         { fields: expect.objectContaining({ activityId: 'w-1', channelId, type: 'message' }), message: expect.stringMatching(/channel other than Teams/) },
@@ -126,14 +122,13 @@ describe('Admission: Teams only', () => {
     ['a token exchange', invokeActivity(SERVICE_URL, 'signin/tokenExchange', { id: 'x', connectionName: 'sso', token: 't' }, { user: ANA })],
     ['a magic code', invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user: ANA })],
   ])('answers %s from Direct Line with 403 and runs nothing', async (_what, activity) => {
-    const { deliver, reached, learned } = instance();
+    const { deliver, reached } = instance();
 
     const sent = await deliver(from('directline', activity));
 
     expect(invokeAnswers(sent)).toEqual([{ status: 403 }]);
     expect(cardsOf(sent)).toEqual([]);
     expect(reached).toEqual([]);
-    expect(learned).toEqual([]);
   });
 
   it('drops a conversation update from Web Chat without a word', async () => {
@@ -208,7 +203,7 @@ describe('Admission: tenants', () => {
 
 describe('Admission: everything else', () => {
   it('passes messages, invokes and conversation updates from an allowed tenant to the handler, sending nothing itself', async () => {
-    const { deliver, reached, learned } = instance();
+    const { deliver, reached } = instance();
     const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-6' });
     const press = executeActivity(SERVICE_URL, 'card-1', 'block.cancel', { confirmId: 'c-1' }, { user: ANA });
     const update = { ...messageActivity(SERVICE_URL, '', { user: ANA, id: 'u-1' }), type: 'conversationUpdate', text: undefined, membersAdded: [{ id: '28:defender-block-bot' }] };
@@ -218,14 +213,22 @@ describe('Admission: everything else', () => {
     expect(await deliver(update)).toEqual([]);
 
     expect(reached).toEqual(['message:m-6', `invoke:${press.id}`, 'conversationUpdate:u-1']);
-    expect(learned).toEqual(['m-6', press.id, 'u-1']);
   });
+});
 
-  it('still admits the activity when the approval channel cannot be stored', async () => {
-    const { deliver, reached } = instance({ learnChannel: async () => Promise.reject(new Error('store is down')) });
+describe("Admission: the bot's own proactive turns", () => {
+  it('lets a proactive send through without claiming it, while the same activity from outside is a delivery like any other', async () => {
+    const { deliver, reached, seen, adapter } = instance({ allowedTenants: ['some-other-tenant'] });
+    const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'p-1' });
+    const reference = TurnContext.getConversationReference(message as Partial<Activity>);
+    const continuation = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation', id: 'p-2' }, { ...reference, activityId: undefined }, true);
 
-    await deliver(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-7' }));
+    await asProactiveTurn(() => adapter.processActivity(structuredClone(continuation), async (context) => void reached.push(`proactive:${context.activity.id}`)));
+    expect(reached).toEqual(['proactive:p-2']);
+    expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-2'), DEDUPE_TTL_MS)).toBe(true);
 
-    expect(reached).toEqual(['message:m-7']);
+    expect(await deliver({ ...continuation, id: 'p-3' })).toEqual([]);
+    expect(reached).toEqual(['proactive:p-2']);
+    expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-3'), DEDUPE_TTL_MS)).toBe(false);
   });
 });

@@ -220,7 +220,7 @@ describe("Admission: the bot's own proactive turns", () => {
   it('lets a proactive send through without claiming it, while the same activity from outside is a delivery like any other', async () => {
     const { deliver, reached, seen, adapter } = instance({ allowedTenants: ['some-other-tenant'] });
     const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'p-1' });
-    const reference = TurnContext.getConversationReference(message as Partial<Activity>);
+    const reference = TurnContext.getConversationReference(message);
     const continuation = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation', id: 'p-2' }, { ...reference, activityId: undefined }, true);
 
     await asProactiveTurn(() => adapter.processActivity(structuredClone(continuation), async (context) => void reached.push(`proactive:${context.activity.id}`)));

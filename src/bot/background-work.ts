@@ -7,12 +7,13 @@ export class BackgroundWork {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Starts `task` now; failures are logged, never thrown. */
-  run(label: string, task: () => Promise<void>): void {
+  /** Starts `task` now; failures are logged, never thrown. The promise settles when the task has. */
+  run(label: string, task: () => Promise<void>): Promise<void> {
     const promise = task()
       .catch((error: unknown) => this.logger.error({ label, err: errorFields(error) }, 'Background work failed'))
       .finally(() => this.running.delete(promise));
     this.running.add(promise);
+    return promise;
   }
 
   /** How many tasks are still running. */

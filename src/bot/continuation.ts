@@ -18,3 +18,29 @@ export function continuationFrom(proactive: Proactive, reference: Partial<Conver
       await logic(context);
     });
 }
+
+/**
+ * A Continuation that sends through the turn's own context while the turn is open (no proactive
+ * turn, no second pipeline run) and proactively once `close` has been called; `close` waits for
+ * sends already under way on the turn's context, which must not outlive the turn.
+ */
+export function turnFirst(context: TurnContext, later: Continuation): { readonly continuation: Continuation; close(): Promise<void> } {
+  let open = true;
+  const underway = new Set<Promise<void>>();
+  return {
+    continuation: (logic) => {
+      if (!open) return later(logic);
+      const sending = logic(context);
+      underway.add(sending);
+      void sending.then(
+        () => underway.delete(sending),
+        () => underway.delete(sending),
+      );
+      return sending;
+    },
+    async close() {
+      open = false;
+      await Promise.allSettled([...underway]);
+    },
+  };
+}

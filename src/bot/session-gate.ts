@@ -7,7 +7,8 @@ import type { Reply } from '../cards/render';
 import { accountMismatchReply, pendingDroppedReply, signedInReply, signInFailedReply, signInUnavailableReply } from '../cards/session-views';
 import { boundCaller, callerOf, sameId } from './caller-of';
 import type { BackgroundWork } from './background-work';
-import { continuationFrom, type Proactive } from './continuation';
+import { continuationFrom, turnFirst, type Continuation, type Proactive } from './continuation';
+import { within } from './deadline';
 import { send } from './send';
 import type { SessionIdentity, SessionResult, UserSessions } from './user-sessions';
 import type { RunsWork, Work } from './work-runner';
@@ -30,6 +31,12 @@ const key = (context: TurnContext) => StoreKey.pending(context.activity.conversa
 
 /** Work that has not answered by then shows "typing" (a fast answer needs no indicator, nor its extra HTTP call). */
 const TYPING_AFTER_MS = 800;
+
+/**
+ * Work that answers this fast answers within the incoming turn (cheaper than a proactive send);
+ * slower work answers after the turn, long before Teams would re-send the activity (15 s).
+ */
+const ANSWER_IN_TURN_MS = 2000;
 
 /** What the sign-in gate uses. */
 export interface SessionGateDeps {
@@ -56,7 +63,9 @@ export class SessionGate {
     const reference = TurnContext.getConversationReference(context.activity);
     const session = await this.deps.sessions.open(context);
     if (session.ok) {
-      this.start(bound(work, caller, session.identity), session.delegation, reference);
+      const turn = turnFirst(context, continuationFrom(this.deps.proactive, reference));
+      await within(this.start(bound(work, caller, session.identity), session.delegation, reference, turn.continuation), ANSWER_IN_TURN_MS);
+      await turn.close();
       return 'started';
     }
     if (session.reason === 'signInRequired') {
@@ -136,9 +145,13 @@ export class SessionGate {
   }
 
   /** Runs work as the caller bound to the session. */
-  private start({ work, caller }: Bound, delegation: Delegation, reference: Partial<ConversationReference>): void {
-    this.deps.background.run(work.describe, async () => {
-      const continuation = continuationFrom(this.deps.proactive, reference);
+  private start(
+    { work, caller }: Bound,
+    delegation: Delegation,
+    reference: Partial<ConversationReference>,
+    continuation: Continuation = continuationFrom(this.deps.proactive, reference),
+  ): Promise<void> {
+    return this.deps.background.run(work.describe, async () => {
       const typing = setTimeout(() => {
         continuation((context) => context.sendActivity({ type: ActivityTypes.Typing }).then(() => undefined)).catch(() => undefined);
       }, TYPING_AFTER_MS);

@@ -16,10 +16,10 @@ describe('graceful shutdown', () => {
 
   it('lets an in-flight block finish and reply before the server stops', async () => {
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
-    rig.defender.failNext(1, { delayMs: 1500 });
+    // Slower than the bot answers within a turn (2 s), so the reply is still to come when the HTTP answer is.
+    rig.defender.failNext(1, { delayMs: 3500 });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} slow Defender during a deploy`);
     expect((await rig.send(activity)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(rig.connector.requests.filter((r) => (r.body as { type?: string }).type === 'message')).toHaveLength(0);
 
     await rig.app.stop();

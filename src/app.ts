@@ -45,7 +45,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
-  const sweep = setInterval(() => background.run('sweep', sweepOnce), config.sweepMs);
+  const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);
   sweep.unref();
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {

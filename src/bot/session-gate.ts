@@ -103,7 +103,7 @@ export class SessionGate {
     if (waiting && !waitedFor(waiting.caller, session.identity)) {
       this.deps.logger.warn({ activityId: context.activity.id, work: waiting.work.describe }, 'Pending work dropped: it was kept for another account');
       await send(context, signedInReply(session.upn));
-    } else if (waiting) this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference);
+    } else if (waiting) void this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference);
     else await send(context, signedInReply(session.upn));
   }
 

@@ -36,12 +36,12 @@ export class CardReplies {
       return;
     }
     await surface.replaceNow(context, noticeReply('Working on it…', ['Defender is slow to answer; this card will show the result.'], { tone: 'default' }));
-    this.deps.background.run('card-action', async () => surface.replaceLater((await work).reply));
+    void this.deps.background.run('card-action', async () => surface.replaceLater((await work).reply));
   }
 
   /** Runs after the turn (a long job that updates the card itself). */
   later(label: string, task: () => Promise<void>): void {
-    this.deps.background.run(label, task);
+    void this.deps.background.run(label, task);
   }
 }
 

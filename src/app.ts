@@ -13,12 +13,10 @@ import { createServer } from './http/server';
 import { GraphRoleDirectory } from './identity/graph-role-directory';
 import { LOCAL_DELEGATION, LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
-import { OnBehalfOfDelegations } from './identity/on-behalf-of';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
+import { groupCommitOf } from './storage/group-commit';
 import { openDatabase } from './storage/sqlite-database';
 import { SqliteStore } from './storage/sqlite-store';
-import { BlobAuditLog } from './storage/blob-audit-log';
-import { BlobStore } from './storage/blob-store';
 
 /** A running bot: its address and how to stop it gracefully. */
 export interface RunningApp {
@@ -40,7 +38,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     widespreadThreshold: config.behaviour.widespreadThreshold,
   };
   if (config.mode === 'production') {
-    sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, delegations(config), logger);
+    sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
   const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
   adapter.use(admission);
@@ -70,12 +68,19 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 async function openStorage(config: Config): Promise<{ store: Store & OnceStore; audit: AuditLog; ssoStorage: Storage; close: () => void }> {
   if (config.storage.kind === 'azure-blob') {
     const { connectionString, container } = config.storage;
+    // Loaded only for this storage: local mode starts faster and smaller without the Azure SDK.
+    const { BlobStore } = await import('./storage/blob-store');
+    const { BlobAuditLog } = await import('./storage/blob-audit-log');
     const store = await BlobStore.connect(connectionString, container);
     return { store, audit: await BlobAuditLog.connect(connectionString, `${container}-audit`), ssoStorage: new StoreBackedStorage(store), close: () => undefined };
   }
   const db = openDatabase(config.dataDir);
   const store = new SqliteStore(db);
-  return { store, audit: new SqliteAuditLog(db), ssoStorage: new StoreBackedStorage(store), close: () => db.close() };
+  const close = () => {
+    groupCommitOf(db).flush();
+    db.close();
+  };
+  return { store, audit: new SqliteAuditLog(db), ssoStorage: new StoreBackedStorage(store), close };
 }
 
 function roleDirectory(config: Config, logger: Logger): RoleDirectory {
@@ -105,9 +110,10 @@ function defenderApi(config: Config, logger: Logger): DefenderApi {
   }
 }
 
-function delegations(config: Config): Delegations {
+async function delegations(config: Config): Promise<Delegations> {
   const { appId, appPassword, tenantId } = config.bot;
   if (config.mode === 'local' || !appId || !tenantId) return new LocalDelegations();
+  const { OnBehalfOfDelegations } = await import('./identity/on-behalf-of');
   return new OnBehalfOfDelegations({
     authorityHost: config.aad.authorityHost,
     clientId: appId,

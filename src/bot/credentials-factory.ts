@@ -1,4 +1,4 @@
-import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { ServiceClientCredentialsFactory, type ServiceClientCredentials } from 'botframework-connector';
 
 /** The bot's own identity for outbound calls to the channel. */
@@ -34,7 +34,7 @@ export class IdentityCredentialsFactory extends ServiceClientCredentialsFactory 
   async createCredentials(appId: string, audience: string | undefined, loginEndpoint: string): Promise<ServiceClientCredentials> {
     if (await this.isAuthenticationDisabled()) return { signRequest: async (request) => request };
     if (!(await this.isValidAppId(appId))) throw new Error('Invalid appId.');
-    const credential = this.credentialFor(loginEndpoint);
+    const credential = await this.credentialFor(loginEndpoint);
     const scope = `${(audience ?? 'https://api.botframework.com').replace(/\/+$/, '')}/.default`;
     return {
       signRequest: async (request) => {
@@ -46,13 +46,15 @@ export class IdentityCredentialsFactory extends ServiceClientCredentialsFactory 
     };
   }
 
-  private credentialFor(loginEndpoint: string): TokenCredential {
+  /** @azure/identity is loaded on first use: local mode (no app id) never needs it, and starts faster without it. */
+  private async credentialFor(loginEndpoint: string): Promise<TokenCredential> {
     const url = new URL(loginEndpoint);
     const pathTenant = url.pathname.split('/').filter(Boolean).pop() ?? 'botframework.com';
     const tenant = this.identity.appType === 'SingleTenant' && this.identity.tenantId ? this.identity.tenantId : pathTenant;
     const key = `${url.origin}|${tenant}`;
     let credential = this.credentials.get(key);
     if (!credential) {
+      const { ClientCertificateCredential, ClientSecretCredential } = await import('@azure/identity');
       const options = { authorityHost: url.origin, disableInstanceDiscovery: true };
       const appId = this.identity.appId ?? '';
       credential = this.identity.certificatePath

@@ -150,13 +150,12 @@ describe('local storage survives SIGKILL: what a reply says is done is on disk',
     const crash = readDisk(dataDir);
     const claimKey = (activity: Record<string, unknown>): string =>
       StoreKey.activity(activity.channelId as string, (activity.conversation as { id: string }).id, activity.id as string);
-    const claimedCount = activities.filter((activity) => crash.claims.has(claimKey(activity))).length;
     for (const [hash, entries] of crash.blocks) {
       expect(entries).toHaveLength(1);
       expect(crash.claims.has(claimKey(activities[hashes.indexOf(hash)]))).toBe(true);
     }
 
-    // Teams re-sends the same activities (same ids, same conversation); the replies now land on a second connector.
+    // Teams re-sends every activity (same id, same conversation); the replies now land on a second connector.
     const second = await startBot(dataDir);
     children.push(second.child);
     const again = activities.map((activity) => ({ ...activity, serviceUrl: after.serviceUrl }));
@@ -180,7 +179,6 @@ describe('local storage survives SIGKILL: what a reply says is done is on disk',
     // (b) nothing claimed before the kill acts again; what was never claimed is acted on exactly once.
     expect(repliedAgain.filter((hash) => replied.has(hash))).toEqual([]);
     expect([...repliedAgain].sort()).toEqual([...unclaimed].sort());
-    expect(claimedCount + unclaimed.length).toBe(TOTAL);
     for (const hash of hashes) {
       const entries = final.blocks.get(hash) ?? [];
       expect({ hash, entries: entries.length }).toEqual({ hash, entries: crash.blocks.has(hash) || unclaimed.includes(hash) ? 1 : 0 });

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { closeServer, listen, readBody, sendJson } from '../fakes/http-json';
 import { messageActivity } from '../fixtures/activities';
+import { blobRoundTrips } from './blob-round-trips';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   console.log(`file-status card size               ${size} bytes (UTF-16), limit 40960`);
   await endToEnd(Number(process.env.BENCH_BLOCKS ?? 500), Number(process.env.BENCH_CONCURRENCY ?? 20));
   await bulk(Number(process.env.BENCH_BULK ?? 10_000));
+  await blobRoundTrips(Number(process.env.BENCH_BLOB_COMMANDS ?? 50));
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { groupCommitOf } from '../../src/storage/group-commit';
 import { openDatabase } from '../../src/storage/sqlite-database';
 import { SqliteAuditLog } from '../../src/storage/sqlite-audit-log';
 import { SqliteStore } from '../../src/storage/sqlite-store';
@@ -55,6 +56,33 @@ describe('group commit', () => {
       expect((await reopened.get('k'))?.value).toBe('v');
     } finally {
       reopened.close();
+    }
+  });
+  it('fails every caller of a turn whose commit fails, keeps none of its writes, and commits the next turn', async () => {
+    const db = openDatabase(dir);
+    // A deferred foreign key is checked only at COMMIT: the turn's transaction runs, then its commit fails.
+    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+    db.pragma('foreign_keys = ON');
+    const store = new SqliteStore(db);
+    const audit = new SqliteAuditLog(db);
+    const count = () => (db.prepare('SELECT (SELECT count(*) FROM kv) + (SELECT count(*) FROM once) + (SELECT count(*) FROM audit) AS n').get() as { n: number }).n;
+    try {
+      const turn = [
+        store.put('a', 1),
+        store.claim('activity:1', 60_000),
+        audit.record({ actor: { name: 'Ana', userId: '29:ana' }, action: 'block', outcome: 'done', api: 'simulator' }),
+        groupCommitOf(db).run(() => db.prepare('INSERT INTO child (parent) VALUES (1)').run()),
+      ];
+      const settled = await Promise.allSettled(turn);
+      expect(settled.map((result) => (result.status === 'rejected' ? (result.reason as { code?: string }).code : result.status))).toEqual(
+        Array(4).fill('SQLITE_CONSTRAINT_FOREIGNKEY'),
+      );
+      expect([db.inTransaction, count()]).toEqual([false, 0]);
+
+      expect(await store.claim('activity:1', 60_000)).toBe(true);
+      expect(count()).toBe(1);
+    } finally {
+      store.close();
     }
   });
 });

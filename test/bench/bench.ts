@@ -135,6 +135,21 @@ async function main(): Promise<void> {
   await endToEnd(Number(process.env.BENCH_BLOCKS ?? 500), Number(process.env.BENCH_CONCURRENCY ?? 20));
   await bulk(Number(process.env.BENCH_BULK ?? 10_000));
   await blobRoundTrips(Number(process.env.BENCH_BLOB_COMMANDS ?? 50));
+  floorComparison();
+}
+
+/** How to measure the bot against the echo-bot floor, when the shared benchmark kit is beside the project. */
+function floorComparison(): void {
+  const root = path.join(__dirname, '..', '..', '..');
+  const kit = [path.join(root, '..', 'shared', 'bench'), path.join(root, 'shared', 'bench')].find((dir) => fs.existsSync(path.join(dir, 'compare.mjs')));
+  if (!kit) return;
+  console.log(`
+Against the echo-bot floor (same stack, no product logic), from the project folder:
+  cp -r ${kit} /tmp/bench && (cd /tmp/bench && npm ci)
+  node /tmp/bench/compare.mjs --a "npm start" --a-cwd "$PWD" --b "npm start" --b-cwd /tmp/bench \\
+       --text "block {sha1} bench {i}" --expect "{sha1}" --reply card
+  node /tmp/bench/load.mjs --cmd "node dist/src/index.js" --cwd "$PWD" --expect "{sha1}" --reply card \\
+       --concurrency 1000 --n 4000 --prewarm 1000`);
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { blockFile, type ActionDeps, type Concern } from './block-file';
-import type { BlockOptions } from './block-options';
+import { runApproved, type ApprovalAsk, type ApprovalSubject } from './approval-actions';
+import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
@@ -25,17 +25,14 @@ export interface ApprovalDecision {
   readonly by?: Person;
   readonly action: 'approve' | 'reject' | 'retry' | 'cancel' | 'expire';
   readonly at: string;
-  /** `blocking` while the approver's block is on its way to Defender. */
+  /** `blocking` while the approved action is on its way to Defender, `blocked` once it is done (named for blocks, whatever the action). */
   readonly outcome: 'blocking' | 'blocked' | 'failed' | 'rejected' | 'cancelled' | 'expired';
 }
 
-/** A request for a second person to approve a block; the store's copy is the only truth. */
-export interface ApprovalRequest {
+/** A request for a second person to approve a block, an unblock, an Undo or an allow; the store's copy is the only truth. */
+export interface ApprovalRequest extends ApprovalSubject {
   readonly id: string;
   readonly tenantId?: string;
-  readonly hash: FileHash;
-  readonly comment: string;
-  readonly options?: BlockOptions;
   readonly requester: Person;
   readonly requestedAt: string;
   readonly expiresAt: string;
@@ -44,15 +41,17 @@ export interface ApprovalRequest {
   readonly origin?: unknown;
   /** The approval card (opaque: conversation and message ids). */
   readonly card?: unknown;
-  /** The indicator already in force for the hash when the request was made, so the approver sees what a block replaces. */
+  /** The indicator already in force for the hash when the request was made, so the approver sees what a block or an allow replaces. */
   readonly existing?: FileStatus;
-  /** Why that lookup could not be made, when it failed. */
+  /** Why that lookup (or an unblock's listing) could not be made, when it failed. */
   readonly existingUnknown?: string;
   readonly decisions: readonly ApprovalDecision[];
   readonly reason?: string;
-  /** Defender's answer to the approved block. */
+  /** Defender's answer to the approved action. */
   readonly result?: FileStatus;
-  /** Why the approved block failed, and Defender's correlation id. */
+  /** Said when the approved action found nothing to change (nothing blocked any more, the Undo's block already lifted). */
+  readonly note?: string;
+  /** Why the approved action failed, and Defender's correlation id. */
   readonly failure?: { readonly detail: string; readonly correlationId?: string };
   readonly attempts: number;
 }
@@ -75,25 +74,38 @@ export function lastDecision(request: ApprovalRequest): ApprovalDecision | undef
   return request.decisions.at(-1);
 }
 
-/** A stored request by id (records written before decisions were kept read as having none). */
+/** A stored request by id (records written before decisions or actions were kept read as blocks with no decisions). */
 export async function findRequest(store: Store, id: string): Promise<Versioned<ApprovalRequest> | undefined> {
   const stored = await store.get<ApprovalRequest>(approvalKey(id));
-  return stored && { ...stored, value: { ...stored.value, decisions: stored.value.decisions ?? [] } };
+  return stored && { ...stored, value: normalized(stored.value) };
+}
+
+function normalized(request: ApprovalRequest): ApprovalRequest {
+  return { ...request, action: request.action ?? 'block', decisions: request.decisions ?? [] };
 }
 
 /** How asking for an approval ended: recorded, or refused because the requester has too many open. */
 export type RequestOutcome = { readonly kind: 'requested'; readonly request: ApprovalRequest } | { readonly kind: 'tooMany'; readonly open: number; readonly max: number };
 
+/** What asking for an approval takes: the file, why, what is asked (a block unless said), who asks and from where. */
+export interface ApprovalInput {
+  readonly id: string;
+  readonly hash: FileHash;
+  readonly comment: string;
+  readonly ask?: ApprovalAsk;
+  readonly requester: Caller;
+  readonly origin?: unknown;
+}
+
 /**
  * Records a new request (pending) and audits it, unless the requester already has the most open
- * requests allowed. The indicator already in force for the hash is looked up with the requester's
- * delegation and kept on the request, so that approvers decide with it in view.
+ * requests allowed. With the requester's delegation, what the approver must see is looked up and
+ * kept on the request: the indicator already in force (a block or an allow replaces it), or what
+ * an unblock would lift.
  */
-export async function requestApproval(
-  deps: ApprovalDeps,
-  input: { readonly id: string; readonly hash: FileHash; readonly comment: string; readonly options?: BlockOptions; readonly requester: Caller; readonly origin?: unknown },
-  delegation: Delegation,
-): Promise<RequestOutcome> {
+export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, delegation: Delegation): Promise<RequestOutcome> {
+  const ask: ApprovalAsk = input.ask ?? { action: 'block' };
+  const options = ask.action === 'block' || ask.action === 'allow' ? ask.options : undefined;
   const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
   const now = deps.now();
   const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(
@@ -105,34 +117,47 @@ export async function requestApproval(
       ...audited,
       action: 'approval-request',
       outcome: 'denied',
-      options: input.options,
+      options,
       api: deps.defender.kind,
       detail: `${open} requests already wait for approval (at most ${max})`,
     });
     return { kind: 'tooMany', open, max };
   }
-  const existing = await deps.defender.currentBlock(input.hash, delegation.defender).then(
-    (status) => ({ existing: status }),
-    (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) }),
-  );
+  const unknown = (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) });
+  const inView =
+    ask.action === 'unblock'
+      ? await deps.defender.liftable(input.hash, delegation.defender).then((listed) => ({ listed }), unknown)
+      : ask.action === 'undo'
+        ? {}
+        : await deps.defender.currentBlock(input.hash, delegation.defender).then((status) => ({ existing: status }), unknown);
   const request: ApprovalRequest = {
     id: input.id,
     tenantId: input.requester.tenantId,
+    action: ask.action,
     hash: input.hash,
     comment: input.comment,
-    options: input.options,
+    options,
+    ...(ask.action === 'undo' ? { undo: ask.undo } : {}),
     requester: actorOf(input.requester),
     requestedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.requestTtlMs).toISOString(),
     status: 'pending',
     origin: input.origin,
-    ...existing,
+    ...inView,
     decisions: [],
     attempts: 0,
   };
   const written = await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*' });
   if (!written.ok) throw new Error(`approval ${request.id} already exists`);
-  await deps.audit.record({ ...audited, action: 'approval-request', outcome: 'done', options: request.options, api: deps.defender.kind, correlationId: request.id });
+  await deps.audit.record({
+    ...audited,
+    action: 'approval-request',
+    outcome: 'done',
+    options: request.options,
+    api: deps.defender.kind,
+    detail: ask.action === 'block' ? undefined : `asks to approve: ${ask.action}`,
+    correlationId: request.id,
+  });
   return { kind: 'requested', request };
 }
 
@@ -180,8 +205,9 @@ export type Decision = { readonly kind: 'approve' } | { readonly kind: 'retry' }
 /**
  * Decides a request: reloaded from the store by id (never from the card), four eyes (the requester
  * never approves their own), the approver's role checked live, and exactly one decision thanks to
- * the store's eTags, whatever races or replays. Approval runs the block as the approver. Every
- * decision is kept on the request; a failed block may be retried until the request expires.
+ * the store's eTags, whatever races or replays. Approval runs the requested action (block, unblock,
+ * Undo, allow) as the approver, with the approver's delegation. Every decision is kept on the
+ * request; a failed action may be retried until the request expires.
  */
 export async function decide(deps: ApprovalDeps, id: string, decider: Caller, delegation: Delegation, decision: Decision): Promise<DecisionOutcome> {
   const stored = await findRequest(deps.store, id);
@@ -219,26 +245,17 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   });
   if (!claim) return lostRace(deps, id);
   const claimed = claim.value;
-  const acknowledged: Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
-  const outcome = await blockFile(deps, { hash: request.hash, comment: request.comment, caller: decider, options: request.options }, delegation, acknowledged);
-  const blocked = outcome.kind === 'blocked';
-  const decisions = [...claimed.decisions.slice(0, -1), { by, action: decision.kind, at, outcome: blocked ? 'blocked' : 'failed' } satisfies ApprovalDecision];
-  const finished: ApprovalRequest = blocked
-    ? { ...claimed, status: 'approved', decisions, result: outcome.status, failure: undefined }
-    : {
-        ...claimed,
-        status: 'failed',
-        decisions,
-        failure:
-          outcome.kind === 'needsConfirmation'
-            ? { detail: 'Defender asked for a confirmation that an approval already gives.' }
-            : { detail: refusalDetail(outcome), correlationId: outcome.kind === 'failed' ? outcome.error.details.correlationId : undefined },
-      };
+  const run = await runApproved(deps, claimed, decider, delegation);
+  const decisions = [...claimed.decisions.slice(0, -1), { by, action: decision.kind, at, outcome: run.done ? 'blocked' : 'failed' } satisfies ApprovalDecision];
+  const finished: ApprovalRequest = run.done
+    ? { ...claimed, status: 'approved', decisions, result: run.result, note: run.note, failure: undefined }
+    : { ...claimed, status: 'failed', decisions, failure: run.failure };
   const saved = await saveDecision(deps, claim, finished);
   if (!saved) return lostRace(deps, id);
   const done = saved.value;
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
-  await auditDecision(deps, done, blocked ? 'done' : 'failed', blocked ? `${verb} and blocked` : `${verb}, block failed: ${done.failure?.detail}`);
+  const what = AUDIT_WORDS[done.action];
+  await auditDecision(deps, done, run.done ? 'done' : 'failed', run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} failed: ${done.failure?.detail}`);
   return { kind: 'decided', request: done };
 }
 
@@ -261,7 +278,7 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   const now = deps.now();
   const expired: ApprovalRequest[] = [];
   for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
-    const request = { ...entry.value, decisions: entry.value.decisions ?? [] };
+    const request = normalized(entry.value);
     if ((request.status !== 'pending' && request.status !== 'failed') || Date.parse(request.expiresAt) > now.getTime()) continue;
     const written = await saveDecision(deps, { ...entry, value: request }, expiry(request, now));
     if (written) expired.push(written.value);
@@ -269,7 +286,15 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   return expired;
 }
 
-/** The approver whose press first sent the block (retries come after it). */
+/** How the trail names each action's approved run. */
+const AUDIT_WORDS: Record<ApprovalRequest['action'], { readonly done: string; readonly noun: string }> = {
+  block: { done: 'blocked', noun: 'block' },
+  unblock: { done: 'unblocked', noun: 'unblock' },
+  undo: { done: 'undone', noun: 'undo' },
+  allow: { done: 'allowed', noun: 'allow' },
+};
+
+/** The approver whose press first sent the approved action (retries come after it). */
 export function approverOf(request: ApprovalRequest): Person | undefined {
   return [...request.decisions].reverse().find((d) => d.action === 'approve')?.by;
 }

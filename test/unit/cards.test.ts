@@ -269,6 +269,7 @@ describe('approval card', () => {
   const pending: ApprovalRequest = {
     id: 'req-1',
     tenantId: 't1',
+    action: 'block',
     hash,
     comment: 'dropper [click](https://evil.example/x)',
     requester: { userId: caller.userId, aadObjectId: caller.aadObjectId, name: caller.name },

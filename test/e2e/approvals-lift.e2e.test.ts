@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { DirectoryRole } from '../../src/domain/roles';
 import type { ConnectorRequest } from '../fakes/fake-connector';
-import { ANA, GALE, executeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
+import { ANA, GALE, RILEY, executeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
@@ -129,5 +129,34 @@ describe('under APPROVAL_POLICY=always, lifting and allowing need four eyes too'
     expect(deletes().map((r) => r.path)).toEqual([`/api/indicators/${ours.id}`]);
     expect(deletes()[0].claims).toMatchObject({ oid: GALE.aadObjectId });
     expect(rig.defender.indicators()).toEqual([expect.objectContaining({ id: other.id })]);
+  });
+});
+
+describe('under APPROVAL_POLICY=non-admins, a denied allow can be requested like a denied block', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators', env: { APPROVAL_CHANNEL: SOC_CHANNEL, ROLE_CACHE_SECONDS: '0' } });
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
+    await rig.signIn(GALE, [DirectoryRole.GlobalAdministrator]);
+  });
+  afterAll(() => rig.stop());
+
+  it('a Security Reader denied an allow gets "Request approval"; the request is an allow, and its approval creates the Allowed indicator as the approver', async () => {
+    const allow = messageActivity(rig.connector.serviceUrl, `allow ${hashOf('5')} vendor tool`, { user: RILEY });
+    await rig.send(allow);
+    const denial = await rig.reply(allow);
+    const request = buttons(cardOf(denial))['Request approval'];
+    expect(request).toBeDefined();
+    const asked = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(denial), request.verb!, request.data!, { user: RILEY }));
+    expect(answered(asked.body).card?.[0]).toBe('Approval requested: NOT allowed yet');
+    const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
+    expect(cardTexts(cardOf(card))).toEqual(expect.arrayContaining(['Allow requested: waiting for approval', 'Requested by: Riley Reader', 'Action: Allowed']));
+    expect(rig.defender.requestsTo('POST', /^\/api\/indicators$/)).toEqual([]);
+
+    const approve = buttons(cardOf(card))['Approve and allow'];
+    const approved = await rig.send(executeActivity(rig.connector.serviceUrl, card.activityId!, approve.verb!, approve.data!, { user: GALE, kind: 'channel' }));
+    expect(answered(approved.body).card?.[0]).toBe('Approved and allowed');
+    const posts = rig.defender.requestsTo('POST', /^\/api\/indicators$/);
+    expect(posts.map((p) => [(p.body as { action: string }).action, p.claims?.oid])).toEqual([['Allowed', GALE.aadObjectId]]);
   });
 });

@@ -1,8 +1,7 @@
-import type { RefusedAction } from '../domain/action-names';
-import type { ApprovalAction } from '../domain/approval-actions';
-import { approverOf, lastDecision, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
+import { approverOf, lastDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES } from '../domain/file-hash';
+import { decisionText, headlineOf, WORDS } from './approval-words';
 import { CardVerb } from './card-verbs';
 import { formatUtc, optionalFact, type Fact } from './card-text';
 import { noticeReply } from './notice';
@@ -12,87 +11,6 @@ import { inertText, markdownSafe } from './safe-text';
 
 /** Who looks at an approval card: what they may do decides which buttons they see. */
 export type ApprovalViewer = 'shared' | 'approver' | 'requester' | 'observer';
-
-/** How each action is worded on its card, its notices and its refusals; every headline and button follows from it. */
-interface ActionWords {
-  /** "Block requested". */
-  readonly requested: string;
-  /** "block": what the approved run is called. */
-  readonly noun: string;
-  /** "to block": what the requester asks. */
-  readonly toDo: string;
-  /** "blocked", "blocking…", "NOT blocked". */
-  readonly done: string;
-  readonly doing: string;
-  readonly notDone: string;
-  /** The approve button. */
-  readonly approve: string;
-  /** The refusal wording a refused approver sees. */
-  readonly refused: RefusedAction;
-}
-
-const WORDS: Record<ApprovalAction, ActionWords> = {
-  block: {
-    requested: 'Block requested',
-    noun: 'block',
-    toDo: 'to block',
-    done: 'blocked',
-    doing: 'blocking…',
-    notDone: 'NOT blocked',
-    approve: 'Approve and block',
-    refused: 'block',
-  },
-  unblock: {
-    requested: 'Unblock requested',
-    noun: 'unblock',
-    toDo: 'to unblock',
-    done: 'unblocked',
-    doing: 'unblocking…',
-    notDone: 'NOT unblocked',
-    approve: 'Approve and unblock',
-    refused: 'unblock',
-  },
-  undo: {
-    requested: 'Undo of a block requested',
-    noun: 'undo',
-    toDo: 'to undo the block of',
-    done: 'undone',
-    doing: 'undoing…',
-    notDone: 'NOT undone',
-    approve: 'Approve and undo',
-    refused: 'undo',
-  },
-  allow: {
-    requested: 'Allow requested',
-    noun: 'allow',
-    toDo: 'to allow',
-    done: 'allowed',
-    doing: 'allowing…',
-    notDone: 'NOT allowed',
-    approve: 'Approve and allow',
-    refused: 'block',
-  },
-};
-
-function headlineOf(request: ApprovalRequest): { text: string; color: string } {
-  const w = WORDS[request.action];
-  switch (request.status) {
-    case 'pending':
-      return { text: `${w.requested}: waiting for approval`, color: 'Warning' };
-    case 'approving':
-      return { text: `Approved: ${w.doing}`, color: 'Default' };
-    case 'approved':
-      return { text: `Approved and ${w.done}`, color: 'Good' };
-    case 'rejected':
-      return { text: `Rejected: ${w.notDone}`, color: 'Attention' };
-    case 'cancelled':
-      return { text: `Cancelled by the requester: ${w.notDone}`, color: 'Default' };
-    case 'expired':
-      return { text: `Expired: ${w.notDone}`, color: 'Default' };
-    case 'failed':
-      return { text: `Approved, but the ${w.noun} FAILED: ${w.notDone}`, color: 'Attention' };
-  }
-}
 
 /**
  * The approval card. The shared view (what every viewer gets) carries the buttons for Action.Submit
@@ -165,30 +83,6 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     verbs: CardVerb,
   });
   return { card, summary: `${headline.text}: ${HASH_NAMES[request.hash.type]} ${request.hash.value} (requested by ${request.requester.name})` };
-}
-
-const DECISION_WORDS: Record<ApprovalDecision['action'], string> = { approve: 'approved', reject: 'rejected', retry: 'retried', cancel: 'cancelled', expire: 'expired' };
-
-function outcomeWords(outcome: ApprovalDecision['outcome'], w: ActionWords): string {
-  switch (outcome) {
-    case 'blocking':
-      return w.doing;
-    case 'blocked':
-      return w.done;
-    case 'failed':
-      return `${w.noun} FAILED`;
-    case 'rejected':
-    case 'cancelled':
-    case 'expired':
-      return w.notDone;
-  }
-}
-
-/** "Gale Global approved: block FAILED"; "Expired: NOT blocked" when nobody decided. */
-function decisionText(decision: ApprovalDecision, action: ApprovalAction): string {
-  const did = DECISION_WORDS[decision.action];
-  const outcome = outcomeWords(decision.outcome, WORDS[action]);
-  return decision.by ? `${decision.by.name} ${did}: ${outcome}` : `${did[0].toUpperCase()}${did.slice(1)}: ${outcome}`;
 }
 
 /** One indicator an unblock would lift: id, action, who created it and when. */

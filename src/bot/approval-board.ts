@@ -5,8 +5,6 @@ import {
   decide,
   expireDue,
   findRequest,
-  requestApproval,
-  withdrawRequest,
   type ApprovalDeps,
   type ApprovalRequest,
   type Decision,
@@ -14,6 +12,7 @@ import {
   lastDecision,
 } from '../domain/approvals';
 import { undoToApprove, type ApprovalAsk } from '../domain/approval-actions';
+import { requestApproval, withdrawRequest } from '../domain/approval-requests';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import type { Logger, Store } from '../domain/ports';

@@ -1,5 +1,6 @@
 import { undoToApprove } from '../../src/domain/approval-actions';
-import { approvalKey, decide, requestApproval, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { requestApproval } from '../../src/domain/approval-requests';
+import { approvalKey, decide, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
 import type { ApprovalAsk } from '../../src/domain/approval-actions';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';

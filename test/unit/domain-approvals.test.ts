@@ -1,15 +1,5 @@
-import {
-  approvalKey,
-  attachCard,
-  cancelRequest,
-  decide,
-  expireDue,
-  findRequest,
-  requestApproval,
-  withdrawRequest,
-  type ApprovalDeps,
-  type ApprovalRequest,
-} from '../../src/domain/approvals';
+import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { requestApproval, withdrawRequest } from '../../src/domain/approval-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';

@@ -27,6 +27,7 @@ import {
   requesterNoticeReply,
   requestPendingReply,
   requestSignInReply,
+  undoRequestedReply,
   type ApprovalViewer,
 } from '../cards/approval-views';
 import { undoOutcomeReply } from '../cards/block-views';
@@ -105,6 +106,7 @@ export class ApprovalBoard {
     const requester = await this.signedIn(context);
     if (!requester) return requestSignInReply();
     const target = await undoToApprove(this.deps.store, undoId, requester.caller, this.deps.approvals.now());
+    if (target.kind === 'alreadyRequested') return undoRequestedReply(target.requestId);
     if (target.kind !== 'ok') return undoOutcomeReply(target, presser);
     const { record, ask } = target;
     const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, asked by ${requester.caller.name} in Teams.`;

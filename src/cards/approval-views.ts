@@ -159,6 +159,17 @@ export function requestPendingReply(request: ApprovalRequest, postedInChannel: b
   );
 }
 
+/** Told when an Undo is pressed again while its approval request is still open. */
+export function undoRequestedReply(requestId: string): Reply {
+  return noticeReply(
+    'This Undo already waits for approval',
+    [`Its approval request (${requestId}) is still open: approve, reject or cancel it there. Nothing more was requested.`],
+    {
+      tone: 'default',
+    },
+  );
+}
+
 /** The sign-in prompt before a request: asking needs the requester's own identity. */
 export const REQUEST_SIGN_IN_TEXT = 'Sign in so that your approval request names you as Entra knows you. Then send the request again: nothing was requested yet.';
 

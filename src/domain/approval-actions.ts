@@ -5,7 +5,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import { refusalDetail, refusalCorrelation } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
-import { StoreKey } from './store-keys';
+import { StoreKey, StorePrefix } from './store-keys';
 import { liftOwnBlock, unblockFile } from './unblock-file';
 import type { UndoRecord } from './undo';
 
@@ -43,6 +43,9 @@ export interface ApprovalSubject {
 export type ApprovedRun =
   | { readonly done: true; readonly result?: FileStatus; readonly note?: string }
   | { readonly done: false; readonly failure: { readonly detail: string; readonly correlationId?: string } };
+
+/** Requests that may still run their action. */
+const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
 
 const BLOCK_ACKNOWLEDGED: readonly Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
 
@@ -89,17 +92,25 @@ export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, ap
   }
 }
 
-/** Where an Undo button's record stands for asking to approve it: the block to lift, or why not. */
+/** Where an Undo button's record stands for asking to approve it: the block to lift, or why not (unknown, past its window, already asked for). */
 export type UndoToApprove =
   | { readonly kind: 'ok'; readonly record: UndoRecord; readonly ask: ApprovalAsk & { readonly action: 'undo' } }
   | { readonly kind: 'unknown' }
-  | { readonly kind: 'expired'; readonly record: UndoRecord };
+  | { readonly kind: 'expired'; readonly record: UndoRecord }
+  | { readonly kind: 'alreadyRequested'; readonly requestId: string };
 
-/** Loads an Undo button's record (never what the card says) to ask for its approval: same tenant, inside its window. */
+/**
+ * Loads an Undo button's record (never what the card says) to ask for its approval: same tenant,
+ * inside its window, and not while a request for the same Undo is still open.
+ */
 export async function undoToApprove(store: Store, undoId: string, presser: Caller, now: Date): Promise<UndoToApprove> {
   const stored = await store.get<UndoRecord>(StoreKey.undo(undoId));
   if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
   const record = stored.value;
   if (now.getTime() > Date.parse(record.until)) return { kind: 'expired', record };
+  const open = (await store.list<{ readonly undo?: UndoTarget; readonly status: string; readonly expiresAt: string }>(StorePrefix.approval)).find(
+    ({ value }) => value.undo?.undoId === undoId && OPEN.includes(value.status) && Date.parse(value.expiresAt) > now.getTime(),
+  );
+  if (open) return { kind: 'alreadyRequested', requestId: open.key.slice(StorePrefix.approval.length) };
   return { kind: 'ok', record, ask: { action: 'undo', undo: { undoId, made: record.made, blockedBy: record.blockedBy, blockedAt: record.blockedAt } } };
 }

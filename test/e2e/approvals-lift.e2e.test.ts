@@ -119,6 +119,8 @@ describe('under APPROVAL_POLICY=always, lifting and allowing need four eyes too'
       expect.arrayContaining(['Undo of a block requested: waiting for approval', `Its indicator id: ${ours.id}`, 'Undoes the block by: Ana Analyst']),
     );
     expect(deletes()).toEqual([]);
+    const again = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(result), undo.verb!, undo.data!));
+    expect(answered(again.body).message).toContain('This Undo already waits for approval');
 
     const own = await press(card, cardOf(card), 'Approve and undo', ANA);
     expect(answered(own.body).message).toContain('someone else must approve it');

@@ -138,6 +138,17 @@ describe('approving an Undo', () => {
     expect((await audit.all({})).filter((e) => e.action === 'undo').map((e) => [e.outcome, e.actor.name, e.correlationId])).toEqual([['done', 'Bob Approver', 'ind-7']]);
   });
 
+  it('refuses to ask again while a request for the same Undo is open, and asks again once it was rejected', async () => {
+    const { deps, store, clock, ask } = setUp();
+    await offerUndo(store, { hash: HASH, comment: 'oops', caller: ana, status: blocked }, 'undo-1', clock.now(), 15 * 60_000);
+    const target = await undoToApprove(store, 'undo-1', ana, clock.now());
+    if (target.kind !== 'ok') throw new Error(target.kind);
+    await ask(target.ask);
+    expect(await undoToApprove(store, 'undo-1', ana, clock.now())).toEqual({ kind: 'alreadyRequested', requestId: 'req-1' });
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'reject', reason: 'keep it' });
+    expect((await undoToApprove(store, 'undo-1', ana, clock.now())).kind).toBe('ok');
+  });
+
   it('is approved with a note, changing nothing, when the block is no longer in force', async () => {
     const { deps, defender, store, clock, ask } = setUp();
     await offerUndo(store, { hash: HASH, comment: 'oops', caller: ana, status: blocked }, 'undo-1', clock.now(), 15 * 60_000);

@@ -70,7 +70,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const cards = new CardActionRouter({
     registry: {
       ...formActions({ form, blocks, board, replies, approvalPolicy, now: actions.now }),
-      ...decisionActions({ decisions, blocks, bulk, board, replies, continuation }),
+      ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
     },

@@ -5,15 +5,14 @@ import {
   decide,
   expireDue,
   findRequest,
-  requestApproval,
-  withdrawRequest,
   type ApprovalDeps,
   type ApprovalRequest,
   type Decision,
   type DecisionOutcome,
   lastDecision,
 } from '../domain/approvals';
-import type { BlockOptions } from '../domain/block-options';
+import { undoToApprove, type ApprovalAsk } from '../domain/approval-actions';
+import { requestApproval, withdrawRequest } from '../domain/approval-requests';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import type { Logger, Store } from '../domain/ports';
@@ -28,8 +27,10 @@ import {
   requesterNoticeReply,
   requestPendingReply,
   requestSignInReply,
+  undoRequestedReply,
   type ApprovalViewer,
 } from '../cards/approval-views';
+import { undoOutcomeReply } from '../cards/block-views';
 import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
@@ -83,18 +84,39 @@ export class ApprovalBoard {
   }
 
   /**
-   * Creates a request and posts its card; the answer for the requester says it is pending (nothing
-   * is blocked yet), or that no approval was requested and why (a request whose card could not be
-   * posted is withdrawn, so it never waits unseen).
+   * Creates a request (a block unless `ask` says otherwise) and posts its card; the answer for the
+   * requester says it is pending (nothing changed in Defender yet), or that no approval was
+   * requested and why (a request whose card could not be posted is withdrawn, so it never waits unseen).
    */
-  async request(context: TurnContext, input: { hash: FileHash; comment: string; options?: BlockOptions }): Promise<Reply> {
+  async request(context: TurnContext, input: { hash: FileHash; comment: string; ask?: ApprovalAsk }): Promise<Reply> {
     const refusal = this.refusalHere(context);
     if (refusal) return refusal;
     const requester = await this.signedIn(context);
     if (!requester) return requestSignInReply();
+    return this.ask(context, requester, input);
+  }
+
+  /**
+   * An Undo pressed where every lift needs four eyes: its record is loaded from the store by id
+   * (window and tenant checked) and the approval asks to lift exactly the block it created.
+   */
+  async requestUndo(context: TurnContext, undoId: string, presser: Caller): Promise<Reply> {
+    const refusal = this.refusalHere(context);
+    if (refusal) return refusal;
+    const requester = await this.signedIn(context);
+    if (!requester) return requestSignInReply();
+    const target = await undoToApprove(this.deps.store, undoId, requester.caller, this.deps.approvals.now());
+    if (target.kind === 'alreadyRequested') return undoRequestedReply(target.requestId);
+    if (target.kind !== 'ok') return undoOutcomeReply(target, presser);
+    const { record, ask } = target;
+    const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, asked by ${requester.caller.name} in Teams.`;
+    return this.ask(context, requester, { hash: record.hash, comment, ask });
+  }
+
+  private async ask(context: TurnContext, requester: OpenSession, input: { hash: FileHash; comment: string; ask?: ApprovalAsk }): Promise<Reply> {
     const origin = TurnContext.getConversationReference(context.activity);
-    const { hash, comment, options } = input;
-    const asked = await requestApproval(this.deps.approvals, { hash, comment, options, id: this.deps.newId(), requester: requester.caller, origin }, requester.delegation);
+    const { hash, comment, ask } = input;
+    const asked = await requestApproval(this.deps.approvals, { hash, comment, ask, id: this.deps.newId(), requester: requester.caller, origin }, requester.delegation);
     if (asked.kind === 'tooMany') {
       this.deps.logger.info({ user: requester.caller.aadObjectId, open: asked.open }, 'Approval refused: too many open requests');
       return notRequestedReply(asked);
@@ -111,7 +133,7 @@ export class ApprovalBoard {
       return notRequestedReply({ kind: 'channelUnreachable', approvalChannel: inChannel, detail });
     }
     await attachCard(this.deps.approvals, request.id, card);
-    this.deps.logger.info({ approvalId: request.id, hash: request.hash.value, inChannel }, 'Approval requested');
+    this.deps.logger.info({ approvalId: request.id, action: request.action, hash: request.hash.value, inChannel }, 'Approval requested');
     return requestPendingReply(request, inChannel);
   }
 
@@ -171,7 +193,7 @@ export class ApprovalBoard {
       return;
     }
     const request = outcome.request;
-    this.deps.logger.info({ approvalId, status: request.status, user: presser.aadObjectId }, 'Approval decided');
+    this.deps.logger.info({ approvalId, action: request.action, status: request.status, user: presser.aadObjectId }, 'Approval decided');
     if (action !== 'cancel') await this.rememberApprover(request.tenantId, presser.userId);
     const reply = approvalCardReply(request, 'shared');
     await surface.replaceNow(context, reply);

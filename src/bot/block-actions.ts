@@ -37,7 +37,7 @@ export interface PendingUnblock {
   readonly acknowledged: readonly string[];
 }
 
-/** A denied block kept so that its "Request approval" button can ask for it (the card carries only the id). */
+/** A denied block or allow (action Allowed) kept so that its "Request approval" button can ask for it (the card carries only the id). */
 export interface ApprovalDraft {
   readonly request: BlockFileRequest;
 }
@@ -74,7 +74,7 @@ export class BlockActions {
         return { reply: confirmBlockReply(request.hash, outcome.concerns, id, { notes: outcome.notes, options: request.options, expiresAt }) };
       }
       case 'denied': {
-        if (!offersApprovalOnDenial(this.deps.approvalPolicy) || request.options?.action === 'Allowed') return refused(outcome, 'block', request.caller, request.hash);
+        if (!offersApprovalOnDenial(this.deps.approvalPolicy)) return refused(outcome, 'block', request.caller, request.hash);
         const id = this.deps.newId();
         await store.put(StoreKey.draft(id), { request } satisfies ApprovalDraft, { ifNoneMatch: '*', ttlMs: decisionTtlMs });
         return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };

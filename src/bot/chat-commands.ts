@@ -2,9 +2,10 @@ import type { TurnContext } from 'botbuilder';
 import type { Command } from '../commands/parse';
 import type { BulkLine } from '../domain/bulk-intake';
 import { MAX_BULK_HASHES } from '../domain/bulk-intake';
-import { routeBlock, type ApprovalPolicy } from '../domain/approval-policy';
+import { routeAction, type ApprovalPolicy } from '../domain/approval-policy';
 import type { Caller } from '../domain/caller';
-import type { HashType } from '../domain/file-hash';
+import type { ApprovalAsk } from '../domain/approval-actions';
+import type { FileHash, HashType } from '../domain/file-hash';
 import type { BlockFileRequest, Store } from '../domain/ports';
 import { resolveOptions } from '../domain/resolve-options';
 import { StoreKey } from '../domain/store-keys';
@@ -57,8 +58,7 @@ export class ChatCommands {
     signOut: (context) => this.signOut(context),
     block: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'block'),
     requestBlock: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'request'),
-    unblock: (context, command, caller) =>
-      this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller),
+    unblock: (context, command, caller) => this.unblock(context, command, caller),
     allow: (context, command, caller) => this.allow(context, command, caller),
     status: (context, command, caller) => this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
     history: (context, command, caller) => this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
@@ -93,7 +93,7 @@ export class ChatCommands {
   }
 
   private async block(context: TurnContext, request: BlockFileRequest, asked: 'block' | 'request'): Promise<void> {
-    const route = routeBlock(this.deps.approvalPolicy, asked);
+    const route = routeAction(this.deps.approvalPolicy, asked);
     if (route.kind === 'direct') {
       await this.start(context, { describe: describeAction('block', request.hash), payload: { kind: 'block', request } }, request.caller);
       return;
@@ -107,15 +107,29 @@ export class ChatCommands {
       );
       return;
     }
+    await this.requestApproval(context, request.hash, request.comment, { action: 'block', options: request.options });
+  }
+
+  /** Asks for an approval, once the hash is one the bot's Defender API takes. */
+  private async requestApproval(context: TurnContext, hash: FileHash, comment: string, ask: ApprovalAsk): Promise<void> {
     const hashTypes = this.deps.form.hashTypes;
-    if (!hashTypes.includes(request.hash.type)) {
+    if (!hashTypes.includes(hash.type)) {
       await send(context, noticeReply('Nothing was requested', [`The bot's Defender API takes ${hashTypes.join(', ')} hashes only.`]));
       return;
     }
-    await send(context, await this.deps.board.request(context, request));
+    await send(context, await this.deps.board.request(context, { hash, comment, ask }));
   }
 
-  /** An allow runs as a block with action Allowed, which the block use case always stops at a confirmation card. */
+  /** An unblock runs as the analyst, or under four eyes asks a second person first. */
+  private async unblock(context: TurnContext, command: Extract<Command, { kind: 'unblock' }>, caller: Caller): Promise<void> {
+    if (routeAction(this.deps.approvalPolicy, 'unblock').kind === 'approval') {
+      await this.requestApproval(context, command.hash, command.comment, { action: 'unblock' });
+      return;
+    }
+    await this.start(context, { describe: describeAction('unblock', command.hash), payload: { kind: 'unblock', hash: command.hash, comment: command.comment } }, caller);
+  }
+
+  /** An allow runs as a block with action Allowed, which the block use case always stops at a confirmation card; under four eyes it is requested instead. */
   private async allow(context: TurnContext, command: Extract<Command, { kind: 'allow' }>, caller: Caller): Promise<void> {
     if (!this.deps.form.supportsOptions) {
       await send(
@@ -124,12 +138,12 @@ export class ChatCommands {
       );
       return;
     }
-    const request: BlockFileRequest = {
-      hash: command.hash,
-      comment: command.comment,
-      caller,
-      options: resolveOptions({ action: 'Allowed' }, this.deps.now(), this.deps.form.defaultExpiryDays),
-    };
+    const options = resolveOptions({ action: 'Allowed' }, this.deps.now(), this.deps.form.defaultExpiryDays);
+    if (routeAction(this.deps.approvalPolicy, 'allow').kind === 'approval') {
+      await this.requestApproval(context, command.hash, command.comment, { action: 'allow', options });
+      return;
+    }
+    const request: BlockFileRequest = { hash: command.hash, comment: command.comment, caller, options };
     await this.start(context, { describe: describeAction('allow', command.hash), payload: { kind: 'block', request } }, caller);
   }
 
@@ -152,7 +166,7 @@ export class ChatCommands {
 
   private async bulk(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
     const deps = this.deps;
-    if (routeBlock(deps.approvalPolicy, 'bulk').kind === 'refused') {
+    if (routeAction(deps.approvalPolicy, 'bulk').kind === 'refused') {
       await send(
         context,
         noticeReply('Bulk blocks are off under this approval policy', [

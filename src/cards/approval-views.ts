@@ -1,6 +1,7 @@
-import { approverOf, lastDecision, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
+import { approverOf, lastDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES } from '../domain/file-hash';
+import { decisionText, headlineOf, WORDS } from './approval-words';
 import { CardVerb } from './card-verbs';
 import { formatUtc, optionalFact, type Fact } from './card-text';
 import { noticeReply } from './notice';
@@ -11,16 +12,6 @@ import { inertText, markdownSafe } from './safe-text';
 /** Who looks at an approval card: what they may do decides which buttons they see. */
 export type ApprovalViewer = 'shared' | 'approver' | 'requester' | 'observer';
 
-const HEADLINES: Record<ApprovalRequest['status'], { text: string; color: string }> = {
-  pending: { text: 'Block requested: waiting for approval', color: 'Warning' },
-  approving: { text: 'Approved: blocking…', color: 'Default' },
-  approved: { text: 'Approved and blocked', color: 'Good' },
-  rejected: { text: 'Rejected: NOT blocked', color: 'Attention' },
-  cancelled: { text: 'Cancelled by the requester: NOT blocked', color: 'Default' },
-  expired: { text: 'Expired: NOT blocked', color: 'Default' },
-  failed: { text: 'Approved, but the block FAILED: NOT blocked', color: 'Attention' },
-};
-
 /**
  * The approval card. The shared view (what every viewer gets) carries the buttons for Action.Submit
  * clients, which cannot refresh; `refresh.userIds` gives approvers, the requester and known others
@@ -29,7 +20,8 @@ const HEADLINES: Record<ApprovalRequest['status'], { text: string; color: string
 export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalViewer, refreshUserIds: readonly string[] = []): Reply {
   const pending = request.status === 'pending';
   const decided = !pending && request.status !== 'approving';
-  const headline = HEADLINES[request.status];
+  const words = WORDS[request.action];
+  const headline = headlineOf(request);
   const last = [...request.decisions].reverse().find((d) => d.by);
   const facts: Fact[] = [
     { label: 'Requested by', value: markdownSafe(request.requester.name) },
@@ -38,6 +30,9 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     ...optionalFact('Expires in Defender', request.options?.expiresAt, formatUtc),
     ...optionalFact('Severity', request.options?.severity),
     ...optionalFact('Device groups', request.options?.deviceGroups?.join(', ')),
+    ...optionalFact('Undoes the block by', request.undo?.blockedBy),
+    ...optionalFact('Blocked', request.undo?.blockedAt, formatUtc),
+    ...optionalFact('Its indicator id', request.undo?.made.indicatorId),
     ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name),
     ...optionalFact('Decided', last?.at, formatUtc),
     ...optionalFact('Defender status', request.result?.fileStatus),
@@ -49,11 +44,12 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   const statusLine = pending
     ? `Waiting for a Security Administrator or Global Administrator other than ${inertText(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
     : request.status === 'failed'
-      ? `Approvers can retry the block until ${formatUtc(request.expiresAt)}.`
+      ? `Approvers can retry the ${words.noun} until ${formatUtc(request.expiresAt)}.`
       : decided
         ? 'This request is closed.'
-        : "The approver's block is on its way to Defender.";
+        : `The approver's ${words.noun} is on its way to Defender.`;
   const existing = request.existing;
+  const listed = request.listed;
   const card = renderCard('approval', {
     headline: headline.text,
     headlineColor: headline.color,
@@ -61,13 +57,23 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     hashLabel: `${HASH_NAMES[request.hash.type]} of the file`,
     hash: request.hash.value,
     facts,
-    hasExisting: !!existing || !!request.existingUnknown,
-    existingTitle: existing ? 'Already in Defender: an approved block replaces this' : 'Defender could not be asked whether this file already has an indicator',
-    existingFacts: existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown),
-    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: markdownSafe(decisionText(d)) })),
+    hasExisting: !!existing || !!listed || !!request.existingUnknown,
+    existingTitle: listed
+      ? listed.length === 0
+        ? 'Defender listed no block for this file when the request was made'
+        : `An approved unblock lifts ${listed.length === 1 ? 'this indicator' : `these ${listed.length} indicators`}`
+      : existing
+        ? `Already in Defender: an approved ${words.noun} replaces this`
+        : request.action === 'unblock'
+          ? 'Defender could not be asked what an unblock would lift'
+          : 'Defender could not be asked whether this file already has an indicator',
+    existingFacts: listed ? listed.map(listedFact) : existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown),
+    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: markdownSafe(decisionText(d, request.action)) })),
     comment: inertText(request.comment),
     reason: inertText(request.reason ?? ''),
-    notes: request.status === 'approved' ? ['Enforcement on devices usually takes 15 minutes to 2 hours.'] : [],
+    notes: request.status === 'approved' ? [request.note ?? 'Enforcement on devices usually takes 15 minutes to 2 hours.'] : [],
+    approveTitle: words.approve,
+    retryTitle: `Retry the ${words.noun}`,
     canDecide: pending && (viewer === 'shared' || viewer === 'approver'),
     canRetry: request.status === 'failed' && (viewer === 'shared' || viewer === 'approver'),
     canCancel: pending && (viewer === 'shared' || viewer === 'requester'),
@@ -79,21 +85,12 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   return { card, summary: `${headline.text}: ${HASH_NAMES[request.hash.type]} ${request.hash.value} (requested by ${request.requester.name})` };
 }
 
-const DECISION_WORDS: Record<ApprovalDecision['action'], string> = { approve: 'approved', reject: 'rejected', retry: 'retried', cancel: 'cancelled', expire: 'expired' };
-const OUTCOME_WORDS: Record<ApprovalDecision['outcome'], string> = {
-  blocking: 'blocking…',
-  blocked: 'blocked',
-  failed: 'block FAILED',
-  rejected: 'NOT blocked',
-  cancelled: 'NOT blocked',
-  expired: 'NOT blocked',
-};
-
-/** "Gale Global approved: block FAILED"; "Expired: NOT blocked" when nobody decided. */
-function decisionText(decision: ApprovalDecision): string {
-  const did = DECISION_WORDS[decision.action];
-  const outcome = OUTCOME_WORDS[decision.outcome];
-  return decision.by ? `${decision.by.name} ${did}: ${outcome}` : `${did[0].toUpperCase()}${did.slice(1)}: ${outcome}`;
+/** One indicator an unblock would lift: id, action, who created it and when. */
+function listedFact(block: NonNullable<ApprovalRequest['listed']>[number]): Fact {
+  const who = block.createdBy ? ` by ${block.createdBy}` : '';
+  const when = block.createdAt ? `, ${formatUtc(block.createdAt)}` : '';
+  const foreign = block.foreign ? ' (not created by this bot)' : '';
+  return { label: block.id ?? 'FileAction', value: markdownSafe(`${block.action}${who}${when}${foreign}`) };
 }
 
 /** The indicator already in force: what it does, who set it and when. */
@@ -112,37 +109,37 @@ function existingFacts(status: NonNullable<ApprovalRequest['existing']>): Fact[]
 export function requesterNoticeReply(request: ApprovalRequest): Reply {
   const file = `${HASH_NAMES[request.hash.type]} ${request.hash.value}`;
   const decider = lastDecision(request)?.by;
+  const w = WORDS[request.action];
   switch (request.status) {
     case 'approved': {
       const approver = approverOf(request)?.name ?? 'An approver';
-      const blocker = decider?.name ?? approver;
+      const actor = decider?.name ?? approver;
+      const result = request.note
+        ? `${markdownSafe(request.note)} (${file}, as ${actor})`
+        : `${file} is now ${w.done} in Defender, recorded under ${actor === approver ? 'their' : `${actor}'s`} name.`;
       return noticeReply(
-        'Your block request was approved',
-        [
-          blocker === approver
-            ? `${approver} approved it and ${file} is now blocked in Defender, recorded under their name.`
-            : `${approver} approved it; the block failed at first, and ${blocker} retried it: ${file} is now blocked in Defender, recorded under ${blocker}'s name.`,
-        ],
+        `Your ${w.noun} request was approved`,
+        [actor === approver ? `${approver} approved it: ${result}` : `${approver} approved it; the ${w.noun} failed at first, and ${actor} retried it: ${result}`],
         { tone: 'good' },
       );
     }
     case 'rejected':
-      return noticeReply('Your block request was rejected', [
-        `${decider?.name ?? 'An approver'} rejected blocking ${file}; it is NOT blocked.`,
+      return noticeReply(`Your ${w.noun} request was rejected`, [
+        `${decider?.name ?? 'An approver'} rejected the request ${w.toDo} ${file}; it is ${w.notDone}.`,
         ...(request.reason ? [`Reason: ${markdownSafe(request.reason)}`] : []),
       ]);
     case 'expired':
-      return noticeReply('Your block request expired', [
+      return noticeReply(`Your ${w.noun} request expired`, [
         approverOf(request)
-          ? `The approved block of ${file} failed and was not retried before the request expired; it is NOT blocked. Ask again if it is still needed.`
-          : `Nobody approved blocking ${file} in time; it is NOT blocked. Ask again if it is still needed.`,
+          ? `The approved ${w.noun} of ${file} failed and was not retried before the request expired; it is ${w.notDone}. Ask again if it is still needed.`
+          : `Nobody approved the request ${w.toDo} ${file} in time; it is ${w.notDone}. Ask again if it is still needed.`,
       ]);
     case 'failed':
-      return noticeReply('Your block request was approved, but the block failed', [
-        `${file} is NOT blocked: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`,
+      return noticeReply(`Your ${w.noun} request was approved, but the ${w.noun} failed`, [
+        `${file} is ${w.notDone}: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`,
       ]);
     case 'cancelled':
-      return noticeReply('Your block request was cancelled', [`${file} is NOT blocked.`], { tone: 'default' });
+      return noticeReply(`Your ${w.noun} request was cancelled`, [`${file} is ${w.notDone}.`], { tone: 'default' });
     case 'pending':
     case 'approving':
       return requestPendingReply(request, false);
@@ -151,13 +148,25 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
 
 /** Told to the requester right after asking. */
 export function requestPendingReply(request: ApprovalRequest, postedInChannel: boolean): Reply {
+  const w = WORDS[request.action];
   return noticeReply(
-    'Approval requested: NOT blocked yet',
+    `Approval requested: ${w.notDone} yet`,
     [
-      `Your request to block ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${request.id}.`,
+      `Your request ${w.toDo} ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${request.id}.`,
       `It expires ${formatUtc(request.expiresAt)}. You will be told here when it is decided.`,
     ],
     { tone: 'default' },
+  );
+}
+
+/** Told when an Undo is pressed again while its approval request is still open. */
+export function undoRequestedReply(requestId: string): Reply {
+  return noticeReply(
+    'This Undo already waits for approval',
+    [`Its approval request (${requestId}) is still open: approve, reject or cancel it there. Nothing more was requested.`],
+    {
+      tone: 'default',
+    },
   );
 }
 
@@ -216,15 +225,17 @@ export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'd
         ? `${last.by.name} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
         : `This request is already ${r.status}. Nothing more was done.`;
     }
-    case 'expired':
+    case 'expired': {
+      const w = WORDS[outcome.request.action];
       return !approverOf(outcome.request)
-        ? 'This request has expired. Nothing was blocked.'
-        : `This request expired at ${formatUtc(outcome.request.expiresAt)}: its failed block can no longer be retried. Nothing was blocked; ask for a new approval if it is still needed.`;
+        ? `This request has expired. Nothing was ${w.done}.`
+        : `This request expired at ${formatUtc(outcome.request.expiresAt)}: its failed ${w.noun} can no longer be retried. Nothing was ${w.done}; ask for a new approval if it is still needed.`;
+    }
     case 'selfApproval':
-      return 'You asked for this block, so someone else must approve it (four eyes). Nothing was done.';
+      return `You asked for this ${WORDS[outcome.request.action].noun}, so someone else must approve it (four eyes). Nothing was done.`;
     case 'notRequester':
       return 'Only the person who asked can cancel this request.';
     default:
-      return refusalReply(outcome, 'block', presser, outcome.request.hash).summary;
+      return refusalReply(outcome, WORDS[outcome.request.action].refused, presser, outcome.request.hash).summary;
   }
 }

@@ -1,22 +1,32 @@
-/** Who needs a second person to approve a block. */
+/** Who needs a second person to approve an action. */
 export type ApprovalPolicy = 'off' | 'non-admins' | 'always';
 
-/** How a block asked for in a given way reaches Defender under the policy. */
-export type BlockRoute = { readonly kind: 'direct' } | { readonly kind: 'approval' } | { readonly kind: 'refused'; readonly reason: 'approvalsOff' | 'bulkNeedsApproval' };
+/** How an action reaches Defender under the policy: directly, through an approval request, or not at all. */
+export type ActionRoute = { readonly kind: 'direct' } | { readonly kind: 'approval' } | { readonly kind: 'refused'; readonly reason: 'approvalsOff' | 'bulkNeedsApproval' };
 
-/** The one place the approval policy is decided: a plain block, an explicit request, or a bulk block. */
-export function routeBlock(policy: ApprovalPolicy, asked: 'block' | 'request' | 'bulk'): BlockRoute {
+/** What the caller asked for: a plain block, an explicit request, a bulk block, or lifting and allowing (unblock, Undo, allow). */
+export type AskedAction = 'block' | 'request' | 'bulk' | 'unblock' | 'undo' | 'allow';
+
+/**
+ * The one place the approval policy is decided. Under `always` every change to what Defender
+ * enforces (block, unblock, Undo, allow) goes through four eyes; under `non-admins` callers without
+ * the role are offered a request on their denial card (for blocks and allows), and others act directly.
+ */
+export function routeAction(policy: ApprovalPolicy, asked: AskedAction): ActionRoute {
   switch (asked) {
     case 'request':
       return policy === 'off' ? { kind: 'refused', reason: 'approvalsOff' } : { kind: 'approval' };
     case 'block':
+    case 'unblock':
+    case 'undo':
+    case 'allow':
       return policy === 'always' ? { kind: 'approval' } : { kind: 'direct' };
     case 'bulk':
       return policy === 'always' ? { kind: 'refused', reason: 'bulkNeedsApproval' } : { kind: 'direct' };
   }
 }
 
-/** Whether a denied block offers its caller a "Request approval" button. */
+/** Whether a denied block or allow offers its caller a "Request approval" button. */
 export function offersApprovalOnDenial(policy: ApprovalPolicy): boolean {
   return policy !== 'off';
 }

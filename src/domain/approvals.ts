@@ -1,10 +1,9 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { blockFile, type ActionDeps, type Concern } from './block-file';
-import type { BlockOptions } from './block-options';
+import { runApproved, type ApprovalSubject } from './approval-actions';
+import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
-import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
-import { actorOf, refusalDetail, type Refusal } from './outcomes';
+import { actorOf, type Refusal } from './outcomes';
 import type { Delegation, Store, Versioned } from './ports';
 import { BLOCKING_ROLES } from './roles';
 import { StoreKey, StorePrefix } from './store-keys';
@@ -25,17 +24,14 @@ export interface ApprovalDecision {
   readonly by?: Person;
   readonly action: 'approve' | 'reject' | 'retry' | 'cancel' | 'expire';
   readonly at: string;
-  /** `blocking` while the approver's block is on its way to Defender. */
+  /** `blocking` while the approved action is on its way to Defender, `blocked` once it is done (named for blocks, whatever the action). */
   readonly outcome: 'blocking' | 'blocked' | 'failed' | 'rejected' | 'cancelled' | 'expired';
 }
 
-/** A request for a second person to approve a block; the store's copy is the only truth. */
-export interface ApprovalRequest {
+/** A request for a second person to approve a block, an unblock, an Undo or an allow; the store's copy is the only truth. */
+export interface ApprovalRequest extends ApprovalSubject {
   readonly id: string;
   readonly tenantId?: string;
-  readonly hash: FileHash;
-  readonly comment: string;
-  readonly options?: BlockOptions;
   readonly requester: Person;
   readonly requestedAt: string;
   readonly expiresAt: string;
@@ -44,15 +40,17 @@ export interface ApprovalRequest {
   readonly origin?: unknown;
   /** The approval card (opaque: conversation and message ids). */
   readonly card?: unknown;
-  /** The indicator already in force for the hash when the request was made, so the approver sees what a block replaces. */
+  /** The indicator already in force for the hash when the request was made, so the approver sees what a block or an allow replaces. */
   readonly existing?: FileStatus;
-  /** Why that lookup could not be made, when it failed. */
+  /** Why that lookup (or an unblock's listing) could not be made, when it failed. */
   readonly existingUnknown?: string;
   readonly decisions: readonly ApprovalDecision[];
   readonly reason?: string;
-  /** Defender's answer to the approved block. */
+  /** Defender's answer to the approved action. */
   readonly result?: FileStatus;
-  /** Why the approved block failed, and Defender's correlation id. */
+  /** Said when the approved action found nothing to change (nothing blocked any more, the Undo's block already lifted). */
+  readonly note?: string;
+  /** Why the approved action failed, and Defender's correlation id. */
   readonly failure?: { readonly detail: string; readonly correlationId?: string };
   readonly attempts: number;
 }
@@ -68,90 +66,19 @@ export interface ApprovalDeps extends ActionDeps {
   readonly maxOpenPerUser?: number;
 }
 
-const DEFAULT_MAX_OPEN_PER_USER = 10;
-
 /** The latest decision on a request, if any. */
 export function lastDecision(request: ApprovalRequest): ApprovalDecision | undefined {
   return request.decisions.at(-1);
 }
 
-/** A stored request by id (records written before decisions were kept read as having none). */
+/** A stored request by id (records written before decisions or actions were kept read as blocks with no decisions). */
 export async function findRequest(store: Store, id: string): Promise<Versioned<ApprovalRequest> | undefined> {
   const stored = await store.get<ApprovalRequest>(approvalKey(id));
-  return stored && { ...stored, value: { ...stored.value, decisions: stored.value.decisions ?? [] } };
+  return stored && { ...stored, value: normalized(stored.value) };
 }
 
-/** How asking for an approval ended: recorded, or refused because the requester has too many open. */
-export type RequestOutcome = { readonly kind: 'requested'; readonly request: ApprovalRequest } | { readonly kind: 'tooMany'; readonly open: number; readonly max: number };
-
-/**
- * Records a new request (pending) and audits it, unless the requester already has the most open
- * requests allowed. The indicator already in force for the hash is looked up with the requester's
- * delegation and kept on the request, so that approvers decide with it in view.
- */
-export async function requestApproval(
-  deps: ApprovalDeps,
-  input: { readonly id: string; readonly hash: FileHash; readonly comment: string; readonly options?: BlockOptions; readonly requester: Caller; readonly origin?: unknown },
-  delegation: Delegation,
-): Promise<RequestOutcome> {
-  const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
-  const now = deps.now();
-  const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(
-    ({ value: r }) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
-  ).length;
-  const audited = { tenantId: input.requester.tenantId, actor: actorOf(input.requester), hash: input.hash.value, hashType: input.hash.type, comment: input.comment };
-  if (open >= max) {
-    await deps.audit.record({
-      ...audited,
-      action: 'approval-request',
-      outcome: 'denied',
-      options: input.options,
-      api: deps.defender.kind,
-      detail: `${open} requests already wait for approval (at most ${max})`,
-    });
-    return { kind: 'tooMany', open, max };
-  }
-  const existing = await deps.defender.currentBlock(input.hash, delegation.defender).then(
-    (status) => ({ existing: status }),
-    (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) }),
-  );
-  const request: ApprovalRequest = {
-    id: input.id,
-    tenantId: input.requester.tenantId,
-    hash: input.hash,
-    comment: input.comment,
-    options: input.options,
-    requester: actorOf(input.requester),
-    requestedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + deps.requestTtlMs).toISOString(),
-    status: 'pending',
-    origin: input.origin,
-    ...existing,
-    decisions: [],
-    attempts: 0,
-  };
-  const written = await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*' });
-  if (!written.ok) throw new Error(`approval ${request.id} already exists`);
-  await deps.audit.record({ ...audited, action: 'approval-request', outcome: 'done', options: request.options, api: deps.defender.kind, correlationId: request.id });
-  return { kind: 'requested', request };
-}
-
-/** Takes back a request whose card could not be posted: it is deleted (never shown as pending) and the trail says why. */
-export async function withdrawRequest(deps: ApprovalDeps, request: ApprovalRequest, detail: string): Promise<void> {
-  await deps.store.delete(approvalKey(request.id));
-  await deps.audit.record({
-    tenantId: request.tenantId,
-    actor: request.requester,
-    action: 'approval-request',
-    outcome: 'failed',
-    hash: request.hash.value,
-    hashType: request.hash.type,
-    comment: request.comment,
-    options: request.options,
-    api: deps.defender.kind,
-    detail: `no approval was requested: ${detail}`,
-    correlationId: request.id,
-  });
+function normalized(request: ApprovalRequest): ApprovalRequest {
+  return { ...request, action: request.action ?? 'block', decisions: request.decisions ?? [] };
 }
 
 /** Saves where the approval card was posted, over whatever is stored (a decision under way writes over it again, keeping the card). */
@@ -180,8 +107,9 @@ export type Decision = { readonly kind: 'approve' } | { readonly kind: 'retry' }
 /**
  * Decides a request: reloaded from the store by id (never from the card), four eyes (the requester
  * never approves their own), the approver's role checked live, and exactly one decision thanks to
- * the store's eTags, whatever races or replays. Approval runs the block as the approver. Every
- * decision is kept on the request; a failed block may be retried until the request expires.
+ * the store's eTags, whatever races or replays. Approval runs the requested action (block, unblock,
+ * Undo, allow) as the approver, with the approver's delegation. Every decision is kept on the
+ * request; a failed action may be retried until the request expires.
  */
 export async function decide(deps: ApprovalDeps, id: string, decider: Caller, delegation: Delegation, decision: Decision): Promise<DecisionOutcome> {
   const stored = await findRequest(deps.store, id);
@@ -219,26 +147,17 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   });
   if (!claim) return lostRace(deps, id);
   const claimed = claim.value;
-  const acknowledged: Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
-  const outcome = await blockFile(deps, { hash: request.hash, comment: request.comment, caller: decider, options: request.options }, delegation, acknowledged);
-  const blocked = outcome.kind === 'blocked';
-  const decisions = [...claimed.decisions.slice(0, -1), { by, action: decision.kind, at, outcome: blocked ? 'blocked' : 'failed' } satisfies ApprovalDecision];
-  const finished: ApprovalRequest = blocked
-    ? { ...claimed, status: 'approved', decisions, result: outcome.status, failure: undefined }
-    : {
-        ...claimed,
-        status: 'failed',
-        decisions,
-        failure:
-          outcome.kind === 'needsConfirmation'
-            ? { detail: 'Defender asked for a confirmation that an approval already gives.' }
-            : { detail: refusalDetail(outcome), correlationId: outcome.kind === 'failed' ? outcome.error.details.correlationId : undefined },
-      };
+  const run = await runApproved(deps, claimed, decider, delegation);
+  const decisions = [...claimed.decisions.slice(0, -1), { by, action: decision.kind, at, outcome: run.done ? 'blocked' : 'failed' } satisfies ApprovalDecision];
+  const finished: ApprovalRequest = run.done
+    ? { ...claimed, status: 'approved', decisions, result: run.result, note: run.note, failure: undefined }
+    : { ...claimed, status: 'failed', decisions, failure: run.failure };
   const saved = await saveDecision(deps, claim, finished);
   if (!saved) return lostRace(deps, id);
   const done = saved.value;
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
-  await auditDecision(deps, done, blocked ? 'done' : 'failed', blocked ? `${verb} and blocked` : `${verb}, block failed: ${done.failure?.detail}`);
+  const what = AUDIT_WORDS[done.action];
+  await auditDecision(deps, done, run.done ? 'done' : 'failed', run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} failed: ${done.failure?.detail}`);
   return { kind: 'decided', request: done };
 }
 
@@ -261,7 +180,7 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   const now = deps.now();
   const expired: ApprovalRequest[] = [];
   for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
-    const request = { ...entry.value, decisions: entry.value.decisions ?? [] };
+    const request = normalized(entry.value);
     if ((request.status !== 'pending' && request.status !== 'failed') || Date.parse(request.expiresAt) > now.getTime()) continue;
     const written = await saveDecision(deps, { ...entry, value: request }, expiry(request, now));
     if (written) expired.push(written.value);
@@ -269,7 +188,15 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   return expired;
 }
 
-/** The approver whose press first sent the block (retries come after it). */
+/** How the trail names each action's approved run. */
+const AUDIT_WORDS: Record<ApprovalRequest['action'], { readonly done: string; readonly noun: string }> = {
+  block: { done: 'blocked', noun: 'block' },
+  unblock: { done: 'unblocked', noun: 'unblock' },
+  undo: { done: 'undone', noun: 'undo' },
+  allow: { done: 'allowed', noun: 'allow' },
+};
+
+/** The approver whose press first sent the approved action (retries come after it). */
 export function approverOf(request: ApprovalRequest): Person | undefined {
   return [...request.decisions].reverse().find((d) => d.action === 'approve')?.by;
 }
@@ -328,7 +255,8 @@ async function lostRace(deps: ApprovalDeps, id: string): Promise<DecisionOutcome
   return now ? { kind: 'alreadyDecided', request: now.value } : { kind: 'unknown' };
 }
 
-function samePerson(person: Person, caller: Caller): boolean {
+/** Whether the caller is the person a request names (by Entra object id when both have one). */
+export function samePerson(person: Person, caller: Caller): boolean {
   if (person.aadObjectId && caller.aadObjectId) return person.aadObjectId.toLowerCase() === caller.aadObjectId.toLowerCase();
   return person.userId === caller.userId;
 }

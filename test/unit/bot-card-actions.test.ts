@@ -123,7 +123,7 @@ function setUp() {
   const router = new CardActionRouter({
     registry: {
       ...formActions({ form, blocks, board, replies, approvalPolicy: 'off', now: clock.now }),
-      ...decisionActions({ decisions, blocks, bulk, board, replies, continuation }),
+      ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy: 'off' }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
     },

@@ -12,7 +12,7 @@ import { bulkProgressReply, bulkReviewReply } from '../../src/cards/bulk-views';
 import { blockFormReply } from '../../src/cards/form-views';
 import { historyReply } from '../../src/cards/history-views';
 import { fileReportReply } from '../../src/cards/report-views';
-import { approvalCardReply, notRequestedReply } from '../../src/cards/approval-views';
+import { approvalCardReply, decisionRefusedText, notRequestedReply, requesterNoticeReply, requestPendingReply } from '../../src/cards/approval-views';
 import type { ApprovalRequest } from '../../src/domain/approvals';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -269,6 +269,7 @@ describe('approval card', () => {
   const pending: ApprovalRequest = {
     id: 'req-1',
     tenantId: 't1',
+    action: 'block',
     hash,
     comment: 'dropper [click](https://evil.example/x)',
     requester: { userId: caller.userId, aadObjectId: caller.aadObjectId, name: caller.name },
@@ -348,6 +349,56 @@ describe('approval card', () => {
     const unknown = texts(approvalCardReply({ ...pending, existingUnknown: 'unavailable: Defender answered 503' }, 'shared'));
     expect(unknown).toEqual(expect.arrayContaining(['Defender could not be asked whether this file already has an indicator', 'Why: unavailable: Defender answered 503']));
     expect(texts(approvalCardReply(pending, 'shared')).find((t) => t.startsWith('Already in Defender'))).toBeUndefined();
+  });
+
+  it.each([
+    ['unblock', 'Unblock requested: waiting for approval', 'Approve and unblock', 'Approved and unblocked', 'Approved, but the unblock FAILED: NOT unblocked', 'Retry the unblock'],
+    ['undo', 'Undo of a block requested: waiting for approval', 'Approve and undo', 'Approved and undone', 'Approved, but the undo FAILED: NOT undone', 'Retry the undo'],
+    ['allow', 'Allow requested: waiting for approval', 'Approve and allow', 'Approved and allowed', 'Approved, but the allow FAILED: NOT allowed', 'Retry the allow'],
+  ] as const)('words a %s request by what it asks: headline, buttons, decisions and the requester notices', (action, headline, approve, approved, failedHeadline, retry) => {
+    const asked: ApprovalRequest = { ...pending, action };
+    expect(texts(approvalCardReply(asked, 'shared'))[0]).toBe(headline);
+    expect(Object.keys(buttonsOf(approvalCardReply(asked, 'approver')))).toEqual([approve, 'Reject']);
+    const done: ApprovalRequest = { ...asked, status: 'approved', decisions: [{ by: bob, action: 'approve', at: '2026-12-01T10:05:00Z', outcome: 'blocked' }] };
+    expect(texts(approvalCardReply(done, 'shared'))).toEqual(
+      expect.arrayContaining([approved, `2026-12-01 10:05:00 UTC: Bob Approver approved: ${approved.slice('Approved and '.length)}`]),
+    );
+    expect(texts(approvalCardReply({ ...failed, action }, 'shared'))[0]).toBe(failedHeadline);
+    expect(Object.keys(buttonsOf(approvalCardReply({ ...failed, action }, 'shared')))).toEqual([retry]);
+    expect(texts(requesterNoticeReply(done))[0]).toBe(`Your ${action} request was approved`);
+    expect(texts(requestPendingReply(asked, true))[0]).toBe(`Approval requested: NOT ${approved.slice('Approved and '.length)} yet`);
+    expect(decisionRefusedText({ kind: 'selfApproval', request: asked }, caller)).toBe(
+      `You asked for this ${action}, so someone else must approve it (four eyes). Nothing was done.`,
+    );
+  });
+
+  it('shows what an approved unblock lifts, and the block an Undo lifts', () => {
+    const listed = [
+      { id: 'ind-1', action: 'Block', createdBy: 'Defender Block Bot', createdAt: '2026-11-30T09:00:00Z', foreign: false },
+      { id: 'ind-2', action: 'Warn', createdBy: 'Cole [League](https://evil.example)', foreign: true },
+    ];
+    const unblock = texts(approvalCardReply({ ...pending, action: 'unblock', listed }, 'shared'));
+    expect(unblock).toEqual(
+      expect.arrayContaining([
+        'An approved unblock lifts these 2 indicators',
+        'ind-1: Block by Defender Block Bot, 2026-11-30 09:00:00 UTC',
+        'ind-2: Warn by Cole \\[League\\](hxxps://evil\\[.\\]example) (not created by this bot)',
+      ]),
+    );
+    const undo = texts(
+      approvalCardReply(
+        { ...pending, action: 'undo', undo: { undoId: 'u-1', made: { indicatorId: 'ind-7', comment: 'oops' }, blockedBy: 'Gale Global', blockedAt: '2026-12-01T09:58:00Z' } },
+        'shared',
+      ),
+    );
+    expect(undo).toEqual(expect.arrayContaining(['Undoes the block by: Gale Global', 'Blocked: 2026-12-01 09:58:00 UTC', 'Its indicator id: ind-7']));
+    const noted = texts(
+      approvalCardReply(
+        { ...pending, action: 'undo', status: 'approved', note: 'The block this Undo was for is no longer in force (lifted or replaced): nothing changed in Defender.' },
+        'shared',
+      ),
+    );
+    expect(noted).toContain('The block this Undo was for is no longer in force (lifted or replaced): nothing changed in Defender.');
   });
 
   it('says plainly when no approval was requested, and why', () => {

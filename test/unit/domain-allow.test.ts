@@ -88,10 +88,10 @@ describe('BlockActions for an allow', () => {
     expect(cardTexts(done.reply.card.content)[0]).toBe('File allowed');
   });
 
-  it('offers no approval request to someone without the role', async () => {
+  it('offers someone without the role a request for approval, as a denied block does, keeping the allow as the draft', async () => {
     const { blocks, store } = setUp();
     const { reply } = await blocks.block({ ...allow, caller: riley }, delegationOf(riley));
-    expect(buttons(reply.card.content)['Request approval']).toBeUndefined();
-    expect(await store.list(StorePrefix.draft)).toEqual([]);
+    expect(buttons(reply.card.content)['Request approval']).toBeDefined();
+    expect((await store.list<{ request: BlockFileRequest }>(StorePrefix.draft)).map((d) => d.value.request)).toEqual([{ ...allow, caller: riley }]);
   });
 });

@@ -1,15 +1,5 @@
-import {
-  approvalKey,
-  attachCard,
-  cancelRequest,
-  decide,
-  expireDue,
-  findRequest,
-  requestApproval,
-  withdrawRequest,
-  type ApprovalDeps,
-  type ApprovalRequest,
-} from '../../src/domain/approvals';
+import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { requestApproval, withdrawRequest } from '../../src/domain/approval-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
@@ -67,6 +57,7 @@ describe('requestApproval', () => {
     const expected: ApprovalRequest = {
       id: 'req-1',
       tenantId: 'tenant-a',
+      action: 'block',
       hash: HASH,
       comment: 'dropper seen on 3 hosts',
       requester: { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester' },
@@ -252,6 +243,7 @@ describe('decide: approve', () => {
     expect(await stored()).toEqual({
       id: 'req-1',
       tenantId: 'tenant-a',
+      action: 'block',
       hash: HASH,
       comment: 'dropper seen on 3 hosts',
       requester: { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Requester' },
@@ -410,15 +402,16 @@ describe('decide: expiry and stalled approvals', () => {
     expect((await stored())?.status).toBe('approved');
   });
 
-  it('reads a request stored before decisions were kept as having none', async () => {
-    const { deps, request, store, advance } = setUp();
+  it('reads a request stored before decisions and actions were kept as a block with no decisions', async () => {
+    const { deps, request, store, defender, advance } = setUp();
     await request();
     const current = await store.get<ApprovalRequest>(approvalKey('req-1'));
     if (!current) throw new Error('setup failed');
-    const { decisions: _dropped, ...legacy } = current.value;
+    const { decisions: _dropped, action: _none, ...legacy } = current.value;
     await store.put(approvalKey('req-1'), legacy, { ifMatch: current.etag });
-    expect((await findRequest(store, 'req-1'))?.value.decisions).toEqual([]);
+    expect((await findRequest(store, 'req-1'))?.value).toMatchObject({ decisions: [], action: 'block' });
     expect((await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' })).kind).toBe('decided');
+    expect(defender.callsOf('block')).toHaveLength(1);
     advance(TTL_MS);
     expect(await expireDue(deps)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { Delegation } from '../../domain/ports';
 import { noticeReply } from '../../cards/notice';
+import type { Reply } from '../../cards/render';
 import { signInPromptText } from '../../cards/session-views';
 import type { BackgroundWork } from '../background-work';
 import type { ActionResult } from '../block-actions';
@@ -43,6 +44,12 @@ export class CardReplies {
   later(label: string, task: () => Promise<void>): void {
     void this.deps.background.run(label, task);
   }
+}
+
+/** Answers with a new message in the conversation and leaves the card as it is (the Action.Execute answer repeats its summary). */
+export async function tellInstead(context: TurnContext, surface: CardSurface, reply: Reply): Promise<void> {
+  await send(context, reply);
+  if (surface.path === 'execute') surface.answerWithMessage(reply.summary);
 }
 
 /** Tells only the presser (Action.Execute message, or a new message) without touching the card. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ApprovalAsk } from '../../domain/approval-actions';
+import { routeAction, type ApprovalPolicy } from '../../domain/approval-policy';
 import type { Caller } from '../../domain/caller';
 import { StoreKey } from '../../domain/store-keys';
 import { CardVerb } from '../../cards/card-verbs';
@@ -9,11 +11,11 @@ import type { BulkJobSpec } from '../../domain/bulk-intake';
 import type { BulkRunner } from '../bulk-runner';
 import type { PrepareContinuation } from '../continuation';
 import { cardAction, type CardActionRegistry } from './card-action';
-import type { CardReplies } from './card-replies';
+import { tellInstead, type CardReplies } from './card-replies';
 import { recordId } from './payloads';
 import type { StoredDecisions } from './stored-decisions';
 
-/** What the confirmation, bulk review, Undo and "Request approval" buttons use. */
+/** What the confirmation, bulk review, Undo and "Request approval" buttons use (Undo asks for an approval where the policy wants one). */
 export interface DecisionActionsDeps {
   readonly decisions: StoredDecisions;
   readonly blocks: BlockActions;
@@ -21,6 +23,7 @@ export interface DecisionActionsDeps {
   readonly board: ApprovalBoard;
   readonly replies: CardReplies;
   readonly continuation: PrepareContinuation;
+  readonly approvalPolicy: ApprovalPolicy;
 }
 
 type DecisionVerb =
@@ -73,6 +76,10 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
     [CardVerb.BulkConfirm]: bulkReview('confirm'),
     [CardVerb.BulkCancel]: bulkReview('cancel'),
     [CardVerb.Undo]: cardAction(z.object({ undoId: recordId }), async ({ context, surface, presser, data }) => {
+      if (routeAction(deps.approvalPolicy, 'undo').kind === 'approval') {
+        await tellInstead(context, surface, await deps.board.requestUndo(context, data.undoId, presser));
+        return;
+      }
       const delegation = await replies.delegation(context, surface, 'undo');
       if (delegation) await replies.inPlace(context, surface, deps.blocks.undo(data.undoId, presser, delegation));
     }),
@@ -84,7 +91,10 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
       }
       const record = { key: StoreKey.draft(data.draftId), ownerOf: (draft: ApprovalDraft) => requesterOf(draft.request.caller), signInFor: 'approval request' };
       const taken = await decisions.take(context, surface, presser, record);
-      if (taken) await surface.replaceNow(context, await deps.board.request(context, taken.value.request));
+      if (!taken) return;
+      const { hash, comment, options } = taken.value.request;
+      const ask: ApprovalAsk = options?.action === 'Allowed' ? { action: 'allow', options } : { action: 'block', options };
+      await surface.replaceNow(context, await deps.board.request(context, { hash, comment, ask }));
     }),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseBlockFields } from '../../commands/parse-block-fields';
-import { routeBlock, type ApprovalPolicy } from '../../domain/approval-policy';
+import { routeAction, type ApprovalPolicy } from '../../domain/approval-policy';
 import { classifyHash } from '../../domain/file-hash';
 import { resolveOptions } from '../../domain/resolve-options';
 import { CardVerb } from '../../cards/card-verbs';
@@ -44,8 +44,8 @@ export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typ
       }
       const { hash, comment, options } = parsed.command;
       const request = { hash, comment, caller: presser, options: resolveOptions(options, deps.now(), deps.form.defaultExpiryDays) };
-      if (routeBlock(deps.approvalPolicy, 'block').kind === 'approval') {
-        await surface.replaceNow(context, await deps.board.request(context, request));
+      if (routeAction(deps.approvalPolicy, 'block').kind === 'approval') {
+        await surface.replaceNow(context, await deps.board.request(context, { hash, comment, ask: { action: 'block', options: request.options } }));
         return;
       }
       const delegation = await deps.replies.delegation(context, surface, 'block');

@@ -1,0 +1,116 @@
+import { blockFile, type ActionDeps, type Concern } from './block-file';
+import type { BlockOptions } from './block-options';
+import type { Caller } from './caller';
+import type { FileHash } from './file-hash';
+import type { FileStatus } from './file-status';
+import { refusalDetail, refusalCorrelation } from './outcomes';
+import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
+import { StoreKey, StorePrefix } from './store-keys';
+import { liftOwnBlock, unblockFile } from './unblock-file';
+import type { UndoRecord } from './undo';
+
+/** What a four-eyes request asks for; requests stored before there was a choice are blocks. */
+export type ApprovalAction = 'block' | 'unblock' | 'undo' | 'allow';
+
+/** The block an Undo request lifts, copied from its Undo record when the request is made (the card never carries it). */
+export interface UndoTarget {
+  readonly undoId: string;
+  readonly made: BlockMade;
+  readonly blockedBy: string;
+  readonly blockedAt: string;
+}
+
+/** What the requester asks for, with what that action needs. */
+export type ApprovalAsk =
+  | { readonly action: 'block'; readonly options?: BlockOptions }
+  | { readonly action: 'allow'; readonly options: BlockOptions }
+  | { readonly action: 'unblock' }
+  | { readonly action: 'undo'; readonly undo: UndoTarget };
+
+/** The part of a stored request that says what an approval runs. */
+export interface ApprovalSubject {
+  readonly action: ApprovalAction;
+  readonly hash: FileHash;
+  readonly comment: string;
+  readonly options?: BlockOptions;
+  /** For an undo: the block it lifts. */
+  readonly undo?: UndoTarget;
+  /** For an unblock: what Defender listed for the hash when the request was made (the approver sees it and acknowledges it). */
+  readonly listed?: readonly LiftableBlock[];
+}
+
+/** How running an approved action ended: done (with Defender's answer, or a note that nothing had to change) or failed. */
+export type ApprovedRun =
+  | { readonly done: true; readonly result?: FileStatus; readonly note?: string }
+  | { readonly done: false; readonly failure: { readonly detail: string; readonly correlationId?: string } };
+
+/** Requests that may still run their action. */
+const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
+
+const BLOCK_ACKNOWLEDGED: readonly Concern['kind'][] = ['existingBlock', 'microsoftSigned', 'widespread'];
+
+/**
+ * Runs what was approved, as the approver and with the approver's delegation. The approver saw the
+ * card, so what it showed counts as confirmed: a block's or an allow's concerns, and the indicators
+ * an unblock listed (an indicator that appeared since is not lifted: the unblock fails instead).
+ */
+export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
+  const { hash, comment } = subject;
+  switch (subject.action) {
+    case 'block':
+    case 'allow': {
+      const acknowledged: Concern['kind'][] = subject.action === 'allow' ? ['allowed', ...BLOCK_ACKNOWLEDGED] : [...BLOCK_ACKNOWLEDGED];
+      const outcome = await blockFile(deps, { hash, comment, caller: approver, options: subject.options }, delegation, acknowledged);
+      if (outcome.kind === 'blocked') return { done: true, result: outcome.status };
+      if (outcome.kind === 'needsConfirmation') return { done: false, failure: { detail: 'Defender asked for a confirmation that an approval already gives.' } };
+      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+    }
+    case 'unblock': {
+      const seen = (subject.listed ?? []).flatMap((block) => (block.id === undefined ? [] : [block.id]));
+      const outcome = await unblockFile(deps, { hash, comment, caller: approver }, delegation, seen);
+      switch (outcome.kind) {
+        case 'unblocked':
+          return { done: true, result: outcome.status };
+        case 'notBlocked':
+          return { done: true, note: 'No block was in force any more: nothing was lifted.' };
+        case 'needsConfirmation':
+          return {
+            done: false,
+            failure: { detail: 'Defender now lists indicators not created by this bot that this card did not show, so nothing was lifted. Ask for a new approval.' },
+          };
+        default:
+          return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+      }
+    }
+    case 'undo': {
+      if (!subject.undo) return { done: false, failure: { detail: 'The request does not say which block to lift.' } };
+      const outcome = await liftOwnBlock(deps, { hash, comment: `${comment} Approved by ${approver.name}.`, caller: approver, made: subject.undo.made }, delegation);
+      if (outcome.kind === 'unblocked') return { done: true, result: outcome.status };
+      if (outcome.kind === 'alreadyLifted') return { done: true, note: 'The block this Undo was for is no longer in force (lifted or replaced): nothing changed in Defender.' };
+      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+    }
+  }
+}
+
+/** Where an Undo button's record stands for asking to approve it: the block to lift, or why not (unknown, past its window, already asked for). */
+export type UndoToApprove =
+  | { readonly kind: 'ok'; readonly record: UndoRecord; readonly ask: ApprovalAsk & { readonly action: 'undo' } }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'expired'; readonly record: UndoRecord }
+  | { readonly kind: 'alreadyRequested'; readonly requestId: string };
+
+/**
+ * Loads an Undo button's record (never what the card says) to ask for its approval: same tenant,
+ * inside its window, and not while a request for the same Undo is still open.
+ */
+export async function undoToApprove(store: Store, undoId: string, presser: Caller, now: Date): Promise<UndoToApprove> {
+  const stored = await store.get<UndoRecord>(StoreKey.undo(undoId));
+  if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
+  const record = stored.value;
+  if (now.getTime() > Date.parse(record.until)) return { kind: 'expired', record };
+  const open = (await store.list<{ readonly undo?: UndoTarget; readonly status: string; readonly expiresAt: string }>(StorePrefix.approval)).find(
+    ({ value }) => value.undo?.undoId === undoId && OPEN.includes(value.status) && Date.parse(value.expiresAt) > now.getTime(),
+  );
+  if (open) return { kind: 'alreadyRequested', requestId: open.key.slice(StorePrefix.approval.length) };
+  return { kind: 'ok', record, ask: { action: 'undo', undo: { undoId, made: record.made, blockedBy: record.blockedBy, blockedAt: record.blockedAt } } };
+}

@@ -9,7 +9,8 @@ import type { Refusal } from '../domain/outcomes';
 import type { BlockFileRequest, Delegation, Store, UnblockFileRequest } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
-import { offerUndo, undoBlock } from '../domain/undo';
+import type { FileStatus } from '../domain/file-status';
+import { offerUndo, undoBlock, type UndoRecord } from '../domain/undo';
 import { fileStatusReply, unblockOutcomeReply, undoOutcomeReply } from '../cards/block-views';
 import { confirmBlockReply, confirmUnblockReply } from '../cards/confirm-views';
 import { historyReply } from '../cards/history-views';
@@ -60,10 +61,13 @@ export class BlockActions {
   /** Blocks (after any confirmation), offering Undo; or asks to confirm; or says why not. */
   async block(request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = []): Promise<ActionResult> {
     const { actions, store, undoWindowMs, decisionTtlMs } = this.deps;
-    const outcome = await blockFile(actions, request, delegation, acknowledged);
+    let undo: UndoRecord | undefined;
+    const offer = async (status: FileStatus) => {
+      undo = await offerUndo(store, { ...request, status }, this.deps.newId(), actions.now(), undoWindowMs);
+    };
+    const outcome = await blockFile(actions, request, delegation, acknowledged, undoWindowMs > 0 ? offer : undefined);
     switch (outcome.kind) {
       case 'blocked': {
-        const undo = undoWindowMs > 0 ? await offerUndo(store, { ...request, status: outcome.status }, this.deps.newId(), actions.now(), undoWindowMs) : undefined;
         return { reply: fileStatusReply(outcome.status, { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo }) };
       }
       case 'needsConfirmation': {

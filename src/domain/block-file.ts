@@ -42,9 +42,17 @@ export type BlockOutcome =
  * overwritten; Microsoft-signed or widespread files hurt to block) and, once every concern has
  * been acknowledged, asks Defender to block it on the caller's behalf. Every ending is audited.
  */
-export async function blockFile(deps: ActionDeps, request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = []): Promise<BlockOutcome> {
+export async function blockFile(
+  deps: ActionDeps,
+  request: BlockFileRequest,
+  delegation: Delegation,
+  acknowledged: readonly Concern['kind'][] = [],
+  /** Runs alongside the audit write once Defender accepted, so both are stored together (one commit on local storage). */
+  whenBlocked?: (status: FileStatus) => Promise<void>,
+): Promise<BlockOutcome> {
   const outcome = await decide(deps, request, delegation, acknowledged);
-  if (outcome.kind !== 'needsConfirmation') await auditBlock(deps, request, outcome);
+  if (outcome.kind === 'needsConfirmation') return outcome;
+  await Promise.all([auditBlock(deps, request, outcome), outcome.kind === 'blocked' && whenBlocked ? whenBlocked(outcome.status) : undefined]);
   return outcome;
 }
 

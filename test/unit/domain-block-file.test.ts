@@ -238,3 +238,40 @@ describe('blockFile: options', () => {
     expect(defender.callsOf('block')[0].request.options).toEqual(options);
   });
 });
+
+describe('blockFile: what is stored with a block', () => {
+  it('runs the after-block write alongside the audit write (one commit on local storage) and returns only once both are stored', async () => {
+    const { deps, audit } = setUp();
+    const events: string[] = [];
+    let releaseAudit: () => void = () => undefined;
+    const held: ActionDeps = {
+      ...deps,
+      audit: {
+        recent: (query) => audit.recent(query),
+        all: (query) => audit.all(query),
+        record: async (entry) => {
+          events.push('audit started');
+          await new Promise<void>((resolve) => (releaseAudit = resolve));
+          const stored = await audit.record(entry);
+          events.push('audit stored');
+          return stored;
+        },
+      },
+    };
+    const outcome = blockFile(held, { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana), [], async (status) => {
+      events.push(`offer stored for ${status.fileIdentifier}`);
+    });
+    while (events.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['audit started', `offer stored for ${SHA1.value}`]);
+    releaseAudit();
+    expect((await outcome).kind).toBe('blocked');
+    expect(events).toEqual(['audit started', `offer stored for ${SHA1.value}`, 'audit stored']);
+  });
+
+  it('runs no after-block write when the block was refused', async () => {
+    const { deps } = setUp();
+    const offered: string[] = [];
+    const outcome = await blockFile(deps, { hash: SHA1, comment: 'dropper', caller: riley }, delegationOf(riley), [], async (status) => void offered.push(status.fileIdentifier));
+    expect([outcome.kind, offered]).toEqual(['denied', []]);
+  });
+});

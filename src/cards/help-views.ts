@@ -59,5 +59,13 @@ export function explainParseError(error: ParseError): { headline: string; lines:
       return { headline: 'Unknown export format', lines: [`"${markdownSafe(error.given)}": use history export csv or history export json.`] };
     case 'unknownCommand':
       return { headline: 'I did not understand that', lines: [`"${markdownSafe(error.word)}" is not a command. Send "help" for the list.`] };
+    case 'tooLong':
+      return {
+        headline: 'The message is too long',
+        lines: [
+          `The message has ${error.length} characters; the bot reads at most ${error.max}. Nothing was done.`,
+          'To block a longer list of hashes, attach it as a CSV file instead.',
+        ],
+      };
   }
 }

@@ -43,7 +43,9 @@ export type ParseError =
   /** `action:allow` on a block: allowing is the opposite of blocking and has its own, always confirmed, command. */
   | { readonly reason: 'allowIsItsOwnCommand'; readonly hash?: FileHash }
   | { readonly reason: 'unknownExportFormat'; readonly given: string }
-  | { readonly reason: 'unknownCommand'; readonly word: string };
+  | { readonly reason: 'unknownCommand'; readonly word: string }
+  /** The message is longer than the bot reads (MAX_MESSAGE_LENGTH); nothing of it was parsed. */
+  | { readonly reason: 'tooLong'; readonly length: number; readonly max: number };
 
 /** The outcome of parsing one message. */
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly error: ParseError };

@@ -1,2 +1,10 @@
 /** Longest comment accepted; Defender keeps it with the action and the card shows it. */
 export const MAX_COMMENT_LENGTH = 1000;
+
+/**
+ * Longest message read, in characters (UTF-16 code units). Teams itself stops a message at about 28 KB,
+ * so this only turns away what did not come from a person typing; it keeps parsing bounded. A pasted list
+ * of hashes must fit too: some 800 SHA-256 lines with a short comment each. Longer lists go in a CSV file,
+ * which has its own limit (MAX_BULK_HASHES); the answer says so.
+ */
+export const MAX_MESSAGE_LENGTH = 64 * 1024;

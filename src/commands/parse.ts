@@ -1,11 +1,12 @@
 import { COMMAND_CATALOG } from './catalog';
 import type { ParseResult } from './command';
 import { isWholeMessage, type CommandSpec, type WholeMessage } from './command-spec';
+import { MAX_MESSAGE_LENGTH } from './limits';
 import { normalizeMessageText } from './normalize-text';
 import { truncate } from './text-parts';
 
 export type { Command, CommandKind, ParseError, ParseResult } from './command';
-export { MAX_COMMENT_LENGTH } from './limits';
+export { MAX_COMMENT_LENGTH, MAX_MESSAGE_LENGTH } from './limits';
 
 const BY_WORD = wordIndex(COMMAND_CATALOG);
 const WHOLE_MESSAGES = COMMAND_CATALOG.flatMap((spec) => spec.verbs.filter(isWholeMessage).map((verb) => ({ verb, spec })));
@@ -15,6 +16,7 @@ const WHOLE_MESSAGES = COMMAND_CATALOG.flatMap((spec) => spec.verbs.filter(isWho
  * `hasFile`: the message carries a file (a CSV of hashes for a bulk block).
  */
 export function parseCommand(rawText: string, context: { readonly hasFile?: boolean } = {}): ParseResult {
+  if (rawText.length > MAX_MESSAGE_LENGTH) return { ok: false, error: { reason: 'tooLong', length: rawText.length, max: MAX_MESSAGE_LENGTH } };
   const text = normalizeMessageText(rawText);
   const hasFile = !!context.hasFile;
   const whole = WHOLE_MESSAGES.find(({ verb }) => selects(verb, text, hasFile));

@@ -8,6 +8,10 @@ export const INDICATOR_TYPES: Readonly<Record<HashType, string>> = { Sha1: 'File
 /** The application name Defender shows on indicators the bot creates. */
 export const APPLICATION = 'Defender Block Bot';
 
+/**
+ * Longest title sent. The reference gives no limit for `title`; 100 keeps it whole in the portal's
+ * indicator list, where the title is the column a SOC reads.
+ */
 const TITLE_MAX = 100;
 
 /** The `POST /indicators` body (also one item of an import) for a block request and its options. */
@@ -18,7 +22,7 @@ export function indicatorBody(request: BlockFileRequest): Record<string, unknown
     indicatorValue: request.hash.value,
     indicatorType: INDICATOR_TYPES[request.hash.type],
     action,
-    title: truncate(`${pastTense(action)} from Teams by ${request.caller.name}`, TITLE_MAX),
+    title: indicatorTitle(action, request.comment),
     description: request.comment,
     application: APPLICATION,
     generateAlert: action === 'Audit',
@@ -28,7 +32,16 @@ export function indicatorBody(request: BlockFileRequest): Record<string, unknown
   };
 }
 
-const BOT_TITLE = /^(Blocked|Blocked and remediated|Audited|Warned|Allowed) from Teams by /;
+/**
+ * `Blocked from Teams: ‹comment›`, on one line and cut to TITLE_MAX: the list of indicators then says
+ * why each file is blocked, and the prefix says the bot made it (see isBotIndicator).
+ */
+export function indicatorTitle(action: IndicatorAction, comment: string): string {
+  return truncate(`${pastTense(action)} from Teams: ${comment.replace(/\s+/g, ' ').trim()}`, TITLE_MAX);
+}
+
+/** The titles the bot writes: `… from Teams: ‹comment›`, and `… from Teams by ‹name›` on indicators made before. */
+const BOT_TITLE = /^(Blocked|Blocked and remediated|Audited|Warned|Allowed) from Teams(: | by )/;
 
 /** Whether the bot created this indicator: its application, or (where Defender dropped that) the title the bot writes. */
 export function isBotIndicator(indicator: { readonly application?: string; readonly title?: string }): boolean {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApp } from '../../src/app';
 import { fileStatusReply } from '../../src/cards/block-views';
+import { normalizeMessageText } from '../../src/commands/normalize-text';
 import { parseCommand } from '../../src/commands/parse';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -117,6 +118,19 @@ async function main(): Promise<void> {
   console.log(`defender-block-bot benchmark, node ${process.version}`);
   rate('parse "block <sha1> <comment>"', 200_000, () => parseCommand(`block ${SHA1} Dropper from alert 32123`));
   rate('parse channel HTML message', 100_000, () => parseCommand(`<p>block ${SHA1.toUpperCase()} seen &amp; confirmed<br>line two</p>`));
+  for (const [label, body] of [
+    ['256 KB of <', '<'.repeat(256 * 1024)],
+    ['256 KB of <<<< then >', `${'<'.repeat(256 * 1024 - 1)}>`],
+    ['256 KB of "<a "', '<a '.repeat(87_381)],
+    ['256 KB of <at> unclosed', '<at>'.repeat(65_536)],
+    ['256 KB of &amp;', '&amp;'.repeat(52_428)],
+    ['256 KB of &#', '&#'.repeat(131_072)],
+  ]) {
+    const runs = 20;
+    const start = performance.now();
+    for (let i = 0; i < runs; i++) normalizeMessageText(body);
+    console.log(`${`normalize ${label}`.padEnd(34)} ${((performance.now() - start) / runs).toFixed(2).padStart(10)} ms each  (target < 5 ms)`);
+  }
   const status = {
     fileIdentifier: SHA1,
     fileIdentifierType: 'Sha1',

@@ -50,7 +50,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
         indicatorType: 'FileSha1',
         action: 'Block',
         description: 'Dropper from alert 32123',
-        title: `Blocked from Teams by ${ANA.name}`,
+        title: 'Blocked from Teams: Dropper from alert 32123',
       });
       expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
       const indicator = rig.defender.indicators()[0];

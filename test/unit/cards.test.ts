@@ -171,6 +171,8 @@ describe('help and input problems', () => {
     [{ reason: 'badOption', verb: 'block', key: 'action', value: 'nuke', hint: 'use one of Block' } as const, 'The option action is not valid', '"nuke": use one of Block'],
     [{ reason: 'missingComment', verb: 'block', hash } as const, 'A comment is required', 'Nothing was blocked'],
     [{ reason: 'unknownCommand', word: '[x](https://e)' } as const, 'I did not understand that', '\\[x\\](hxxps://e)'],
+    [{ reason: 'tooLong', length: 70000, max: 65536 } as const, 'The message is too long', 'The message has 70000 characters; the bot reads at most 65536. Nothing was done.'],
+    [{ reason: 'tooLong', length: 70000, max: 65536 } as const, 'The message is too long', 'attach it as a CSV file'],
   ])('%j', (error, headline, line) => {
     const shown = texts(parseErrorReply(error));
     expect(shown[0]).toBe(headline);

@@ -36,7 +36,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     now = new Date('2025-03-01T10:00:00.000Z');
   });
 
-  it('sends every option: action, expiry, severity, device groups, title, the comment as description, application', async () => {
+  it('sends every option: action, expiry, severity, device groups, the comment as title and description, application', async () => {
     const status = await api.block(
       {
         hash: hashOf(SHA256, 'Sha256'),
@@ -52,7 +52,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
       indicatorValue: SHA256,
       indicatorType: 'FileSha256',
       action: 'BlockAndRemediate',
-      title: 'Blocked and remediated from Teams by Ana Analyst',
+      title: 'Blocked and remediated from Teams: Dropper from alert 32123',
       description: '  Dropper from alert 32123 ',
       application: 'Defender Block Bot',
       generateAlert: false,
@@ -78,7 +78,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
       indicatorValue: MD5,
       indicatorType: 'FileMd5',
       action: 'Block',
-      title: 'Blocked from Teams by Ana Analyst',
+      title: 'Blocked from Teams: seen twice',
       description: 'seen twice',
       application: 'Defender Block Bot',
       generateAlert: false,
@@ -88,7 +88,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
 
   it('sets generateAlert for Audit, which Defender requires', async () => {
     const status = await api.block({ hash: hashOf(SHA1, 'Sha1'), comment: 'watch it', caller: ANA, options: { action: 'Audit' } }, kit.indicatorsToken);
-    expect(kit.fake.requests[0]).toMatchObject({ status: 200, body: { action: 'Audit', generateAlert: true, title: 'Audited from Teams by Ana Analyst' } });
+    expect(kit.fake.requests[0]).toMatchObject({ status: 200, body: { action: 'Audit', generateAlert: true, title: 'Audited from Teams: watch it' } });
     expect(status).toMatchObject({ actionType: 'Audit', fileStatus: 'Audit' });
   });
 
@@ -158,12 +158,26 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect(kit.fake.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
   });
 
-  it("recognizes the bot's indicator by its title when Defender kept no application, and not a look-alike of another application", async () => {
-    kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { title: 'Blocked from Teams by Ana Analyst' }), SEEDER);
-    kit.fake.seedIndicator(indicatorSeed(SHA256, 'FileSha256', { title: 'Blocked from Teams by Ana Analyst', application: 'Other tool' }), SEEDER);
+  it.each([
+    ['the title it writes now', 'Blocked from Teams: Dropper from alert 32123'],
+    ['the title it wrote before', 'Blocked from Teams by Ana Analyst'],
+  ])("recognizes the bot's indicator by %s when Defender kept no application, and not a look-alike of another application", async (_label, title) => {
+    kit.fake.seedIndicator(indicatorSeed(SHA1, 'FileSha1', { title }), SEEDER);
+    kit.fake.seedIndicator(indicatorSeed(SHA256, 'FileSha256', { title, application: 'Other tool' }), SEEDER);
+    kit.fake.seedIndicator(indicatorSeed(MD5, 'FileMd5', { title: `Re: ${title}` }), SEEDER);
     const [bySha1] = await api.liftable(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);
     const [bySha256] = await api.liftable(hashOf(SHA256, 'Sha256'), kit.indicatorsToken);
-    expect([bySha1.foreign, bySha256.foreign]).toEqual([false, true]);
+    const [byMd5] = await api.liftable(hashOf(MD5, 'Md5'), kit.indicatorsToken);
+    expect([bySha1.foreign, bySha256.foreign, byMd5.foreign]).toEqual([false, true, true]);
+  });
+
+  it('puts the comment in the title on one line, cut to 100 characters, and the whole comment in the description', async () => {
+    const comment = `Dropper from alert 32123\nseen on   3 hosts ${'x'.repeat(200)}`;
+    await api.block({ hash: hashOf(SHA1, 'Sha1'), comment, caller: ANA, options: { action: 'Warn' } }, kit.indicatorsToken);
+    const body = kit.fake.requests[0].body as { title: string; description: string };
+    expect(body.title).toHaveLength(100);
+    expect(body.title).toBe(`Warned from Teams: Dropper from alert 32123 seen on 3 hosts ${'x'.repeat(39)}…`);
+    expect(body.description).toBe(comment);
   });
 
   it('unblocks only the indicators it was given: one not listed (created since the list was shown) stays', async () => {
@@ -279,8 +293,10 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     expect((calls[1].body as { Indicators: unknown[] }).Indicators[200]).toMatchObject({
       indicatorValue: requests[700].hash.value,
       expirationTime: 'next tuesday',
+      title: 'Blocked from Teams: bulk 700',
       description: 'bulk 700',
     });
+    expect((calls[0].body as { Indicators: unknown[] }).Indicators[3]).toMatchObject({ title: 'Blocked from Teams: bulk 3', description: 'bulk 3' });
     expect(results.map((r) => r.hash)).toEqual(requests.map((r) => r.hash));
     expect(results[700]).toEqual({ hash: requests[700].hash, ok: false, reason: 'Request body is incorrect' });
     expect(results.filter((r) => r.ok)).toHaveLength(1_199);

@@ -1,4 +1,4 @@
-import { parseCommand, MAX_COMMENT_LENGTH } from '../../src/commands/parse';
+import { parseCommand, MAX_COMMENT_LENGTH, MAX_MESSAGE_LENGTH } from '../../src/commands/parse';
 import { optionsFromFields } from '../../src/commands/parse-options';
 import { parseBulkLines } from '../../src/commands/parse-bulk';
 import { parseBlockFields } from '../../src/commands/parse-block-fields';
@@ -245,5 +245,31 @@ describe('unblock with the hash on the next line', () => {
       ok: true,
       command: { kind: 'unblock', hash: { type: 'Sha1', value: SHA1 }, comment: 'false positive' },
     });
+  });
+});
+
+describe('message length', () => {
+  const SHA256 = 'a'.repeat(64);
+
+  it('reads a message of exactly the limit', () => {
+    const text = `block ${SHA256} ${'x'.repeat(MAX_MESSAGE_LENGTH - 71)}`;
+    expect(text).toHaveLength(MAX_MESSAGE_LENGTH);
+    expect(parseCommand(text)).toMatchObject({ ok: false, error: { reason: 'commentTooLong' } });
+  });
+
+  it.each([
+    ['one character over', `block ${SHA256} ${'x'.repeat(MAX_MESSAGE_LENGTH - 70)}`],
+    ['256 KB of <', '<'.repeat(256 * 1024)],
+    ['a pasted list of 15,000 hash,comment lines', `block\n${Array.from({ length: 15000 }, (_, i) => `${SHA256},line ${i}`).join('\n')}`],
+  ])('refuses %s as too long, before reading it', (_label, text) => {
+    expect(parseCommand(text)).toEqual({ ok: false, error: { reason: 'tooLong', length: text.length, max: MAX_MESSAGE_LENGTH } });
+  });
+
+  it('the limit is well above what Teams lets a person send (about 28 KB), and a pasted list of 800 SHA-256 lines with comments fits', () => {
+    expect(MAX_MESSAGE_LENGTH).toBeGreaterThanOrEqual(2 * 28 * 1024);
+    const text = `block from alert 32123\n${Array.from({ length: 800 }, (_, i) => `${i.toString(16).padStart(64, '0')},host ${i}`).join('\n')}`;
+    expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+    const parsed = parseCommand(text);
+    expect(parsed.ok && parsed.command.kind === 'bulkBlock' && parsed.command.lines.length).toBe(800);
   });
 });

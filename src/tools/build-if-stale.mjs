@@ -1,5 +1,6 @@
 // Compiles the project only when a source changed since the last build, so that `npm start`
-// starts at once after its first run instead of compiling TypeScript every time.
+// starts at once after its first run instead of compiling TypeScript every time. With --always
+// (npm run build) it compiles anyway, and either way records what it built.
 import { spawnSync } from 'node:child_process';
 import process from 'node:process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ function newest(path) {
 
 const latest = Math.max(...inputs.map(newest));
 const built = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : Number.NaN;
-if (!(built >= latest) || !existsSync(join(root, 'dist', 'src', 'index.js'))) {
+if (process.argv.includes('--always') || !(built >= latest) || !existsSync(join(root, 'dist', 'src', 'index.js'))) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { DirectoryRole } from '../../src/domain/roles';
 import { closeServer, listen, readBody } from '../fakes/http-json';
 import { createTestCa } from '../fakes/test-ca';
-import { ANA, invokeActivity, messageActivity, submitActivity } from '../fixtures/activities';
+import { ANA, invokeActivity, messageActivity, RILEY, submitActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts, startRig, type Rig } from './rig';
@@ -185,6 +185,40 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
       [good1, 'shared reason'],
       [good2, 'own reason'],
     ]);
+  });
+
+  it('reviews a CSV with bad rows by line number and reason, never echoing what the file said beyond its hashes', async () => {
+    const [good] = hashes(1, 'c3');
+    host.files.set('/mixed.csv', [`${good},"fine row"`, 'INTERNAL-SECRET-1,"<b>payroll</b>"', `${good},INTERNAL-SECRET-2`, ',INTERNAL-SECRET-3'].join('\n'));
+    const activity = {
+      ...messageActivity(rig.connector.serviceUrl, 'block'),
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'mixed.csv', content: { downloadUrl: `${host.downloadBase}/mixed.csv`, fileType: 'csv' } },
+      ],
+    };
+    await rig.send(activity);
+    const review = await rig.reply(activity);
+    const texts = cardTexts(cardOf(review));
+    expect(texts[0]).toBe("3 of 4 lines can't be used");
+    expect(texts).toEqual(expect.arrayContaining(['Line 2', 'not a SHA-1, SHA-256 or MD5', `Line 3: ${good}`, 'same hash as line 1', 'Line 4', 'no hash']));
+    expect(JSON.stringify(rig.connector.requests)).not.toMatch(/INTERNAL-SECRET|payroll/);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('downloads nothing for a caller without a blocking role, even from an allowed host', async () => {
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
+    host.files.set('/riley.csv', hashes(3, 'd4').join('\n'));
+    const before = host.downloads.length;
+    const activity = {
+      ...messageActivity(rig.connector.serviceUrl, 'block shared reason', { user: RILEY }),
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'riley.csv', content: { downloadUrl: `${host.downloadBase}/riley.csv`, fileType: 'csv' } },
+      ],
+    };
+    await rig.send(activity);
+    expect(replyTexts(await rig.reply(activity))[0]).toBe('Not allowed: you need a directory role');
+    expect(host.downloads.length).toBe(before);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
   it('exports the audit trail as a CSV file through Teams file consent, in a 1:1 chat only', async () => {

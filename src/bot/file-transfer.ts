@@ -230,6 +230,9 @@ export class HttpFileTransfer implements FileTransfer {
             }),
           );
           response.on('error', (error) => reject(new FileTransferError('The attached file could not be downloaded.', { cause: error })));
+          response.on('close', () => {
+            if (!response.complete) reject(new FileTransferError('The attached file could not be downloaded (the connection closed early).'));
+          });
         },
       );
       request.on('error', (error) => reject(new FileTransferError('The attached file could not be downloaded.', { cause: error })));

@@ -49,7 +49,10 @@ class FakeNet {
       this.requests.push({ host, path: req.url ?? '' });
       const handler = this.handlers.get(host);
       if (handler) handler(req, res);
-      else res.writeHead(404).end();
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
@@ -80,6 +83,12 @@ class FakeNet {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+function redirect(res: http.ServerResponse, status: number, location: string): void {
+  res.statusCode = status;
+  res.setHeader('location', location);
+  res.end();
 }
 
 /** A plain loopback HTTP server standing in for the attacker's; counts what reaches it. */
@@ -197,7 +206,7 @@ describe('HttpFileTransfer.download in production', () => {
   });
 
   it('does not follow a redirect from an allowed host to a host that is not allowed', async () => {
-    net.route(SHAREPOINT, (_req, res) => res.writeHead(302, { location: net.url('evil.example.net', '/steal') }).end());
+    net.route(SHAREPOINT, (_req, res) => redirect(res, 302, net.url('evil.example.net', '/steal')));
     net.route('evil.example.net', (_req, res) => res.end('7327b54fd718525cbca07dacde913b5ac3c85673,leaked'));
     await expect(transfer().download(net.url(SHAREPOINT, '/iocs.csv'), 1024)).rejects.toThrow(/redirected to a host the bot does not download from/);
     expect(net.requests).toEqual([{ host: SHAREPOINT, path: '/iocs.csv' }]);
@@ -205,21 +214,19 @@ describe('HttpFileTransfer.download in production', () => {
   });
 
   it('does not follow a redirect to plain HTTP or to an allowed name that resolves to a private address', async () => {
-    net.route(SHAREPOINT, (req, res) =>
-      res.writeHead(307, { location: req.url === '/a' ? `http://other.sharepoint.com:${net.port}/b` : net.url('intranet.sharepoint.com', '/c') }).end(),
-    );
+    net.route(SHAREPOINT, (req, res) => redirect(res, 307, req.url === '/a' ? `http://other.sharepoint.com:${net.port}/b` : net.url('intranet.sharepoint.com', '/c')));
     await expect(transfer().download(net.url(SHAREPOINT, '/a'), 1024)).rejects.toThrow(/HTTPS/);
     await expect(transfer().download(net.url(SHAREPOINT, '/b'), 1024)).rejects.toThrow(/private or local/);
     expect(net.requests.map((r) => r.path)).toEqual(['/a', '/b']);
   });
 
   it(`follows at most ${MAX_REDIRECTS} redirects between allowed hosts`, async () => {
-    net.route(SHAREPOINT, (req, res) => res.writeHead(302, { location: `/hop${Number(/\d+/.exec(req.url ?? '')?.[0] ?? 0) + 1}` }).end());
+    net.route(SHAREPOINT, (req, res) => redirect(res, 302, `/hop${Number(/\d+/.exec(req.url ?? '')?.[0] ?? 0) + 1}`));
     await expect(transfer().download(net.url(SHAREPOINT, '/hop0'), 1024)).rejects.toThrow(/too many redirects/);
     expect(net.requests).toHaveLength(MAX_REDIRECTS + 1);
 
     net.route('other.sharepoint.com', (_req, res) => res.end('ok'));
-    net.route(SHAREPOINT, (_req, res) => res.writeHead(301, { location: net.url('other.sharepoint.com', '/file.csv') }).end());
+    net.route(SHAREPOINT, (_req, res) => redirect(res, 301, net.url('other.sharepoint.com', '/file.csv')));
     await expect(transfer().download(net.url(SHAREPOINT, '/moved'), 1024)).resolves.toBe('ok');
   });
 

@@ -45,12 +45,13 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const background = new BackgroundWork(logger);
   const approvalPolicy = config.approvals.policy;
   const form: BlockFormSettings = { hashTypes: actions.defender.hashTypes, supportsOptions: actions.defender.supportsOptions, defaultExpiryDays: behaviour.defaultExpiryDays };
-  const files = new HttpFileTransfer(config.defender.timeoutMs);
+  const files = new HttpFileTransfer({ mode: config.mode, timeoutMs: config.defender.timeoutMs, downloadHosts: config.files.downloadHosts });
   const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId });
   const bulk = new BulkRunner({
     actions,
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },
     logger,
+    intake: { files, store, newId, decisionTtlMs: behaviour.decisionTtlMs, defaultExpiryDays: behaviour.defaultExpiryDays },
   });
   const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports });

@@ -35,6 +35,22 @@ const guidList = z
     message: 'names no tenant (an empty list would serve every tenant); list at least one tenant id, or leave it unset to serve only MicrosoftAppTenantId',
   });
 
+/** SharePoint Online / OneDrive hosts of the public cloud, GCC High, DoD and Microsoft 365 operated by 21Vianet. */
+export const DEFAULT_FILE_DOWNLOAD_HOSTS = '.sharepoint.com,.sharepoint.us,.sharepoint-mil.us,.sharepoint.cn';
+
+const hostSuffixList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((t) => /^\.?[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(t)), {
+    message: 'must be a comma-separated list of host names or suffixes with at least two labels, e.g. .sharepoint.com',
+  })
+  .transform((list) => (list.length > 0 ? list : DEFAULT_FILE_DOWNLOAD_HOSTS.split(',')));
+
 /** Every setting the bot reads (besides botbuilder's pass-through keys), validated with a hint each. */
 export const schema = z.object({
   PORT: intInRange(0, 65535).default(3978),
@@ -84,6 +100,7 @@ export const schema = z.object({
     .trim()
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)')
     .default('defender-block-bot'),
+  FILE_DOWNLOAD_HOSTS: hostSuffixList.default(DEFAULT_FILE_DOWNLOAD_HOSTS.split(',')),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,
 });

@@ -109,6 +109,8 @@ export interface Config {
   };
   /** Tenants whose users may use the bot; empty means any (local mode only). */
   readonly allowedTenants: readonly string[];
+  /** Attached CSV files are downloaded from these hosts only (".x.com" = any sub-domain of x.com). */
+  readonly files: { readonly downloadHosts: readonly string[] };
 }
 
 /** Every setting the bot reads besides botbuilder's own (BOT_FRAMEWORK_KEYS). */
@@ -228,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       localDirectoryPath: path.resolve(e.LOCAL_DIRECTORY_PATH ?? path.join(projectRoot(), 'src/identity/sample-directory.json')),
     },
     allowedTenants,
+    files: { downloadHosts: e.FILE_DOWNLOAD_HOSTS },
     dataDir: path.resolve(e.DATA_DIR ?? path.join(projectRoot(), '.data')),
     behaviour: {
       undoWindowMs: e.UNDO_WINDOW_SECONDS * 1000,

@@ -1,10 +1,17 @@
+import { refusalFrom, refuseUnlessHolds } from '../domain/access';
 import type { ActionDeps } from '../domain/block-file';
+import type { OptionsInput } from '../domain/block-options';
 import { bulkBlock, type BulkProgress, type BulkTiming } from '../domain/bulk-block';
-import type { Delegation, Logger } from '../domain/ports';
-import { bulkProgressReply } from '../cards/bulk-views';
+import type { Caller } from '../domain/caller';
+import type { Delegation, Logger, Store } from '../domain/ports';
+import { BLOCKING_ROLES } from '../domain/roles';
+import { StoreKey } from '../domain/store-keys';
+import { bulkFileFailedReply, bulkNoHashesReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { apiName } from '../cards/card-text';
 import { refusalReply } from '../cards/refusal-views';
-import type { BulkJobSpec } from '../domain/bulk-intake';
+import { MAX_BULK_HASHES, prepareBulk, type BulkJobSpec, type BulkLine } from '../domain/bulk-intake';
+import { linesFromAttachment, type CsvFile } from './csv-attachments';
+import type { FileTransfer } from './file-transfer';
 import { replaceMessage } from './card-surface';
 import type { Continuation } from './continuation';
 import { send } from './send';
@@ -12,11 +19,32 @@ import { send } from './send';
 /** Progress cards are updated at most this often (Teams throttles message updates). */
 const UPDATE_EVERY_MS = 1500;
 
+/** A bulk block whose list is (partly) an attached file, not yet downloaded: read only once the caller may block. */
+export interface BulkFileIntake {
+  readonly file: CsvFile;
+  /** Lines typed in the message, checked together with the file's. */
+  readonly lines: readonly BulkLine[];
+  readonly sharedComment?: string;
+  readonly options: OptionsInput;
+}
+
+/** What reading an attached list uses. */
+export interface BulkIntakeDeps {
+  readonly files: FileTransfer;
+  readonly store: Store;
+  readonly newId: () => string;
+  /** Bulk reviews expire after this long. */
+  readonly decisionTtlMs: number;
+  readonly defaultExpiryDays: number;
+}
+
 /** What the bulk runner uses. */
 export interface BulkRunnerDeps {
   readonly actions: ActionDeps;
   readonly timing: BulkTiming;
   readonly logger: Logger;
+  /** Needed to read attached CSV files. */
+  readonly intake?: BulkIntakeDeps;
 }
 
 /**
@@ -54,5 +82,50 @@ export class BulkRunner {
       return;
     }
     await continuation((context) => replaceMessage(context, messageId, refusalReply(outcome, 'bulk-block', spec.caller)));
+  }
+
+  /**
+   * A bulk block from an attached file: the caller's role is checked with their delegation first, and only then
+   * is the file downloaded; its lines go to the review card or straight into the job, as typed lists do.
+   */
+  async runFromFile(intake: BulkFileIntake, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<void> {
+    const say = (reply: Parameters<typeof send>[1]) =>
+      continuation(async (context) => {
+        await send(context, reply);
+      });
+    const refused = await refuseUnlessHolds(this.deps.actions.roles, caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
+    if (refused) {
+      this.deps.logger.info({ refusal: refused.kind }, 'Bulk block from a file refused before the download');
+      await say(refusalReply(refused, 'bulk-block', caller));
+      return;
+    }
+    const deps = this.deps.intake;
+    if (!deps) {
+      await say(bulkFileFailedReply('This bot cannot read attached files.'));
+      return;
+    }
+    const read = await linesFromAttachment(deps.files, intake.file);
+    if ('problem' in read) {
+      this.deps.logger.warn({ problem: read.problem }, 'Attached CSV not read');
+      await say(bulkFileFailedReply(read.problem));
+      return;
+    }
+    const lines = [...intake.lines, ...read.lines];
+    if (lines.length === 0) {
+      await say(bulkNoHashesReply());
+      return;
+    }
+    const prepared = prepareBulk(lines, intake, caller, this.deps.actions.now(), deps.defaultExpiryDays);
+    if (prepared.tooMany) {
+      await say(bulkTooManyReply(prepared.spec.items.length, MAX_BULK_HASHES));
+      return;
+    }
+    if (prepared.lines.some((l) => l.problem)) {
+      const id = deps.newId();
+      await deps.store.put(StoreKey.bulkReview(id), prepared.spec, { ifNoneMatch: '*', ttlMs: deps.decisionTtlMs });
+      await say(bulkReviewReply(prepared.lines, id, prepared.spec.items.length));
+      return;
+    }
+    await this.run(prepared.spec, delegation, continuation);
   }
 }

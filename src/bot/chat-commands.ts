@@ -9,14 +9,14 @@ import type { FileHash, HashType } from '../domain/file-hash';
 import type { BlockFileRequest, Store } from '../domain/ports';
 import { resolveOptions } from '../domain/resolve-options';
 import { StoreKey } from '../domain/store-keys';
-import { bulkReviewReply } from '../cards/bulk-views';
+import { bulkFileNotReadReply, bulkNoHashesReply, bulkOneFileReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { blockFormReply } from '../cards/form-views';
 import { helpReply } from '../cards/help-views';
 import { noticeReply } from '../cards/notice';
 import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
 import type { ApprovalBoard } from './approval-board';
 import { prepareBulk } from '../domain/bulk-intake';
-import { csvAttachments, linesFromAttachments } from './csv-attachments';
+import { csvAttachments } from './csv-attachments';
 import type { FileTransfer } from './file-transfer';
 import { send } from './send';
 import type { SessionGate } from './session-gate';
@@ -175,23 +175,31 @@ export class ChatCommands {
       );
       return;
     }
-    const files = csvAttachments(context.activity.attachments);
-    const lines: BulkLine[] = [...command.lines, ...(files.length ? await linesFromAttachments(deps.files, files) : [])];
+    const found = csvAttachments(context.activity.attachments, deps.mode);
+    if (found.files.length + found.refused > 1) {
+      await send(context, bulkOneFileReply(found.files.length + found.refused));
+      return;
+    }
+    if (found.refused > 0) {
+      await send(context, bulkFileNotReadReply());
+      return;
+    }
+    const [file] = found.files;
+    if (file) {
+      // The file is downloaded inside the work: after sign-in and once the caller is known to hold a blocking role.
+      const spec = { items: [], options: resolveOptions(command.options, deps.now(), deps.form.defaultExpiryDays), caller };
+      const intake = { file, lines: command.lines, sharedComment: command.sharedComment, options: command.options };
+      await this.start(context, { describe: 'bulk block from an attached file', payload: { kind: 'bulk-block', spec, intake } }, caller);
+      return;
+    }
+    const lines: readonly BulkLine[] = command.lines;
     if (lines.length === 0) {
-      await send(
-        context,
-        noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], {
-          example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment',
-        }),
-      );
+      await send(context, bulkNoHashesReply());
       return;
     }
     const prepared = prepareBulk(lines, command, caller, deps.now(), deps.form.defaultExpiryDays);
     if (prepared.tooMany) {
-      await send(
-        context,
-        noticeReply('Too many hashes', [`The list has ${prepared.spec.items.length} hashes; one request takes at most ${MAX_BULK_HASHES}. Nothing was blocked; split the list.`]),
-      );
+      await send(context, bulkTooManyReply(prepared.spec.items.length, MAX_BULK_HASHES));
       return;
     }
     if (prepared.lines.some((l) => l.problem)) {

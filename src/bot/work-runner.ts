@@ -4,7 +4,7 @@ import type { FileHash } from '../domain/file-hash';
 import type { BlockFileRequest, Delegation } from '../domain/ports';
 import type { ActionResult, BlockActions } from './block-actions';
 import type { BulkJobSpec } from '../domain/bulk-intake';
-import type { BulkRunner } from './bulk-runner';
+import type { BulkFileIntake, BulkRunner } from './bulk-runner';
 import type { Continuation } from './continuation';
 import type { AuditExports } from './history-export';
 import { send } from './send';
@@ -16,7 +16,7 @@ export type WorkPayload =
   | { readonly kind: 'status'; readonly hash: FileHash }
   | { readonly kind: 'history'; readonly hash?: FileHash }
   | { readonly kind: 'export'; readonly format: 'csv' | 'json' }
-  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec };
+  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec; readonly intake?: BulkFileIntake };
 
 /** Work that needs the analyst's delegation, as plain data (so any bot instance can resume it). */
 export interface Work {
@@ -49,7 +49,8 @@ export class WorkRunner implements RunsWork {
   async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult> {
     const payload = work.payload;
     if (payload.kind === 'bulk-block') {
-      await this.deps.bulk.run(payload.spec, delegation, continuation);
+      if (payload.intake) await this.deps.bulk.runFromFile(payload.intake, payload.spec.caller, delegation, continuation);
+      else await this.deps.bulk.run(payload.spec, delegation, continuation);
       return {};
     }
     if (payload.kind === 'export') {

@@ -2,6 +2,7 @@ import type { BulkLine } from '../domain/bulk-intake';
 import type { BulkProgress } from '../domain/bulk-block';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc, type Fact } from './card-text';
+import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
 import { inertText } from './safe-text';
 
@@ -18,7 +19,7 @@ export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, va
       validCount > 0
         ? `${count(validCount)} hashes are fine. Fix the list and send it again, or block the ${count(validCount)} valid ones now.`
         : 'No line can be used. Fix the list and send it again.',
-    problems: bad.slice(0, LISTED).map((l) => ({ where: `Line ${l.line}: ${inertText(truncate(l.text, 60))}`, problem: inertText(l.problem ?? '') })),
+    problems: bad.slice(0, LISTED).map((l) => ({ where: l.text ? `Line ${l.line}: ${inertText(truncate(l.text, 60))}` : `Line ${l.line}`, problem: inertText(l.problem ?? '') })),
     moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',
     validCount,
     confirmTitle: `Block the ${count(validCount)} valid hashes`,
@@ -26,6 +27,37 @@ export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, va
     verbs: CardVerb,
   });
   return { card, summary: `${headline}; nothing was blocked yet.` };
+}
+
+/** A bulk block found no hash in the message or its file. */
+export function bulkNoHashesReply(): Reply {
+  return noticeReply('No hashes found', ['Put one hash per line after the first line (or attach a CSV file of hash,comment rows). Nothing was blocked.'], {
+    example: 'block Phishing campaign 42\n7327b54fd718525cbca07dacde913b5ac3c85673\n‹another hash›,its own comment',
+  });
+}
+
+/** More hashes than one bulk block takes. */
+export function bulkTooManyReply(hashes: number, max: number): Reply {
+  return noticeReply('Too many hashes', [`The list has ${count(hashes)} hashes; one request takes at most ${count(max)}. Nothing was blocked; split the list.`]);
+}
+
+/** A message carried more than one CSV file; none was downloaded. */
+export function bulkOneFileReply(files: number): Reply {
+  return noticeReply('One file at a time', [
+    `The message has ${count(files)} CSV files attached; the bot reads one per message. Nothing was downloaded or blocked; send each file on its own.`,
+  ]);
+}
+
+/** CSV attachments the bot does not download (production reads Teams file attachments only). */
+export function bulkFileNotReadReply(): Reply {
+  return noticeReply('The attachment was not read', [
+    'The bot reads CSV files shared through Teams (attach the file to the message) and nothing else. Nothing was downloaded or blocked.',
+  ]);
+}
+
+/** The attached file could not be downloaded or read; says why in the bot's own words, never with the file's content. */
+export function bulkFileFailedReply(problem: string): Reply {
+  return noticeReply('The attached file was not read', [inertText(problem), 'Nothing was blocked.']);
 }
 
 /** The progress card, updated in place after every batch until the run finishes. */

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import dns from 'node:dns';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import { DirectoryRole } from '../../src/domain/roles';
 import { closeServer, listen, readBody } from '../fakes/http-json';
-import { ANA, invokeActivity, messageActivity, submitActivity } from '../fixtures/activities';
+import { createTestCa } from '../fakes/test-ca';
+import { ANA, invokeActivity, messageActivity, RILEY, submitActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts, startRig, type Rig } from './rig';
@@ -12,10 +16,37 @@ function hashes(count: number, seed: string): string[] {
   return Array.from({ length: count }, (_, i) => createHash('sha1').update(`${seed}-${i}`).digest('hex'));
 }
 
-/** A loopback file server standing in for Teams' file download and OneDrive upload URLs. */
+/** The SharePoint host Teams names in a file attachment's downloadUrl (allowed by the default FILE_DOWNLOAD_HOSTS). */
+const SHAREPOINT_HOST = 'contoso.sharepoint.com';
+/** What this test's DNS answers for SHAREPOINT_HOST: a public (documentation, TEST-NET-3) address, never actually dialled. */
+const SHAREPOINT_PUBLIC_ADDRESS = '203.0.113.10';
+
+/**
+ * A loopback file server standing in for SharePoint (Teams' file download URLs, over HTTPS with a test CA) and
+ * OneDrive's upload URLs. The bot runs in production mode, where a download host that resolves to a loopback
+ * address is refused; so this test plays the network instead: its DNS answers SHAREPOINT_HOST with a public
+ * address (the bot checks that answer and pins the connection to it), and its routing delivers connections for
+ * SHAREPOINT_HOST to the loopback server. The bot's code runs unchanged; only the world around it is simulated.
+ */
 class FileHost {
   readonly files = new Map<string, string>();
+  readonly downloads: string[] = [];
   readonly uploads: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  private readonly ca = createTestCa();
+  private readonly sharePoint = https.createServer(
+    {
+      ...(() => {
+        const cert = this.ca.issue([SHAREPOINT_HOST]);
+        return { cert: cert.certPem, key: cert.keyPem };
+      })(),
+    },
+    (req, res) => {
+      this.downloads.push(req.url ?? '');
+      const file = this.files.get(req.url ?? '');
+      res.writeHead(file ? 200 : 404, { 'content-type': 'text/csv' });
+      res.end(file);
+    },
+  );
   private readonly server = http.createServer(async (req, res) => {
     if (req.method === 'PUT') {
       this.uploads.push({ path: req.url ?? '', headers: req.headers, body: await readBody(req) });
@@ -28,15 +59,43 @@ class FileHost {
     res.end(file);
   });
   url = '';
+  /** Base of download URLs, e.g. https://contoso.sharepoint.com:PORT */
+  downloadBase = '';
+  private unroute = () => undefined as void;
 
   async start(): Promise<this> {
     this.url = await listen(this.server);
+    const port = Number(new URL(await listen(this.sharePoint)).port);
+    this.downloadBase = `https://${SHAREPOINT_HOST}:${port}`;
+    this.unroute = routeToLoopback(SHAREPOINT_HOST, SHAREPOINT_PUBLIC_ADDRESS, this.ca.caPem);
     return this;
   }
 
-  close(): Promise<void> {
-    return closeServer(this.server);
+  async close(): Promise<void> {
+    this.unroute();
+    await Promise.all([closeServer(this.server), closeServer(this.sharePoint)]);
   }
+}
+
+/** This process's DNS answers `host` with `publicAddress`, and TLS connections to `host` reach 127.0.0.1 trusting `caPem`. */
+function routeToLoopback(host: string, publicAddress: string, caPem: string): () => void {
+  const lookup = dns.promises.lookup.bind(dns.promises);
+  const spy = jest
+    .spyOn(dns.promises, 'lookup')
+    .mockImplementation(((hostname: string, options: dns.LookupAllOptions) =>
+      hostname === host ? Promise.resolve([{ address: publicAddress, family: 4 }]) : lookup(hostname, options)) as typeof dns.promises.lookup);
+  const connect = tls.connect;
+  const toLoopback = (_hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) =>
+    options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
+  tls.connect = function (this: unknown, ...args: unknown[]) {
+    const options = args[0] as tls.ConnectionOptions | undefined;
+    if (options && typeof options === 'object' && options.host === host) args[0] = { ...options, ca: [caPem], lookup: toLoopback };
+    return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+  };
+  return () => {
+    tls.connect = connect;
+    spy.mockRestore();
+  };
 }
 
 describe('bulk blocks and the audit export (Indicators API)', () => {
@@ -73,12 +132,17 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
     const activity = {
       ...messageActivity(rig.connector.serviceUrl, 'block'),
       attachments: [
-        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'iocs.csv', content: { downloadUrl: `${host.url}/iocs.csv`, uniqueId: 'u1', fileType: 'csv' } },
+        {
+          contentType: 'application/vnd.microsoft.teams.file.download.info',
+          name: 'iocs.csv',
+          content: { downloadUrl: `${host.downloadBase}/iocs.csv`, uniqueId: 'u1', fileType: 'csv' },
+        },
       ],
     };
     expect((await rig.send(activity)).status).toBe(200);
     const progress = await rig.reply(activity);
     expect(cardTexts(cardOf(progress))[0]).toMatch(/^Bulk block running: 0 of 1,200$/);
+    expect(host.downloads).toEqual(['/iocs.csv']);
 
     const done = await rig.connector.waitFor((r) => r.method === 'PUT' && cardTexts(cardOf(r))[0].startsWith('Bulk block done'), 30_000);
     expect(done.activityId).toBe(messageId(progress));
@@ -121,6 +185,40 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
       [good1, 'shared reason'],
       [good2, 'own reason'],
     ]);
+  });
+
+  it('reviews a CSV with bad rows by line number and reason, never echoing what the file said beyond its hashes', async () => {
+    const [good] = hashes(1, 'c3');
+    host.files.set('/mixed.csv', [`${good},"fine row"`, 'INTERNAL-SECRET-1,"<b>payroll</b>"', `${good},INTERNAL-SECRET-2`, ',INTERNAL-SECRET-3'].join('\n'));
+    const activity = {
+      ...messageActivity(rig.connector.serviceUrl, 'block'),
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'mixed.csv', content: { downloadUrl: `${host.downloadBase}/mixed.csv`, fileType: 'csv' } },
+      ],
+    };
+    await rig.send(activity);
+    const review = await rig.reply(activity);
+    const texts = cardTexts(cardOf(review));
+    expect(texts[0]).toBe("3 of 4 lines can't be used");
+    expect(texts).toEqual(expect.arrayContaining(['Line 2', 'not a SHA-1, SHA-256 or MD5', `Line 3: ${good}`, 'same hash as line 1', 'Line 4', 'no hash']));
+    expect(JSON.stringify(rig.connector.requests)).not.toMatch(/INTERNAL-SECRET|payroll/);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+  });
+
+  it('downloads nothing for a caller without a blocking role, even from an allowed host', async () => {
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
+    host.files.set('/riley.csv', hashes(3, 'd4').join('\n'));
+    const before = host.downloads.length;
+    const activity = {
+      ...messageActivity(rig.connector.serviceUrl, 'block shared reason', { user: RILEY }),
+      attachments: [
+        { contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'riley.csv', content: { downloadUrl: `${host.downloadBase}/riley.csv`, fileType: 'csv' } },
+      ],
+    };
+    await rig.send(activity);
+    expect(replyTexts(await rig.reply(activity))[0]).toBe('Not allowed: you need a directory role');
+    expect(host.downloads.length).toBe(before);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
   });
 
   it('exports the audit trail as a CSV file through Teams file consent, in a 1:1 chat only', async () => {

@@ -123,6 +123,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: host }).http.host).toBe(host);
   });
 
+  it('downloads attached files from the SharePoint/OneDrive hosts of the public and government clouds by default, or from the hosts listed', () => {
+    expect(loadConfig(production).files.downloadHosts).toEqual(['.sharepoint.com', '.sharepoint.us', '.sharepoint-mil.us', '.sharepoint.cn']);
+    expect(loadConfig({ ...production, FILE_DOWNLOAD_HOSTS: ' ' }).files.downloadHosts).toEqual(['.sharepoint.com', '.sharepoint.us', '.sharepoint-mil.us', '.sharepoint.cn']);
+    expect(loadConfig({ ...production, FILE_DOWNLOAD_HOSTS: '.SharePoint.com, files.contoso.example' }).files.downloadHosts).toEqual(['.sharepoint.com', 'files.contoso.example']);
+    expect(problems({ ...production, FILE_DOWNLOAD_HOSTS: 'https://contoso.sharepoint.com' })[0]).toMatch(
+      /^FILE_DOWNLOAD_HOSTS: must be a comma-separated list of host names or suffixes/,
+    );
+    expect(problems({ ...production, FILE_DOWNLOAD_HOSTS: '.com' })[0]).toMatch(/^FILE_DOWNLOAD_HOSTS:/);
+    expect(problems({ ...production, FILE_DOWNLOAD_HOSTS: '*' })[0]).toMatch(/^FILE_DOWNLOAD_HOSTS:/);
+  });
+
   it('binds any interface in production, where every request must carry a channel token', () => {
     expect(loadConfig({ ...production, HOST: '10.1.2.3' }).http.host).toBe('10.1.2.3');
   });

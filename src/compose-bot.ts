@@ -83,7 +83,6 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     gate,
     board,
     store,
-    files,
     form,
     approvalPolicy,
     decisionTtlMs: behaviour.decisionTtlMs,

@@ -17,7 +17,6 @@ import { describeAction, signedInReply, signedOutReply, signInPromptText } from 
 import type { ApprovalBoard } from './approval-board';
 import { prepareBulk } from '../domain/bulk-intake';
 import { csvAttachments } from './csv-attachments';
-import type { FileTransfer } from './file-transfer';
 import { send } from './send';
 import type { SessionGate } from './session-gate';
 import type { UserSessions } from './user-sessions';
@@ -37,7 +36,6 @@ export interface ChatCommandsDeps {
   readonly gate: SessionGate;
   readonly board: ApprovalBoard;
   readonly store: Store;
-  readonly files: FileTransfer;
   readonly form: BlockFormSettings;
   readonly approvalPolicy: ApprovalPolicy;
   /** Bulk reviews expire after this long. */

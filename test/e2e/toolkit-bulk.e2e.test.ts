@@ -87,13 +87,15 @@ function routeToLoopback(host: string, publicAddress: string, caPem: string): ()
   const connect = tls.connect;
   const toLoopback = (_hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) =>
     options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
-  tls.connect = function (this: unknown, ...args: unknown[]) {
+  const routed = function (this: unknown, ...args: unknown[]) {
     const options = args[0] as tls.ConnectionOptions | undefined;
     if (options && typeof options === 'object' && options.host === host) args[0] = { ...options, ca: [caPem], lookup: toLoopback };
     return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
-  };
+  } as typeof tls.connect;
+  tls.connect = routed;
   return () => {
-    tls.connect = connect;
+    // Only our own wrapper is taken away: the module is shared by every test file of this worker.
+    if (tls.connect === routed) tls.connect = connect;
     spy.mockRestore();
   };
 }

@@ -94,7 +94,7 @@ export function createTestCa(): TestCa {
 }
 
 const trustedCas = new Map<string, number>();
-let originalConnect: typeof tls.connect | undefined;
+let installed: { readonly original: typeof tls.connect; readonly wrapper: typeof tls.connect } | undefined;
 
 function isLoopbackOptions(value: unknown): value is tls.ConnectionOptions {
   if (typeof value !== 'object' || value === null) return false;
@@ -102,11 +102,12 @@ function isLoopbackOptions(value: unknown): value is tls.ConnectionOptions {
   return options.ca === undefined && options.secureContext === undefined && LOOPBACK_HOSTS.has(options.host ?? 'localhost');
 }
 
-function connectTrustingTestCas(this: unknown, ...args: unknown[]): tls.TLSSocket {
-  if (isLoopbackOptions(args[0])) {
-    args[0] = { ...args[0], ca: [...trustedCas.keys()] };
-  }
-  return (originalConnect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+/** A tls.connect that adds the trusted test CAs for loopback hosts; it keeps its own original, so a stale copy still works. */
+function trustingConnect(original: typeof tls.connect): typeof tls.connect {
+  return function (this: unknown, ...args: unknown[]): tls.TLSSocket {
+    if (isLoopbackOptions(args[0])) args[0] = { ...args[0], ca: [...trustedCas.keys()] };
+    return (original as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
+  };
 }
 
 /**
@@ -120,9 +121,10 @@ function connectTrustingTestCas(this: unknown, ...args: unknown[]): tls.TLSSocke
  */
 export function trustTestCa(caPem: string): () => void {
   trustedCas.set(caPem, (trustedCas.get(caPem) ?? 0) + 1);
-  if (!originalConnect) {
-    originalConnect = tls.connect;
-    tls.connect = connectTrustingTestCas;
+  if (!installed) {
+    const original = tls.connect;
+    installed = { original, wrapper: trustingConnect(original) };
+    tls.connect = installed.wrapper;
   }
   let undone = false;
   return () => {
@@ -131,9 +133,10 @@ export function trustTestCa(caPem: string): () => void {
     const remaining = (trustedCas.get(caPem) ?? 1) - 1;
     if (remaining > 0) trustedCas.set(caPem, remaining);
     else trustedCas.delete(caPem);
-    if (trustedCas.size === 0 && originalConnect) {
-      tls.connect = originalConnect;
-      originalConnect = undefined;
+    if (trustedCas.size === 0 && installed) {
+      // tls is shared by every test file of a worker: take away only our own wrapper.
+      if (tls.connect === installed.wrapper) tls.connect = installed.original;
+      installed = undefined;
     }
   };
 }

@@ -27,6 +27,7 @@ class FakeNet {
   private readonly handlers = new Map<string, Handler>();
   private server?: https.Server;
   private connect?: typeof tls.connect;
+  private patched?: typeof tls.connect;
   port = 0;
 
   constructor(private readonly answers: Record<string, string[]>) {}
@@ -59,7 +60,7 @@ class FakeNet {
     const connect = (this.connect = tls.connect);
     const caPem = this.ca.caPem;
     const dialled = this.dialled;
-    tls.connect = function (this: unknown, ...args: unknown[]) {
+    this.patched = function (this: unknown, ...args: unknown[]) {
       const options = args[0] as tls.ConnectionOptions & { lookup?: (h: string, o: dns.LookupOptions, cb: (...a: unknown[]) => void) => void };
       // Where the bot asked to connect: its pinned lookup says.
       options.lookup?.(options.host ?? '', {}, (_error: unknown, address: unknown) => dialled.push(String(address)));
@@ -71,6 +72,7 @@ class FakeNet {
       };
       return (connect as (...a: unknown[]) => tls.TLSSocket).apply(this, args);
     };
+    tls.connect = this.patched;
     return this;
   }
 
@@ -79,7 +81,7 @@ class FakeNet {
   }
 
   async stop(): Promise<void> {
-    if (this.connect) tls.connect = this.connect;
+    if (this.connect && tls.connect === this.patched) tls.connect = this.connect;
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

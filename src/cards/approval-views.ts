@@ -222,7 +222,7 @@ export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'd
       const r = outcome.request;
       const last = lastDecision(r);
       return last?.by
-        ? `${shownName(last.by.name)} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
+        ? `${shownInRun(last.by.name, { max: NAME_MAX })} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
         : `This request is already ${r.status}. Nothing more was done.`;
     }
     case 'expired': {

@@ -7,7 +7,7 @@ import { formatUtc, optionalFact, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
-import { inertText, markdownSafe } from './safe-text';
+import { NAME_MAX, shown, shownInRun, shownName } from './safe-text';
 
 /** Who looks at an approval card: what they may do decides which buttons they see. */
 export type ApprovalViewer = 'shared' | 'approver' | 'requester' | 'observer';
@@ -24,25 +24,25 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   const headline = headlineOf(request);
   const last = [...request.decisions].reverse().find((d) => d.by);
   const facts: Fact[] = [
-    { label: 'Requested by', value: markdownSafe(request.requester.name) },
+    { label: 'Requested by', value: shownName(request.requester.name) },
     { label: 'Requested', value: formatUtc(request.requestedAt) },
     ...optionalFact('Action', request.options?.action),
     ...optionalFact('Expires in Defender', request.options?.expiresAt, formatUtc),
     ...optionalFact('Severity', request.options?.severity),
     ...optionalFact('Device groups', request.options?.deviceGroups?.join(', ')),
-    ...optionalFact('Undoes the block by', request.undo?.blockedBy),
+    ...optionalFact('Undoes the block by', request.undo?.blockedBy, undefined, NAME_MAX),
     ...optionalFact('Blocked', request.undo?.blockedAt, formatUtc),
     ...optionalFact('Its indicator id', request.undo?.made.indicatorId),
-    ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name),
+    ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name, undefined, NAME_MAX),
     ...optionalFact('Decided', last?.at, formatUtc),
     ...optionalFact('Defender status', request.result?.fileStatus),
     ...optionalFact('Indicator id', request.result?.indicatorId),
     ...optionalFact('Failure', request.failure?.detail),
     ...optionalFact('Correlation id', request.failure?.correlationId),
-    { label: 'Request id', value: request.id },
+    { label: 'Request id', value: shown(request.id) },
   ];
   const statusLine = pending
-    ? `Waiting for a Security Administrator or Global Administrator other than ${inertText(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
+    ? `Waiting for a Security Administrator or Global Administrator other than ${shownName(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
     : request.status === 'failed'
       ? `Approvers can retry the ${words.noun} until ${formatUtc(request.expiresAt)}.`
       : decided
@@ -68,9 +68,9 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
           ? 'Defender could not be asked what an unblock would lift'
           : 'Defender could not be asked whether this file already has an indicator',
     existingFacts: listed ? listed.map(listedFact) : existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown),
-    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: markdownSafe(decisionText(d, request.action)) })),
-    comment: inertText(request.comment),
-    reason: inertText(request.reason ?? ''),
+    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: shown(decisionText(d, request.action)) })),
+    comment: shownInRun(request.comment),
+    reason: shownInRun(request.reason ?? ''),
     notes: request.status === 'approved' ? [request.note ?? 'Enforcement on devices usually takes 15 minutes to 2 hours.'] : [],
     approveTitle: words.approve,
     retryTitle: `Retry the ${words.noun}`,
@@ -87,17 +87,17 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
 
 /** One indicator an unblock would lift: id, action, who created it and when. */
 function listedFact(block: NonNullable<ApprovalRequest['listed']>[number]): Fact {
-  const who = block.createdBy ? ` by ${block.createdBy}` : '';
+  const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
   const when = block.createdAt ? `, ${formatUtc(block.createdAt)}` : '';
   const foreign = block.foreign ? ' (not created by this bot)' : '';
-  return { label: block.id ?? 'FileAction', value: markdownSafe(`${block.action}${who}${when}${foreign}`) };
+  return { label: block.id ? shown(block.id) : 'FileAction', value: `${shown(block.action)}${who}${when}${foreign}` };
 }
 
 /** The indicator already in force: what it does, who set it and when. */
 function existingFacts(status: NonNullable<ApprovalRequest['existing']>): Fact[] {
   return [
-    { label: 'Current action', value: markdownSafe(`${status.actionType} (${status.fileStatus})`) },
-    ...optionalFact('Set by', status.requestor),
+    { label: 'Current action', value: `${shown(status.actionType)} (${shown(status.fileStatus)})` },
+    ...optionalFact('Set by', status.requestor, undefined, NAME_MAX),
     ...optionalFact('Set', status.creationDateTimeUtc ?? status.lastUpdateDateTimeUtc, formatUtc),
     ...optionalFact('Its comment', status.requestorComment),
     ...optionalFact('It expires', status.expirationTime, formatUtc),
@@ -112,10 +112,10 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
   const w = WORDS[request.action];
   switch (request.status) {
     case 'approved': {
-      const approver = approverOf(request)?.name ?? 'An approver';
-      const actor = decider?.name ?? approver;
+      const approver = approverOf(request) ? shownName(approverOf(request)!.name) : 'An approver';
+      const actor = decider ? shownName(decider.name) : approver;
       const result = request.note
-        ? `${markdownSafe(request.note)} (${file}, as ${actor})`
+        ? `${shown(request.note)} (${file}, as ${actor})`
         : `${file} is now ${w.done} in Defender, recorded under ${actor === approver ? 'their' : `${actor}'s`} name.`;
       return noticeReply(
         `Your ${w.noun} request was approved`,
@@ -125,8 +125,8 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
     }
     case 'rejected':
       return noticeReply(`Your ${w.noun} request was rejected`, [
-        `${decider?.name ?? 'An approver'} rejected the request ${w.toDo} ${file}; it is ${w.notDone}.`,
-        ...(request.reason ? [`Reason: ${markdownSafe(request.reason)}`] : []),
+        `${decider ? shownName(decider.name) : 'An approver'} rejected the request ${w.toDo} ${file}; it is ${w.notDone}.`,
+        ...(request.reason ? [`Reason: ${shown(request.reason)}`] : []),
       ]);
     case 'expired':
       return noticeReply(`Your ${w.noun} request expired`, [
@@ -136,7 +136,7 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
       ]);
     case 'failed':
       return noticeReply(`Your ${w.noun} request was approved, but the ${w.noun} failed`, [
-        `${file} is ${w.notDone}: ${markdownSafe(request.failure?.detail ?? 'Defender did not take it')}. Approvers can retry from the approval card.`,
+        `${file} is ${w.notDone}: ${request.failure ? shown(request.failure.detail) : 'Defender did not take it'}. Approvers can retry from the approval card.`,
       ]);
     case 'cancelled':
       return noticeReply(`Your ${w.noun} request was cancelled`, [`${file} is ${w.notDone}.`], { tone: 'default' });
@@ -152,7 +152,7 @@ export function requestPendingReply(request: ApprovalRequest, postedInChannel: b
   return noticeReply(
     `Approval requested: ${w.notDone} yet`,
     [
-      `Your request ${w.toDo} ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${request.id}.`,
+      `Your request ${w.toDo} ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${shown(request.id)}.`,
       `It expires ${formatUtc(request.expiresAt)}. You will be told here when it is decided.`,
     ],
     { tone: 'default' },
@@ -163,7 +163,7 @@ export function requestPendingReply(request: ApprovalRequest, postedInChannel: b
 export function undoRequestedReply(requestId: string): Reply {
   return noticeReply(
     'This Undo already waits for approval',
-    [`Its approval request (${requestId}) is still open: approve, reject or cancel it there. Nothing more was requested.`],
+    [`Its approval request (${shown(requestId)}) is still open: approve, reject or cancel it there. Nothing more was requested.`],
     {
       tone: 'default',
     },
@@ -200,7 +200,7 @@ export function notRequestedReply(why: NotRequested): Reply {
       ]);
     case 'channelUnreachable':
       return noticeReply('No approval was requested', [
-        `The bot could not post the approval card ${why.approvalChannel ? 'in the SOC channel' : 'here'}: ${markdownSafe(why.detail)}.`,
+        `The bot could not post the approval card ${why.approvalChannel ? 'in the SOC channel' : 'here'}: ${shown(why.detail)}.`,
         why.approvalChannel
           ? 'Nothing waits for approval and nothing was blocked. Ask an administrator to add the bot to the team of the approval channel (APPROVAL_CHANNEL), then ask again.'
           : 'Nothing waits for approval and nothing was blocked. Ask again later.',
@@ -222,7 +222,7 @@ export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'd
       const r = outcome.request;
       const last = lastDecision(r);
       return last?.by
-        ? `${last.by.name} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
+        ? `${shownInRun(last.by.name, { max: NAME_MAX })} already decided this request (${r.status}) at ${formatUtc(last.at)}. Nothing more was done.`
         : `This request is already ${r.status}. Nothing more was done.`;
     }
     case 'expired': {

@@ -11,7 +11,7 @@ import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED,
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
-import { inertText, markdownSafe } from './safe-text';
+import { NAME_MAX, shown, shownInRun, shownName } from './safe-text';
 
 /** What a block result card may add to Defender's answer. */
 export interface BlockResultExtras {
@@ -82,15 +82,15 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   const effect = effectOf(status);
   const inForce = effect !== 'lifted';
   const blocked = effect === 'blocked' || effect === 'sent';
-  const headline = effect === 'other' ? `File status: ${status.fileStatus}` : HEADLINES[effect];
+  const headline = effect === 'other' ? `File status: ${shown(status.fileStatus)}` : HEADLINES[effect];
   const options = extras.options;
   const facts: Fact[] = [
-    { label: 'Status', value: markdownSafe(status.fileStatus) },
-    { label: 'Action', value: markdownSafe(status.actionType) },
-    { label: 'Hash type', value: markdownSafe(hashType) },
-    ...optionalFact('Requested by', status.requestor),
+    { label: 'Status', value: shown(status.fileStatus) },
+    { label: 'Action', value: shown(status.actionType) },
+    { label: 'Hash type', value: shown(hashType) },
+    ...optionalFact('Requested by', status.requestor, undefined, NAME_MAX),
     ...optionalFact('Created', status.creationDateTimeUtc, formatUtc),
-    ...optionalFact('Cancelled by', status.cancellationRequestor),
+    ...optionalFact('Cancelled by', status.cancellationRequestor, undefined, NAME_MAX),
     ...optionalFact('Cancelled', status.cancellationDateTimeUtc, formatUtc),
     ...optionalFact('Last update', status.lastUpdateDateTimeUtc, formatUtc),
     ...optionalFact('Expires', status.expirationTime ?? (inForce && !extras.optionsIgnored ? options?.expiresAt : undefined), formatUtc),
@@ -108,13 +108,13 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   const card = renderCard('file-status', {
     headline,
     headlineColor: blocked ? 'Good' : inForce && effect !== 'other' ? 'Warning' : 'Default',
-    hashLabel: `${hashType} of the file`,
-    hash: status.fileIdentifier,
+    hashLabel: `${shown(hashType)} of the file`,
+    hash: shown(status.fileIdentifier),
     facts,
     hasComment: !!status.requestorComment,
-    comment: inertText(status.requestorComment ?? ''),
+    comment: shownInRun(status.requestorComment ?? ''),
     hasCancellationComment: !!status.cancellationComment,
-    cancellationComment: inertText(status.cancellationComment ?? ''),
+    cancellationComment: shownInRun(status.cancellationComment ?? ''),
     notes,
     enforcement: enforcementOf(status, effect),
     hasUndo: !!extras.undo,
@@ -156,7 +156,7 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       return noticeReply(
         'Already lifted, nothing changed',
         [
-          `The block ${record.blockedBy} set at ${formatUtc(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
+          `The block ${shownName(record.blockedBy)} set at ${formatUtc(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
           `Any other block of ${HASH_NAMES[record.hash.type]} ${record.hash.value} stays; send "unblock ${record.hash.value} ‹comment›" to lift it.`,
         ],
         { tone: 'default' },
@@ -170,6 +170,6 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
 }
 
 function liftedLine(block: LiftableBlock): string {
-  const who = block.createdBy ? ` by ${markdownSafe(block.createdBy)}` : '';
-  return `${block.id ? `${markdownSafe(block.id)} ` : ''}(${markdownSafe(block.action)}${who})`;
+  const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
+  return `${block.id ? `${shown(block.id)} ` : ''}(${shown(block.action)}${who})`;
 }

@@ -4,7 +4,7 @@ import { CardVerb } from './card-verbs';
 import { count, formatUtc, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
-import { inertText } from './safe-text';
+import { shown, shownInRun } from './safe-text';
 
 /** Failures and problems listed on a card; the rest is counted (the audit export has them all). */
 const LISTED = 20;
@@ -19,7 +19,7 @@ export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, va
       validCount > 0
         ? `${count(validCount)} hashes are fine. Fix the list and send it again, or block the ${count(validCount)} valid ones now.`
         : 'No line can be used. Fix the list and send it again.',
-    problems: bad.slice(0, LISTED).map((l) => ({ where: l.text ? `Line ${l.line}: ${inertText(truncate(l.text, 60))}` : `Line ${l.line}`, problem: inertText(l.problem ?? '') })),
+    problems: bad.slice(0, LISTED).map((l) => ({ where: l.text ? `Line ${l.line}: ${shown(l.text, { max: 60 })}` : `Line ${l.line}`, problem: shownInRun(l.problem ?? '') })),
     moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',
     validCount,
     confirmTitle: `Block the ${count(validCount)} valid hashes`,
@@ -57,7 +57,7 @@ export function bulkFileNotReadReply(): Reply {
 
 /** The attached file could not be downloaded or read; says why in the bot's own words, never with the file's content. */
 export function bulkFileFailedReply(problem: string): Reply {
-  return noticeReply('The attached file was not read', [inertText(problem), 'Nothing was blocked.']);
+  return noticeReply('The attached file was not read', [shownInRun(problem), 'Nothing was blocked.']);
 }
 
 /** The progress card, updated in place after every batch until the run finishes. */
@@ -79,20 +79,16 @@ export function bulkProgressReply(progress: BulkProgress, api: string): Reply {
     { label: 'Done', value: `${count(progress.done)} (${percent}%)` },
     { label: 'Blocked', value: count(progress.blocked) },
     { label: 'Not blocked', value: count(failed) },
-    { label: 'Via', value: api },
+    { label: 'Via', value: shown(api) },
   ];
   const card = renderCard('bulk-progress', {
     headline,
     headlineColor: progress.finished ? (failed === 0 ? 'Good' : 'Attention') : 'Default',
     progressText,
     facts,
-    failures: progress.failures.slice(0, LISTED).map((f) => ({ hash: f.hash.value, reason: inertText(f.reason) })),
+    failures: progress.failures.slice(0, LISTED).map((f) => ({ hash: shown(f.hash.value), reason: shownInRun(f.reason) })),
     moreFailures: failed > LISTED ? `…and ${count(failed - LISTED)} more; "history export" lists every one.` : '',
     footer: 'Enforcement on devices usually takes 15 minutes to 2 hours after a block.',
   });
   return { card, summary: headline };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

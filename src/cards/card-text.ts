@@ -1,7 +1,7 @@
 import { HASH_NAMES, type HashType } from '../domain/file-hash';
 import type { FileStatus } from '../domain/file-status';
 import { ROLE_NAMES } from '../domain/roles';
-import { markdownSafe } from './safe-text';
+import { shown } from './safe-text';
 
 /** A FactSet line. */
 export interface Fact {
@@ -9,9 +9,9 @@ export interface Fact {
   readonly value: string;
 }
 
-/** A fact only when there is a value; values are made Markdown-safe. */
-export function optionalFact(label: string, value: string | number | undefined, format: (v: string) => string = (v) => v): Fact[] {
-  return value === undefined || value === '' ? [] : [{ label, value: markdownSafe(format(String(value))) }];
+/** A fact only when there is a value; values go through the safe path (capped at `max`). */
+export function optionalFact(label: string, value: string | number | undefined, format: (v: string) => string = (v) => v, max?: number): Fact[] {
+  return value === undefined || value === '' ? [] : [{ label, value: shown(format(String(value)), { max }) }];
 }
 
 /** `2017-12-04T13:06:23.4502191Z` → `2017-12-04 13:06:23 UTC`; anything unparsable as given. */

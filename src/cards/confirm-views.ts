@@ -6,7 +6,7 @@ import { CardVerb } from './card-verbs';
 import { count, formatUtc } from './card-text';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
-import { inertText } from './safe-text';
+import { shown, shownInRun, shownName } from './safe-text';
 
 /** What an Allowed indicator does, said wherever the bot offers one. */
 export const ALLOWED_MEANS = 'An Allowed indicator stops Defender from blocking or alerting on this file on every device it covers, until it expires or is lifted.';
@@ -73,14 +73,14 @@ export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYo
 }
 
 function describeLiftable(block: LiftableBlock): { title: string; detail: string; quote: string } {
-  const who = block.createdBy ? ` by ${inertText(block.createdBy)}` : '';
+  const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
   const when = block.createdAt ? ` on ${formatUtc(block.createdAt)}` : '';
-  const id = block.id ? ` · indicator ${inertText(block.id)}` : '';
-  const title = block.title ? ` · "${inertText(block.title)}"` : '';
+  const id = block.id ? ` · indicator ${shown(block.id)}` : '';
+  const title = block.title ? ` · "${shown(block.title)}"` : '';
   return {
-    title: `${inertText(block.action)}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
+    title: `${shown(block.action)}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
     detail: `Created${when}${id}${title}`,
-    quote: inertText(block.comment ?? ''),
+    quote: shownInRun(block.comment ?? ''),
   };
 }
 
@@ -90,19 +90,19 @@ function describe(concern: Concern, allowing: boolean): { title: string; detail:
       return { title: 'Allowing is not blocking', detail: ALLOWED_MEANS, quote: '' };
     case 'existingBlock': {
       const s = concern.status;
-      const who = s.requestor ? ` by ${s.requestor}` : '';
+      const who = s.requestor ? ` by ${shownName(s.requestor)}` : '';
       const when = s.creationDateTimeUtc ? ` on ${formatUtc(s.creationDateTimeUtc)}` : '';
       const expiry = s.expirationTime ? `, expires ${formatUtc(s.expirationTime)}` : '';
       return {
         title: 'Already blocked',
-        detail: `Blocked${who}${when} (${s.actionType}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
-        quote: inertText(s.requestorComment ?? ''),
+        detail: `Blocked${who}${when} (${shown(s.actionType)}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
+        quote: shownInRun(s.requestorComment ?? ''),
       };
     }
     case 'microsoftSigned':
       return {
         title: 'Signed by Microsoft',
-        detail: `Signer: ${inertText(concern.signer)}. Defender does not block Microsoft-signed files, and blocking a system file can break devices.`,
+        detail: `Signer: ${shownName(concern.signer)}. Defender does not block Microsoft-signed files, and blocking a system file can break devices.`,
         quote: '',
       };
     case 'widespread':

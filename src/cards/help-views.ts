@@ -4,7 +4,7 @@ import type { ParseError } from '../commands/parse';
 import { CardVerb } from './card-verbs';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
-import { markdownSafe } from './safe-text';
+import { LINE_MAX, shown } from './safe-text';
 
 const EXAMPLE = 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123';
 
@@ -34,7 +34,9 @@ export function explainParseError(error: ParseError): { headline: string; lines:
     case 'notAHash':
       return {
         headline: 'This is not a file hash',
-        lines: [`"${markdownSafe(error.given)}" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was ${error.verb === 'block' ? 'blocked' : 'done'}.`],
+        lines: [
+          `"${shown(error.given, { max: LINE_MAX })}" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was ${error.verb === 'block' ? 'blocked' : 'done'}.`,
+        ],
       };
     case 'missingComment':
       return {
@@ -47,7 +49,10 @@ export function explainParseError(error: ParseError): { headline: string; lines:
     case 'commentTooLong':
       return { headline: 'The comment is too long', lines: [`It has ${error.length} characters; the limit is ${error.max}. Nothing was done.`] };
     case 'badOption':
-      return { headline: `The option ${markdownSafe(error.key)} is not valid`, lines: [`"${markdownSafe(error.value)}": ${error.hint}. Nothing was blocked.`] };
+      return {
+        headline: `The option ${shown(error.key, { max: LINE_MAX })} is not valid`,
+        lines: [`"${shown(error.value, { max: LINE_MAX })}": ${error.hint}. Nothing was blocked.`],
+      };
     case 'allowIsItsOwnCommand':
       return {
         headline: 'Allowing is not blocking',
@@ -56,9 +61,9 @@ export function explainParseError(error: ParseError): { headline: string; lines:
         ],
       };
     case 'unknownExportFormat':
-      return { headline: 'Unknown export format', lines: [`"${markdownSafe(error.given)}": use history export csv or history export json.`] };
+      return { headline: 'Unknown export format', lines: [`"${shown(error.given, { max: LINE_MAX })}": use history export csv or history export json.`] };
     case 'unknownCommand':
-      return { headline: 'I did not understand that', lines: [`"${markdownSafe(error.word)}" is not a command. Send "help" for the list.`] };
+      return { headline: 'I did not understand that', lines: [`"${shown(error.word, { max: LINE_MAX })}" is not a command. Send "help" for the list.`] };
     case 'tooLong':
       return {
         headline: 'The message is too long',

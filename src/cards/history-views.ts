@@ -3,7 +3,7 @@ import { HASH_NAMES } from '../domain/file-hash';
 import type { AuditEntry } from '../domain/ports';
 import { formatUtc, hashTypeName } from './card-text';
 import { renderCard, type Reply } from './render';
-import { inertText } from './safe-text';
+import { shown, shownInRun, shownName } from './safe-text';
 
 const TITLES: Record<AuditEntry['action'], string> = {
   block: 'Block',
@@ -37,15 +37,11 @@ export function historyReply(entries: readonly AuditEntry[], hash?: FileHash): R
       return {
         title: `${TITLES[e.action]}${e.count ? ` of ${e.count} files` : ''}: ${outcome.word}`,
         color: outcome.color,
-        meta: `${formatUtc(e.at)} · ${inertText(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && e.outcome !== 'done' ? ` · ${inertText(e.detail)}` : ''}`,
-        hash: hash ? '' : (e.hash ?? ''),
-        comment: inertText(truncate(e.comment ?? '', COMMENT_SHOWN)),
+        meta: `${formatUtc(e.at)} · ${shownName(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && e.outcome !== 'done' ? ` · ${shown(e.detail)}` : ''}`,
+        hash: hash ? '' : shown(e.hash ?? ''),
+        comment: shownInRun(e.comment ?? '', { max: COMMENT_SHOWN }),
       };
     }),
   });
   return { card, summary: `${headline}: ${entries.length} entries` };
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

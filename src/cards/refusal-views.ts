@@ -6,7 +6,7 @@ import type { DefenderError, DefenderFailureReason, TokenError } from '../errors
 import { CardVerb } from './card-verbs';
 import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card-text';
 import { renderCard, type Reply } from './render';
-import { inertText, markdownSafe } from './safe-text';
+import { shown, shownInRun, shownName } from './safe-text';
 
 const HEADLINES: Record<RefusedAction, string> = {
   block: 'File NOT blocked',
@@ -35,7 +35,7 @@ export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Ca
       return failureCard(action, hash, {
         reason: 'The bot could not check your directory roles, so it did nothing (it never acts without a verified role).',
         advice: "Try again in a minute. If this keeps happening, ask your Teams administrator to check the bot's access to the directory.",
-        facts: [{ label: 'Detail', value: markdownSafe(refusal.detail) }],
+        facts: [{ label: 'Detail', value: shown(refusal.detail) }],
       });
     case 'tokenFailed':
       return tokenFailedCard(action, hash, refusal.error);
@@ -52,14 +52,14 @@ export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Ca
 
 /** Shown when the caller lacks the role: names the roles needed and held; nothing was sent. */
 export function deniedReply(held: readonly string[], needed: readonly string[], caller: Caller, action: RefusedAction = 'block', approvalDraftId?: string): Reply {
-  const neededNames = needed.map(roleName).join(' or ');
+  const neededNames = needed.map((r) => shownName(roleName(r))).join(' or ');
   const headline = action === 'block' ? 'Not blocked: you need a directory role' : 'Not allowed: you need a directory role';
   const card = renderCard('denied', {
     headline,
     explanation: `${capitalize(VERBS[action])} needs the ${neededNames} directory role. Nothing was sent to Defender.`,
     facts: [
-      { label: 'You', value: markdownSafe(caller.name) },
-      { label: 'Your roles', value: held.length ? held.map(roleName).map(markdownSafe).join(', ') : 'none that count here' },
+      { label: 'You', value: shownName(caller.name) },
+      { label: 'Your roles', value: held.length ? held.map((r) => shownName(roleName(r))).join(', ') : 'none that count here' },
       { label: 'Needed', value: neededNames },
     ],
     advice: approvalDraftId
@@ -111,7 +111,7 @@ function failureCard(action: RefusedAction, hash: FileHash | undefined, parts: {
     hash: hash?.value ?? '',
     reason: parts.reason,
     hasUpstreamMessage: !!parts.upstreamMessage,
-    upstreamMessage: inertText(parts.upstreamMessage ?? ''),
+    upstreamMessage: shownInRun(parts.upstreamMessage ?? ''),
     facts: parts.facts,
     advice: parts.advice,
   });

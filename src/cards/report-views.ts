@@ -4,17 +4,17 @@ import type { AuditEntry } from '../domain/ports';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc, optionalFact, type Fact } from './card-text';
 import { renderCard, type Reply } from './render';
-import { inertText } from './safe-text';
+import { NAME_MAX, shown, shownInRun, shownName } from './safe-text';
 
 /** The status card: the block in force (or the last one lifted) and what Defender knows of the file. */
 export function fileReportReply(report: FileReport, lastLifted: AuditEntry | undefined, canBlock: boolean): Reply {
   const { block, info, stats } = report;
   const blocking = block && ['block', 'blockandremediate', 'alertandblock'].includes(block.actionType.toLowerCase());
-  const headline = block ? (blocking ? 'Blocked' : `Indicator in force: ${block.actionType}`) : 'Not blocked';
+  const headline = block ? (blocking ? 'Blocked' : `Indicator in force: ${shown(block.actionType)}`) : 'Not blocked';
   const blockFacts: Fact[] = block
     ? [
         ...optionalFact('Action', block.actionType),
-        ...optionalFact('Requested by', block.requestor),
+        ...optionalFact('Requested by', block.requestor, undefined, NAME_MAX),
         ...optionalFact('Since', block.creationDateTimeUtc, formatUtc),
         ...optionalFact('Expires', block.expirationTime, formatUtc),
         ...optionalFact('Indicator id', block.indicatorId),
@@ -42,9 +42,9 @@ export function fileReportReply(report: FileReport, lastLifted: AuditEntry | und
     hashLabel: `${HASH_NAMES[report.hash.type]} of the file`,
     hash: report.hash.value,
     blockFacts,
-    comment: inertText(block?.requestorComment ?? ''),
+    comment: shownInRun(block?.requestorComment ?? ''),
     liftedText: lifted.text,
-    liftedComment: inertText(lifted.comment),
+    liftedComment: shownInRun(lifted.comment),
     fileFacts,
     canBlock: canBlock && !block,
     verbs: CardVerb,
@@ -56,5 +56,5 @@ export function fileReportReply(report: FileReport, lastLifted: AuditEntry | und
 function liftedTrail(entry: AuditEntry | undefined): { text: string; comment: string } {
   if (!entry) return { text: '', comment: '' };
   const how = entry.action === 'undo' ? 'Undone' : 'Last unblocked';
-  return { text: `${how} by ${entry.actor.name} on ${formatUtc(entry.at)} through this bot.`, comment: entry.comment ?? '' };
+  return { text: `${how} by ${shownName(entry.actor.name)} on ${formatUtc(entry.at)} through this bot.`, comment: entry.comment ?? '' };
 }

@@ -1,7 +1,7 @@
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { Reply } from './render';
 import { noticeReply } from './notice';
-import { markdownSafe } from './safe-text';
+import { shownName } from './safe-text';
 
 /** Text of the sign-in card shown before a command can run as the analyst. */
 export function signInPromptText(what?: string): string {
@@ -27,7 +27,7 @@ export function signInAgainText(reason: 'interactionRequired' | 'consentRequired
 
 /** The analyst is signed in (e.g. after "sign in" or a completed sign-in with nothing pending). */
 export function signedInReply(upn?: string): Reply {
-  return noticeReply('You are signed in', [upn ? `The bot acts as ${upn} in Defender.` : 'The bot acts on your behalf in Defender.'], { tone: 'good' });
+  return noticeReply('You are signed in', [upn ? `The bot acts as ${shownName(upn)} in Defender.` : 'The bot acts on your behalf in Defender.'], { tone: 'good' });
 }
 
 /** Answer to "sign out". */
@@ -51,10 +51,10 @@ export interface AccountMismatchView {
 
 /** The signed-in account is not the Teams caller's: it was signed out and nothing was done. */
 export function accountMismatchReply(view: AccountMismatchView): Reply {
-  const account = view.signedInAs ? markdownSafe(view.signedInAs) : 'an account the bot cannot identify';
+  const account = view.signedInAs ? shownName(view.signedInAs) : 'an account the bot cannot identify';
   const where = view.otherTenant ? ' That account belongs to another organization than this chat.' : '';
   return noticeReply('Nothing was blocked: wrong account', [
-    `You are signed in as ${account}, but this Teams account is ${markdownSafe(view.teamsAccount)}.${where}`,
+    `You are signed in as ${account}, but this Teams account is ${shownName(view.teamsAccount)}.${where}`,
     view.signedOut ? 'The bot signed that account out: sign in as yourself.' : 'The bot could not sign that account out: send "sign out", then sign in as yourself.',
     view.dropped
       ? `Your waiting ${view.dropped} was dropped and nothing was sent to Defender. Send it again once you are signed in as yourself.`

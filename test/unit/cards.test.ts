@@ -192,7 +192,7 @@ describe('safe text', () => {
 
   it('markdownSafe escapes formatting but not ordinary punctuation', () => {
     expect(markdownSafe("**x** _y_ [z](a) 2017-12-04 O'Brien")).toBe("\\*\\*x\\*\\* \\_y\\_ \\[z\\](a) 2017-12-04 O'Brien");
-    expect(markdownSafe('- item\n1. one')).toBe('\\- item\n\\1. one');
+    expect(markdownSafe('- item\n1. one')).toBe('\\- item\n1\\. one');
   });
 });
 
@@ -217,7 +217,7 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
     expect(bytes(reply)).toBeLessThan(MAX_CARD_BYTES);
     const shown = texts(reply);
     expect(shown).toEqual(expect.arrayContaining(['Block: done', 'Block: failed']));
-    expect(shown.join(' ')).toContain('Ana [x](hxxps://evil)');
+    expect(shown.join(' ')).toContain('Ana \\[x\\](hxxps://evil)');
     expect(shown.find((t) => t.startsWith('yyy'))?.length).toBe(200);
   });
 
@@ -240,7 +240,7 @@ describe('toolkit cards stay readable and under 40 KB at their worst', () => {
     const lines = Array.from({ length: 100 }, (_, i) => ({ line: i + 1, text: `[x](https://evil/${i})`, problem: 'not a hash' }));
     const reply = bulkReviewReply(lines, 'review-1', 3);
     expect(bytes(reply)).toBeLessThan(MAX_CARD_BYTES);
-    expect(texts(reply)).toEqual(expect.arrayContaining(["100 of 100 lines can't be used", 'Line 1: [x](hxxps://evil/0)', '…and 80 more.']));
+    expect(texts(reply)).toEqual(expect.arrayContaining(["100 of 100 lines can't be used", 'Line 1: \\[x\\](hxxps://evil/0)', '…and 80 more.']));
   });
 
   it('the block form validates the hash on the card and offers the options', () => {

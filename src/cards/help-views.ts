@@ -26,6 +26,13 @@ export function parseErrorReply(error: ParseError): Reply {
   return noticeReply(headline, lines, { example: EXAMPLE });
 }
 
+/** Longest part of a rejected value quoted back. */
+const QUOTED = 80;
+
+function shortened(value: string): string {
+  return value.length > QUOTED ? `${value.slice(0, QUOTED - 1)}… (${value.length} characters)` : value;
+}
+
 /** The headline and lines that explain why input is not a valid command; the block form shows the same wording. */
 export function explainParseError(error: ParseError): { headline: string; lines: string[] } {
   switch (error.reason) {
@@ -47,7 +54,7 @@ export function explainParseError(error: ParseError): { headline: string; lines:
     case 'commentTooLong':
       return { headline: 'The comment is too long', lines: [`It has ${error.length} characters; the limit is ${error.max}. Nothing was done.`] };
     case 'badOption':
-      return { headline: `The option ${markdownSafe(error.key)} is not valid`, lines: [`"${markdownSafe(error.value)}": ${error.hint}. Nothing was blocked.`] };
+      return { headline: `The option ${markdownSafe(error.key)} is not valid`, lines: [`"${markdownSafe(shortened(error.value))}": ${error.hint}. Nothing was blocked.`] };
     case 'allowIsItsOwnCommand':
       return {
         headline: 'Allowing is not blocking',

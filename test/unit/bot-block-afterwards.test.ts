@@ -48,7 +48,7 @@ describe('BlockActions: a block Defender accepted is always reported as blocked'
     expect(texts[0]).toBe('Blocked, but not recorded in the audit trail');
     expect(texts.join('\n')).toContain('The audit entry for this block could not be written');
     expect(texts.join('\n')).not.toMatch(/nothing was blocked/i);
-    expect(Object.keys(buttons(reply.card.content as Record<string, unknown>))).toContain('Undo');
+    expect(Object.keys(buttons(reply.card.content))).toContain('Undo');
     expect(defender.callsOf('block')).toHaveLength(1);
   });
 
@@ -58,7 +58,7 @@ describe('BlockActions: a block Defender accepted is always reported as blocked'
     const texts = cardTexts(reply.card.content);
     expect(texts[0]).toBe('Blocked, but Undo is not available');
     expect(texts.join('\n')).toContain('this card has no Undo button');
-    expect(Object.keys(buttons(reply.card.content as Record<string, unknown>))).not.toContain('Undo');
+    expect(Object.keys(buttons(reply.card.content))).not.toContain('Undo');
     expect((await audit.all({})).map((e) => e.outcome)).toEqual(['requested', 'done']);
   });
 

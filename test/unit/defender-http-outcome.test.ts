@@ -4,7 +4,7 @@ import { DefenderHttp, type HttpMethod } from '../../src/defender/defender-http'
 import type { Logger } from '../../src/domain/ports';
 import { DefenderError } from '../../src/errors';
 
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
+const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A server on 127.0.0.1 that reads each request's body in full, counts it, then destroys the socket without answering. */
 async function resettingServer(): Promise<{ url: string; received: Array<{ method: string; body: string }>; close: () => Promise<void> }> {

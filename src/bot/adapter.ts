@@ -40,7 +40,7 @@ const HASH = /\b(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})\b/i;
 const BLOCKING = /^\s*(?:<at>[^<]*<\/at>\s*)?(?:block|allow)\b/i;
 
 /** What the user is told after an unexpected error: the bot cannot know whether a block went through, so it never says it did not. */
-function turnErrorLines(activity: Activity): string[] {
+export function turnErrorLines(activity: Partial<Activity>): string[] {
   const text = typeof activity.text === 'string' ? activity.text : '';
   const value = activity.value === undefined ? '' : JSON.stringify(activity.value);
   const blocking = BLOCKING.test(text) || /"verb":"(?:block|approval)\./.test(value);

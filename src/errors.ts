@@ -21,9 +21,20 @@ export class ConfigError extends BotError {
   }
 }
 
-/** Why a Defender call failed, in words the product can explain. */
+/** Why a Defender call failed, in words the product can explain; `outcomeUnknown`: the request was sent, then the connection broke or timed out. */
 export type DefenderFailureReason =
-  'rateLimited' | 'unavailable' | 'timeout' | 'network' | 'invalidRequest' | 'invalidHash' | 'forbidden' | 'unauthorized' | 'notFound' | 'featureDisabled' | 'unexpected';
+  | 'rateLimited'
+  | 'unavailable'
+  | 'timeout'
+  | 'network'
+  | 'outcomeUnknown'
+  | 'invalidRequest'
+  | 'invalidHash'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'notFound'
+  | 'featureDisabled'
+  | 'unexpected';
 
 /** A failed Defender call, mapped from `{"error":{"code","message","target"}}` or a transport failure. */
 export class DefenderError extends BotError {

@@ -28,12 +28,28 @@ export function createAdapter(config: Config, logger: Logger): CloudAdapter {
   adapter.onTurnError = async (context, error) => {
     logger.error({ activityId: context.activity.id, conversationId: context.activity.conversation?.id, err: errorFields(error) }, 'Unhandled error in turn');
     try {
-      await send(context, noticeReply('Something went wrong', ['The bot hit an unexpected error. Nothing was blocked by this message; please try again.']));
+      await send(context, noticeReply('Something went wrong', turnErrorLines(context.activity)));
     } catch (sendError) {
       logger.error({ err: errorFields(sendError) }, 'Could not tell the user about the error');
     }
   };
   return adapter;
+}
+
+const HASH = /\b(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})\b/i;
+const BLOCKING = /^\s*(?:<at>[^<]*<\/at>\s*)?(?:block|allow)\b/i;
+
+/** What the user is told after an unexpected error: the bot cannot know whether a block went through, so it never says it did not. */
+export function turnErrorLines(activity: Partial<Activity>): string[] {
+  const text = typeof activity.text === 'string' ? activity.text : '';
+  const value = activity.value === undefined ? '' : JSON.stringify(activity.value);
+  const blocking = BLOCKING.test(text) || /"verb":"(?:block|approval)\./.test(value);
+  if (!blocking) return ['The bot hit an unexpected error, so it cannot tell what was done. Check before sending the message again.'];
+  const hash = HASH.exec(text)?.[0] ?? HASH.exec(value)?.[0];
+  return [
+    'The bot hit an unexpected error, so the outcome is unknown: the file may or may not be blocked.',
+    hash ? `Send "status ${hash}" to see what Defender holds before trying again.` : 'Send "status ‹hash›" to see what Defender holds before trying again.',
+  ];
 }
 
 /** Proactive sends with the bot's own identity (works after the turn, and on any instance). */

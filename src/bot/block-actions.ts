@@ -11,7 +11,7 @@ import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
 import { offerUndo, undoBlock, type UndoRecord } from '../domain/undo';
-import { fileStatusReply, unblockOutcomeReply, undoOutcomeReply } from '../cards/block-views';
+import { blockedFallbackReply, fileStatusReply, unblockOutcomeReply, undoOutcomeReply, type BlockResultExtras } from '../cards/block-views';
 import { confirmBlockReply, confirmUnblockReply } from '../cards/confirm-views';
 import { historyReply } from '../cards/history-views';
 import { refusalReply } from '../cards/refusal-views';
@@ -68,7 +68,8 @@ export class BlockActions {
     const outcome = await blockFile(actions, request, delegation, acknowledged, undoWindowMs > 0 ? offer : undefined);
     switch (outcome.kind) {
       case 'blocked': {
-        return { reply: fileStatusReply(outcome.status, { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo }) };
+        const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo, afterwards: outcome.afterwards };
+        return { reply: blockedReply(outcome.status, request.hash, extras) };
       }
       case 'needsConfirmation': {
         const id = this.deps.newId();
@@ -127,6 +128,15 @@ export class BlockActions {
     const outcome = await readHistory(this.deps.actions, caller, delegation, { hash });
     if (outcome.kind !== 'entries') return refused(outcome, 'history', caller, hash);
     return { reply: historyReply(outcome.entries, hash) };
+  }
+}
+
+/** The result card of a block Defender accepted; when it cannot be rendered, a small card that still says it is blocked. */
+function blockedReply(status: FileStatus, hash: FileHash, extras: BlockResultExtras): Reply {
+  try {
+    return fileStatusReply(status, extras);
+  } catch {
+    return blockedFallbackReply(hash, extras.afterwards);
   }
 }
 

@@ -5,6 +5,7 @@ import type { FileStatus } from '../domain/file-status';
 import type { LiftableBlock } from '../domain/ports';
 import type { UndoOutcome, UndoRecord } from '../domain/undo';
 import type { UnblockOutcome } from '../domain/unblock-file';
+import type { AfterwardsProblem } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { ALLOWED_MEANS } from './confirm-views';
 import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
@@ -21,6 +22,36 @@ export interface BlockResultExtras {
   readonly notes?: readonly string[];
   /** Offers the Undo button until `undo.until`. */
   readonly undo?: UndoRecord;
+  /** What could not be done after Defender accepted: the headline becomes "Blocked, but …". */
+  readonly afterwards?: readonly AfterwardsProblem[];
+}
+
+const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
+  auditNotWritten: {
+    short: 'not recorded in the audit trail',
+    line: 'The audit entry for this block could not be written, so "history" will not show it as done. The block itself is in force.',
+  },
+  undoNotOffered: {
+    short: 'Undo is not available',
+    line: 'The Undo record could not be saved, so this card has no Undo button. Send "unblock ‹hash› ‹comment›" to lift the block.',
+  },
+};
+
+/** "Blocked, but …" (or the effect's headline, but …) naming what failed after Defender accepted. */
+function headlineWithProblems(headline: string, effect: Effect, problems: readonly AfterwardsProblem[]): string {
+  if (problems.length === 0) return headline;
+  const lead = effect === 'blocked' || effect === 'sent' ? 'Blocked' : headline;
+  return `${lead}, but ${problems.map((p) => AFTERWARDS[p.kind].short).join(' and ')}`;
+}
+
+/** The small card sent when the full result card could not be rendered: the block stands, and says so. */
+export function blockedFallbackReply(hash: FileHash, problems: readonly AfterwardsProblem[] = []): Reply {
+  const headline = `Blocked, but ${['the result card could not be shown', ...problems.map((p) => AFTERWARDS[p.kind].short)].join(' and ')}`;
+  return noticeReply(
+    headline,
+    [`Defender accepted the block of ${HASH_NAMES[hash.type]} ${hash.value}.`, ...problems.map((p) => AFTERWARDS[p.kind].line), `Send "status ${hash.value}" for the details.`],
+    { tone: 'default' },
+  );
 }
 
 /** What the action actually taken does to the file: the card's headline follows from it, never from what was asked. */
@@ -82,7 +113,8 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   const effect = effectOf(status);
   const inForce = effect !== 'lifted';
   const blocked = effect === 'blocked' || effect === 'sent';
-  const headline = effect === 'other' ? `File status: ${shown(status.fileStatus)}` : HEADLINES[effect];
+  const problems = extras.afterwards ?? [];
+  const headline = headlineWithProblems(effect === 'other' ? `File status: ${shown(status.fileStatus)}` : HEADLINES[effect], effect, problems);
   const options = extras.options;
   const facts: Fact[] = [
     { label: 'Status', value: shown(status.fileStatus) },
@@ -104,10 +136,11 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...(extras.optionsIgnored ? ['The files API has no options (action, expiry, severity, device groups); they were not applied.'] : []),
     ...(extras.notes ?? []),
     ...(extras.undo ? [`Undo is available until ${formatUtc(extras.undo.until)}.`] : []),
+    ...problems.map((p) => AFTERWARDS[p.kind].line),
   ];
   const card = renderCard('file-status', {
     headline,
-    headlineColor: blocked ? 'Good' : inForce && effect !== 'other' ? 'Warning' : 'Default',
+    headlineColor: blocked && problems.length === 0 ? 'Good' : blocked ? 'Warning' : inForce && effect !== 'other' ? 'Warning' : 'Default',
     hashLabel: `${shown(hashType)} of the file`,
     hash: shown(status.fileIdentifier),
     facts,

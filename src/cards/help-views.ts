@@ -26,6 +26,13 @@ export function parseErrorReply(error: ParseError): Reply {
   return noticeReply(headline, lines, { example: EXAMPLE });
 }
 
+/** Longest part of a rejected value quoted back. */
+const QUOTED = 80;
+
+function shortened(value: string): string {
+  return value.length > QUOTED ? `${value.slice(0, QUOTED - 1)}… (${value.length} characters)` : value;
+}
+
 /** The headline and lines that explain why input is not a valid command; the block form shows the same wording. */
 export function explainParseError(error: ParseError): { headline: string; lines: string[] } {
   switch (error.reason) {
@@ -51,7 +58,7 @@ export function explainParseError(error: ParseError): { headline: string; lines:
     case 'badOption':
       return {
         headline: `The option ${shown(error.key, { max: LINE_MAX })} is not valid`,
-        lines: [`"${shown(error.value, { max: LINE_MAX })}": ${error.hint}. Nothing was blocked.`],
+        lines: [`"${shown(shortened(error.value), { max: LINE_MAX })}": ${error.hint}. Nothing was blocked.`],
       };
     case 'allowIsItsOwnCommand':
       return {

@@ -21,6 +21,8 @@ const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> =
   failed: { word: 'failed', color: 'Attention' },
   'not-found': { word: 'nothing to do', color: 'Default' },
   cancelled: { word: 'cancelled', color: 'Default' },
+  requested: { word: 'requested', color: 'Default' },
+  unknown: { word: 'outcome unknown (may be done)', color: 'Warning' },
 };
 
 /** Longest comment shown per entry, so fifteen entries stay far under Teams' 40 KB. */

@@ -72,10 +72,21 @@ export function deniedReply(held: readonly string[], needed: readonly string[], 
   return { card, summary: `${headline}: ${VERBS[action]} needs the ${neededNames} role.` };
 }
 
+/** Headlines when Defender may have carried out the request: never "NOT". */
+const UNKNOWN_HEADLINES: Partial<Record<RefusedAction, string>> = {
+  block: 'Outcome unknown: the file may be blocked',
+  'bulk-block': 'Outcome unknown: the files may be blocked',
+  unblock: 'Outcome unknown: the block may have been lifted',
+  undo: 'Outcome unknown: the block may have been lifted',
+};
+
 function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, error: DefenderError): Reply {
   const { reason, advice } = FAILURES[error.reason](error, action);
   const d = error.details;
+  const unknown = error.reason === 'outcomeUnknown';
   return failureCard(action, hash, {
+    headline: unknown ? (UNKNOWN_HEADLINES[action] ?? 'Outcome unknown') : undefined,
+    statusHash: unknown ? hash : undefined,
     reason,
     advice,
     upstreamMessage: d.httpStatus ? error.message : undefined,
@@ -102,10 +113,17 @@ function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, erro
   });
 }
 
-function failureCard(action: RefusedAction, hash: FileHash | undefined, parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string }): Reply {
-  const headline = HEADLINES[action];
+function failureCard(
+  action: RefusedAction,
+  hash: FileHash | undefined,
+  parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string; headline?: string; statusHash?: FileHash },
+): Reply {
+  const headline = parts.headline ?? HEADLINES[action];
   const card = renderCard('block-failed', {
     headline,
+    headlineColor: parts.headline ? 'Warning' : 'Attention',
+    hasStatus: !!parts.statusHash,
+    statusText: parts.statusHash ? `status ${parts.statusHash.value}` : '',
     hasHash: !!hash,
     hashLabel: hash ? `${HASH_NAMES[hash.type]} of the file` : '',
     hash: hash?.value ?? '',
@@ -136,6 +154,10 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
   timeout: (e, action) => ({
     reason: `Defender did not answer in time${attemptsText(e)}, so the ${noun(action)} was not confirmed.`,
     advice: treatAsNotDone(action),
+  }),
+  outcomeUnknown: (_e, action) => ({
+    reason: `The ${noun(action)} was sent, but the connection to Defender broke before it answered, so the bot cannot tell whether Defender carried it out. It was not sent again.`,
+    advice: 'Press "Status" (or send "status ‹hash›") to see what Defender holds before sending it again.',
   }),
   network: (e) => ({
     reason: `The bot could not reach Defender${attemptsText(e)}.`,

@@ -42,6 +42,14 @@ const KEYS: Record<string, 'action' | 'expires' | 'severity' | 'groups'> = {
 /** Longest expiry accepted, in days (Defender keeps indicators at most this long in practice). */
 export const MAX_EXPIRY_DAYS = 3650;
 
+/**
+ * Most device groups per block, and longest group name. Defender documents neither limit for
+ * `rbacGroupNames`; these are the bot's own, chosen well above real tenants' needs, so that an
+ * indicator, its card and its audit entry stay small.
+ */
+export const MAX_DEVICE_GROUPS = 20;
+export const MAX_DEVICE_GROUP_LENGTH = 100;
+
 /** Leading `key:value` tokens of `text` (before the comment); the rest is returned untouched. */
 export function takeOptions(text: string): { options: OptionsInput; rest: string } | OptionError {
   const options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] } = {};
@@ -90,6 +98,9 @@ function apply(options: { -readonly [K in keyof OptionsInput]: OptionsInput[K] }
         .map((g) => g.trim())
         .filter(Boolean);
       if (groups.length === 0) return fail('name one or more device groups, separated by commas');
+      if (groups.length > MAX_DEVICE_GROUPS) return fail(`name at most ${MAX_DEVICE_GROUPS} device groups (this names ${groups.length}); leave groups out to block on all devices`);
+      const longest = Math.max(...groups.map((g) => g.length));
+      if (longest > MAX_DEVICE_GROUP_LENGTH) return fail(`a device group name has at most ${MAX_DEVICE_GROUP_LENGTH} characters (one here has ${longest})`);
       options.deviceGroups = groups;
       return undefined;
     }

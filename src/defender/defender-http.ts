@@ -75,13 +75,9 @@ export class DefenderHttp {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new DefenderError('timeout', `Defender did not answer within ${this.options.timeoutMs} ms.`, {}, { cause: error });
-      }
-      throw new DefenderError('network', 'Defender could not be reached.', {}, { cause: error });
+      throw transportError(error, method, this.options.timeoutMs);
     }
-    const text = await readText(response, this.options.timeoutMs);
+    const text = await readText(response, this.options.timeoutMs, method);
     const parsed = parseJson(text);
     this.options.logger.debug({ method, path: new URL(url).pathname, status: response.status, attempt }, 'Defender answered');
     if (response.status >= 200 && response.status < 300) return { status: response.status, body: parsed };
@@ -89,10 +85,59 @@ export class DefenderHttp {
   }
 }
 
-async function readText(response: Response, timeoutMs: number): Promise<string> {
+/** Errors that mean no request reached Defender: nothing can have happened there. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+/** True for calls that change nothing when repeated; a POST (block, import) may act twice. */
+export function isIdempotent(method: HttpMethod): boolean {
+  return method !== 'POST';
+}
+
+/** The code of a fetch failure (undici nests it in `cause`, sometimes twice). */
+function failureCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+}
+
+/**
+ * A transport failure: `network` when the request never left (refused, DNS); for a non-idempotent call
+ * that may have reached Defender (reset, closed or timed out after sending) `outcomeUnknown`, which is never retried.
+ */
+function transportError(error: unknown, method: HttpMethod, timeoutMs: number): DefenderError {
+  const name = (error as Error)?.name;
+  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  const code = failureCode(error);
+  const notSent = !timedOut && code !== undefined && NOT_SENT_CODES.has(code);
+  if (!notSent && !isIdempotent(method)) {
+    const how = timedOut ? `did not answer within ${timeoutMs} ms` : 'closed the connection before answering';
+    return new DefenderError('outcomeUnknown', `The request was sent, but Defender ${how}; it may have been carried out.`, {}, { cause: error });
+  }
+  if (timedOut) return new DefenderError('timeout', `Defender did not answer within ${timeoutMs} ms.`, {}, { cause: error });
+  return new DefenderError('network', 'Defender could not be reached.', {}, { cause: error });
+}
+
+async function readText(response: Response, timeoutMs: number, method: HttpMethod): Promise<string> {
   try {
     return await response.text();
   } catch (error) {
+    if (!isIdempotent(method) && response.ok) {
+      throw new DefenderError('outcomeUnknown', `Defender answered HTTP ${response.status} but its answer broke off.`, { httpStatus: response.status }, { cause: error });
+    }
     throw new DefenderError('timeout', `Defender's answer did not arrive within ${timeoutMs} ms.`, { httpStatus: response.status }, { cause: error });
   }
 }

@@ -24,7 +24,7 @@ export function mapDefenderError(status: number, body: unknown, retryAfterHeader
   });
 }
 
-/** True for failures worth trying again after a pause. */
+/** True for failures worth trying again after a pause; never `outcomeUnknown` (a non-idempotent call that may have been carried out). */
 export function isRetryable(error: DefenderError): boolean {
   return ['rateLimited', 'unavailable', 'timeout', 'network'].includes(error.reason);
 }

@@ -3,7 +3,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import { DefenderError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
 import type { AuditLog, BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -24,6 +24,12 @@ export type Concern =
   | { readonly kind: 'microsoftSigned'; readonly signer: string }
   | { readonly kind: 'widespread'; readonly orgPrevalence: number; readonly threshold: number };
 
+/** What could not be done after Defender accepted a block; the block stands regardless. */
+export interface AfterwardsProblem {
+  readonly kind: 'auditNotWritten' | 'undoNotOffered';
+  readonly detail: string;
+}
+
 /** Every way a block request can end; only `blocked` means Defender accepted it. */
 export type BlockOutcome =
   | {
@@ -33,6 +39,8 @@ export type BlockOutcome =
       readonly optionsIgnored: boolean;
       /** Checks that could not be made, said on the card. */
       readonly notes: readonly string[];
+      /** What failed after Defender accepted (the audit entry, the Undo record); empty when all went well. */
+      readonly afterwards: readonly AfterwardsProblem[];
     }
   | { readonly kind: 'needsConfirmation'; readonly concerns: readonly Concern[]; readonly notes: readonly string[] }
   | Refusal;
@@ -40,7 +48,8 @@ export type BlockOutcome =
 /**
  * Checks the caller's role live, looks the file up (an existing indicator would be silently
  * overwritten; Microsoft-signed or widespread files hurt to block) and, once every concern has
- * been acknowledged, asks Defender to block it on the caller's behalf. Every ending is audited.
+ * been acknowledged, records the intent and asks Defender to block it on the caller's behalf. Every
+ * ending is audited. Once Defender accepted, nothing throws: what fails afterwards is listed in `afterwards`.
  */
 export async function blockFile(
   deps: ActionDeps,
@@ -52,8 +61,19 @@ export async function blockFile(
 ): Promise<BlockOutcome> {
   const outcome = await decide(deps, request, delegation, acknowledged);
   if (outcome.kind === 'needsConfirmation') return outcome;
-  await Promise.all([auditBlock(deps, request, outcome), outcome.kind === 'blocked' && whenBlocked ? whenBlocked(outcome.status) : undefined]);
-  return outcome;
+  if (outcome.kind !== 'blocked') {
+    await auditBlock(deps, request, outcome);
+    return outcome;
+  }
+  const [audited, offered] = await Promise.allSettled([auditBlock(deps, request, outcome), whenBlocked ? whenBlocked(outcome.status) : undefined]);
+  const afterwards: AfterwardsProblem[] = [];
+  if (audited.status === 'rejected') afterwards.push({ kind: 'auditNotWritten', detail: describe(audited.reason) });
+  if (offered.status === 'rejected') afterwards.push({ kind: 'undoNotOffered', detail: describe(offered.reason) });
+  return afterwards.length ? { ...outcome, afterwards } : outcome;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][]): Promise<BlockOutcome> {
@@ -73,8 +93,9 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     const open = concerns.filter((c) => !acknowledged.includes(c.kind));
     if (open.length > 0) return { kind: 'needsConfirmation', concerns: open, notes };
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
+    await auditIntent(deps, request);
     const status = await deps.defender.block(sent, delegation.defender);
-    return { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes };
+    return { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes, afterwards: [] };
   } catch (error) {
     return refusalFrom(error);
   }
@@ -110,13 +131,28 @@ function isPlainBlock(options: BlockOptions): boolean {
   return options.action === 'Block' && !options.severity && !options.deviceGroups?.length;
 }
 
+/** The intent, written before Defender is called, so that a block whose answer is lost still shows in the trail. */
+async function auditIntent(deps: ActionDeps, request: BlockFileRequest): Promise<void> {
+  await deps.audit.record({
+    tenantId: request.caller.tenantId,
+    actor: actorOf(request.caller),
+    action: 'block',
+    outcome: 'requested',
+    hash: request.hash.value,
+    hashType: request.hash.type,
+    comment: request.comment,
+    options: request.options,
+    api: deps.defender.kind,
+  });
+}
+
 async function auditBlock(deps: ActionDeps, request: BlockFileRequest, outcome: Exclude<BlockOutcome, { kind: 'needsConfirmation' }>): Promise<void> {
   const blocked = outcome.kind === 'blocked';
   await deps.audit.record({
     tenantId: request.caller.tenantId,
     actor: actorOf(request.caller),
     action: 'block',
-    outcome: blocked ? 'done' : refusalOutcome(outcome),
+    outcome: blocked ? 'done' : sentOutcome(outcome),
     hash: request.hash.value,
     hashType: request.hash.type,
     comment: request.comment,

@@ -33,6 +33,11 @@ export function refusalOutcome(refusal: Refusal): 'denied' | 'failed' {
   return refusal.kind === 'denied' ? 'denied' : 'failed';
 }
 
+/** The audit outcome of an action Defender was asked to carry out: `unknown` when the request was sent and its answer lost. */
+export function sentOutcome(refusal: Refusal): 'denied' | 'failed' | 'unknown' {
+  return refusal.kind === 'failed' && refusal.error.reason === 'outcomeUnknown' ? 'unknown' : refusalOutcome(refusal);
+}
+
 /** Defender's correlation id, when a refusal has one. */
 export function refusalCorrelation(refusal: Refusal): string | undefined {
   return refusal.kind === 'failed' ? refusal.error.details.correlationId : undefined;

@@ -131,8 +131,8 @@ export interface Store {
   list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
 }
 
-/** How an audited action ended. */
-export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled';
+/** How an audited action ended; `requested`: the intent, written before Defender is called; `unknown`: sent, but Defender's answer was lost. */
+export type AuditOutcome = 'done' | 'denied' | 'failed' | 'not-found' | 'cancelled' | 'requested' | 'unknown';
 
 /** One line of the audit trail: who did what to which file, when, why, and how it ended. */
 export interface AuditEntry {

@@ -61,7 +61,10 @@ describe('an allow is always confirmed', () => {
     const outcome = await blockFile(actions, allow, delegationOf(ana), ['allowed']);
     expect(outcome.kind).toBe('blocked');
     expect(defender.callsOf('block').map((c) => c.request.options?.action)).toEqual(['Allowed']);
-    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.options?.action])).toEqual([['block', 'done', 'Allowed']]);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.options?.action])).toEqual([
+      ['block', 'requested', 'Allowed'],
+      ['block', 'done', 'Allowed'],
+    ]);
   });
 
   it('is refused on the files API, which has no Allowed indicators, and never becomes a block', async () => {

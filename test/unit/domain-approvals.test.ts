@@ -266,6 +266,7 @@ describe('decide: approve', () => {
     const trail = await audit.all({});
     expect(trail.map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
+      ['block', 'requested', 'oid-bob', undefined, undefined],
       ['block', 'done', 'oid-bob', undefined, 'ind-42'],
       ['approval-decision', 'done', 'oid-bob', 'approved and blocked', 'ind-42'],
     ]);
@@ -481,6 +482,7 @@ describe('attachCard while a decision is under way', () => {
     expect(await stored()).toMatchObject(approved);
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
+      ['block', 'requested', 'oid-bob', undefined, undefined],
       ['block', 'done', 'oid-bob', undefined, 'ind-9'],
       ['approval-decision', 'done', 'oid-bob', 'approved and blocked', 'ind-9'],
     ]);

@@ -124,14 +124,17 @@ describe('blockFile: concerns before blocking', () => {
 
     const outcome = await block({ options, acknowledged: ['existingBlock', 'microsoftSigned', 'widespread'] });
 
-    expect(outcome).toEqual({ kind: 'blocked', status: blocked, optionsIgnored: false, notes: [] });
+    expect(outcome).toEqual({ kind: 'blocked', status: blocked, optionsIgnored: false, notes: [], afterwards: [] });
     expect(defender.tokens()).toEqual([
       ['currentBlock', 'token-of-oid-ana'],
       ['fileDetails', 'token-of-oid-ana'],
       ['block', 'token-of-oid-ana'],
     ]);
     expect(defender.callsOf('block')[0].request).toEqual({ hash: SHA1, comment: 'dropper', caller: ana, options });
-    expect(await audited()).toEqual([['block', 'done', undefined, 'ind-8']]);
+    expect(await audited()).toEqual([
+      ['block', 'requested', undefined, undefined],
+      ['block', 'done', undefined, 'ind-8'],
+    ]);
   });
 });
 
@@ -143,9 +146,12 @@ describe('blockFile: when the lookups fail', () => {
   it('blocks without asking, and says which checks could not be made', async () => {
     const { block, defender, audited } = setUp();
     defender.script('currentBlock', unavailable()).script('fileDetails', unavailable());
-    expect(await block()).toEqual({ kind: 'blocked', status: expect.objectContaining({ fileStatus: 'Blocked' }), optionsIgnored: false, notes: [ALREADY, SPREAD] });
+    expect(await block()).toEqual({ kind: 'blocked', status: expect.objectContaining({ fileStatus: 'Blocked' }), optionsIgnored: false, notes: [ALREADY, SPREAD], afterwards: [] });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-ana']);
-    expect(await audited()).toEqual([['block', 'done', undefined, undefined]]);
+    expect(await audited()).toEqual([
+      ['block', 'requested', undefined, undefined],
+      ['block', 'done', undefined, undefined],
+    ]);
   });
 
   it('still asks about what the lookup that worked found, and passes on the note of the one that failed', async () => {
@@ -163,7 +169,10 @@ describe('blockFile: when the lookups fail', () => {
     const delegation: Delegation = { graph: delegationOf(ana).graph, defender: async () => Promise.reject(noToken) };
     expect(await block({ delegation })).toEqual({ kind: 'tokenFailed', error: noToken });
     expect(defender.calls).toEqual([]);
-    expect(await audited()).toEqual([['block', 'failed', 'token: interactionRequired', undefined]]);
+    expect(await audited()).toEqual([
+      ['block', 'requested', undefined, undefined],
+      ['block', 'failed', 'token: interactionRequired', undefined],
+    ]);
   });
 });
 
@@ -205,7 +214,10 @@ describe('blockFile: refusals', () => {
     const forbidden = new DefenderError('forbidden', 'Missing Ti.ReadWrite', { httpStatus: 403, correlationId: 'corr-1' });
     defender.script('block', forbidden);
     expect(await block()).toEqual({ kind: 'failed', error: forbidden });
-    expect(await audited()).toEqual([['block', 'failed', 'forbidden: Missing Ti.ReadWrite', 'corr-1']]);
+    expect(await audited()).toEqual([
+      ['block', 'requested', undefined, undefined],
+      ['block', 'failed', 'forbidden: Missing Ti.ReadWrite', 'corr-1'],
+    ]);
   });
 
   it("turns anything else Defender's client throws into an unexpected failure that keeps the cause", async () => {
@@ -228,7 +240,8 @@ describe('blockFile: options', () => {
     expect(await block({ options: { action: 'Audit' } })).toMatchObject({ kind: 'blocked', optionsIgnored: true });
     expect(defender.callsOf('block').map((c) => c.request.options)).toEqual([undefined, undefined, undefined, undefined]);
     // The audit trail keeps the options as asked for, though the files API did not apply them.
-    expect((await audit.all({})).map((e) => e.options)).toEqual([severe, { action: 'Block' }, { action: 'Block', deviceGroups: [] }, { action: 'Audit' }]);
+    const outcomes = (await audit.all({})).filter((e) => e.outcome === 'done');
+    expect(outcomes.map((e) => e.options)).toEqual([severe, { action: 'Block' }, { action: 'Block', deviceGroups: [] }, { action: 'Audit' }]);
   });
 
   it('passes options through to an API that honours them', async () => {
@@ -250,6 +263,7 @@ describe('blockFile: what is stored with a block', () => {
         recent: (query) => audit.recent(query),
         all: (query) => audit.all(query),
         record: async (entry) => {
+          if (entry.outcome === 'requested') return audit.record(entry);
           events.push('audit started');
           await new Promise<void>((resolve) => (releaseAudit = resolve));
           const stored = await audit.record(entry);
@@ -273,5 +287,61 @@ describe('blockFile: what is stored with a block', () => {
     const offered: string[] = [];
     const outcome = await blockFile(deps, { hash: SHA1, comment: 'dropper', caller: riley }, delegationOf(riley), [], async (status) => void offered.push(status.fileIdentifier));
     expect([outcome.kind, offered]).toEqual(['denied', []]);
+  });
+});
+
+describe('blockFile: once Defender accepted, nothing throws', () => {
+  const failingOn = (deps: ActionDeps, outcome: string): ActionDeps => ({
+    ...deps,
+    audit: {
+      recent: (query) => deps.audit.recent(query),
+      all: (query) => deps.audit.all(query),
+      record: async (entry) => {
+        if (entry.outcome === outcome) throw new Error('disk full');
+        return deps.audit.record(entry);
+      },
+    },
+  });
+
+  it('records the intent before Defender is called and the outcome after', async () => {
+    const { deps, defender, audit } = setUp();
+    const seen: string[] = [];
+    const watched: ActionDeps = {
+      ...deps,
+      audit: { ...deps.audit, record: async (entry) => (seen.push(`${entry.outcome} (${defender.callsOf('block').length} sent)`), audit.record(entry)) },
+    };
+    await blockFile(watched, { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana));
+    expect(seen).toEqual(['requested (0 sent)', 'done (1 sent)']);
+    expect((await audit.all({})).map((e) => [e.outcome, e.comment])).toEqual([
+      ['requested', 'dropper'],
+      ['done', 'dropper'],
+    ]);
+  });
+
+  it('returns blocked with the problem when the outcome audit write throws', async () => {
+    const { deps, defender } = setUp();
+    const outcome = await blockFile(failingOn(deps, 'done'), { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana));
+    expect(outcome).toMatchObject({ kind: 'blocked', afterwards: [{ kind: 'auditNotWritten', detail: 'disk full' }] });
+    expect(defender.callsOf('block')).toHaveLength(1);
+  });
+
+  it('returns blocked with the problem when the Undo record write throws', async () => {
+    const { deps, audit } = setUp();
+    const outcome = await blockFile(deps, { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana), [], async () => {
+      throw new Error('store unavailable');
+    });
+    expect(outcome).toMatchObject({ kind: 'blocked', afterwards: [{ kind: 'undoNotOffered', detail: 'store unavailable' }] });
+    expect((await audit.all({})).map((e) => e.outcome)).toEqual(['requested', 'done']);
+  });
+
+  it('audits a block whose answer was lost as unknown, not failed', async () => {
+    const { block, defender, audited } = setUp();
+    const lost = new DefenderError('outcomeUnknown', 'The request was sent, but Defender closed the connection before answering.');
+    defender.script('block', lost);
+    expect(await block()).toEqual({ kind: 'failed', error: lost });
+    expect(await audited()).toEqual([
+      ['block', 'requested', undefined, undefined],
+      ['block', 'unknown', 'outcomeUnknown: The request was sent, but Defender closed the connection before answering.', undefined],
+    ]);
   });
 });

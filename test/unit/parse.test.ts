@@ -47,11 +47,23 @@ describe('block <hash> <comment>', () => {
     ['expires:0d', 'expires', 'use a number of days like 30d'],
     ['expires:soon', 'expires', 'use a number of days like 30d'],
     ['severity:extreme', 'severity', 'use one of Informational, Low, Medium, High'],
+    [`groups:"${Array.from({ length: 21 }, (_, i) => `g${i}`).join(',')}"`, 'groups', 'name at most 20 device groups (this names 21)'],
+    [`groups:${'x'.repeat(101)}`, 'groups', 'a device group name has at most 100 characters (one here has 101)'],
   ])('refuses the bad option %s', (option, key, hint) => {
     const result = parseCommand(`block ${SHA1} ${option} comment`);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatchObject({ reason: 'badOption', verb: 'block', key });
     expect(!result.ok && result.error.reason === 'badOption' && result.error.hint).toContain(hint);
+  });
+
+  it('accepts 20 device groups of 100 characters, and answers a huge groups option briefly', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(100, 'g'));
+    expect(parseCommand(`block ${SHA1} groups:"${twenty.join(',')}" why`)).toMatchObject({ ok: true });
+    const huge = parseCommand(`block ${SHA1} groups:"${Array.from({ length: 2000 }, (_, i) => `group-${i}`).join(',')}" why`);
+    expect(!huge.ok && huge.error).toMatchObject({ reason: 'badOption', key: 'groups' });
+    const { headline, lines } = explainParseError(!huge.ok ? huge.error : (undefined as never));
+    expect(headline).toBe('The option groups is not valid');
+    expect(lines[0]).toMatch(/^".{79}… \(\d+ characters\)": name at most 20 device groups \(this names 2000\); leave groups out to block on all devices\. Nothing was blocked\.$/);
   });
 
   it.each([

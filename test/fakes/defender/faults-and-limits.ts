@@ -20,6 +20,11 @@ interface PendingFault extends DefenderFault {
   remaining: number;
 }
 
+/** A fault that reads the whole request (Defender may have acted on it), then resets the connection without answering. */
+export function resetAfterRequest(matcher?: DefenderFault['matcher']): DefenderFault {
+  return { dropConnection: true, matcher };
+}
+
 /** Scripted faults: the next `n` matching requests fail, stall or lose their connection. */
 export class FaultScript {
   private faults: PendingFault[] = [];

@@ -96,7 +96,8 @@ function readDisk(dataDir: string): DiskState {
     const blocks = new Map<string, AuditEntry[]>();
     for (const row of db.prepare('SELECT entry FROM audit ORDER BY seq').all() as Array<{ entry: string }>) {
       const entry = JSON.parse(row.entry) as AuditEntry;
-      if (entry.action !== 'block' || !entry.hash) continue;
+      // The intent (`requested`, written before Defender is called) is not an outcome: count outcomes only.
+      if (entry.action !== 'block' || !entry.hash || entry.outcome === 'requested') continue;
       blocks.set(entry.hash, [...(blocks.get(entry.hash) ?? []), entry]);
     }
     const claims = new Set((db.prepare('SELECT key FROM once').all() as Array<{ key: string }>).map((row) => row.key));

@@ -50,7 +50,7 @@ export interface DefenderFault {
   matcher?: (method: string, path: string) => boolean;
 }
 
-/** Legacy WDATP FileAction, as in the seed's example. */
+/** A FileAction of the legacy files API, as in its documented example. */
 export interface FileAction {
   fileIdentifier: string;
   fileIdentifierType: 'Sha1';

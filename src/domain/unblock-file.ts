@@ -20,19 +20,9 @@ export type UnblockOutcome =
 export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<UnblockOutcome> {
   const outcome = await decideUnblock(deps, request, delegation, acknowledged);
   if (outcome.kind === 'needsConfirmation') return outcome;
-  const done = outcome.kind === 'unblocked';
-  await deps.audit.record({
-    tenantId: request.caller.tenantId,
-    actor: actorOf(request.caller),
-    action: 'unblock',
-    outcome: done ? 'done' : outcome.kind === 'notBlocked' ? 'not-found' : refusalOutcome(outcome),
-    hash: request.hash.value,
-    hashType: request.hash.type,
-    comment: request.comment,
-    api: deps.defender.kind,
-    detail: done ? liftedDetail(outcome.lifted) : outcome.kind === 'notBlocked' ? 'no block in force' : refusalDetail(outcome),
-    correlationId: done || outcome.kind === 'notBlocked' ? undefined : refusalCorrelation(outcome),
-  });
+  if (outcome.kind === 'unblocked') await auditLift(deps, request, 'unblock', { outcome: 'done', detail: liftedDetail(outcome.lifted) });
+  else if (outcome.kind === 'notBlocked') await auditLift(deps, request, 'unblock', { outcome: 'not-found', detail: 'no block in force' });
+  else await auditLift(deps, request, 'unblock', refusalAudit(outcome));
   return outcome;
 }
 
@@ -47,19 +37,9 @@ export type LiftOutcome = { readonly kind: 'unblocked'; readonly status: FileSta
 /** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo. */
 export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
   const outcome = await decideLift(deps, request, delegation);
-  const done = outcome.kind === 'unblocked';
-  await deps.audit.record({
-    tenantId: request.caller.tenantId,
-    actor: actorOf(request.caller),
-    action: 'undo',
-    outcome: done ? 'done' : outcome.kind === 'alreadyLifted' ? 'not-found' : refusalOutcome(outcome),
-    hash: request.hash.value,
-    hashType: request.hash.type,
-    comment: request.comment,
-    api: deps.defender.kind,
-    detail: done ? undefined : outcome.kind === 'alreadyLifted' ? 'the block this Undo made is no longer in force' : refusalDetail(outcome),
-    correlationId: done ? request.made.indicatorId : outcome.kind === 'alreadyLifted' ? undefined : refusalCorrelation(outcome),
-  });
+  if (outcome.kind === 'unblocked') await auditLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId });
+  else if (outcome.kind === 'alreadyLifted') await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' });
+  else await auditLift(deps, request, 'undo', refusalAudit(outcome));
   return outcome;
 }
 
@@ -100,4 +80,31 @@ function unsupportedHash(deps: ActionDeps, request: UnblockFileRequest): Refusal
 function liftedDetail(lifted: readonly LiftableBlock[]): string | undefined {
   const ids = lifted.flatMap((block) => (block.id === undefined ? [] : [block.id]));
   return ids.length === 0 ? undefined : `lifted indicator${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+}
+
+/** How a lift ended, as the audit trail records it. */
+interface LiftAudit {
+  readonly outcome: 'done' | 'not-found' | 'denied' | 'failed';
+  readonly detail?: string;
+  readonly correlationId?: string;
+}
+
+function refusalAudit(refusal: Refusal): LiftAudit {
+  return { outcome: refusalOutcome(refusal), detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal) };
+}
+
+/** One audit entry for an unblock or an undo. */
+async function auditLift(deps: ActionDeps, request: UnblockFileRequest, action: 'unblock' | 'undo', ended: LiftAudit): Promise<void> {
+  await deps.audit.record({
+    tenantId: request.caller.tenantId,
+    actor: actorOf(request.caller),
+    action,
+    outcome: ended.outcome,
+    hash: request.hash.value,
+    hashType: request.hash.type,
+    comment: request.comment,
+    api: deps.defender.kind,
+    detail: ended.detail,
+    correlationId: ended.correlationId,
+  });
 }

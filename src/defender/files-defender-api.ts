@@ -1,3 +1,4 @@
+import { acceptedWithoutDetails } from './accepted-without-details';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
 import type { FileStatus } from '../domain/file-status';
@@ -27,8 +28,13 @@ export class FilesDefenderApi implements DefenderApi {
     requireHashType(request.hash, this.hashTypes, this.kind);
     const url = `${this.fileUrl(request.hash)}/block`;
     const answer = await this.http.send({ kind: 'block', method: 'POST', url, body: { Comment: request.comment } }, token);
-    if (answer.body === undefined) return this.blockedWithoutDetails(request);
-    return parseFileAction(answer.body, this.kind);
+    // The documented 200 with an empty body, or a body the bot cannot read: Defender accepted the block either way.
+    if (answer.body === undefined) return acceptedWithoutDetails(request, this.kind, this.now().toISOString());
+    try {
+      return parseFileAction(answer.body, this.kind);
+    } catch {
+      return acceptedWithoutDetails(request, this.kind, this.now().toISOString());
+    }
   }
 
   /** Checks `GET /fileactions` first (nothing blocked: undefined), then `POST {base}/files/{sha1}/unblock`; the file has one block, so `listed` changes nothing. */
@@ -79,23 +85,6 @@ export class FilesDefenderApi implements DefenderApi {
 
   private fileUrl(hash: FileHash): string {
     return `${this.baseUrl}/files/${encodeURIComponent(hash.value)}`;
-  }
-
-  /** The documented 200 with an empty body: the block was sent, Defender gave no FileAction. */
-  private blockedWithoutDetails(request: BlockFileRequest): FileStatus {
-    const at = this.now().toISOString();
-    return {
-      fileIdentifier: request.hash.value,
-      fileIdentifierType: request.hash.type,
-      actionType: 'Block',
-      fileStatus: 'Blocked',
-      creationDateTimeUtc: at,
-      requestor: request.caller.name,
-      requestorComment: request.comment,
-      lastUpdateDateTimeUtc: at,
-      confirmed: false,
-      source: this.kind,
-    };
   }
 
   /** A 200 with an empty body to an unblock: the lifted block as listed before, plus the request's trail. */

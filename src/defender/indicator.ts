@@ -30,6 +30,11 @@ const IndicatorSchema = z
 export type Indicator = z.infer<typeof IndicatorSchema>;
 
 const BLOCKING_ACTIONS = new Set(['block', 'blockandremediate', 'alertandblock']);
+
+/** Whether an indicator action stops the file (Block, BlockAndRemediate, AlertAndBlock). */
+export function isBlockingAction(action: string): boolean {
+  return BLOCKING_ACTIONS.has(action.toLowerCase());
+}
 const FILE_TYPES = new Set(['filesha1', 'filesha256', 'filemd5']);
 
 /** Reads an indicator answer; a malformed one is an `unexpected` failure. */
@@ -60,7 +65,7 @@ export function indicatorToFileStatus(indicator: Indicator): FileStatus {
     fileIdentifier: indicator.indicatorValue,
     fileIdentifierType: indicator.indicatorType.replace(/^File/, ''),
     actionType: indicator.action,
-    fileStatus: BLOCKING_ACTIONS.has(indicator.action.toLowerCase()) ? 'Blocked' : indicator.action,
+    fileStatus: isBlockingAction(indicator.action) ? 'Blocked' : indicator.action,
     creationDateTimeUtc: indicator.creationTimeDateTimeUtc,
     requestor: describeRequestor(indicator.createdByDisplayName, indicator.createdBy),
     requestorComment: indicator.description,

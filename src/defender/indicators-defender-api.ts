@@ -1,3 +1,4 @@
+import { acceptedWithoutDetails } from './accepted-without-details';
 import { isUnchangedSince, liftedStatus } from './file-action';
 import type { FileHash, HashType } from '../domain/file-hash';
 import type { BulkItemResult } from '../domain/file-report';
@@ -9,7 +10,7 @@ import { fetchFileDetails, unlessNotFound, type FileDetails } from './file-detai
 import { requireHashType } from './hash-support';
 import { indicatorBody, isBotIndicator } from './indicator-body';
 import { importResults } from './indicator-import';
-import { describeRequestor, indicatorToFileStatus, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
+import { describeRequestor, indicatorToFileStatus, isBlockingAction, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
 import { odataString, readCollection } from './odata';
 
 /** Stats look back this far: the API's maximum (30 days). */
@@ -31,7 +32,13 @@ export class IndicatorsDefenderApi implements DefenderApi {
   async block(request: BlockFileRequest, token: TokenSource): Promise<FileStatus> {
     requireHashType(request.hash, this.hashTypes, this.kind);
     const answer = await this.http.send({ kind: 'submit', method: 'POST', url: `${this.baseUrl}/indicators`, body: indicatorBody(request) }, token);
-    return indicatorToFileStatus(parseIndicator(answer.body));
+    try {
+      return indicatorToFileStatus(parseIndicator(answer.body));
+    } catch {
+      // Defender accepted the indicator (a 2xx) but its answer cannot be read: still a block, unconfirmed.
+      const action = request.options?.action ?? 'Block';
+      return acceptedWithoutDetails(request, this.kind, this.now().toISOString(), isBlockingAction(action) ? 'Blocked' : action);
+    }
   }
 
   /**

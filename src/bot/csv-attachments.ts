@@ -1,12 +1,16 @@
 import type { Attachment } from 'botbuilder';
 import { parse } from 'csv-parse/sync';
 import { bulkLine, type BulkLine } from '../commands/parse-bulk';
+import { stripCellQuotes } from '../commands/text-parts';
 import { classifyHash } from '../domain/file-hash';
 import { FileTransferError } from '../errors';
 import type { FileTransfer } from './file-transfer';
 
 /** Largest CSV accepted (about 15,000 lines with comments). */
 export const MAX_CSV_BYTES = 2 * 1024 * 1024;
+
+/** Longest CSV row accepted (a hash and a comment take well under 2 KB). */
+const MAX_CSV_RECORD = 64 * 1024;
 
 const TEAMS_FILE = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -49,10 +53,10 @@ export function csvAttachments(attachments: readonly Attachment[] | undefined, m
 
 /** Reads a CSV of `hash[,comment]` rows (a header row is skipped) into bulk lines numbered by row. */
 export function linesFromCsv(text: string): BulkLine[] {
-  const rows: string[][] = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true });
+  const rows: string[][] = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, max_record_size: MAX_CSV_RECORD });
   return rows.flatMap((cells, index) => {
     const [hashCell = '', commentCell = ''] = cells;
-    if (index === 0 && !classifyHash(hashCell.replace(/^[`'"]+|[`'"]+$/g, '')) && /hash|sha|md5|indicator/i.test(hashCell)) return [];
+    if (index === 0 && !classifyHash(stripCellQuotes(hashCell)) && /hash|sha|md5|indicator/i.test(hashCell)) return [];
     return [fileLine(bulkLine(index + 1, cells.join(','), hashCell, commentCell))];
   });
 }

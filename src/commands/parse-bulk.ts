@@ -1,6 +1,7 @@
 import { classifyHash } from '../domain/file-hash';
 import type { BulkLine } from '../domain/bulk-intake';
 import { MAX_COMMENT_LENGTH } from './limits';
+import { stripCellQuotes } from './text-parts';
 
 export type { BulkLine } from '../domain/bulk-intake';
 
@@ -22,7 +23,7 @@ export function parseBulkLines(text: string, firstLineNumber = 1): BulkLine[] {
 
 /** A bulk line from already separated cells (CSV rows). */
 export function bulkLine(line: number, text: string, hashCell: string, commentCell: string): BulkLine {
-  const token = hashCell.trim().replace(/^[`'"]+|[`'"]+$/g, '');
+  const token = stripCellQuotes(hashCell.trim());
   const hash = classifyHash(token);
   const comment =
     commentCell

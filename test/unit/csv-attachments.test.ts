@@ -1,3 +1,4 @@
+import { stripCellQuotes, stripQuotes } from '../../src/commands/text-parts';
 import type { Attachment } from 'botbuilder';
 import { csvAttachments, linesFromAttachment, linesFromCsv, MAX_CSV_BYTES } from '../../src/bot/csv-attachments';
 import type { FileTransfer } from '../../src/bot/file-transfer';
@@ -89,5 +90,19 @@ describe('linesFromAttachment', () => {
     ).resolves.toEqual({
       problem: 'The attached file could not be downloaded.',
     });
+  });
+});
+
+describe('hostile CSV content', () => {
+  it('strips quotes around cells without a backtracking expression, and keeps inner ones', () => {
+    const sha1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
+    expect(stripCellQuotes(`\`"${sha1}"\``)).toBe(sha1);
+    expect(stripCellQuotes(`x${'`'.repeat(10_000)}y`)).toBe(`x${'`'.repeat(10_000)}y`);
+    expect(stripQuotes(`“${sha1}”,;.`)).toBe(sha1);
+    expect(stripQuotes('````')).toBe('');
+  });
+
+  it('refuses a row longer than any hash and comment need', () => {
+    expect(() => linesFromCsv(`x${'`'.repeat(70_000)}y,comment\n`)).toThrow();
   });
 });

@@ -99,7 +99,9 @@ export class AuditExports {
   /** The analyst declined the file: forget it. */
   async discard(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
     const id = exportId(response);
-    if (id) await this.deps.store.delete(StoreKey.export(id));
+    const stored = id ? await this.deps.store.get<PendingExport>(StoreKey.export(id)) : undefined;
+    // Only the person the export was made for may throw it away.
+    if (id && stored && stored.value.userId === context.activity.from?.id) await this.deps.store.delete(StoreKey.export(id), { ifMatch: stored.etag });
     await send(context, noticeReply('Export discarded', ['Nothing was saved.'], { tone: 'default' }));
   }
 }

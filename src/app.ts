@@ -14,7 +14,6 @@ import { GraphRoleDirectory } from './identity/graph-role-directory';
 import { LOCAL_DELEGATION, LocalDelegations } from './identity/local-delegation';
 import { LocalRoleDirectory } from './identity/local-role-directory';
 import { SqliteAuditLog } from './storage/sqlite-audit-log';
-import { groupCommitOf } from './storage/group-commit';
 import { openDatabase } from './storage/sqlite-database';
 import { SqliteStore } from './storage/sqlite-store';
 
@@ -76,10 +75,8 @@ async function openStorage(config: Config): Promise<{ store: Store & OnceStore; 
   }
   const db = openDatabase(config.dataDir);
   const store = new SqliteStore(db);
-  const close = () => {
-    groupCommitOf(db).flush();
-    db.close();
-  };
+  const close = () => store.close();
+
   return { store, audit: new SqliteAuditLog(db), ssoStorage: new StoreBackedStorage(store), close };
 }
 

@@ -81,7 +81,8 @@ export class GroupCommit {
     }
     let result: T;
     try {
-      result = work();
+      // Each piece of work is its own savepoint: a failing one leaves none of its writes in the turn's commit.
+      result = this.db.transaction(work)();
     } catch (error) {
       if (!this.db.inTransaction) this.fail(error);
       reject(error);

@@ -1,7 +1,7 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
 import type { ActionDeps } from './block-file';
 import type { FileStatus } from './file-status';
-import { actorOf, refusalCorrelation, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, UnblockFileRequest } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -84,13 +84,13 @@ function liftedDetail(lifted: readonly LiftableBlock[]): string | undefined {
 
 /** How a lift ended, as the audit trail records it. */
 interface LiftAudit {
-  readonly outcome: 'done' | 'not-found' | 'denied' | 'failed';
+  readonly outcome: 'done' | 'not-found' | 'denied' | 'failed' | 'unknown';
   readonly detail?: string;
   readonly correlationId?: string;
 }
 
 function refusalAudit(refusal: Refusal): LiftAudit {
-  return { outcome: refusalOutcome(refusal), detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal) };
+  return { outcome: sentOutcome(refusal), detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal) };
 }
 
 /** One audit entry for an unblock or an undo. */

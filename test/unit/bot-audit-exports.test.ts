@@ -1,4 +1,4 @@
-import { TestAdapter, type Activity, type FileConsentCardResponse } from 'botbuilder';
+import { TestAdapter, type Activity } from 'botbuilder';
 import { AuditExports } from '../../src/bot/history-export';
 import { StoreKey } from '../../src/domain/store-keys';
 import { MemoryAuditLog } from '../../src/storage/memory-audit-log';

@@ -9,7 +9,12 @@ const roles = { rolesOf: async () => ({ ok: true as const, roles: new Set<never>
 
 async function discardAs(exports: AuditExports, userId: string, exportId: string): Promise<void> {
   const adapter = new TestAdapter();
-  const activity: Partial<Activity> = { type: 'invoke', name: 'fileConsent/invoke', from: { id: userId, name: userId }, conversation: { id: 'a:1', name: '', isGroup: false, conversationType: 'personal' } };
+  const activity: Partial<Activity> = {
+    type: 'invoke',
+    name: 'fileConsent/invoke',
+    from: { id: userId, name: userId },
+    conversation: { id: 'a:1', name: '', isGroup: false, conversationType: 'personal' },
+  };
   await adapter.processActivity(activity, (context) => exports.discard(context, { action: 'decline', context: { exportId } }));
 }
 

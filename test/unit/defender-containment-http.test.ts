@@ -1,5 +1,7 @@
 import { ContainmentBudget, unbudgetedLimiter } from '../../src/defender/containment-budget';
+import { createContainmentApi } from '../../src/defender/containment-factory';
 import { HttpContainmentApi } from '../../src/defender/containment-http';
+import { SimulatedContainment } from '../../src/defender/simulated-containment';
 import { DefenderError } from '../../src/errors';
 import type { TokenSource } from '../../src/domain/ports';
 import { startDefenderKit, type DefenderKit } from '../fakes/fake-defender-kit';
@@ -168,6 +170,25 @@ describe('HttpContainmentApi against the fake Defender', () => {
       await expect(api.machineAction(started.action.id, token)).resolves.toMatchObject({ status: 'TimeOut' });
       await expect(api.machineAction('00000000-0000-4000-8000-999999999999', token)).resolves.toBeUndefined();
     });
+  });
+});
+
+describe('createContainmentApi', () => {
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+  const settings = { baseUrl: 'https://api.security.microsoft.com/api', timeoutMs: 1_000, maxAttempts: 1, maxRetryAfterSeconds: 1, logger: silent };
+
+  it('builds the HTTP client for the Defender for Endpoint API, the simulator for local mode, none for the legacy files API', async () => {
+    const kit = await startDefenderKit();
+    try {
+      kit.fake.seedDevices('e'.repeat(40), [{ id: 'm1', computerDnsName: 'FIN-LT-042' }]);
+      const real = createContainmentApi({ ...settings, api: 'indicators', baseUrl: kit.fake.indicatorsUrl });
+      await expect(real?.devicesWithFile('e'.repeat(40), kit.token('Machine.Read'))).resolves.toEqual([{ id: 'm1', name: 'FIN-LT-042', osPlatform: 'Windows11' }]);
+      expect(kit.fake.requests.map((r) => [r.path, r.status])).toEqual([[`/api/files/${'e'.repeat(40)}/machines`, 200]]);
+    } finally {
+      await kit.close();
+    }
+    expect(createContainmentApi({ ...settings, api: 'simulator' })).toBeInstanceOf(SimulatedContainment);
+    expect(createContainmentApi({ ...settings, api: 'files' })).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { DefenderError } from '../errors';
 import { DEFENDER_BUDGETS, RateLimiter, type Budget, type CallKind } from './rate-limiter';
 
 /** What a containment call counts against: Defender budgets each of these APIs separately. */
@@ -48,16 +49,33 @@ export interface ContainmentBudgetOptions {
  */
 export class ContainmentBudget {
   private readonly limiters: Readonly<Record<ContainmentCallKind, RateLimiter>>;
+  private readonly heldUntil = new Map<ContainmentCallKind, number>();
+  private readonly now: () => number;
 
   constructor(options: ContainmentBudgetOptions = {}) {
+    this.now = options.now ?? Date.now;
     const budgets = options.budgets ?? CONTAINMENT_BUDGETS;
     const one = (kind: ContainmentCallKind) => new RateLimiter({ budgets: onlyQuery(budgets[kind]), now: options.now, sleep: options.sleep });
     this.limiters = { fileLookup: one('fileLookup'), devices: one('devices'), stopAndQuarantine: one('stopAndQuarantine'), machineAction: one('machineAction') };
   }
 
-  /** Waits until a call of `kind` fits its windows, then counts it; resolves to the ms waited. */
+  /**
+   * Waits until a call of `kind` fits its windows, then counts it; resolves to the ms waited. While Defender's
+   * last Retry-After for this kind runs, rejects at once with a rateLimited DefenderError instead of calling.
+   */
   acquire(kind: ContainmentCallKind): Promise<number> {
+    const remainingMs = (this.heldUntil.get(kind) ?? 0) - this.now();
+    if (remainingMs > 0) {
+      const retryAfterSeconds = Math.ceil(remainingMs / 1000);
+      return Promise.reject(new DefenderError('rateLimited', `Defender asked to wait ${retryAfterSeconds} s more before the next call.`, { httpStatus: 429, retryAfterSeconds }));
+    }
     return this.limiters[kind].acquire('query');
+  }
+
+  /** Records a Retry-After Defender gave for `kind` that outlasted the client's retries. */
+  holdOff(kind: ContainmentCallKind, seconds: number): void {
+    const until = this.now() + seconds * 1000;
+    this.heldUntil.set(kind, Math.max(until, this.heldUntil.get(kind) ?? 0));
   }
 }
 

@@ -22,7 +22,8 @@ const CollectionSchema = z.looseObject({ value: z.array(z.unknown()), '@odata.ne
 /**
  * Defender for Endpoint's machine APIs (same base URL as the Indicators API): find the devices where a file
  * was seen, stop & quarantine it on each, and read each machine action. Each kind of call spends its own
- * budget (100/min, 1,500/hour) before it is sent; a 429 is retried by DefenderHttp after its Retry-After.
+ * budget (100/min, 1,500/hour) before it is sent; a 429 is retried by DefenderHttp after its Retry-After, and
+ * one that outlasts those retries holds that kind of call back (failing fast) until its Retry-After has passed.
  */
 export class HttpContainmentApi implements ContainmentApi {
   constructor(
@@ -107,7 +108,13 @@ export class HttpContainmentApi implements ContainmentApi {
 
   private async send(budget: ContainmentCallKind, call: DefenderCall, token: TokenSource): Promise<DefenderResponse> {
     await this.budget.acquire(budget);
-    return this.http.send(call, token);
+    try {
+      return await this.http.send(call, token);
+    } catch (error) {
+      const wait = error instanceof DefenderError && error.reason === 'rateLimited' ? error.details.retryAfterSeconds : undefined;
+      if (wait !== undefined) this.budget.holdOff(budget, wait);
+      throw error;
+    }
   }
 }
 

@@ -138,10 +138,18 @@ describe('HttpContainmentApi against the fake Defender', () => {
       expect(kit.fake.machineActions()).toHaveLength(1);
     });
 
-    it('throws a rateLimited DefenderError with the Retry-After when throttling lasts', async () => {
+    it('throws a rateLimited DefenderError when throttling lasts, then holds stop & quarantine back until its Retry-After', async () => {
+      let now = FAKE_NOW;
+      const own = new HttpContainmentApi(kit.fake.indicatorsUrl, kit.http(unbudgetedLimiter()), new ContainmentBudget({ now: () => now }));
       kit.fake.throttleStopAndQuarantine(3, 12);
-      await expect(api.stopAndQuarantine(FIN, SHA1, 'contain', token)).rejects.toMatchObject({ reason: 'rateLimited', details: { retryAfterSeconds: 12, attempts: 3 } });
-      expect(kit.fake.machineActions()).toHaveLength(0);
+      await expect(own.stopAndQuarantine(FIN, SHA1, 'contain', token)).rejects.toMatchObject({ reason: 'rateLimited', details: { retryAfterSeconds: 12, attempts: 3 } });
+      now += 5_000;
+      await expect(own.stopAndQuarantine(HR, SHA1, 'contain', token)).rejects.toMatchObject({ reason: 'rateLimited', details: { retryAfterSeconds: 7 } });
+      await expect(own.machineAction('00000000-0000-4000-8000-999999999999', token)).resolves.toBeUndefined();
+      expect(kit.fake.requests.map((r) => [r.method, r.status])).toEqual([...Array(3).fill(['POST', 429]), ['GET', 404]]);
+      now += 7_000;
+      expect((await own.stopAndQuarantine(HR, SHA1, 'contain', token)).kind).toBe('started');
+      expect(kit.fake.machineActions().map((a) => a.machineId)).toEqual([HR]);
     });
 
     it('throws for a failure that is not about the device (401)', async () => {

@@ -6,7 +6,10 @@ import { DEMO_MANY_DEVICES_SHA1, DEMO_MICROSOFT_SIGNED_SHA1, DEMO_UNSEEN_SHA1, D
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const SHA256 = '2233223322332233223322332233223322332233223322332233223322332222';
-const token = async () => 'unused';
+/** Local mode has no token: the simulator must never ask for one. */
+const token = async (): Promise<string> => {
+  throw new Error('the simulator asked for a token');
+};
 const TIMINGS = { pendingMs: 1_000, runMs: 2_000, offlineTimeoutMs: 10_000 };
 const START = Date.parse('2025-03-01T10:00:00.000Z');
 

@@ -223,8 +223,15 @@ function magicCodeOf(action: MessagingExtensionAction): string | undefined {
 /** The message's text as plain text: its HTML (at most MAX_MESSAGE_HTML_LENGTH of it, never a hash cut in two) normalized like chat text. */
 export function messageText(payload: MessageActionsPayload | undefined): string {
   const raw = typeof payload?.body?.content === 'string' ? payload.body.content : '';
-  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH));
+  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH).replace(BLOCK_TAG, '\n<'));
 }
+
+/**
+ * Where a block starts or ends in HTML that posted alerts use and chat text does not (tables, code
+ * blocks, headings, lists, paragraphs): a line break goes before its tag, so that a hash in one cell
+ * is not glued to the next cell's text. The look-ahead reads only the tag name: linear.
+ */
+const BLOCK_TAG = /<(?=\/?(?:p|div|li|pre|code|codeblock|td|th|tr|thead|tbody|table|h[1-6]|blockquote|ul|ol|section|article)\b)/gi;
 
 /** `text` cut at `max`, also dropping the letters and digits the cut ran into (the start of a hash must not pass for a shorter one). */
 function capped(text: string, max: number): string {

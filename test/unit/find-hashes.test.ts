@@ -50,6 +50,11 @@ describe('messageText: the message-action payload as plain text', () => {
     expect(messageText(payload)).toBe(`@Ana Analyst found <${S}> on a&b`);
   });
 
+  it('ends a line at the close of a table cell, a code block or a heading, so hashes are not glued to what follows', () => {
+    const payload = { body: { contentType: 'html' as const, content: `<table><tr><td>${S}</td><td>Trojan</td></tr></table><pre>${M}</pre>next<h3>${A}</h3>done` } };
+    expect(findHashes(messageText(payload)).hashes.map((h) => h.value)).toEqual([S, M, A]);
+  });
+
   it('reads at most 256 KB of HTML and never a hash cut in two at the end', () => {
     const filler = 'x '.repeat(128 * 1024 - 10);
     const payload = { body: { contentType: 'html' as const, content: `${filler}${A}` } };

@@ -40,8 +40,8 @@ import type { RunsWork, Work } from './work-runner';
 /** The manifest's id of the "Block files in this message" action command. */
 export const MESSAGE_ACTION_ID = 'blockFromMessage';
 
-/** Most hashes one dialog lists (each is a toggle; the card must stay well within Teams' size limit). */
-export const MAX_DIALOG_HASHES = 100;
+/** Most hashes one dialog lists: each is a toggle, and 50 SHA-256 toggles with the options keep the card near half of the 40 KB limit. */
+export const MAX_DIALOG_HASHES = 50;
 
 /** Most approval requests one submit from someone without the role files (one per hash); more are refused with a word. */
 const MAX_APPROVAL_ASKS = 10;

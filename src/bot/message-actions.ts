@@ -191,7 +191,12 @@ export class MessageActions {
         await send(context, await this.deps.board.request(context, { hash, comment: request.comment, ask: { action: 'block', options: request.options } }));
       }
       if (unsupported.length > 0) {
-        await send(context, noticeReply('Some files were not requested', [`The bot's Defender API takes ${this.deps.form.hashTypes.join(', ')} hashes only; ${unsupported.length} of the files were left out.`]));
+        await send(
+          context,
+          noticeReply('Some files were not requested', [
+            `The bot's Defender API takes ${this.deps.form.hashTypes.join(', ')} hashes only; ${unsupported.length} of the files were left out.`,
+          ]),
+        );
       }
     });
   }

@@ -75,7 +75,15 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
       {
         commandId: 'blockFromMessage',
         messagePayload: payload(),
-        data: { form: 'message-action', comment, action: 'Block', expires: '30d', severity: '', groups: '', ...Object.fromEntries(Object.entries(on).map(([h, v]) => [`h_${h}`, String(v)])) },
+        data: {
+          form: 'message-action',
+          comment,
+          action: 'Block',
+          expires: '30d',
+          severity: '',
+          groups: '',
+          ...Object.fromEntries(Object.entries(on).map(([h, v]) => [`h_${h}`, String(v)])),
+        },
       },
       { user },
     );
@@ -101,7 +109,12 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
 
   it('a message without a hash gets a task message saying so', async () => {
     const answer = await rig.send(
-      messageActionActivity(rig.connector.serviceUrl, 'composeExtension/fetchTask', { commandId: 'blockFromMessage', messagePayload: payload('<p>lunch at noon?</p>') }, { user: ANA }),
+      messageActionActivity(
+        rig.connector.serviceUrl,
+        'composeExtension/fetchTask',
+        { commandId: 'blockFromMessage', messagePayload: payload('<p>lunch at noon?</p>') },
+        { user: ANA },
+      ),
     );
     expect(answer.body).toEqual({ task: { type: 'message', value: 'No SHA-1, SHA-256 or MD5 hash was found in this message. Nothing was blocked.' } });
   });
@@ -111,7 +124,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(first.status).toBe(200);
     const auth = (first.body as { composeExtension: { type: string; suggestedActions: { actions: { type: string; value: string; title: string }[] } } }).composeExtension;
     expect(auth.type).toBe('auth');
-    expect(auth.suggestedActions.actions).toEqual([{ type: "openUrl", title: "Sign in", value: rig.tokens.signInStates.at(-1)?.signInLink }]);
+    expect(auth.suggestedActions.actions).toEqual([{ type: 'openUrl', title: 'Sign in', value: rig.tokens.signInStates.at(-1)?.signInLink }]);
     expect(rig.tokens.signInStates.at(-1)?.state).toMatchObject({ connectionName: CONNECTION, msAppId: BOT_APP_ID });
 
     rig.tokens.magicCode(MO.id, CONNECTION, '482913', await rig.ssoToken(MO));

@@ -64,7 +64,9 @@ describe('hashes pasted with no command word (Indicators API)', () => {
 
   it('a copied alert with no comments: the card asks for one, and the press blocks with it', async () => {
     const [a, b] = sha256s(2, 'alert');
-    const activity = messageActivity(rig.connector.serviceUrl, `Alert 4711: Suspicious process on ws-042\nFile: ${a}\nParent: ${b}\nSee hxxps://portal[.]example/alerts/4711`, { kind: 'channel' });
+    const activity = messageActivity(rig.connector.serviceUrl, `Alert 4711: Suspicious process on ws-042\nFile: ${a}\nParent: ${b}\nSee hxxps://portal[.]example/alerts/4711`, {
+      kind: 'channel',
+    });
     expect((await rig.send(activity)).status).toBe(200);
     const review = await rig.reply(activity);
     const content = cardOf(review);

@@ -60,7 +60,7 @@ describe('pasted review: the comment on the card fills in only for hashes withou
 
 describe('fetchTask: a message with more hashes than one dialog lists', () => {
   const signedIn: UserSessions = {
-    open: async (): Promise<SessionResult> => ({ ok: true, delegation: { defender: async () => 'd', graph: async () => 'g' } as never }),
+    open: async (): Promise<SessionResult> => ({ ok: true, delegation: {} as never }),
     promptSignIn: async () => undefined,
     signInLink: async () => undefined,
     signOut: async () => undefined,
@@ -82,7 +82,9 @@ describe('fetchTask: a message with more hashes than one dialog lists', () => {
     const json = JSON.stringify(card);
     expect(json.match(/"Input.Toggle"/g)).toHaveLength(MAX_DIALOG_HASHES);
     expect(json).not.toContain(hashes[MAX_DIALOG_HASHES]);
-    expect(cardTexts(card)).toEqual(expect.arrayContaining([`The message has more hashes than one dialog lists; these are the first ${MAX_DIALOG_HASHES}. Use a bulk block for the rest.`]));
+    expect(cardTexts(card)).toEqual(
+      expect.arrayContaining([`The message has more hashes than one dialog lists; these are the first ${MAX_DIALOG_HASHES}. Use a bulk block for the rest.`]),
+    );
     expect(json).not.toContain('"id":"action"');
 
     const withOptions = await new MessageActions({ ...deps, form: { hashTypes: ['Sha1', 'Sha256', 'Md5'], supportsOptions: true, defaultExpiryDays: 30 } }).fetchTask(context, {

@@ -5,14 +5,14 @@ import { parseBulkLines } from './parse-bulk';
 /** A first cell this long and all hex is a mistyped hash, not prose: the line is shown as unusable rather than the list read as free text. */
 const HASH_LIKE = /^[0-9a-f]{16,128}$/i;
 
-/** A first line asking for the opposite of a block: such a message is never offered as hashes to block. */
-const OTHER_INTENT = /\b(unblock|allow|allowed|allowlist|whitelist|lift|undo|status|history)\b/i;
+/** A first line asking for the opposite of a block (lifting or allowing): such a message is never offered as hashes to block. */
+const OTHER_INTENT = /\b(unblock|allow|allowed|allowlist|whitelist|lift|undo)\b/i;
 
 /**
  * The bulk lines of a message that is nothing but hashes and carries no command word: one hash per
  * line, `hash,comment` lines or a CSV pasted as text (each line read as a bulk line); otherwise, a
  * copied alert or report, whose hashes are picked out of the text. Undefined when it has no hash, or when
- * its first line asks for something else (an unblock, a status) in words the grammar did not take.
+ * its first line asks for the opposite (an unblock, an allow) in words the grammar did not take.
  */
 export function pastedHashLines(text: string): BulkLine[] | undefined {
   const lines = parseBulkLines(text);

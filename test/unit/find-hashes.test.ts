@@ -98,7 +98,7 @@ describe('pasted hashes: no command word, only hashes', () => {
   it.each([
     ['no hash: the help answer', 'what can you do?'],
     ['a first line asking for an unblock is not offered as a block', `please unblock ${S}`],
-    ['nor a status question', `what is the status of ${S}`],
+    ['nor a request to allow it', `can we allowlist ${S}? it is our installer`],
   ])('%s', (_name, text) => {
     expect(parseCommand(text)).toMatchObject({ ok: false, error: { reason: 'unknownCommand' } });
   });

@@ -178,6 +178,20 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(posts.map((p) => [(p.body as { indicatorValue: string }).indicatorValue, p.claims?.oid])).toEqual([[B, ANA.aadObjectId]]);
   });
 
+  it('in a group chat, the result is a reply to the message in the chat', async () => {
+    const activity = messageActionActivity(
+      rig.connector.serviceUrl,
+      'composeExtension/submitAction',
+      { commandId: 'blockFromMessage', messagePayload: payload(), data: { comment: 'from the chat', action: 'Block', expires: '30d', [`h_${S}`]: 'true' } },
+      { user: ANA, kind: 'groupChat' },
+    );
+    await rig.send(activity);
+    const chat = (activity.conversation as { id: string }).id;
+    const reply = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === chat, 10_000);
+    expect(reply.path).toBe(`/v3/conversations/${encodeURIComponent(chat)}/activities/${ROOT}`);
+    expect(cardTexts(cardOf(reply))).toEqual(expect.arrayContaining(['File blocked', S]));
+  });
+
   it("a reader's submit becomes an approval request, posted in the thread; nothing reaches Defender", async () => {
     const answer = await rig.send(submit(RILEY, { [A]: true, [B]: false, [S]: false }, 'please block, seen on ws-042'));
     expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 1 file:/);

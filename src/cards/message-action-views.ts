@@ -51,8 +51,8 @@ export function messageActionDialogCard(dialog: MessageActionDialog): CardAttach
 
 /** "From <author>'s message: <first line>", as plain text for an input (controls dropped, URLs defanged), within the comment limit. */
 export function prefilledComment(author: string, firstLine: string): string {
-  const lead = `From ${shownInRun(author, { max: NAME_MAX })}'s message: `;
-  return lead + shownInRun(firstLine, { max: Math.min(200, MAX_COMMENT_LENGTH - lead.length) });
+  const opening = `From ${shownInRun(author, { max: NAME_MAX })}'s message: `;
+  return opening + shownInRun(firstLine, { max: Math.min(200, MAX_COMMENT_LENGTH - opening.length) });
 }
 
 /** The message the action was used on holds no hash. */

@@ -15,12 +15,14 @@ import { CardActionRouter } from './bot/card-actions/card-action-router';
 import { CardReplies } from './bot/card-actions/card-replies';
 import { decisionActions } from './bot/card-actions/decision-actions';
 import { formActions } from './bot/card-actions/form-actions';
+import { pastedActions } from './bot/card-actions/pasted-actions';
 import { StoredDecisions } from './bot/card-actions/stored-decisions';
 import { unblockActions } from './bot/card-actions/unblock-actions';
 import { ChatCommands, type BlockFormSettings } from './bot/chat-commands';
 import type { PrepareContinuation, Proactive } from './bot/continuation';
 import { HttpFileTransfer } from './bot/file-transfer';
 import { AuditExports } from './bot/history-export';
+import { MessageActions } from './bot/message-actions';
 import { SessionGate } from './bot/session-gate';
 import type { UserSessions } from './bot/user-sessions';
 import { WorkRunner } from './bot/work-runner';
@@ -73,6 +75,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
       ...formActions({ form, blocks, board, replies, approvalPolicy, now: actions.now }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
+      ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
     },
     logger,
@@ -89,7 +92,19 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     now: actions.now,
     newId,
   });
-  const bot = new BlockBot({ mode: config.mode, commands, cards, gate, exports, continuation, logger });
+  const messageActions = new MessageActions({
+    sessions,
+    runner,
+    board,
+    background,
+    proactive,
+    roles: actions.roles,
+    form,
+    approvalPolicy,
+    logger,
+    now: actions.now,
+  });
+  const bot = new BlockBot({ mode: config.mode, commands, cards, gate, exports, messageActions, continuation, logger });
   const admission = new Admission({
     seen: store,
     teamsOnly: config.mode === 'production',

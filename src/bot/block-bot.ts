@@ -4,6 +4,8 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type FileConsentCardResponse,
+  type MessagingExtensionAction,
+  type MessagingExtensionActionResponse,
   type SigninStateVerificationQuery,
 } from 'botbuilder';
 import { parseCommand } from '../commands/parse';
@@ -16,6 +18,7 @@ import { callerOf } from './caller-of';
 import type { ChatCommands } from './chat-commands';
 import type { PrepareContinuation } from './continuation';
 import type { AuditExports } from './history-export';
+import type { MessageActions } from './message-actions';
 import { send } from './send';
 import type { SessionGate } from './session-gate';
 
@@ -26,11 +29,12 @@ export interface BlockBotDeps {
   readonly cards: CardActionRouter;
   readonly gate: SessionGate;
   readonly exports: AuditExports;
+  readonly messageActions: MessageActions;
   readonly continuation: PrepareContinuation;
   readonly logger: Logger;
 }
 
-/** Teams activity handler: dispatch only (command, card button, sign-in, file); admission ran before it. */
+/** Teams activity handler: dispatch only (command, card button, message action, sign-in, file); admission ran before it. */
 export class BlockBot extends TeamsActivityHandler {
   constructor(private readonly deps: BlockBotDeps) {
     super();
@@ -59,6 +63,14 @@ export class BlockBot extends TeamsActivityHandler {
 
   protected override async handleTeamsSigninVerifyState(context: TurnContext, query: SigninStateVerificationQuery): Promise<void> {
     await this.deps.gate.complete(context, query?.state);
+  }
+
+  protected override async handleTeamsMessagingExtensionFetchTask(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    return this.deps.messageActions.fetchTask(context, action);
+  }
+
+  protected override async handleTeamsMessagingExtensionSubmitAction(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    return this.deps.messageActions.submitAction(context, action);
   }
 
   protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {

@@ -11,6 +11,8 @@ import { resolveOptions } from '../domain/resolve-options';
 import { StoreKey } from '../domain/store-keys';
 import { bulkFileNotReadReply, bulkNoHashesReply, bulkOneFileReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { blockFormReply } from '../cards/form-views';
+import { pastedReviewReply } from '../cards/message-action-views';
+import { preparePasted, withoutComment } from '../domain/pasted-review';
 import { helpReply } from '../cards/help-views';
 import { noticeReply } from '../cards/notice';
 import { describeAction, signedInReply, signedOutReply, signInPromptText } from '../cards/session-views';
@@ -173,6 +175,10 @@ export class ChatCommands {
       );
       return;
     }
+    if (command.pasted) {
+      await this.pasted(context, command, caller);
+      return;
+    }
     const found = csvAttachments(context.activity.attachments, deps.mode);
     if (found.files.length + found.refused > 1) {
       await send(context, bulkOneFileReply(found.files.length + found.refused));
@@ -207,5 +213,18 @@ export class ChatCommands {
       return;
     }
     await this.start(context, { describe: `bulk block of ${prepared.spec.items.length} files`, payload: { kind: 'bulk-block', spec: prepared.spec } }, caller);
+  }
+
+  /** Hashes sent without a command word: always the review card, asking for a comment there when lines have none; nothing goes to Defender before its button. */
+  private async pasted(context: TurnContext, command: Extract<Command, { kind: 'bulkBlock' }>, caller: Caller): Promise<void> {
+    const deps = this.deps;
+    const prepared = preparePasted(command.lines, resolveOptions(command.options, deps.now(), deps.form.defaultExpiryDays), caller);
+    if (prepared.tooMany) {
+      await send(context, bulkTooManyReply(prepared.review.items.length, MAX_BULK_HASHES));
+      return;
+    }
+    const id = deps.newId();
+    if (prepared.review.items.length > 0) await deps.store.put(StoreKey.pastedReview(id), prepared.review, { ifNoneMatch: '*', ttlMs: deps.decisionTtlMs });
+    await send(context, pastedReviewReply(prepared.lines, id, prepared.review.items.length, withoutComment(prepared.review) > 0));
   }
 }

@@ -45,6 +45,8 @@ export interface UserSessions {
   open(context: TurnContext, magicCode?: string): Promise<SessionResult>;
   /** Sends a sign-in card: silent SSO in personal and group chats, a sign-in button in channels. */
   promptSignIn(context: TurnContext, text: string): Promise<void>;
+  /** The token service's sign-in link for the sender, for answers that carry a link instead of a card (a message action's `auth`); undefined when no sign-in exists. */
+  signInLink(context: TurnContext): Promise<string | undefined>;
   signOut(context: TurnContext): Promise<void>;
 }
 
@@ -58,6 +60,10 @@ export class LocalSessions implements UserSessions {
 
   async promptSignIn(context: TurnContext): Promise<void> {
     await context.sendActivity('Local mode needs no sign-in.');
+  }
+
+  async signInLink(): Promise<undefined> {
+    return undefined;
   }
 
   async signOut(context: TurnContext): Promise<void> {
@@ -131,6 +137,11 @@ export class TokenServiceSessions implements UserSessions {
     const message = MessageFactory.attachment(card);
     message.summary = text;
     await context.sendActivity(message);
+  }
+
+  async signInLink(context: TurnContext): Promise<string | undefined> {
+    const resource = await this.client(context).getSignInResource(this.connectionName, context.activity, '');
+    return resource.signInLink;
   }
 
   async signOut(context: TurnContext): Promise<void> {

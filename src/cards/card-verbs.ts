@@ -9,6 +9,8 @@ export const CardVerb = {
   UnblockCancel: 'unblock.cancel',
   BulkConfirm: 'bulk.confirm',
   BulkCancel: 'bulk.cancel',
+  PastedConfirm: 'bulk.pasted.confirm',
+  PastedCancel: 'bulk.pasted.cancel',
   RequestApproval: 'approval.request',
   Approve: 'approval.approve',
   Reject: 'approval.reject',

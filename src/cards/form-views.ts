@@ -7,9 +7,11 @@ import { renderCard, type Reply } from './render';
 /** The values a form shows (what the analyst typed, when it comes back with an error). */
 export type FormValues = BlockFields;
 
-const EXPIRY_DAYS = [7, 30, 90, 180, 365];
+/** The expiry choices the forms offer, in days. */
+export const EXPIRY_DAYS = [7, 30, 90, 180, 365];
 
-const ACTION_TITLES: Record<(typeof INDICATOR_ACTIONS)[number], string> = {
+/** How the forms name each indicator action. */
+export const ACTION_TITLES: Record<(typeof INDICATOR_ACTIONS)[number], string> = {
   Block: 'Block',
   BlockAndRemediate: 'Block and remediate',
   Audit: 'Audit only (alert, do not block)',

@@ -13,6 +13,8 @@ export type Command =
       /** Applies to lines without their own comment. */
       readonly sharedComment?: string;
       readonly options: OptionsInput;
+      /** Hashes sent with no command word: always reviewed on a card, and a comment asked for there when lines have none. */
+      readonly pasted?: true;
     }
   | { readonly kind: 'requestBlock'; readonly hash: FileHash; readonly comment: string; readonly options: OptionsInput }
   | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }

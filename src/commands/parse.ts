@@ -3,6 +3,7 @@ import type { ParseResult } from './command';
 import { isWholeMessage, type CommandSpec, type WholeMessage } from './command-spec';
 import { MAX_MESSAGE_LENGTH } from './limits';
 import { normalizeMessageText } from './normalize-text';
+import { pastedHashLines } from './pasted-hashes';
 import { truncate } from './text-parts';
 
 export type { Command, CommandKind, ParseError, ParseResult } from './command';
@@ -24,7 +25,12 @@ export function parseCommand(rawText: string, context: { readonly hasFile?: bool
   const [firstLine, ...moreLines] = text.split('\n');
   const match = /^(\S+)\s*(.*)$/.exec(firstLine) ?? ['', '', ''];
   const spec = BY_WORD.get(match[1].toLowerCase().replace(/^\//, ''));
-  if (!spec) return { ok: false, error: { reason: 'unknownCommand', word: truncate(match[1] || text, 40) } };
+  if (!spec) {
+    // No command word: a message of hashes (a pasted list, a copied alert) goes to the bulk review; anything else gets the help answer.
+    const pasted = pastedHashLines(text);
+    if (pasted) return { ok: true, command: { kind: 'bulkBlock', lines: pasted, options: {}, pasted: true } };
+    return { ok: false, error: { reason: 'unknownCommand', word: truncate(match[1] || text, 40) } };
+  }
   return spec.parse({ rest: match[2], more: moreLines.join('\n'), hasFile });
 }
 

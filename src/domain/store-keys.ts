@@ -6,6 +6,7 @@ export const StorePrefix = {
   unblockConfirmation: 'unblock-confirm/',
   draft: 'draft/',
   bulkReview: 'bulk/',
+  pastedReview: 'pasted/',
   export: 'export/',
   pending: 'pending/',
   approvers: 'approvers/',
@@ -21,6 +22,7 @@ export const StoreKey = {
   unblockConfirmation: (id: string) => `${StorePrefix.unblockConfirmation}${id}`,
   draft: (id: string) => `${StorePrefix.draft}${id}`,
   bulkReview: (id: string) => `${StorePrefix.bulkReview}${id}`,
+  pastedReview: (id: string) => `${StorePrefix.pastedReview}${id}`,
   export: (id: string) => `${StorePrefix.export}${id}`,
   /** One wait per person and conversation; a channel thread's `;messageid=` suffix is ignored. */
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,

@@ -10,6 +10,7 @@ import { CardReplies } from '../../src/bot/card-actions/card-replies';
 import { decisionActions } from '../../src/bot/card-actions/decision-actions';
 import { unblockActions } from '../../src/bot/card-actions/unblock-actions';
 import { formActions } from '../../src/bot/card-actions/form-actions';
+import { pastedActions } from '../../src/bot/card-actions/pasted-actions';
 import { StoredDecisions } from '../../src/bot/card-actions/stored-decisions';
 import { CardSurface, type CardActionPath } from '../../src/bot/card-surface';
 import { continuationFrom, type Proactive } from '../../src/bot/continuation';
@@ -60,6 +61,10 @@ class FakeSessions implements UserSessions {
 
   async promptSignIn(context: TurnContext, text: string): Promise<void> {
     this.prompts.push({ userId: context.activity.from.id, text });
+  }
+
+  async signInLink(): Promise<string> {
+    return 'https://token.example/sign-in';
   }
 
   async signOut(context: TurnContext): Promise<void> {
@@ -125,6 +130,7 @@ function setUp() {
       ...formActions({ form, blocks, board, replies, approvalPolicy: 'off', now: clock.now }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy: 'off' }),
       ...unblockActions({ decisions, blocks, replies }),
+      ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
     },
     logger: quiet,

@@ -45,6 +45,10 @@ class FakeSessions implements UserSessions {
     this.prompts.push({ userId: context.activity.from.id, text });
   }
 
+  async signInLink(): Promise<string> {
+    return 'https://token.example/sign-in';
+  }
+
   async signOut(context: TurnContext): Promise<void> {
     this.signedIn.delete(context.activity.from.id);
     this.signOuts.push(context.activity.from.id);

@@ -11,6 +11,8 @@ import { loadPackageSettings } from '../../src/package-settings';
 import { projectRoot } from '../../src/project-root';
 import { commandListsFor, MAX_COMMANDS_PER_SCOPE, renderManifest, type ManifestValues } from '../../src/tools/manifest';
 import { packageApp, PLACEHOLDER_BOT_ID } from '../../src/tools/package-app';
+import { MESSAGE_ACTION_ID } from '../../src/bot/message-actions';
+import { MESSAGE_ACTION_TITLE } from '../../src/cards/message-action-views';
 
 const APP_PACKAGE = path.join(projectRoot(), 'appPackage');
 const TEMPLATE = fs.readFileSync(path.join(APP_PACKAGE, 'manifest.json'), 'utf8');
@@ -159,6 +161,24 @@ describe('app manifest', () => {
   it('carries SSO details for the bot app and the domains it needs', () => {
     expect(manifest.webApplicationInfo).toEqual({ id: VALUES.botId, resource: `api://botid-${VALUES.botId}` });
     expect(manifest.validDomains).toEqual(expect.arrayContaining(['bot.contoso.com', 'token.botframework.com']));
+  });
+
+  it('offers "Block files in this message" on messages: an action command of the bot that fetches its dialog from the bot', () => {
+    expect(manifest.composeExtensions).toEqual([
+      {
+        botId: VALUES.botId,
+        commands: [
+          {
+            id: MESSAGE_ACTION_ID,
+            type: 'action',
+            title: MESSAGE_ACTION_TITLE,
+            description: expect.stringMatching(/hashes in this message/),
+            context: ['message'],
+            fetchTask: true,
+          },
+        ],
+      },
+    ]);
   });
 
   it('points at the icons shipped in appPackage', () => {

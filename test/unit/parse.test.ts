@@ -82,8 +82,12 @@ describe('block <hash> <comment>', () => {
     expect(parseCommand(text)).toEqual({ ok: false, error });
   });
 
-  it('keeps the mention text when the bot mention was not removed upstream', () => {
-    expect(parseCommand(`<at>Defender Bot</at> block ${SHA1} x`)).toEqual({ ok: false, error: { reason: 'unknownCommand', word: '@Defender' } });
+  it('keeps the mention text when the bot mention was not removed upstream (no command word: its hash goes to the review card)', () => {
+    expect(parseCommand(`<at>Defender Bot</at> block ${SHA1} x`)).toEqual({
+      ok: true,
+      command: { kind: 'bulkBlock', pasted: true, options: {}, lines: [{ line: 1, text: SHA1, hash: { type: 'Sha1', value: SHA1 } }] },
+    });
+    expect(parseCommand('<at>Defender Bot</at> block it')).toEqual({ ok: false, error: { reason: 'unknownCommand', word: '@Defender' } });
   });
 });
 

@@ -1,0 +1,279 @@
+import { TurnContext, type ConversationReference, type MessageActionsPayload, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
+import { z } from 'zod';
+import { findHashes } from '../commands/find-hashes';
+import { MAX_MESSAGE_HTML_LENGTH } from '../commands/limits';
+import { normalizeMessageText } from '../commands/normalize-text';
+import { parseBlockFields } from '../commands/parse-block-fields';
+import { refusalFrom, refuseUnlessHolds } from '../domain/access';
+import { offersApprovalOnDenial, routeAction, type ApprovalPolicy } from '../domain/approval-policy';
+import type { BlockOptions } from '../domain/block-options';
+import type { Caller } from '../domain/caller';
+import { classifyHash, type FileHash } from '../domain/file-hash';
+import type { BlockFileRequest, Delegation, Logger, RoleDirectory } from '../domain/ports';
+import { resolveOptions } from '../domain/resolve-options';
+import { BLOCKING_ROLES } from '../domain/roles';
+import { explainParseError } from '../cards/help-views';
+import {
+  messageActionDialogCard,
+  MESSAGE_ACTION_TITLE,
+  NO_HASH_TEXT,
+  NOT_IN_MESSAGE_TEXT,
+  NOTHING_PICKED_TEXT,
+  SIGN_IN_AGAIN_TEXT,
+  submittedText,
+  TOGGLE_PREFIX,
+  UNKNOWN_ACTION_TEXT,
+} from '../cards/message-action-views';
+import { noticeReply } from '../cards/notice';
+import type { Reply } from '../cards/render';
+import { describeAction } from '../cards/session-views';
+import type { ApprovalBoard } from './approval-board';
+import type { BackgroundWork } from './background-work';
+import { boundCaller, callerOf } from './caller-of';
+import type { BlockFormSettings } from './chat-commands';
+import { continuationFrom, type Continuation, type Proactive } from './continuation';
+import { send } from './send';
+import { sessionFailureReply } from './session-gate';
+import type { UserSessions } from './user-sessions';
+import type { RunsWork, Work } from './work-runner';
+
+/** The manifest's id of the "Block files in this message" action command. */
+export const MESSAGE_ACTION_ID = 'blockFromMessage';
+
+/** Most hashes one dialog lists: each is a toggle, and 50 SHA-256 toggles with the options keep the card near half of the 40 KB limit. */
+export const MAX_DIALOG_HASHES = 50;
+
+/** Most approval requests one submit from someone without the role files (one per hash); more are refused with a word. */
+const MAX_APPROVAL_ASKS = 10;
+
+/** What the message action uses. */
+export interface MessageActionsDeps {
+  readonly sessions: UserSessions;
+  readonly runner: RunsWork;
+  readonly board: ApprovalBoard;
+  readonly background: BackgroundWork;
+  readonly proactive: Proactive;
+  readonly roles: RoleDirectory;
+  readonly form: BlockFormSettings;
+  readonly approvalPolicy: ApprovalPolicy;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** What the dialog sends back: its inputs (a toggle per hash, `h_<hash>`), checked here once. */
+const submitted = z
+  .object({
+    comment: z.string().max(20_000).optional(),
+    action: z.string().max(100).optional(),
+    expires: z.string().max(100).optional(),
+    severity: z.string().max(100).optional(),
+    groups: z.string().max(20_000).optional(),
+  })
+  .catchall(z.unknown());
+
+/** Chosen work from one submit: the hashes, the comment and options, who acts, and where the answer goes. */
+interface Chosen {
+  readonly hashes: readonly FileHash[];
+  readonly request: Omit<BlockFileRequest, 'hash' | 'options'> & { readonly options: BlockOptions };
+  readonly delegation: Delegation;
+  readonly thread: Continuation;
+}
+
+/**
+ * "Block files in this message": the dialog lists the message's hashes (fetchTask), and its submit
+ * answers at once and runs the chosen hashes through the usual flows in the background (one: a
+ * block with its checks and confirmations; several: the bulk path; no role: approval requests),
+ * posting the outcome as a reply in the message's thread.
+ */
+export class MessageActions {
+  constructor(private readonly deps: MessageActionsDeps) {}
+
+  /** `composeExtension/fetchTask`: a sign-in link (action commands get no SSO), or the dialog, or why there is none. */
+  async fetchTask(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== MESSAGE_ACTION_ID) return message(UNKNOWN_ACTION_TEXT);
+    const session = await this.deps.sessions.open(context, magicCodeOf(action));
+    if (!session.ok) {
+      if (session.reason === 'signInRequired') return this.signInAnswer(context);
+      return message(sessionFailureReply(session).summary);
+    }
+    const text = messageText(action.messagePayload);
+    const found = findHashes(text, MAX_DIALOG_HASHES);
+    this.deps.logger.info({ activityId: context.activity.id, hashes: found.hashes.length, more: found.more }, 'Message action opened');
+    if (found.hashes.length === 0) return message(NO_HASH_TEXT);
+    const card = messageActionDialogCard({
+      hashes: found.hashes,
+      more: found.more,
+      author: authorOf(action.messagePayload),
+      firstLine: text.split('\n').find((line) => line.trim() !== '') ?? '',
+      supportsOptions: this.deps.form.supportsOptions,
+      defaultExpiryDays: this.deps.form.defaultExpiryDays,
+    });
+    return { task: { type: 'continue', value: { title: MESSAGE_ACTION_TITLE, width: 'medium', height: 'large', card } } };
+  }
+
+  /** `composeExtension/submitAction`: checks what came back, answers within Teams' 5 seconds, and runs the work after the turn. */
+  async submitAction(context: TurnContext, action: MessagingExtensionAction): Promise<MessagingExtensionActionResponse> {
+    if (action.commandId !== MESSAGE_ACTION_ID) return message(UNKNOWN_ACTION_TEXT);
+    const parsed = submitted.safeParse(action.data ?? {});
+    if (!parsed.success) return message('The dialog sent something the bot cannot read. Nothing was blocked.');
+    const data = parsed.data;
+    const picked = pickedHashes(data);
+    if (picked.length === 0) return message(NOTHING_PICKED_TEXT);
+    // Only hashes the message holds: the dialog's toggles are echoed back by the client.
+    const inMessage = new Set(findHashes(messageText(action.messagePayload)).hashes.map((h) => h.value));
+    if (!action.messagePayload || picked.some((hash) => !inMessage.has(hash.value))) return message(NOT_IN_MESSAGE_TEXT);
+    const fields = parseBlockFields({ hash: picked[0].value, comment: data.comment, action: data.action, expires: data.expires, severity: data.severity, groups: data.groups });
+    if (!fields.ok) {
+      const { headline, lines } = explainParseError(fields.error);
+      return message(`${headline}. ${lines[0] ?? ''} Nothing was blocked.`.replace(/\s+/g, ' ').trim());
+    }
+    if (fields.command.options.action === 'Allowed') return message('Allowing files is its own command ("allow ‹hash› ‹comment›"). Nothing was blocked.');
+    const session = await this.deps.sessions.open(context);
+    if (!session.ok) return message(session.reason === 'signInRequired' ? SIGN_IN_AGAIN_TEXT : sessionFailureReply(session).summary);
+    const caller = boundCaller(callerOf(context.activity), session.identity);
+    const options = resolveOptions(fields.command.options, this.deps.now(), this.deps.form.defaultExpiryDays);
+    const chosen: Chosen = {
+      hashes: picked,
+      request: { comment: fields.command.comment, caller, options },
+      delegation: session.delegation,
+      thread: continuationFrom(this.deps.proactive, threadOf(context.activity, action.messagePayload)),
+    };
+    this.deps.logger.info({ activityId: context.activity.id, hashes: picked.length, user: caller.aadObjectId }, 'Message action submitted');
+    void this.deps.background.run('message action', () => this.act(chosen));
+    return message(submittedText(picked.length));
+  }
+
+  private async signInAnswer(context: TurnContext): Promise<MessagingExtensionActionResponse> {
+    const link = await this.deps.sessions.signInLink(context).catch((error: unknown) => {
+      this.deps.logger.warn({ activityId: context.activity.id, err: error instanceof Error ? error.message : String(error) }, 'No sign-in link');
+      return undefined;
+    });
+    if (!link) return message('Sign-in is not available right now. Nothing was blocked; try again later.');
+    return { composeExtension: { type: 'auth', suggestedActions: { actions: [{ type: 'openUrl', value: link, title: 'Sign in' }] } } };
+  }
+
+  /** Runs the chosen hashes as the signed-in caller: the block or bulk path, or approval requests for a caller without the role. */
+  private async act(chosen: Chosen): Promise<void> {
+    const { hashes, request, delegation, thread } = chosen;
+    const policy = this.deps.approvalPolicy;
+    const single = hashes.length === 1;
+    const route = routeAction(policy, single ? 'block' : 'bulk');
+    const needsApproval = route.kind !== 'direct' || (offersApprovalOnDenial(policy) && (await this.lacksRole(request.caller, delegation)));
+    if (needsApproval && policy !== 'off') {
+      await this.askApprovals(chosen);
+      return;
+    }
+    const work: Work = single
+      ? { describe: describeAction('block', hashes[0]), payload: { kind: 'block', request: { ...request, hash: hashes[0] } } }
+      : {
+          describe: `bulk block of ${hashes.length} files from a message`,
+          payload: { kind: 'bulk-block', spec: { items: hashes.map((hash) => ({ hash, comment: request.comment })), options: request.options, caller: request.caller } },
+        };
+    const result = await this.deps.runner.run(work, request.caller, delegation, thread);
+    if (result.signInAgain) await this.say(thread, noticeReply('Sign in again', [result.signInAgain, 'Nothing was blocked; use the action on the message again.']));
+  }
+
+  /** One approval request per hash (each through the approval board, as a typed request would be). */
+  private async askApprovals({ hashes, request, thread }: Chosen): Promise<void> {
+    if (hashes.length > MAX_APPROVAL_ASKS) {
+      await this.say(
+        thread,
+        noticeReply('Nothing was requested', [
+          `Without the Security Administrator or Global Administrator role, each file needs its own approval; the bot files at most ${MAX_APPROVAL_ASKS} at once. Choose fewer files, or ask someone with the role.`,
+        ]),
+      );
+      return;
+    }
+    const unsupported = hashes.filter((hash) => !this.deps.form.hashTypes.includes(hash.type));
+    await thread(async (context) => {
+      for (const hash of hashes) {
+        if (unsupported.includes(hash)) continue;
+        await send(context, await this.deps.board.request(context, { hash, comment: request.comment, ask: { action: 'block', options: request.options } }));
+      }
+      if (unsupported.length > 0) {
+        await send(
+          context,
+          noticeReply('Some files were not requested', [
+            `The bot's Defender API takes ${this.deps.form.hashTypes.join(', ')} hashes only; ${unsupported.length} of the files were left out.`,
+          ]),
+        );
+      }
+    });
+  }
+
+  /** Whether a live role check says the caller may not block (a failed check is left to the block path, which reports it). */
+  private async lacksRole(caller: Caller, delegation: Delegation): Promise<boolean> {
+    const refusal = await refuseUnlessHolds(this.deps.roles, caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
+    return refusal?.kind === 'denied';
+  }
+
+  private async say(thread: Continuation, reply: Reply): Promise<void> {
+    await thread(async (context) => {
+      await send(context, reply);
+    });
+  }
+}
+
+/** A `task` message: what the dialog (or Teams' small notice) says. */
+function message(text: string): MessagingExtensionActionResponse {
+  return { task: { type: 'message', value: text } };
+}
+
+/** The magic code Teams may send back in `state` after a sign-in (digits only; anything else is ignored). */
+function magicCodeOf(action: MessagingExtensionAction): string | undefined {
+  const state = (action as { state?: unknown }).state;
+  return typeof state === 'string' && /^\d{4,10}$/.test(state.trim()) ? state.trim() : undefined;
+}
+
+/** The message's text as plain text: its HTML (at most MAX_MESSAGE_HTML_LENGTH of it, never a hash cut in two) normalized like chat text. */
+export function messageText(payload: MessageActionsPayload | undefined): string {
+  const raw = typeof payload?.body?.content === 'string' ? payload.body.content : '';
+  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH).replace(BLOCK_TAG, '\n<'));
+}
+
+/**
+ * Where a block starts or ends in HTML that posted alerts use and chat text does not (tables, code
+ * blocks, headings, lists, paragraphs): a line break goes before its tag, so that a hash in one cell
+ * is not glued to the next cell's text. The look-ahead reads only the tag name: linear.
+ */
+const BLOCK_TAG = /<(?=\/?(?:p|div|li|pre|code|codeblock|td|th|tr|thead|tbody|table|h[1-6]|blockquote|ul|ol|section|article)\b)/gi;
+
+/** `text` cut at `max`, also dropping the letters and digits the cut ran into (the start of a hash must not pass for a shorter one). */
+function capped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  while (end > 0 && /[0-9A-Za-z]/.test(text[end - 1])) end--;
+  return text.slice(0, end);
+}
+
+function authorOf(payload: MessageActionsPayload | undefined): string {
+  return payload?.from?.user?.displayName?.trim() || payload?.from?.application?.displayName?.trim() || 'someone';
+}
+
+/** The hashes whose toggles are on, each once, in the dialog's order; anything that is not a hash is ignored. */
+function pickedHashes(data: Record<string, unknown>): FileHash[] {
+  const seen = new Set<string>();
+  return Object.entries(data).flatMap(([key, value]) => {
+    if (!key.startsWith(TOGGLE_PREFIX) || (value !== 'true' && value !== true)) return [];
+    const hash = classifyHash(key.slice(TOGGLE_PREFIX.length));
+    if (!hash || seen.has(hash.value)) return [];
+    seen.add(hash.value);
+    return [hash];
+  });
+}
+
+/**
+ * Where the outcome is posted: in a channel, the thread of the message (`<channel>;messageid=<root>`,
+ * the root being the message itself or the post it replies to); in a chat, the chat, as a reply to the message.
+ */
+export function threadOf(activity: TurnContext['activity'], payload: MessageActionsPayload | undefined): Partial<ConversationReference> {
+  const reference = TurnContext.getConversationReference(activity);
+  const conversation = activity.conversation;
+  if (conversation?.conversationType === 'channel') {
+    const root = payload?.replyToId || payload?.id;
+    if (!root) return reference;
+    const channel = conversation.id.split(';')[0];
+    return { ...reference, conversation: { ...reference.conversation!, id: `${channel};messageid=${root}` }, activityId: root };
+  }
+  return payload?.id ? { ...reference, activityId: payload.id } : reference;
+}

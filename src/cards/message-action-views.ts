@@ -1,0 +1,105 @@
+import type { BulkLine } from '../domain/bulk-intake';
+import { INDICATOR_ACTIONS, SEVERITIES } from '../domain/block-options';
+import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import { MAX_COMMENT_LENGTH } from '../commands/limits';
+import { CardVerb } from './card-verbs';
+import { count } from './card-text';
+import { ACTION_TITLES, EXPIRY_DAYS } from './form-views';
+import { renderCard, type CardAttachment, type Reply } from './render';
+import { NAME_MAX, shown, shownInRun } from './safe-text';
+
+/** Hashes and problems listed on the pasted-hashes review card; the rest is counted. */
+const LISTED = 20;
+
+/** The title of the message action, as the manifest names it. */
+export const MESSAGE_ACTION_TITLE = 'Block files in this message';
+
+/** Where each hash's toggle is named in the dialog: the prefix and the hash (the bot checks the hash again on submit). */
+export const TOGGLE_PREFIX = 'h_';
+
+/** What the message-action dialog shows. */
+export interface MessageActionDialog {
+  readonly hashes: readonly FileHash[];
+  /** The message had more hashes than the dialog lists. */
+  readonly more: boolean;
+  readonly author: string;
+  readonly firstLine: string;
+  readonly supportsOptions: boolean;
+  readonly defaultExpiryDays: number;
+}
+
+/** The dialog of "Block files in this message": every hash with a toggle (on), a prefilled comment, and the Indicators API's options. */
+export function messageActionDialogCard(dialog: MessageActionDialog): CardAttachment {
+  const days = [...new Set([...EXPIRY_DAYS, dialog.defaultExpiryDays].filter((d) => d > 0))].sort((a, b) => a - b);
+  const n = dialog.hashes.length;
+  return renderCard('message-action', {
+    headline: `${count(n)} ${n === 1 ? 'file' : 'files'} found in ${shown(dialog.author, { max: NAME_MAX })}'s message`,
+    intro: 'Turn off what should not be blocked, check the comment, then press the button. The result is posted as a reply to the message.',
+    moreNote: dialog.more ? `The message has more hashes than one dialog lists; these are the first ${count(n)}. Use a bulk block for the rest.` : '',
+    hashes: dialog.hashes.map((hash) => ({ id: `${TOGGLE_PREFIX}${hash.value}`, title: shownInRun(`${HASH_NAMES[hash.type]} ${hash.value}`) })),
+    comment: prefilledComment(dialog.author, dialog.firstLine),
+    maxComment: MAX_COMMENT_LENGTH,
+    withOptions: dialog.supportsOptions,
+    actions: INDICATOR_ACTIONS.filter((a) => a !== 'Allowed').map((value) => ({ title: ACTION_TITLES[value], value })),
+    expires: dialog.defaultExpiryDays > 0 ? `${dialog.defaultExpiryDays}d` : 'never',
+    expiries: [...days.map((d) => ({ title: `In ${d} days`, value: `${d}d` })), { title: 'Never', value: 'never' }],
+    severities: [{ title: 'Not set', value: '' }, ...SEVERITIES.map((value) => ({ title: value, value }))],
+    footer: 'Nothing has been sent to Defender yet. Only people with the Security Administrator or Global Administrator role block directly; for others, an approval is requested.',
+    formId: 'message-action',
+  });
+}
+
+/** "From <author>'s message: <first line>", as plain text for an input (controls dropped, URLs defanged), within the comment limit. */
+export function prefilledComment(author: string, firstLine: string): string {
+  const opening = `From ${shownInRun(author, { max: NAME_MAX })}'s message: `;
+  return opening + shownInRun(firstLine, { max: Math.min(200, MAX_COMMENT_LENGTH - opening.length) });
+}
+
+/** The message the action was used on holds no hash. */
+export const NO_HASH_TEXT = 'No SHA-1, SHA-256 or MD5 hash was found in this message. Nothing was blocked.';
+
+/** The action command is not one this bot has. */
+export const UNKNOWN_ACTION_TEXT = 'This bot does not know that action. Nothing was blocked.';
+
+/** What the dialog's submit is answered with, before the work runs. */
+export function submittedText(files: number): string {
+  return `Working on ${count(files)} ${files === 1 ? 'file' : 'files'}: the result is posted as a reply to the message. Nothing is blocked until it says so.`;
+}
+
+/** A submit with every toggle off. */
+export const NOTHING_PICKED_TEXT = 'No file was selected, so nothing was blocked.';
+
+/** A submit that names hashes the message does not hold (a forged or stale dialog). */
+export const NOT_IN_MESSAGE_TEXT = 'The selection does not match the message. Nothing was blocked; use the action on the message again.';
+
+/** The session ended between the dialog and its submit. */
+export const SIGN_IN_AGAIN_TEXT = 'Your sign-in is no longer valid. Nothing was blocked; use the action on the message again to sign in.';
+
+/** The review card for hashes pasted without a command word: what was found, what cannot be used, and a "Block N files" button (with a comment input when some have none). */
+export function pastedReviewReply(lines: readonly BulkLine[], reviewId: string, validCount: number, askComment: boolean): Reply {
+  const usable = lines.filter((l) => l.hash && !l.problem);
+  const bad = lines.filter((l) => l.problem);
+  const headline = `${count(validCount)} ${validCount === 1 ? 'file hash' : 'file hashes'} found`;
+  const card = renderCard('pasted-review', {
+    headline,
+    summary:
+      validCount > 0
+        ? askComment
+          ? `Block ${validCount === 1 ? 'it' : 'them'} in Defender? Add the comment Defender keeps with each block${usable.some((l) => l.comment) ? ' (hashes with their own comment keep theirs)' : ''}.`
+          : `Block ${validCount === 1 ? 'it' : 'them'} in Defender, each with the comment on its line?`
+        : 'None of the lines can be used. Fix the list and send it again.',
+    shownHashes: usable.slice(0, LISTED).map((l) => ({ text: shown(l.hash ? `${HASH_NAMES[l.hash.type]} ${l.hash.value}` : '') })),
+    moreHashes: usable.length > LISTED ? `…and ${count(usable.length - LISTED)} more.` : '',
+    problemsHeadline: bad.length > 0 ? `${count(bad.length)} ${bad.length === 1 ? 'line' : 'lines'} can't be used` : '',
+    problems: bad.slice(0, LISTED).map((l) => ({ where: `Line ${l.line}: ${shown(l.text, { max: 60 })}`, problem: shownInRun(l.problem ?? '') })),
+    moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',
+    askComment: askComment && validCount > 0,
+    commentLabel: 'Comment (kept with every block in Defender)',
+    maxComment: MAX_COMMENT_LENGTH,
+    validCount,
+    confirmTitle: `Block ${count(validCount)} ${validCount === 1 ? 'file' : 'files'}`,
+    reviewId,
+    verbs: CardVerb,
+  });
+  return { card, summary: `${headline}; nothing was blocked yet.` };
+}

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import type { ConnectorRequest } from '../fakes/fake-connector';
+import { DirectoryRole } from '../../src/domain/roles';
+import { ANA, messageActionActivity, RILEY, SOC_CHANNEL_ID, type TeamsUser } from '../fixtures/activities';
+import { cardTexts } from '../fixtures/card-texts';
+import { cardOf } from '../fixtures/cards';
+import { BOT_APP_ID, CONNECTION, INDICATORS_AUDIENCE, startRig, upnOf, type Rig } from './rig';
+
+const sha256 = (seed: string) => createHash('sha256').update(seed).digest('hex');
+const A = sha256('dropper');
+const B = sha256('loader');
+const S = createHash('sha1').update('parent').digest('hex');
+const ROOT = '1733100000001';
+const THREAD = `${SOC_CHANNEL_ID};messageid=${ROOT}`;
+const MO: TeamsUser = { id: '29:1mo', name: 'Mo Newcomer', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000e' };
+const EVE: TeamsUser = { id: '29:1eve', name: 'Eve Elsewhere', aadObjectId: 'a0a0a0a0-0000-4000-8000-00000000000f' };
+
+/** A connector's alert as Teams hands it to a message action: HTML, a mention, entities, defanged URLs around the hashes, a code block. */
+const ALERT_HTML = [
+  '<p><at id="0">SOC Team</at> High severity alert: <b>Trojan:Win32/Wacatac</b> on ws-042 &amp; ws-077</p>',
+  `<p>Dropped from hxxps://cdn.evil-example[.]com/${A}[.]exe (SHA256&nbsp;=&nbsp;${A})</p>`,
+  `<pre><code>second stage: ${B}\nparent sha1: ${S}</code></pre>`,
+  `<p>Not hashes: ${A}f, ${S.slice(0, 39)}, ticket 6d1c0c9e-5f2a-4c1b-9a8e-0b7c3d2e1f00, hxxp://198.51.100[.]7/${B.slice(0, 40)}x</p>`,
+].join('');
+
+const payload = (content = ALERT_HTML) => ({
+  id: ROOT,
+  createdDateTime: '2026-12-02T00:00:00.000Z',
+  body: { contentType: 'html', content },
+  from: { user: { id: 'a0a0a0a0-0000-4000-8000-0000000000aa', displayName: 'Alert Relay', userIdentityType: 'aadUser' } },
+  linkToMessage: `https://teams.microsoft.com/l/message/${SOC_CHANNEL_ID}/${ROOT}`,
+});
+
+interface CardElement {
+  type?: string;
+  id?: string;
+  title?: string;
+  value?: string;
+  items?: CardElement[];
+  body?: CardElement[];
+}
+
+/** Every input of a card, depth first, in order. */
+function inputs(card: CardElement): CardElement[] {
+  const children = [...(card.body ?? []), ...(card.items ?? [])];
+  return children.flatMap((child) => [...(child.type?.startsWith('Input.') ? [child] : []), ...inputs(child)]);
+}
+
+describe('"Block files in this message" (message action, Indicators API)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators', env: { ROLE_CACHE_SECONDS: '0' } });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
+  });
+  afterAll(() => rig.stop());
+  beforeEach(() => {
+    rig.connector.clear();
+    rig.defender.reset();
+  });
+
+  const fetchTask = (user: TeamsUser, extra: Record<string, unknown> = {}) =>
+    rig.send(messageActionActivity(rig.connector.serviceUrl, 'composeExtension/fetchTask', { commandId: 'blockFromMessage', messagePayload: payload(), ...extra }, { user }));
+  const dialogOf = (body: unknown) => {
+    const task = (body as { task?: { type: string; value: { title: string; card: { contentType: string; content: CardElement } } } }).task;
+    expect(task?.type).toBe('continue');
+    expect(task?.value.card.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    return task!.value;
+  };
+  const submit = (user: TeamsUser, on: Record<string, boolean>, comment: string) =>
+    messageActionActivity(
+      rig.connector.serviceUrl,
+      'composeExtension/submitAction',
+      {
+        commandId: 'blockFromMessage',
+        messagePayload: payload(),
+        data: {
+          form: 'message-action',
+          comment,
+          action: 'Block',
+          expires: '30d',
+          severity: '',
+          groups: '',
+          ...Object.fromEntries(Object.entries(on).map(([h, v]) => [`h_${h}`, String(v)])),
+        },
+      },
+      { user },
+    );
+  const inThread = (r: ConnectorRequest) => r.conversationId === THREAD;
+
+  it('lists exactly the two SHA-256 and the one SHA-1 of an alert, each toggled on, with the comment prefilled from the message', async () => {
+    const answer = await fetchTask(ANA);
+    expect(answer.status).toBe(200);
+    const dialog = dialogOf(answer.body);
+    expect(dialog.title).toBe('Block files in this message');
+    const toggles = inputs(dialog.card.content).filter((i) => i.type === 'Input.Toggle');
+    expect(toggles.map((t) => [t.id, t.title, t.value])).toEqual([
+      [`h_${A}`, `SHA-256 ${A}`, 'true'],
+      [`h_${B}`, `SHA-256 ${B}`, 'true'],
+      [`h_${S}`, `SHA-1 ${S}`, 'true'],
+    ]);
+    const comment = inputs(dialog.card.content).find((i) => i.id === 'comment');
+    expect(comment?.value).toBe("From Alert Relay's message: @SOC Team High severity alert: Trojan:Win32/Wacatac on ws-042 & ws-077");
+    expect(inputs(dialog.card.content).map((i) => i.id)).toEqual(expect.arrayContaining(['action', 'expires', 'severity', 'groups']));
+    expect(cardTexts(dialog.card.content)[0]).toBe("3 files found in Alert Relay's message");
+    expect(rig.defender.requestsTo('POST', /indicators/)).toEqual([]);
+  });
+
+  it('a message without a hash gets a task message saying so', async () => {
+    const answer = await rig.send(
+      messageActionActivity(
+        rig.connector.serviceUrl,
+        'composeExtension/fetchTask',
+        { commandId: 'blockFromMessage', messagePayload: payload('<p>lunch at noon?</p>') },
+        { user: ANA },
+      ),
+    );
+    expect(answer.body).toEqual({ task: { type: 'message', value: 'No SHA-1, SHA-256 or MD5 hash was found in this message. Nothing was blocked.' } });
+  });
+
+  it('without a token, answers `auth` with the sign-in link; the invoke Teams re-sends with the magic code in `state` gets the dialog', async () => {
+    const first = await fetchTask(MO);
+    expect(first.status).toBe(200);
+    const auth = (first.body as { composeExtension: { type: string; suggestedActions: { actions: { type: string; value: string; title: string }[] } } }).composeExtension;
+    expect(auth.type).toBe('auth');
+    expect(auth.suggestedActions.actions).toEqual([{ type: 'openUrl', title: 'Sign in', value: rig.tokens.signInStates.at(-1)?.signInLink }]);
+    expect(rig.tokens.signInStates.at(-1)?.state).toMatchObject({ connectionName: CONNECTION, msAppId: BOT_APP_ID });
+
+    rig.tokens.magicCode(MO.id, CONNECTION, '482913', await rig.ssoToken(MO));
+    rig.graph.setRoles(MO.aadObjectId, [DirectoryRole.SecurityAdministrator]);
+    const again = await fetchTask(MO, { state: '482913' });
+    expect(inputs(dialogOf(again.body).card.content).filter((i) => i.type === 'Input.Toggle')).toHaveLength(3);
+  });
+
+  it("a magic code that signs in another person's account is refused (and signed out): no dialog", async () => {
+    rig.tokens.signInWithAccountOf({ user: EVE.id, account: ANA.id, connectionName: CONNECTION, magicCode: '777111' });
+    const answer = await fetchTask(EVE, { state: '777111' });
+    const task = (answer.body as { task: { type: string; value: string } }).task;
+    expect(task.type).toBe('message');
+    expect(task.value).toMatch(/^Nothing was blocked: wrong account You are signed in as ana@contoso\.example, but this Teams account is Eve Elsewhere/);
+    expect(rig.tokens.signedOut(EVE.id, CONNECTION)).toBe(true);
+  });
+
+  it("blocks the two toggled on (of three) with the analyst's token and posts the result in the message's thread; a re-delivery does not act again", async () => {
+    const activity = submit(ANA, { [A]: true, [B]: false, [S]: true }, 'Wacatac from alert 4711');
+    const answer = await rig.send(activity);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ task: { type: 'message', value: 'Working on 2 files: the result is posted as a reply to the message. Nothing is blocked until it says so.' } });
+
+    const done = await rig.connector.waitFor((r) => r.method === 'PUT' && inThread(r) && cardTexts(cardOf(r))[0].startsWith('Bulk block done'), 15_000);
+    expect(cardTexts(cardOf(done))[0]).toBe('Bulk block done: 2 files blocked');
+    const started = rig.connector.requests.find((r) => r.method === 'POST' && inThread(r));
+    expect(started).toMatchObject({ path: `/v3/conversations/${encodeURIComponent(THREAD)}/activities/${ROOT}`, status: 201 });
+    expect(rig.connector.requests.filter((r) => r.method === 'POST' && !inThread(r))).toEqual([]);
+
+    const imports = rig.defender.requestsTo('POST', /\/indicators\/import$/);
+    expect(imports).toHaveLength(1);
+    expect(imports[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
+    const sent = (imports[0].body as { Indicators: { indicatorValue: string; action: string; description: string }[] }).Indicators;
+    expect(sent.map((i) => [i.indicatorValue, i.action, i.description])).toEqual([
+      [A, 'Block', 'Wacatac from alert 4711'],
+      [S, 'Block', 'Wacatac from alert 4711'],
+    ]);
+
+    const again = await rig.send(activity);
+    expect(again.status).toBe(200);
+    expect(again.body).toBeUndefined();
+    expect(rig.defender.requestsTo('POST', /\/indicators/)).toHaveLength(1);
+  });
+
+  it('one hash goes through the single block (its result card in the thread)', async () => {
+    const answer = await rig.send(submit(ANA, { [A]: false, [B]: true, [S]: false }, 'second stage'));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 1 file:/);
+    const reply = await rig.connector.waitFor((r) => r.method === 'POST' && inThread(r), 10_000);
+    expect(cardTexts(cardOf(reply))).toEqual(expect.arrayContaining(['File blocked', B]));
+    const posts = rig.defender.requestsTo('POST', /^\/api\/indicators$/);
+    expect(posts.map((p) => [(p.body as { indicatorValue: string }).indicatorValue, p.claims?.oid])).toEqual([[B, ANA.aadObjectId]]);
+  });
+
+  it('in a group chat, the result is a reply to the message in the chat', async () => {
+    const activity = messageActionActivity(
+      rig.connector.serviceUrl,
+      'composeExtension/submitAction',
+      { commandId: 'blockFromMessage', messagePayload: payload(), data: { comment: 'from the chat', action: 'Block', expires: '30d', [`h_${S}`]: 'true' } },
+      { user: ANA, kind: 'groupChat' },
+    );
+    await rig.send(activity);
+    const chat = (activity.conversation as { id: string }).id;
+    const reply = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === chat, 10_000);
+    expect(reply.path).toBe(`/v3/conversations/${encodeURIComponent(chat)}/activities/${ROOT}`);
+    expect(cardTexts(cardOf(reply))).toEqual(expect.arrayContaining(['File blocked', S]));
+  });
+
+  it("a reader's submit becomes an approval request, posted in the thread; nothing reaches Defender", async () => {
+    const answer = await rig.send(submit(RILEY, { [A]: true, [B]: false, [S]: false }, 'please block, seen on ws-042'));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 1 file:/);
+    const card = await rig.connector.waitFor((r) => r.method === 'POST' && inThread(r) && cardTexts(cardOf(r))[0] === 'Block requested: waiting for approval', 10_000);
+    expect(cardTexts(cardOf(card))).toEqual(expect.arrayContaining([A, 'Requested by: Riley Reader', 'please block, seen on ws-042']));
+    expect(rig.defender.requestsTo('POST', /indicators/)).toEqual([]);
+  });
+
+  it('refuses a submit naming a hash the message does not hold (a forged dialog)', async () => {
+    const forged = sha256('not in the message');
+    const answer = await rig.send(submit(ANA, { [A]: true, [forged]: true }, 'forged'));
+    expect(answer.body).toEqual({ task: { type: 'message', value: 'The selection does not match the message. Nothing was blocked; use the action on the message again.' } });
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});

@@ -119,8 +119,8 @@ export class MessageActions {
     const data = parsed.data;
     const picked = pickedHashes(data);
     if (picked.length === 0) return message(NOTHING_PICKED_TEXT);
-    // Only hashes the message holds: the dialog's toggles are echoed back by the client.
-    const inMessage = new Set(findHashes(messageText(action.messagePayload)).hashes.map((h) => h.value));
+    // Only hashes the dialog listed (the message's first MAX_DIALOG_HASHES): the dialog's toggles are echoed back by the client.
+    const inMessage = new Set(findHashes(messageText(action.messagePayload), MAX_DIALOG_HASHES).hashes.map((h) => h.value));
     if (!action.messagePayload || picked.some((hash) => !inMessage.has(hash.value))) return message(NOT_IN_MESSAGE_TEXT);
     const fields = parseBlockFields({ hash: picked[0].value, comment: data.comment, action: data.action, expires: data.expires, severity: data.severity, groups: data.groups });
     if (!fields.ok) {

@@ -200,6 +200,29 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(rig.defender.requestsTo('POST', /indicators/)).toEqual([]);
   });
 
+  it('refuses a submit picking a hash the dialog did not list (past the first 50 of a long message)', async () => {
+    const many = Array.from({ length: 55 }, (_, i) => sha256(`many-${i}`));
+    const content = many.map((h) => `<p>${h}</p>`).join('');
+    const opened = await rig.send(
+      messageActionActivity(rig.connector.serviceUrl, 'composeExtension/fetchTask', { commandId: 'blockFromMessage', messagePayload: payload(content) }, { user: ANA }),
+    );
+    const listed = inputs(dialogOf(opened.body).card.content).filter((i) => i.type === 'Input.Toggle');
+    expect(listed.map((t) => t.id)).not.toContain(`h_${many[52]}`);
+    const forged = messageActionActivity(
+      rig.connector.serviceUrl,
+      'composeExtension/submitAction',
+      {
+        commandId: 'blockFromMessage',
+        messagePayload: payload(content),
+        data: { comment: 'all of them', action: 'Block', expires: '30d', ...Object.fromEntries(many.map((h) => [`h_${h}`, 'true'])) },
+      },
+      { user: ANA },
+    );
+    const answer = await rig.send(forged);
+    expect(answer.body).toEqual({ task: { type: 'message', value: 'The selection does not match the message. Nothing was blocked; use the action on the message again.' } });
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
   it('refuses a submit naming a hash the message does not hold (a forged dialog)', async () => {
     const forged = sha256('not in the message');
     const answer = await rig.send(submit(ANA, { [A]: true, [forged]: true }, 'forged'));

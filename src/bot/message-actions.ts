@@ -8,6 +8,8 @@ import { refusalFrom, refuseUnlessHolds } from '../domain/access';
 import { offersApprovalOnDenial, routeAction, type ApprovalPolicy } from '../domain/approval-policy';
 import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
+import type { Refusal } from '../domain/outcomes';
+import { errorFields } from '../errors';
 import { classifyHash, type FileHash } from '../domain/file-hash';
 import type { BlockFileRequest, Delegation, Logger, RoleDirectory } from '../domain/ports';
 import { resolveOptions } from '../domain/resolve-options';
@@ -158,7 +160,12 @@ export class MessageActions {
     const policy = this.deps.approvalPolicy;
     const single = hashes.length === 1;
     const route = routeAction(policy, single ? 'block' : 'bulk');
-    const needsApproval = route.kind !== 'direct' || (offersApprovalOnDenial(policy) && (await this.lacksRole(request.caller, delegation)));
+    const refusal = route.kind === 'direct' ? await this.roleRefusal(request.caller, delegation) : undefined;
+    if (refusal && needsNewSignIn(refusal)) {
+      await this.renewSignIn(thread);
+      return;
+    }
+    const needsApproval = route.kind !== 'direct' || (offersApprovalOnDenial(policy) && refusal?.kind === 'denied');
     if (needsApproval && policy !== 'off') {
       await this.askApprovals(chosen);
       return;
@@ -170,7 +177,33 @@ export class MessageActions {
           payload: { kind: 'bulk-block', spec: { items: hashes.map((hash) => ({ hash, comment: request.comment })), options: request.options, caller: request.caller } },
         };
     const result = await this.deps.runner.run(work, request.caller, delegation, thread);
-    if (result.signInAgain) await this.say(thread, noticeReply('Sign in again', [result.signInAgain, 'Nothing was blocked; use the action on the message again.']));
+    if (result.signInAgain) await this.renewSignIn(thread);
+  }
+
+  /**
+   * Entra refused the on-behalf-of exchange for a reason a new sign-in fixes (MFA, consent, a revoked grant):
+   * the token is signed out, so that the next use of the action asks for a sign-in instead of failing the same way.
+   * Nothing was kept to run afterwards, and the answer says so.
+   */
+  private async renewSignIn(thread: Continuation): Promise<void> {
+    await thread(async (context) => {
+      const signedOut = await this.deps.sessions.signOut(context).then(
+        () => true,
+        (error: unknown) => {
+          this.deps.logger.warn({ err: errorFields(error) }, 'Could not sign out a token Entra refused');
+          return false;
+        },
+      );
+      await send(
+        context,
+        noticeReply('Sign in again', [
+          'Nothing was blocked: Microsoft Entra ID needs you to sign in again (or to consent) before the bot can act on your behalf.',
+          signedOut
+            ? 'You were signed out; use the action on the message again and sign in when Teams asks.'
+            : 'Send "sign out" to the bot, then use the action on the message again and sign in when Teams asks.',
+        ]),
+      );
+    });
   }
 
   /** One approval request per hash (each through the approval board, as a typed request would be). */
@@ -201,10 +234,9 @@ export class MessageActions {
     });
   }
 
-  /** Whether a live role check says the caller may not block (a failed check is left to the block path, which reports it). */
-  private async lacksRole(caller: Caller, delegation: Delegation): Promise<boolean> {
-    const refusal = await refuseUnlessHolds(this.deps.roles, caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
-    return refusal?.kind === 'denied';
+  /** Why a live role check says the caller may not block, if it does (a failed check other than a token to renew is left to the block path, which reports it). */
+  private roleRefusal(caller: Caller, delegation: Delegation): Promise<Refusal | undefined> {
+    return refuseUnlessHolds(this.deps.roles, caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
   }
 
   private async say(thread: Continuation, reply: Reply): Promise<void> {
@@ -212,6 +244,11 @@ export class MessageActions {
       await send(context, reply);
     });
   }
+}
+
+/** A token failure the analyst fixes by signing in again (not an outage). */
+function needsNewSignIn(refusal: Refusal): boolean {
+  return refusal.kind === 'tokenFailed' && refusal.error.reason !== 'unavailable';
 }
 
 /** A `task` message: what the dialog (or Teams' small notice) says. */

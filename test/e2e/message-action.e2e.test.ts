@@ -223,6 +223,24 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
+  it('Entra wants consent during the on-behalf-of exchange: the stale sign-in is signed out and the thread says plainly that nothing was blocked', async () => {
+    const NED: TeamsUser = { id: '29:1ned', name: 'Ned Needsconsent', aadObjectId: 'a0a0a0a0-0000-4000-8000-000000000011' };
+    await rig.signIn(NED, [DirectoryRole.SecurityAdministrator]);
+    rig.entra.failNext({ error: 'invalid_grant', aadsts: 65001, suberror: 'consent_required', forOid: NED.aadObjectId, grantType: 'obo', times: 10 });
+    const answer = await rig.send(submit(NED, { [A]: true, [B]: false, [S]: false }, 'needs consent'));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 1 file:/);
+    const notice = await rig.connector.waitFor((r) => r.method === 'POST' && inThread(r), 10_000);
+    const texts = cardTexts(cardOf(notice)).join(' ');
+    expect(texts).toContain('Nothing was blocked');
+    expect(texts).not.toMatch(/runs as soon as you are signed in/);
+    expect(rig.tokens.signedOut(NED.id, CONNECTION)).toBe(true);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+
+    // The next use of the action asks for a fresh sign-in instead of reusing the token Entra refused.
+    const again = await fetchTask(NED);
+    expect((again.body as { composeExtension?: { type: string } }).composeExtension?.type).toBe('auth');
+  });
+
   it('refuses a submit naming a hash the message does not hold (a forged dialog)', async () => {
     const forged = sha256('not in the message');
     const answer = await rig.send(submit(ANA, { [A]: true, [forged]: true }, 'forged'));

@@ -209,16 +209,21 @@ export class MessageActions {
   /** One approval request per hash (each through the approval board, as a typed request would be). */
   private async askApprovals({ hashes, request, thread }: Chosen): Promise<void> {
     if (hashes.length > MAX_APPROVAL_ASKS) {
-      await this.say(
-        thread,
-        noticeReply('Nothing was requested', [
-          `Without the Security Administrator or Global Administrator role, each file needs its own approval; the bot files at most ${MAX_APPROVAL_ASKS} at once. Choose fewer files, or ask someone with the role.`,
-        ]),
-      );
+      const why =
+        this.deps.approvalPolicy === 'always'
+          ? `Under this bot's approval policy every block needs its own approval, one request per file; the bot files at most ${MAX_APPROVAL_ASKS} at once. Choose fewer files.`
+          : `Without the Security Administrator or Global Administrator role, each file needs its own approval; the bot files at most ${MAX_APPROVAL_ASKS} at once. Choose fewer files, or ask someone with the role.`;
+      await this.say(thread, noticeReply('Nothing was requested', [why]));
       return;
     }
     const unsupported = hashes.filter((hash) => !this.deps.form.hashTypes.includes(hash.type));
     await thread(async (context) => {
+      // Where no approval can be asked for at all (a 1:1 chat without an approval channel), say so once, not once per file.
+      const refusal = this.deps.board.refusalHere(context);
+      if (refusal) {
+        await send(context, refusal);
+        return;
+      }
       for (const hash of hashes) {
         if (unsupported.includes(hash)) continue;
         await send(context, await this.deps.board.request(context, { hash, comment: request.comment, ask: { action: 'block', options: request.options } }));

@@ -96,3 +96,74 @@ describe('fetchTask: a message with more hashes than one dialog lists', () => {
     expect(optionsCard.length * 2).toBeLessThan(30 * 1024);
   });
 });
+
+describe('submitAction: what the thread is told when no approval can be filed', () => {
+  const sha256 = (seed: string) => createHash('sha256').update(seed).digest('hex');
+  const notice = (title: string) => ({
+    card: { contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', body: [{ type: 'TextBlock', text: title }] } },
+    summary: title,
+  });
+
+  function rig(options: { approvalPolicy: 'always' | 'non-admins'; conversationType: 'channel' | 'personal'; denied: boolean }) {
+    const sent: string[][] = [];
+    const requested: string[] = [];
+    const work: Promise<void>[] = [];
+    const deps = {
+      sessions: {
+        open: async (): Promise<SessionResult> => ({ ok: true, delegation: {} as never, identity: { oid: 'a0a0', tid: 't1' } }),
+        promptSignIn: async () => undefined,
+        signInLink: async () => undefined,
+        signOut: async () => undefined,
+      },
+      runner: { run: async () => ({}) },
+      board: {
+        refusalHere: () => (options.conversationType === 'personal' ? notice('No approval was requested: this is a 1:1 chat') : undefined),
+        request: async (_context: TurnContext, input: { hash: { value: string } }) => {
+          requested.push(input.hash.value);
+          return options.conversationType === 'personal' ? notice('No approval was requested: this is a 1:1 chat') : notice(`Block requested ${input.hash.value}`);
+        },
+      },
+      background: { run: (_label: string, task: () => Promise<void>) => (work.push(task()), Promise.resolve()) },
+      proactive: async (reference: { conversation?: unknown }, logic: (context: TurnContext) => Promise<void>) =>
+        logic({
+          activity: { ...activity(reference.conversation as Record<string, unknown>) },
+          sendActivity: async (a: { attachments?: { content: unknown }[] }) => {
+            sent.push(cardTexts(a.attachments?.[0]?.content));
+            return { id: 'm' };
+          },
+        } as unknown as TurnContext),
+      roles: { rolesOf: async () => ({ ok: true, roles: new Set(options.denied ? ['5d6b6bb7-de71-4623-b4af-96380a352509'] : ['194ae4cb-b126-40b2-bd5b-6091b380977d']) }) },
+      form: { hashTypes: ['Sha1', 'Sha256', 'Md5'], supportsOptions: true, defaultExpiryDays: 30 },
+      approvalPolicy: options.approvalPolicy,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+      now: () => new Date('2026-12-02T00:00:00Z'),
+    } as unknown as MessageActionsDeps;
+    const submit = async (hashes: string[]) => {
+      const conversation = options.conversationType === 'channel' ? { id: '19:soc@thread.tacv2', conversationType: 'channel' } : { id: 'a:1', conversationType: 'personal' };
+      const context = { activity: { ...activity(conversation), from: { id: '29:1ana', name: 'Ana Analyst', aadObjectId: 'a0a0' } } } as unknown as TurnContext;
+      await new MessageActions(deps).submitAction(context, {
+        commandId: 'blockFromMessage',
+        messagePayload: { id: '1700', body: { contentType: 'html', content: hashes.map((h) => `<p>${h}</p>`).join('') } },
+        data: { comment: 'from the alert', action: 'Block', expires: '30d', ...Object.fromEntries(hashes.map((h) => [`h_${h}`, 'true'])) },
+      } as never);
+      await Promise.all(work);
+    };
+    return { sent, requested, submit };
+  }
+
+  it('under APPROVAL_POLICY=always, eleven files picked by an administrator are refused for the policy, not for a role the administrator holds', async () => {
+    const { sent, requested, submit } = rig({ approvalPolicy: 'always', conversationType: 'channel', denied: false });
+    await submit(Array.from({ length: 11 }, (_, i) => sha256(`always-${i}`)));
+    expect(requested).toEqual([]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0][0]).toBe('Nothing was requested');
+    expect(sent[0].join(' ')).not.toMatch(/Without the Security Administrator/);
+    expect(sent[0].join(' ')).toMatch(/approval policy/);
+  });
+
+  it('in a 1:1 chat with no approval channel, a reader picking three files is told once that no approval can be requested here', async () => {
+    const { sent, submit } = rig({ approvalPolicy: 'non-admins', conversationType: 'personal', denied: true });
+    await submit([sha256('p1'), sha256('p2'), sha256('p3')]);
+    expect(sent).toEqual([['No approval was requested: this is a 1:1 chat']]);
+  });
+});

@@ -270,8 +270,15 @@ function magicCodeOf(action: MessagingExtensionAction): string | undefined {
 /** The message's text as plain text: its HTML (at most MAX_MESSAGE_HTML_LENGTH of it, never a hash cut in two) normalized like chat text. */
 export function messageText(payload: MessageActionsPayload | undefined): string {
   const raw = typeof payload?.body?.content === 'string' ? payload.body.content : '';
-  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH).replace(BLOCK_TAG, '\n<'));
+  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH).replace(BLOCK_TAG, '\n<').replace(EMBED_TAG, ' <'));
 }
+
+/**
+ * What shows as something between the text around it (an image, an emoji, a rule, an attached card):
+ * a space goes before its tag, so that two hashes on either side are never read as one longer hash
+ * the reader does not see (two MD5s as a SHA-256). Linear, as BLOCK_TAG.
+ */
+const EMBED_TAG = /<(?=(?:img|emoji|hr|attachment|video|audio|iframe|object|embed)\b)/gi;
 
 /**
  * Where a block starts or ends in HTML that posted alerts use and chat text does not (tables, code

@@ -55,6 +55,14 @@ describe('messageText: the message-action payload as plain text', () => {
     expect(findHashes(messageText(payload)).hashes.map((h) => h.value)).toEqual([S, M, A]);
   });
 
+  it('an image or emoji between two MD5s keeps them two MD5s: they are never read as one SHA-256 the reader does not see', () => {
+    const [left, right] = [A.slice(0, 32), A.slice(32)];
+    for (const between of ['<img src="https://x.example/i.png" alt="">', '<emoji id="smile" alt="🙂" title="Smile"></emoji>', '<hr>', '<attachment id="a1"></attachment>']) {
+      const payload = { body: { contentType: 'html' as const, content: `<p>${left}${between}${right}</p>` } };
+      expect(findHashes(messageText(payload)).hashes.map((h) => `${h.type}:${h.value}`)).toEqual([`Md5:${left}`, `Md5:${right}`]);
+    }
+  });
+
   it('reads at most 256 KB of HTML and never a hash cut in two at the end', () => {
     const filler = 'x '.repeat(128 * 1024 - 10);
     const payload = { body: { contentType: 'html' as const, content: `${filler}${A}` } };

@@ -1,4 +1,11 @@
-import { TurnContext, type ConversationReference, type MessageActionsPayload, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
+import {
+  ActivityTypes,
+  TurnContext,
+  type ConversationReference,
+  type MessageActionsPayload,
+  type MessagingExtensionAction,
+  type MessagingExtensionActionResponse,
+} from 'botbuilder';
 import { z } from 'zod';
 import { findHashes } from '../commands/find-hashes';
 import { MAX_MESSAGE_HTML_LENGTH } from '../commands/limits';
@@ -157,6 +164,7 @@ export class MessageActions {
   /** Runs the chosen hashes as the signed-in caller: the block or bulk path, or approval requests for a caller without the role. */
   private async act(chosen: Chosen): Promise<void> {
     const { hashes, request, delegation, thread } = chosen;
+    if (!(await this.reachable(thread))) return;
     const policy = this.deps.approvalPolicy;
     const single = hashes.length === 1;
     const route = routeAction(policy, single ? 'block' : 'bulk');
@@ -178,6 +186,22 @@ export class MessageActions {
         };
     const result = await this.deps.runner.run(work, request.caller, delegation, thread);
     if (result.signInAgain) await this.renewSignIn(thread);
+  }
+
+  /**
+   * Whether the bot can post where the outcome goes (a typing indicator there, before anything is sent to
+   * Defender): the action also works where the bot is not a member, and a block nobody hears of must not happen.
+   */
+  private async reachable(thread: Continuation): Promise<boolean> {
+    return thread(async (context) => {
+      await context.sendActivity({ type: ActivityTypes.Typing });
+    }).then(
+      () => true,
+      (error: unknown) => {
+        this.deps.logger.warn({ err: errorFields(error) }, 'Message action dropped: the bot cannot post where its outcome goes; nothing was sent to Defender');
+        return false;
+      },
+    );
   }
 
   /**

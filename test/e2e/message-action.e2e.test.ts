@@ -87,7 +87,9 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
       },
       { user },
     );
-  const inThread = (r: ConnectorRequest) => r.conversationId === THREAD;
+  const isMessage = (r: ConnectorRequest) => (r.body as { type?: string } | undefined)?.type === 'message';
+  /** A message (not the typing indicator the bot sends first, to learn it can post there) in the alert's thread. */
+  const inThread = (r: ConnectorRequest) => r.conversationId === THREAD && isMessage(r);
 
   it('lists exactly the two SHA-256 and the one SHA-1 of an alert, each toggled on, with the comment prefilled from the message', async () => {
     const answer = await fetchTask(ANA);
@@ -152,7 +154,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(cardTexts(cardOf(done))[0]).toBe('Bulk block done: 2 files blocked');
     const started = rig.connector.requests.find((r) => r.method === 'POST' && inThread(r));
     expect(started).toMatchObject({ path: `/v3/conversations/${encodeURIComponent(THREAD)}/activities/${ROOT}`, status: 201 });
-    expect(rig.connector.requests.filter((r) => r.method === 'POST' && !inThread(r))).toEqual([]);
+    expect(rig.connector.requests.filter((r) => r.method === 'POST' && r.conversationId !== THREAD)).toEqual([]);
 
     const imports = rig.defender.requestsTo('POST', /\/indicators\/import$/);
     expect(imports).toHaveLength(1);
@@ -187,7 +189,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     );
     await rig.send(activity);
     const chat = (activity.conversation as { id: string }).id;
-    const reply = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === chat, 10_000);
+    const reply = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === chat && isMessage(r), 10_000);
     expect(reply.path).toBe(`/v3/conversations/${encodeURIComponent(chat)}/activities/${ROOT}`);
     expect(cardTexts(cardOf(reply))).toEqual(expect.arrayContaining(['File blocked', S]));
   });
@@ -239,6 +241,15 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     // The next use of the action asks for a fresh sign-in instead of reusing the token Entra refused.
     const again = await fetchTask(NED);
     expect((again.body as { composeExtension?: { type: string } }).composeExtension?.type).toBe('auth');
+  });
+
+  it('where the bot cannot post (not a member of the chat or team), nothing is blocked: the answer said nothing is blocked until the reply says so', async () => {
+    rig.connector.refuseChannel(SOC_CHANNEL_ID, 403);
+    const answer = await rig.send(submit(ANA, { [A]: false, [B]: true, [S]: false }, 'nobody would hear of it'));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/Nothing is blocked until it says so\.$/);
+    const refused = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === THREAD && r.status === 403, 10_000);
+    expect((refused.body as { type?: string }).type).toBe('typing');
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
   it('refuses a submit naming a hash the message does not hold (a forged dialog)', async () => {

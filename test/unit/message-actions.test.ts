@@ -127,7 +127,8 @@ describe('submitAction: what the thread is told when no approval can be filed', 
       proactive: async (reference: { conversation?: unknown }, logic: (context: TurnContext) => Promise<void>) =>
         logic({
           activity: { ...activity(reference.conversation as Record<string, unknown>) },
-          sendActivity: async (a: { attachments?: { content: unknown }[] }) => {
+          sendActivity: async (a: { type?: string; attachments?: { content: unknown }[] }) => {
+            if (a.type === 'typing') return { id: 't' };
             sent.push(cardTexts(a.attachments?.[0]?.content));
             return { id: 'm' };
           },

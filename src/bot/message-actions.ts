@@ -32,6 +32,7 @@ import {
   submittedText,
   TOGGLE_PREFIX,
   UNKNOWN_ACTION_TEXT,
+  UNREACHABLE_TEXT,
 } from '../cards/message-action-views';
 import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
@@ -148,6 +149,7 @@ export class MessageActions {
       thread: continuationFrom(this.deps.proactive, threadOf(context.activity, action.messagePayload)),
     };
     this.deps.logger.info({ activityId: context.activity.id, hashes: picked.length, user: caller.aadObjectId }, 'Message action submitted');
+    if (!(await this.reachable(chosen.thread))) return message(UNREACHABLE_TEXT);
     void this.deps.background.run('message action', () => this.act(chosen));
     return message(submittedText(picked.length));
   }
@@ -164,7 +166,6 @@ export class MessageActions {
   /** Runs the chosen hashes as the signed-in caller: the block or bulk path, or approval requests for a caller without the role. */
   private async act(chosen: Chosen): Promise<void> {
     const { hashes, request, delegation, thread } = chosen;
-    if (!(await this.reachable(thread))) return;
     const policy = this.deps.approvalPolicy;
     const single = hashes.length === 1;
     const route = routeAction(policy, single ? 'block' : 'bulk');
@@ -193,15 +194,16 @@ export class MessageActions {
    * Defender): the action also works where the bot is not a member, and a block nobody hears of must not happen.
    */
   private async reachable(thread: Continuation): Promise<boolean> {
-    return thread(async (context) => {
-      await context.sendActivity({ type: ActivityTypes.Typing });
-    }).then(
-      () => true,
-      (error: unknown) => {
-        this.deps.logger.warn({ err: errorFields(error) }, 'Message action dropped: the bot cannot post where its outcome goes; nothing was sent to Defender');
-        return false;
-      },
-    );
+    // The failure is caught inside the turn: a proactive turn's error goes to the adapter's turn-error handler, never back here.
+    let posted = false;
+    const refused = (error: unknown) =>
+      this.deps.logger.warn({ err: errorFields(error) }, 'Message action not run: the bot cannot post where its outcome goes; nothing was sent to Defender');
+    await thread(async (context) => {
+      await context.sendActivity({ type: ActivityTypes.Typing }).then(() => {
+        posted = true;
+      }, refused);
+    }).catch(refused);
+    return posted;
   }
 
   /**

@@ -72,6 +72,10 @@ export const NOTHING_PICKED_TEXT = 'No file was selected, so nothing was blocked
 /** A submit that names hashes the message does not hold (a forged or stale dialog). */
 export const NOT_IN_MESSAGE_TEXT = 'The selection does not match the message. Nothing was blocked; use the action on the message again.';
 
+/** The bot cannot post where the outcome goes (it is not a member of the chat or team), so it does not act. */
+export const UNREACHABLE_TEXT =
+  'The bot is not a member of this chat or team, so it could not post the result here. Nothing was blocked; add the bot here, or send the hashes to the bot in a 1:1 chat.';
+
 /** The session ended between the dialog and its submit. */
 export const SIGN_IN_AGAIN_TEXT = 'Your sign-in is no longer valid. Nothing was blocked; use the action on the message again to sign in.';
 

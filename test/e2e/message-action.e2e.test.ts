@@ -243,12 +243,18 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect((again.body as { composeExtension?: { type: string } }).composeExtension?.type).toBe('auth');
   });
 
-  it('where the bot cannot post (not a member of the chat or team), nothing is blocked: the answer said nothing is blocked until the reply says so', async () => {
+  it('where the bot cannot post (not a member of the chat or team), the submit is answered that nothing was blocked, and nothing reaches Defender', async () => {
     rig.connector.refuseChannel(SOC_CHANNEL_ID, 403);
     const answer = await rig.send(submit(ANA, { [A]: false, [B]: true, [S]: false }, 'nobody would hear of it'));
-    expect((answer.body as { task: { value: string } }).task.value).toMatch(/Nothing is blocked until it says so\.$/);
-    const refused = await rig.connector.waitFor((r) => r.method === 'POST' && r.conversationId === THREAD && r.status === 403, 10_000);
-    expect((refused.body as { type?: string }).type).toBe('typing');
+    expect(answer.body).toEqual({
+      task: {
+        type: 'message',
+        value:
+          'The bot is not a member of this chat or team, so it could not post the result here. Nothing was blocked; add the bot here, or send the hashes to the bot in a 1:1 chat.',
+      },
+    });
+    const refused = rig.connector.requests.filter((r) => r.method === 'POST' && r.conversationId === THREAD);
+    expect(refused.map((r) => [(r.body as { type?: string }).type, r.status])).toEqual([['typing', 403]]);
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CloudAdapter } from 'botbuilder';
 import type { Config } from './config';
 import type { ActionDeps } from './domain/block-file';
+import { FairUse } from './domain/fair-use';
+import { errorFields } from './errors';
 import type { Logger, OnceStore, Store } from './domain/ports';
 import { Admission } from './bot/admission';
 import { channelPosterFor } from './bot/adapter';
@@ -95,6 +97,12 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     teamsOnly: config.mode === 'production',
     allowedTenants: config.allowedTenants,
     logger,
+    fairUse: new FairUse({
+      store,
+      now: actions.now,
+      buckets: { command: config.fairUse.commands, press: config.fairUse.presses },
+      onStoreError: (error) => logger.warn({ err: errorFields(error) }, 'Fair-use bucket not readable; the command was let through'),
+    }),
   });
   const sweep = async () => {
     await board.sweep();

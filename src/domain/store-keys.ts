@@ -11,6 +11,7 @@ export const StorePrefix = {
   approvers: 'approvers/',
   activity: 'activity:',
   botState: 'botstate/',
+  fairUse: 'fair-use/',
 } as const;
 
 /** The store key of each kind of record. */
@@ -26,4 +27,6 @@ export const StoreKey = {
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
   activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
+  /** One token bucket per user and kind (commands, card presses). */
+  fairUse: (kind: string, userKey: string) => `${StorePrefix.fairUse}${kind}/${userKey}`,
 } as const;

@@ -7,6 +7,7 @@ import { LocalSessions, TokenServiceSessions, type UserSessions } from './bot/us
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
 import { IndicatorsDefenderApi } from './defender/indicators-defender-api';
+import { RateLimiter, type Lane } from './defender/rate-limiter';
 import { SimulatedDefender } from './defender/simulated-defender';
 import { composeBot } from './compose-bot';
 import { createServer } from './http/server';
@@ -29,9 +30,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const adapter = createAdapter(config, logger);
   let sessions: UserSessions = new LocalSessions(LOCAL_DELEGATION);
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
+  // One budget per process; lookups and actions each spend their own share of its queries.
+  const limiter = new RateLimiter();
+  const lookups = config.defender.api === 'simulator' ? undefined : defenderApi(config, logger, limiter, 'lookup');
   const actions = {
     roles: roleDirectory(config, logger),
-    defender: defenderApi(config, logger),
+    defender: defenderApi(config, logger, limiter, 'action'),
     audit,
     now: () => new Date(),
     widespreadThreshold: config.behaviour.widespreadThreshold,
@@ -39,7 +43,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   if (config.mode === 'production') {
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
-  const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
+  const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, lookups, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
   const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);
@@ -89,12 +93,14 @@ function roleDirectory(config: Config, logger: Logger): RoleDirectory {
   }
 }
 
-function defenderApi(config: Config, logger: Logger): DefenderApi {
+function defenderApi(config: Config, logger: Logger, limiter: RateLimiter, lane: Lane): DefenderApi {
   const d = config.defender;
   const http = () =>
     new DefenderHttp({
       timeoutMs: d.timeoutMs,
       logger,
+      limiter,
+      lane,
       retry: { maxAttempts: d.maxAttempts, maxRetryAfterSeconds: d.maxRetryAfterSeconds, baseDelayMs: 500 },
     });
   switch (d.api) {

@@ -4,7 +4,7 @@ import type { Config } from './config';
 import type { ActionDeps } from './domain/block-file';
 import { FairUse } from './domain/fair-use';
 import { errorFields } from './errors';
-import type { Logger, OnceStore, Store } from './domain/ports';
+import type { DefenderApi, Logger, OnceStore, Store } from './domain/ports';
 import { Admission } from './bot/admission';
 import { channelPosterFor } from './bot/adapter';
 import { ApprovalBoard } from './bot/approval-board';
@@ -32,6 +32,8 @@ export interface BotParts {
   readonly config: Config;
   readonly adapter: CloudAdapter;
   readonly actions: ActionDeps;
+  /** The same Defender for lookups only, on its own share of the query budget. */
+  readonly lookups?: DefenderApi;
   readonly store: Store & OnceStore;
   readonly sessions: UserSessions;
   readonly proactive: Proactive;
@@ -48,7 +50,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const approvalPolicy = config.approvals.policy;
   const form: BlockFormSettings = { hashTypes: actions.defender.hashTypes, supportsOptions: actions.defender.supportsOptions, defaultExpiryDays: behaviour.defaultExpiryDays };
   const files = new HttpFileTransfer({ mode: config.mode, timeoutMs: config.defender.timeoutMs, downloadHosts: config.files.downloadHosts });
-  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId });
+  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId, lookups: parts.lookups });
   const bulk = new BulkRunner({
     actions,
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },

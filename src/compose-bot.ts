@@ -56,6 +56,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },
     logger,
     intake: { files, store, newId, decisionTtlMs: behaviour.decisionTtlMs, defaultExpiryDays: behaviour.defaultExpiryDays },
+    reviews: { store, newId, decisionTtlMs: behaviour.decisionTtlMs },
   });
   const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports });

@@ -1,12 +1,12 @@
 import { refusalFrom, refuseUnlessHolds } from '../domain/access';
 import type { ActionDeps } from '../domain/block-file';
 import type { OptionsInput } from '../domain/block-options';
-import { bulkBlock, type BulkProgress, type BulkTiming } from '../domain/bulk-block';
+import { bulkBlock, precheckBulk, type BulkProgress, type BulkTiming } from '../domain/bulk-block';
 import type { Caller } from '../domain/caller';
 import type { Delegation, Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
-import { bulkFileFailedReply, bulkNoHashesReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
+import { bulkFileFailedReply, bulkNoHashesReply, bulkPrecheckReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { apiName } from '../cards/card-text';
 import { refusalReply } from '../cards/refusal-views';
 import { MAX_BULK_HASHES, prepareBulk, type BulkJobSpec, type BulkLine } from '../domain/bulk-intake';
@@ -45,6 +45,8 @@ export interface BulkRunnerDeps {
   readonly logger: Logger;
   /** Needed to read attached CSV files. */
   readonly intake?: BulkIntakeDeps;
+  /** Where the pre-check reviews are kept while their card waits. */
+  readonly reviews: { readonly store: Store; readonly newId: () => string; readonly decisionTtlMs: number };
 }
 
 /**
@@ -62,12 +64,13 @@ export class BulkRunner {
   async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<void> {
     const api = apiName(this.deps.actions.defender.kind);
     let messageId = cardActivityId;
-    const show = (progress: BulkProgress) =>
+    const showReply = (reply: Parameters<typeof send>[1]) =>
       continuation(async (context) => {
-        const reply = bulkProgressReply(progress, api);
         if (messageId) await replaceMessage(context, messageId, reply);
         else messageId = await send(context, reply);
       });
+    const show = (progress: BulkProgress) => showReply(bulkProgressReply(progress, api));
+    if (!spec.prechecked && (await this.heldForReview(spec, delegation, showReply))) return;
     await show({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false });
     let lastShown = Date.now();
     const outcome = await bulkBlock({ ...this.deps.actions, timing: this.deps.timing }, spec, delegation, async (progress) => {
@@ -82,6 +85,33 @@ export class BulkRunner {
       return;
     }
     await continuation((context) => replaceMessage(context, messageId, refusalReply(outcome, 'bulk-block', spec.caller)));
+  }
+
+  /**
+   * The checks a single block makes, for the whole list: the caller's role first, then which hashes already have an
+   * indicator, are Microsoft-signed or widespread, or could not be checked. Flagged hashes are kept back on a review
+   * card (two stored choices: without them, or with them); true when the run stops here.
+   */
+  private async heldForReview(spec: BulkJobSpec, delegation: Delegation, showReply: (reply: Parameters<typeof send>[1]) => Promise<void>): Promise<boolean> {
+    const { actions, reviews } = this.deps;
+    const refused = await refuseUnlessHolds(actions.roles, spec.caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
+    if (refused) return false;
+    let flags;
+    try {
+      flags = await precheckBulk(actions, spec.items, delegation);
+    } catch (error) {
+      await showReply(refusalReply(refusalFrom(error), 'bulk-block', spec.caller));
+      return true;
+    }
+    if (flags.length === 0) return false;
+    const flagged = new Set(flags.map((f) => f.hash.value));
+    const ids = { allId: reviews.newId(), restId: reviews.newId() };
+    const stored = { ifNoneMatch: '*' as const, ttlMs: reviews.decisionTtlMs };
+    await reviews.store.put(StoreKey.bulkReview(ids.allId), { ...spec, prechecked: true }, stored);
+    await reviews.store.put(StoreKey.bulkReview(ids.restId), { ...spec, items: spec.items.filter((i) => !flagged.has(i.hash.value)), prechecked: true }, stored);
+    this.deps.logger.info({ total: spec.items.length, flagged: flags.length }, 'Bulk block held for review of flagged hashes');
+    await showReply(bulkPrecheckReply(flags, spec.items.length, ids));
+    return true;
   }
 
   /**

@@ -13,6 +13,9 @@ import { importResults } from './indicator-import';
 import { describeRequestor, indicatorToFileStatus, isBlockingAction, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
 import { odataString, readCollection } from './odata';
 
+/** Hashes per `indicatorValue in (...)` lookup: 100 SHA-256 values make a URL of about 7 KB. */
+export const LOOKUP_BATCH = 100;
+
 /** Stats look back this far: the API's maximum (30 days). */
 const LOOK_BACK_HOURS = 720;
 
@@ -73,6 +76,26 @@ export class IndicatorsDefenderApi implements DefenderApi {
   async currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined> {
     const [newest] = await this.fileIndicators(hash, token);
     return newest && indicatorToFileStatus(newest);
+  }
+
+  /**
+   * `GET /indicators?$filter=indicatorValue in ('…','…')`: one query per LOOKUP_BATCH hashes (the hashes of one
+   * filter keep the URL under 8 KB), newest indicator in force per hash.
+   */
+  async existingBlocks(hashes: readonly FileHash[], token: TokenSource): Promise<ReadonlyMap<string, FileStatus>> {
+    for (const hash of hashes) requireHashType(hash, this.hashTypes, this.kind);
+    const found = new Map<string, FileStatus>();
+    const now = this.now();
+    for (let start = 0; start < hashes.length; start += LOOKUP_BATCH) {
+      const batch = hashes.slice(start, start + LOOKUP_BATCH);
+      const filter = encodeURIComponent(`indicatorValue in (${batch.map((h) => odataString(h.value)).join(',')})`);
+      const items = (await readCollection(this.http, `${this.baseUrl}/indicators?$filter=${filter}`, token)).map(parseIndicator);
+      for (const hash of batch) {
+        const [newest] = newestFirst(items.filter((i) => isCurrentFileIndicator(i, hash.value, now)));
+        if (newest) found.set(hash.value, indicatorToFileStatus(newest));
+      }
+    }
+    return found;
   }
 
   fileDetails(hash: FileHash, token: TokenSource): Promise<FileDetails> {

@@ -1,5 +1,6 @@
 import type { BlockOptions } from './block-options';
 import type { FileHash } from './file-hash';
+import type { FileInfo, FileStats } from './file-report';
 import type { FileStatus } from './file-status';
 import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
@@ -126,22 +127,23 @@ async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: 
   } else {
     concerns.push({ kind: 'existingUnchecked', reason: lookupFailure(existing.reason) });
   }
-  if (details.status === 'fulfilled') {
-    const { info, stats } = details.value;
-    const signer = info?.signer ?? info?.filePublisher;
-    if (signer && /microsoft/i.test(signer) && info?.isValidCertificate !== false) concerns.push({ kind: 'microsoftSigned', signer });
-    const prevalence = stats?.orgPrevalence;
-    if (prevalence !== undefined && prevalence >= deps.widespreadThreshold) {
-      concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: deps.widespreadThreshold });
-    }
-  } else {
-    concerns.push({ kind: 'detailsUnchecked', reason: lookupFailure(details.reason) });
-  }
+  return [...concerns, ...detailConcerns(details, deps.widespreadThreshold)];
+}
+
+/** What a file's details say against blocking it (Microsoft signature, wide prevalence), or that they could not be read. */
+export function detailConcerns(details: PromiseSettledResult<{ readonly info?: FileInfo; readonly stats?: FileStats }>, widespreadThreshold: number): Concern[] {
+  if (details.status === 'rejected') return [{ kind: 'detailsUnchecked', reason: lookupFailure(details.reason) }];
+  const concerns: Concern[] = [];
+  const { info, stats } = details.value;
+  const signer = info?.signer ?? info?.filePublisher;
+  if (signer && /microsoft/i.test(signer) && info?.isValidCertificate !== false) concerns.push({ kind: 'microsoftSigned', signer });
+  const prevalence = stats?.orgPrevalence;
+  if (prevalence !== undefined && prevalence >= widespreadThreshold) concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: widespreadThreshold });
   return concerns;
 }
 
 /** Why a lookup failed, in a few words for the confirmation card. */
-function lookupFailure(error: unknown): string {
+export function lookupFailure(error: unknown): string {
   return error instanceof DefenderError ? error.message : 'an unexpected error';
 }
 

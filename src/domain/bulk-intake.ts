@@ -34,6 +34,8 @@ export interface BulkJobSpec {
   readonly items: readonly BulkItem[];
   readonly options: BlockOptions;
   readonly caller: Caller;
+  /** Set once the pre-block checks ran and the analyst chose what to do with the hashes they flagged. */
+  readonly prechecked?: boolean;
 }
 
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */

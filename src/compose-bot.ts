@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CloudAdapter } from 'botbuilder';
 import type { Config } from './config';
 import type { ActionDeps } from './domain/block-file';
+import { BulkJobs } from './domain/bulk-job';
 import { FairUse } from './domain/fair-use';
 import { errorFields } from './errors';
 import type { DefenderApi, Logger, OnceStore, Store } from './domain/ports';
@@ -57,6 +58,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     logger,
     intake: { files, store, newId, decisionTtlMs: behaviour.decisionTtlMs, defaultExpiryDays: behaviour.defaultExpiryDays },
     reviews: { store, newId, decisionTtlMs: behaviour.decisionTtlMs },
+    jobs: { jobs: new BulkJobs(store, actions.now, config.fairUse.bulkJobLeaseMs), maxPerUser: config.fairUse.maxBulkJobs, proactive },
   });
   const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports });
@@ -110,6 +112,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();
+    await bulk.sweep();
   };
   return { bot, admission, background, sweep };
 }

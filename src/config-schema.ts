@@ -94,6 +94,7 @@ export const schema = z.object({
   RATE_CARD_PRESS_BURST: intInRange(1, 6000).default(60),
   MAX_BULK_JOBS_PER_USER: intInRange(1, 100).default(1),
   MAX_EXPORTS_PER_USER: intInRange(1, 100).default(2),
+  BULK_JOB_LEASE_SECONDS: intInRange(5, 3600).default(300),
   APPROVAL_POLICY: z.enum(['off', 'non-admins', 'always']).default('non-admins'),
   APPROVAL_CHANNEL: optionalText,
   APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),

@@ -85,6 +85,8 @@ export interface Config {
     readonly presses: { readonly perMinute: number; readonly burst: number };
     readonly maxBulkJobs: number;
     readonly maxExports: number;
+    /** A running bulk job not updated for this long is taken as interrupted (its instance was killed) and reported. */
+    readonly bulkJobLeaseMs: number;
   };
   readonly approvals: {
     /** off: none; non-admins: people without the role may ask; always: every block needs a second person. */
@@ -252,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       presses: { perMinute: e.RATE_CARD_PRESSES_PER_MINUTE, burst: e.RATE_CARD_PRESS_BURST },
       maxBulkJobs: e.MAX_BULK_JOBS_PER_USER,
       maxExports: e.MAX_EXPORTS_PER_USER,
+      bulkJobLeaseMs: e.BULK_JOB_LEASE_SECONDS * 1000,
     },
     approvals: {
       policy: e.APPROVAL_POLICY,

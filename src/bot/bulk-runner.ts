@@ -1,19 +1,24 @@
 import { refusalFrom, refuseUnlessHolds } from '../domain/access';
 import type { ActionDeps } from '../domain/block-file';
 import type { OptionsInput } from '../domain/block-options';
-import { bulkBlock, precheckBulk, type BulkProgress, type BulkTiming } from '../domain/bulk-block';
+import { TurnContext, type ConversationReference } from 'botbuilder';
+import { auditInterrupted, bulkBlock, precheckBulk, type BulkProgress, type BulkTiming } from '../domain/bulk-block';
+import type { BulkJobs } from '../domain/bulk-job';
+import { fairUseKey } from '../domain/fair-use';
+import { errorFields } from '../errors';
+import { slowDownReply } from '../cards/fair-use-views';
 import type { Caller } from '../domain/caller';
 import type { Delegation, Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
-import { bulkFileFailedReply, bulkNoHashesReply, bulkPrecheckReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
+import { bulkFileFailedReply, bulkInterruptedReply, bulkNoHashesReply, bulkPrecheckReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { apiName } from '../cards/card-text';
 import { refusalReply } from '../cards/refusal-views';
 import { MAX_BULK_HASHES, prepareBulk, type BulkJobSpec, type BulkLine } from '../domain/bulk-intake';
 import { linesFromAttachment, type CsvFile } from './csv-attachments';
 import type { FileTransfer } from './file-transfer';
 import { replaceMessage } from './card-surface';
-import type { Continuation } from './continuation';
+import type { Continuation, Proactive } from './continuation';
 import { send } from './send';
 
 /** Progress cards are updated at most this often (Teams throttles message updates). */
@@ -47,6 +52,14 @@ export interface BulkRunnerDeps {
   readonly intake?: BulkIntakeDeps;
   /** Where the pre-check reviews are kept while their card waits. */
   readonly reviews: { readonly store: Store; readonly newId: () => string; readonly decisionTtlMs: number };
+  /** Running jobs kept in the store (progress per batch, the per-user cap, reports after a restart). */
+  readonly jobs?: { readonly jobs: BulkJobs; readonly maxPerUser: number; readonly proactive: Proactive };
+}
+
+/** Where a running job reports, kept in its record. */
+interface JobWhere {
+  readonly reference: Partial<ConversationReference>;
+  readonly messageId?: string;
 }
 
 /**
@@ -64,20 +77,37 @@ export class BulkRunner {
   async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<void> {
     const api = apiName(this.deps.actions.defender.kind);
     let messageId = cardActivityId;
+    let reference: Partial<ConversationReference> | undefined;
     const showReply = (reply: Parameters<typeof send>[1]) =>
       continuation(async (context) => {
+        reference ??= TurnContext.getConversationReference(context.activity);
         if (messageId) await replaceMessage(context, messageId, reply);
         else messageId = await send(context, reply);
       });
     const show = (progress: BulkProgress) => showReply(bulkProgressReply(progress, api));
+    const owner = fairUseKey(spec.caller);
+    const jobs = this.deps.jobs;
+    if (jobs && (await jobs.jobs.running(owner)) >= jobs.maxPerUser) {
+      await showReply(slowDownReply('bulkJobs', { max: jobs.maxPerUser }));
+      return;
+    }
     if (!spec.prechecked && (await this.heldForReview(spec, delegation, showReply))) return;
+    const job = await jobs?.jobs.start(this.deps.reviews.newId(), owner, spec);
     await show({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false });
+    if (job && reference) await job.locate({ reference, messageId } satisfies JobWhere).catch(() => undefined);
     let lastShown = Date.now();
-    const outcome = await bulkBlock({ ...this.deps.actions, timing: this.deps.timing }, spec, delegation, async (progress) => {
-      if (Date.now() - lastShown < UPDATE_EVERY_MS && !progress.waitingUntil) return;
-      lastShown = Date.now();
-      await show(progress);
-    });
+    const outcome = await bulkBlock(
+      { ...this.deps.actions, timing: this.deps.timing },
+      spec,
+      delegation,
+      async (progress) => {
+        if (Date.now() - lastShown < UPDATE_EVERY_MS && !progress.waitingUntil) return;
+        lastShown = Date.now();
+        await show(progress);
+      },
+      job,
+    );
+    await job?.finish().catch(() => undefined);
     if (outcome.kind === 'finished') {
       const { total, blocked, failures } = outcome.progress;
       this.deps.logger.info({ total, blocked, failed: failures.length }, 'Bulk block finished');
@@ -85,6 +115,37 @@ export class BulkRunner {
       return;
     }
     await continuation((context) => replaceMessage(context, messageId, refusalReply(outcome, 'bulk-block', spec.caller)));
+  }
+
+  /**
+   * Bulk jobs whose instance stopped (killed, crashed) are reported, each once by whichever instance sweeps: what was
+   * blocked, what was not, what was never sent, and what was sent without an answer; the rest waits for a Resume press.
+   */
+  async sweep(): Promise<number> {
+    const jobs = this.deps.jobs;
+    if (!jobs) return 0;
+    let reported = 0;
+    for (const orphan of await jobs.jobs.orphans()) {
+      if (!(await jobs.jobs.takeOver(orphan))) continue;
+      const record = orphan.value;
+      const state = await auditInterrupted(this.deps.actions, record);
+      const remaining = record.spec.items.filter((item) => record.results[item.hash.value] === undefined);
+      const resumeId = this.deps.reviews.newId();
+      const resume: BulkJobSpec = { ...record.spec, items: remaining, prechecked: true, verify: record.inFlight };
+      await this.deps.reviews.store.put(StoreKey.bulkReview(resumeId), resume, { ifNoneMatch: '*', ttlMs: this.deps.reviews.decisionTtlMs });
+      this.deps.logger.warn({ job: record.id, blocked: state.blocked, notSent: state.notSent, unknown: state.unknown.length }, 'Bulk block interrupted by a restart; reported');
+      const where = record.where as JobWhere | undefined;
+      if (!where?.reference) continue;
+      await jobs
+        .proactive(where.reference, async (context) => {
+          const reply = bulkInterruptedReply(state, resumeId);
+          if (where.messageId) await replaceMessage(context, where.messageId, reply);
+          else await send(context, reply);
+        })
+        .catch((error: unknown) => this.deps.logger.warn({ err: errorFields(error), job: record.id }, 'Could not report an interrupted bulk block'));
+      reported += 1;
+    }
+    return reported;
   }
 
   /**

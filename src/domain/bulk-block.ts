@@ -7,6 +7,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { BulkItemResult } from './file-report';
 import { actorOf, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import type { BulkItemOutcome, BulkJobRecord, BulkJournal } from './bulk-job';
 import type { BlockFileRequest, Delegation } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -99,9 +100,11 @@ export interface BulkTiming {
  */
 export async function bulkBlock(
   deps: ActionDeps & { readonly timing: BulkTiming },
-  job: { readonly items: readonly BulkItem[]; readonly options?: BlockOptions; readonly caller: Caller },
+  job: { readonly items: readonly BulkItem[]; readonly options?: BlockOptions; readonly caller: Caller; readonly verify?: readonly string[] },
   delegation: Delegation,
   onProgress: (progress: BulkProgress) => Promise<void>,
+  /** Where the intent of each batch and its outcome are written, so that a restart knows what was sent. */
+  journal?: BulkJournal,
 ): Promise<BulkOutcome> {
   const refused = await refuseUnlessHolds(deps.roles, job.caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
   if (refused) {
@@ -109,17 +112,27 @@ export async function bulkBlock(
     return refused;
   }
   const run = new BulkRun(job.items.length);
-  const supported = job.items.filter((item) => {
+  const wanted = job.items.filter((item) => {
     if (deps.defender.hashTypes.includes(item.hash.type)) return true;
     run.fail([item], `the ${deps.defender.kind} API does not take ${item.hash.type} hashes`);
     return false;
   });
+  const supported = await verifiedFirst(deps, wanted, job.verify ?? [], delegation, run);
   let waitedMs = 0;
   for (let start = 0; start < supported.length;) {
     const batch = supported.slice(start, start + deps.defender.maxBatch);
     const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options: deps.defender.supportsOptions ? job.options : undefined }));
     try {
-      run.record(batch, await deps.defender.importBlocks(requests, delegation.defender));
+      await journal?.intent(batch);
+    } catch {
+      const rest = supported.slice(start);
+      run.fail(rest, 'not sent: the progress of this bulk block could not be saved');
+      break;
+    }
+    try {
+      const results = await deps.defender.importBlocks(requests, delegation.defender);
+      run.record(batch, results);
+      await journal?.outcome(run.outcomesOf(batch)).catch(() => undefined);
       start += batch.length;
     } catch (error) {
       const pause = pauseFor(error, waitedMs, deps.timing.patienceMs);
@@ -127,8 +140,10 @@ export async function bulkBlock(
         const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason);
         const failed = stopsAll ? supported.slice(start) : batch;
         run.fail(failed, reasonOf(error));
+        await journal?.outcome(run.outcomesOf(failed)).catch(() => undefined);
         start += failed.length;
       } else {
+        await journal?.alive(pause).catch(() => undefined);
         await onProgress(run.snapshot(new Date(deps.now().getTime() + pause).toISOString()));
         await deps.timing.sleep(pause);
         waitedMs += pause;
@@ -156,6 +171,13 @@ class BulkRun {
     }
   }
 
+  outcomesOf(items: readonly BulkItem[]): Map<string, BulkItemOutcome> {
+    return new Map(items.flatMap((item) => {
+      const result = this.results.get(item.hash.value);
+      return result ? [[item.hash.value, { ok: result.ok, reason: result.reason }] as const] : [];
+    }));
+  }
+
   fail(items: readonly BulkItem[], reason: string): void {
     for (const item of items) this.results.set(item.hash.value, { hash: item.hash, ok: false, reason });
   }
@@ -171,6 +193,32 @@ class BulkRun {
       finished,
     };
   }
+}
+
+/**
+ * Hashes sent before a restart whose answer was lost are looked up in Defender (one filtered GET per lookup
+ * batch) instead of being imported again: found blocked, they count as blocked; not found, they are sent
+ * with the rest; when the lookup fails, they are reported as unknown and not sent again.
+ */
+async function verifiedFirst(deps: ActionDeps, items: readonly BulkItem[], verify: readonly string[], delegation: Delegation, run: BulkRun): Promise<BulkItem[]> {
+  const doubtful = items.filter((item) => verify.includes(item.hash.value));
+  if (doubtful.length === 0) return [...items];
+  let found: ReadonlyMap<string, FileStatus> | undefined;
+  try {
+    found = deps.defender.existingBlocks ? await deps.defender.existingBlocks(doubtful.map((i) => i.hash), delegation.defender) : undefined;
+  } catch {
+    found = undefined;
+  }
+  if (!found) {
+    run.fail(doubtful, 'outcome unknown: sent before the bot restarted and Defender could not be asked since; not sent again (check with status)');
+    return items.filter((item) => !doubtful.includes(item));
+  }
+  const known = found;
+  run.record(
+    doubtful.filter((item) => known.get(item.hash.value)?.fileStatus === 'Blocked'),
+    doubtful.map((item) => ({ hash: item.hash, ok: true })),
+  );
+  return items.filter((item) => !doubtful.includes(item) || known.get(item.hash.value)?.fileStatus !== 'Blocked');
 }
 
 /** How long to pause before retrying a batch, or undefined to give up on it. */
@@ -224,4 +272,37 @@ async function auditSummary(
     detail,
     count: job.items.length,
   });
+}
+
+/** What an interrupted job's record says, after its per-hash outcomes (and the unknown ones) are written to the audit trail. */
+export async function auditInterrupted(
+  deps: ActionDeps,
+  record: BulkJobRecord,
+): Promise<{ total: number; blocked: number; failed: number; notSent: number; unknown: readonly string[] }> {
+  const { spec, results, inFlight } = record;
+  for (const item of spec.items) {
+    const result = results[item.hash.value];
+    const unknown = !result && inFlight.includes(item.hash.value);
+    if (!result && !unknown) continue;
+    await deps.audit
+      .record({
+        tenantId: spec.caller.tenantId,
+        actor: actorOf(spec.caller),
+        action: 'block',
+        outcome: unknown ? 'unknown' : result?.ok ? 'done' : 'failed',
+        hash: item.hash.value,
+        hashType: item.hash.type,
+        comment: item.comment,
+        options: spec.options,
+        api: deps.defender.kind,
+        detail: unknown ? 'bulk: sent before a restart, answer not received' : result?.ok ? 'bulk' : `bulk: ${result?.reason ?? 'failed'}`,
+      })
+      .catch(() => undefined);
+  }
+  const all = Object.values(results);
+  const blocked = all.filter((r) => r.ok).length;
+  const unknown = inFlight.filter((hash) => !results[hash]);
+  const state = { total: spec.items.length, blocked, failed: all.length - blocked, notSent: spec.items.length - all.length - unknown.length, unknown };
+  await auditSummary(deps, spec, 'failed', `interrupted: ${blocked} blocked, ${state.failed} not blocked, ${state.notSent} not sent, ${unknown.length} unknown`).catch(() => undefined);
+  return state;
 }

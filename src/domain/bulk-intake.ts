@@ -36,6 +36,8 @@ export interface BulkJobSpec {
   readonly caller: Caller;
   /** Set once the pre-block checks ran and the analyst chose what to do with the hashes they flagged. */
   readonly prechecked?: boolean;
+  /** Hash values sent before a restart whose answer was lost: checked in Defender first, never re-imported blindly. */
+  readonly verify?: readonly string[];
 }
 
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */

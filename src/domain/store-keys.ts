@@ -12,6 +12,7 @@ export const StorePrefix = {
   activity: 'activity:',
   botState: 'botstate/',
   fairUse: 'fair-use/',
+  bulkJob: 'bulkjob/',
 } as const;
 
 /** The store key of each kind of record. */
@@ -29,4 +30,6 @@ export const StoreKey = {
   activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
   /** One token bucket per user and kind (commands, card presses). */
   fairUse: (kind: string, userKey: string) => `${StorePrefix.fairUse}${kind}/${userKey}`,
+  /** A running bulk job, under its owner (so that one owner's jobs list by prefix). */
+  bulkJob: (owner: string, id: string) => `${StorePrefix.bulkJob}${owner}/${id}`,
 } as const;

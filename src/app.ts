@@ -43,7 +43,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   if (config.mode === 'production') {
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
-  const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, lookups, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
+  const {
+    bot,
+    admission,
+    background,
+    sweep: sweepOnce,
+  } = composeBot({ config, adapter, actions, lookups, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
   const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);

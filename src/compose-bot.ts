@@ -60,7 +60,16 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     reviews: { store, newId, decisionTtlMs: behaviour.decisionTtlMs },
     jobs: { jobs: new BulkJobs(store, actions.now, config.fairUse.bulkJobLeaseMs), maxPerUser: config.fairUse.maxBulkJobs, proactive },
   });
-  const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs, maxPerUser: config.fairUse.maxExports });
+  const exports = new AuditExports({
+    roles: actions.roles,
+    audit: actions.audit,
+    store,
+    files,
+    now: actions.now,
+    newId,
+    ttlMs: behaviour.decisionTtlMs,
+    maxPerUser: config.fairUse.maxExports,
+  });
   const runner = new WorkRunner({ blocks, bulk, exports });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({

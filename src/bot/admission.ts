@@ -74,7 +74,11 @@ export class Admission implements Middleware {
     if (verdict.ok) return true;
     this.deps.logger.info({ activityId: activity.id, kind, retryAfterSeconds: verdict.retryAfterSeconds }, 'Over the fair-use limit; nothing was done');
     if (kind === 'command') await send(context, slowDownReply('command', verdict));
-    else await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: slowDownText(verdict.retryAfterSeconds) } } });
+    else
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: slowDownText(verdict.retryAfterSeconds) } },
+      });
     return false;
   }
 

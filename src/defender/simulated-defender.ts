@@ -84,10 +84,12 @@ export class SimulatedDefender implements DefenderApi {
   }
 
   async existingBlocks(hashes: readonly FileHash[], _token: TokenSource): Promise<ReadonlyMap<string, FileStatus>> {
-    return new Map(hashes.flatMap((hash) => {
-      const status = this.current(hash.value)?.status;
-      return status ? [[hash.value, status] as const] : [];
-    }));
+    return new Map(
+      hashes.flatMap((hash) => {
+        const status = this.current(hash.value)?.status;
+        return status ? [[hash.value, status] as const] : [];
+      }),
+    );
   }
 
   async fileDetails(hash: FileHash, _token: TokenSource): Promise<FileDetails> {

@@ -172,10 +172,12 @@ class BulkRun {
   }
 
   outcomesOf(items: readonly BulkItem[]): Map<string, BulkItemOutcome> {
-    return new Map(items.flatMap((item) => {
-      const result = this.results.get(item.hash.value);
-      return result ? [[item.hash.value, { ok: result.ok, reason: result.reason }] as const] : [];
-    }));
+    return new Map(
+      items.flatMap((item) => {
+        const result = this.results.get(item.hash.value);
+        return result ? [[item.hash.value, { ok: result.ok, reason: result.reason }] as const] : [];
+      }),
+    );
   }
 
   fail(items: readonly BulkItem[], reason: string): void {
@@ -205,7 +207,12 @@ async function verifiedFirst(deps: ActionDeps, items: readonly BulkItem[], verif
   if (doubtful.length === 0) return [...items];
   let found: ReadonlyMap<string, FileStatus> | undefined;
   try {
-    found = deps.defender.existingBlocks ? await deps.defender.existingBlocks(doubtful.map((i) => i.hash), delegation.defender) : undefined;
+    found = deps.defender.existingBlocks
+      ? await deps.defender.existingBlocks(
+          doubtful.map((i) => i.hash),
+          delegation.defender,
+        )
+      : undefined;
   } catch {
     found = undefined;
   }
@@ -303,6 +310,8 @@ export async function auditInterrupted(
   const blocked = all.filter((r) => r.ok).length;
   const unknown = inFlight.filter((hash) => !results[hash]);
   const state = { total: spec.items.length, blocked, failed: all.length - blocked, notSent: spec.items.length - all.length - unknown.length, unknown };
-  await auditSummary(deps, spec, 'failed', `interrupted: ${blocked} blocked, ${state.failed} not blocked, ${state.notSent} not sent, ${unknown.length} unknown`).catch(() => undefined);
+  await auditSummary(deps, spec, 'failed', `interrupted: ${blocked} blocked, ${state.failed} not blocked, ${state.notSent} not sent, ${unknown.length} unknown`).catch(
+    () => undefined,
+  );
   return state;
 }

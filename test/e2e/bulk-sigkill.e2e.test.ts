@@ -101,7 +101,11 @@ describe('a bulk block survives SIGKILL in the middle (Indicators API, compiled 
     const texts = cardTexts(cardOf(report));
     expect(texts[0]).toBe('Bulk block interrupted: 500 of 520 blocked');
     expect(texts).toEqual(
-      expect.arrayContaining([expect.stringContaining('Blocked: 500. Not blocked: 0. Not sent yet: 0. Sent, answer not received: 20'), list[500], 'Nothing more is sent until you resume.']),
+      expect.arrayContaining([
+        expect.stringContaining('Blocked: 500. Not blocked: 0. Not sent yet: 0. Sent, answer not received: 20'),
+        list[500],
+        'Nothing more is sent until you resume.',
+      ]),
     );
     expect(rig.defender.requests).toEqual([]);
 
@@ -113,10 +117,17 @@ describe('a bulk block survives SIGKILL in the middle (Indicators API, compiled 
     await second.closed;
 
     const lookups = rig.defender.requestsTo('GET', /\/indicators$/).map((r) => r.query.$filter);
-    expect(lookups).toEqual([`indicatorValue in (${list.slice(500).map((h) => `'${h}'`).join(',')})`]);
+    expect(lookups).toEqual([
+      `indicatorValue in (${list
+        .slice(500)
+        .map((h) => `'${h}'`)
+        .join(',')})`,
+    ]);
     const applied = rig.defender.indicators().map((i) => i.indicatorValue);
     expect(new Set(applied)).toEqual(new Set(list));
-    const resent = rig.defender.requestsTo('POST', /\/indicators\/import$/).map((r) => (r.body as { Indicators: Array<{ indicatorValue: string }> }).Indicators.map((i) => i.indicatorValue));
+    const resent = rig.defender
+      .requestsTo('POST', /\/indicators\/import$/)
+      .map((r) => (r.body as { Indicators: Array<{ indicatorValue: string }> }).Indicators.map((i) => i.indicatorValue));
     expect(resent).toEqual([list.slice(500)]);
   }, 240_000);
 });

@@ -98,7 +98,11 @@ describe('bulk jobs: progress per batch, and a kill in the middle', () => {
     expect(more).toEqual([]);
     expect(Object.keys(orphan.value.results)).toHaveLength(500);
     expect(Object.values(orphan.value.results).every((r) => r.ok)).toBe(true);
-    expect(orphan.value.inFlight).toEqual(items(1200).slice(500, 1000).map((i) => i.hash.value));
+    expect(orphan.value.inFlight).toEqual(
+      items(1200)
+        .slice(500, 1000)
+        .map((i) => i.hash.value),
+    );
     expect(await restarted.takeOver(orphan)).toBe(true);
     expect(await restarted.takeOver(orphan)).toBe(false);
     expect(await restarted.orphans()).toEqual([]);
@@ -152,7 +156,11 @@ describe('bulk jobs: progress per batch, and a kill in the middle', () => {
     const failures = outcome.kind === 'finished' ? outcome.progress.failures : [];
     expect(failures).toHaveLength(500);
     expect(failures[0].reason).toMatch(/^outcome unknown: sent before the bot restarted/);
-    expect(defender.imports.slice(2).flat()).toEqual(items(1200).slice(1000).map((i) => i.hash.value));
+    expect(defender.imports.slice(2).flat()).toEqual(
+      items(1200)
+        .slice(1000)
+        .map((i) => i.hash.value),
+    );
   });
 
   it('counts only jobs still holding their lease against the per-user cap', async () => {
@@ -190,7 +198,10 @@ describe('precheckBulk', () => {
 
   it('checks signer and prevalence for a short list, as a single block does', async () => {
     const defender = statefulDefender();
-    const api = { ...defender.api, fileDetails: async (h: FileHash) => (h.value === hash(1).value ? { info: { signer: 'Microsoft Windows' }, stats: { orgPrevalence: 5000 } } : {}) } as DefenderApi;
+    const api = {
+      ...defender.api,
+      fileDetails: async (h: FileHash) => (h.value === hash(1).value ? { info: { signer: 'Microsoft Windows' }, stats: { orgPrevalence: 5000 } } : {}),
+    } as DefenderApi;
 
     const flags = await precheckBulk(deps(api).deps, items(2), delegation);
 

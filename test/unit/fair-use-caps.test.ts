@@ -77,7 +77,16 @@ describe('per-user caps', () => {
     const store = new MemoryStore();
     const audit = new MemoryAuditLog();
     const read = jest.spyOn(audit, 'all');
-    const exports = new AuditExports({ roles, audit, store, files: { download: async () => '', upload: async () => undefined } as never, now: () => new Date(), newId: () => 'x', ttlMs: 60_000, maxPerUser: 2 });
+    const exports = new AuditExports({
+      roles,
+      audit,
+      store,
+      files: { download: async () => '', upload: async () => undefined },
+      now: () => new Date(),
+      newId: () => 'x',
+      ttlMs: 60_000,
+      maxPerUser: 2,
+    });
     await store.put(StoreKey.export('e-1'), { name: 'a.csv', content: '', userId: caller.userId, count: 0 });
     await store.put(StoreKey.export('e-2'), { name: 'b.csv', content: '', userId: caller.userId, count: 0 });
     await store.put(StoreKey.export('e-3'), { name: 'c.csv', content: '', userId: '29:ben', count: 0 });

@@ -1,4 +1,4 @@
-import { TestAdapter, type Activity } from 'botbuilder';
+import { TestAdapter } from 'botbuilder';
 import { Admission } from '../../src/bot/admission';
 import { FairUse, fairUseKey, type BucketSettings } from '../../src/domain/fair-use';
 import type { Logger, Store } from '../../src/domain/ports';
@@ -119,7 +119,13 @@ describe('FairUse: per-user token buckets on the Store', () => {
   it('refuses (retry in a second) when every attempt loses the race', async () => {
     const time = clock();
     const inner = new MemoryStore({ now: time.now });
-    const losing: Store = { ...inner, get: (key) => inner.get(key), put: async () => ({ ok: false, reason: 'conflict' }), delete: (k, c) => inner.delete(k, c), list: (p) => inner.list(p) };
+    const losing: Store = {
+      ...inner,
+      get: (key) => inner.get(key),
+      put: async () => ({ ok: false, reason: 'conflict' }),
+      delete: (k, c) => inner.delete(k, c),
+      list: (p) => inner.list(p),
+    };
     const fair = new FairUse({ store: losing, now: time.now, buckets: buckets({ perMinute: 30, burst: 30 }) });
 
     expect(await fair.take('command', ANA_KEY)).toEqual({ ok: false, retryAfterSeconds: 1 });
@@ -158,7 +164,7 @@ describe('Admission: fair use', () => {
       await adapter.processActivity(structuredClone(activity), async (context) => {
         reached.push(`${context.activity.type}:${context.activity.id}`);
       });
-      return adapter.activeQueue.slice(before) as Partial<Activity>[];
+      return adapter.activeQueue.slice(before);
     };
     return { deliver, reached };
   }

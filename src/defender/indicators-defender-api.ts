@@ -1,3 +1,4 @@
+import { DefenderError } from '../errors';
 import { acceptedWithoutDetails } from './accepted-without-details';
 import { isUnchangedSince, liftedStatus } from './file-action';
 import type { FileHash, HashType } from '../domain/file-hash';
@@ -25,6 +26,8 @@ export class IndicatorsDefenderApi implements DefenderApi {
   readonly hashTypes: readonly HashType[] = ['Sha1', 'Sha256', 'Md5'];
   readonly supportsOptions = true;
   readonly maxBatch = MAX_BATCH;
+  /** Set once Defender refused an OData `in` filter. */
+  private noInOperator = false;
 
   constructor(
     private readonly baseUrl: string,
@@ -88,8 +91,7 @@ export class IndicatorsDefenderApi implements DefenderApi {
     const now = this.now();
     for (let start = 0; start < hashes.length; start += LOOKUP_BATCH) {
       const batch = hashes.slice(start, start + LOOKUP_BATCH);
-      const filter = encodeURIComponent(`indicatorValue in (${batch.map((h) => odataString(h.value)).join(',')})`);
-      const items = (await readCollection(this.http, `${this.baseUrl}/indicators?$filter=${filter}`, token)).map(parseIndicator);
+      const items = (await this.indicatorsOf(batch, token)).map(parseIndicator);
       for (const hash of batch) {
         const [newest] = newestFirst(items.filter((i) => isCurrentFileIndicator(i, hash.value, now)));
         if (newest) found.set(hash.value, indicatorToFileStatus(newest));
@@ -110,6 +112,24 @@ export class IndicatorsDefenderApi implements DefenderApi {
     const body = { Indicators: requests.map(indicatorBody) };
     const answer = await this.http.send({ kind: 'import', method: 'POST', url: `${this.baseUrl}/indicators/import`, body }, token);
     return importResults(requests, answer.body);
+  }
+
+  /**
+   * The indicators of a few hashes in one query: `indicatorValue in (...)`; where Defender refuses `in` (400), the same
+   * values as `eq ... or eq ...`, from then on.
+   */
+  private async indicatorsOf(batch: readonly FileHash[], token: TokenSource): Promise<unknown[]> {
+    const values = batch.map((h) => odataString(h.value));
+    const query = (filter: string) => readCollection(this.http, `${this.baseUrl}/indicators?$filter=${encodeURIComponent(filter)}`, token);
+    const orChain = () => query(values.map((v) => `indicatorValue eq ${v}`).join(' or '));
+    if (this.noInOperator) return orChain();
+    try {
+      return await query(`indicatorValue in (${values.join(',')})`);
+    } catch (error) {
+      if (!(error instanceof DefenderError) || error.reason !== 'invalidRequest') throw error;
+      this.noInOperator = true;
+      return orChain();
+    }
   }
 
   /** `DELETE /indicators/{id}`; false when Defender says it is already gone (404). */

@@ -46,6 +46,39 @@ describe('fair use: one analyst over the command limit (Indicators API)', () => 
   });
 });
 
+describe('fair use: card presses over the limit (Indicators API)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'indicators', env: { RATE_CARD_PRESSES_PER_MINUTE: '1', RATE_CARD_PRESS_BURST: '1' } });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+  });
+  afterAll(() => rig.stop());
+
+  it('answers the press over the limit with an Action.Execute message, and the confirmation it pressed sends nothing', async () => {
+    const [hash] = hashes(1, 'press');
+    rig.defender.seedIndicator({ indicatorValue: hash, indicatorType: 'FileSha1', action: 'Block', title: 'earlier', description: 'earlier block' });
+    const ask = messageActivity(rig.connector.serviceUrl, `block ${hash} replace the earlier one`);
+    await rig.send(ask);
+    const confirm = await rig.reply(ask);
+    expect(replyTexts(confirm)[0]).toBe('Check before blocking');
+    const cancel = buttons(cardOf(confirm)).Cancel;
+    const replace = buttons(cardOf(confirm))['Replace the existing block'];
+    // The one press of the minute: a Cancel on another, long gone confirmation.
+    expect((await rig.send(executeActivity(rig.connector.serviceUrl, 'old-card', cancel.verb!, { ...cancel.data, confirmId: 'long-gone' }))).status).toBe(200);
+    rig.defender.clear();
+
+    const over = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(confirm), replace.verb!, replace.data!));
+
+    expect(over).toEqual({
+      status: 200,
+      body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/^Slow down: nothing was done\. Try again in \d+ seconds?\.$/) },
+    });
+    expect(rig.defender.requests).toEqual([]);
+    expect(rig.defender.indicators().map((i) => i.title)).toEqual(['earlier']);
+  });
+});
+
 describe('bulk pre-checks (Indicators API)', () => {
   let rig: Rig;
 
@@ -99,6 +132,30 @@ describe('bulk pre-checks (Indicators API)', () => {
     expect(filters.map((f) => (f.match(/'[0-9a-f]{40}'/g) ?? []).length)).toEqual([100, 50]);
     expect(filters.every((f) => f.startsWith('indicatorValue in ('))).toBe(true);
     expect(rig.defender.requests.filter((r) => r.method === 'GET' && /\/files\//.test(r.path))).toEqual([]);
+  });
+
+  it('asks "block anyway?" when the pre-block lookup fails, sends nothing until the analyst confirms, and looks again when pressed', async () => {
+    const [hash] = hashes(1, 'single');
+    rig.defender.failNext(3, { status: 503, code: 'ServiceUnavailable', message: 'busy', matcher: (method, path) => method === 'GET' && path.endsWith('/indicators') });
+    const activity = messageActivity(rig.connector.serviceUrl, `block ${hash} dropper seen on two laptops`);
+    await rig.send(activity);
+    const confirm = await rig.reply(activity, 20_000);
+    const texts = replyTexts(confirm);
+
+    expect(texts[0]).toBe('Check before blocking');
+    expect(texts).toEqual(expect.arrayContaining(['Could not check whether the file is already blocked']));
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+
+    const anyway = buttons(cardOf(confirm))['Block anyway'];
+    const pressed = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(confirm), anyway.verb!, anyway.data!));
+    const answer = pressed.body as { type: string; value: Record<string, unknown> };
+    expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
+    const result = cardTexts(answer.value);
+    expect(result[0]).toBe('File blocked');
+    // The press looks again; Defender answered this time, so nothing is left unchecked.
+    expect(result.join(' ')).not.toMatch(/could not check/i);
+    expect(rig.defender.requestsTo('GET', /\/indicators$/).filter((r) => r.status === 200)).toHaveLength(1);
+    expect(rig.defender.requestsTo('POST', /\/indicators$/)).toHaveLength(1);
   });
 
   it('does not let a one-hash bulk bypass the checks a single block makes: a failed lookup asks first', async () => {

@@ -6,7 +6,14 @@ import { startDefenderKit, type DefenderKit } from '../fakes/fake-defender-kit';
 
 const FAKE_NOW = Date.parse('2025-03-01T09:00:00Z');
 const sha1s = (n: number, seed: string) => Array.from({ length: n }, (_, i) => ({ value: createHash('sha1').update(`${seed} ${i}`).digest('hex'), type: 'Sha1' as const }));
-const seed = (value: string, extra: Record<string, unknown> = {}) => ({ indicatorValue: value, indicatorType: 'FileSha1', action: 'Block', title: 't', description: 'd', ...extra });
+const seed = (value: string, extra: Record<string, unknown> = {}) => ({
+  indicatorValue: value,
+  indicatorType: 'FileSha1',
+  action: 'Block',
+  title: 't',
+  description: 'd',
+  ...extra,
+});
 
 describe('the fake Defender: $filter with the OData in operator', () => {
   const indicator = (indicatorValue: string) => ({ indicatorValue, indicatorType: 'FileSha1' }) as Indicator;

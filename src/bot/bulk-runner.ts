@@ -13,6 +13,7 @@ import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
 import { bulkFileFailedReply, bulkInterruptedReply, bulkNoHashesReply, bulkPrecheckReply, bulkProgressReply, bulkReviewReply, bulkTooManyReply } from '../cards/bulk-views';
 import { apiName } from '../cards/card-text';
+import { confirmationClosedReply } from '../cards/confirm-views';
 import { refusalReply } from '../cards/refusal-views';
 import { MAX_BULK_HASHES, prepareBulk, type BulkJobSpec, type BulkLine } from '../domain/bulk-intake';
 import { linesFromAttachment, type CsvFile } from './csv-attachments';
@@ -92,6 +93,11 @@ export class BulkRunner {
       return;
     }
     if (!spec.prechecked && (await this.heldForReview(spec, delegation, showReply))) return;
+    // The other button of the same review card must not start a second run of the same list.
+    if (spec.sibling && !(await this.withdraw(spec.sibling))) {
+      await showReply(confirmationClosedReply('unknown'));
+      return;
+    }
     const job = await jobs?.jobs.start(this.deps.reviews.newId(), owner, spec);
     await show({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false });
     if (job && reference) await job.locate({ reference, messageId } satisfies JobWhere).catch(() => undefined);
@@ -115,6 +121,13 @@ export class BulkRunner {
       return;
     }
     await continuation((context) => replaceMessage(context, messageId, refusalReply(outcome, 'bulk-block', spec.caller)));
+  }
+
+  /** Takes the other choice of a review card out of the store; false when it was already taken (that choice runs) or cancelled. */
+  private async withdraw(reviewId: string): Promise<boolean> {
+    const key = StoreKey.bulkReview(reviewId);
+    const stored = await this.deps.reviews.store.get(key);
+    return !!stored && (await this.deps.reviews.store.delete(key, { ifMatch: stored.etag })).ok;
   }
 
   /**
@@ -168,8 +181,12 @@ export class BulkRunner {
     const flagged = new Set(flags.map((f) => f.hash.value));
     const ids = { allId: reviews.newId(), restId: reviews.newId() };
     const stored = { ifNoneMatch: '*' as const, ttlMs: reviews.decisionTtlMs };
-    await reviews.store.put(StoreKey.bulkReview(ids.allId), { ...spec, prechecked: true }, stored);
-    await reviews.store.put(StoreKey.bulkReview(ids.restId), { ...spec, items: spec.items.filter((i) => !flagged.has(i.hash.value)), prechecked: true }, stored);
+    await reviews.store.put(StoreKey.bulkReview(ids.allId), { ...spec, prechecked: true, sibling: ids.restId }, stored);
+    await reviews.store.put(
+      StoreKey.bulkReview(ids.restId),
+      { ...spec, items: spec.items.filter((i) => !flagged.has(i.hash.value)), prechecked: true, sibling: ids.allId },
+      stored,
+    );
     this.deps.logger.info({ total: spec.items.length, flagged: flags.length }, 'Bulk block held for review of flagged hashes');
     await showReply(bulkPrecheckReply(flags, spec.items.length, ids));
     return true;

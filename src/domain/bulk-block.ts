@@ -135,6 +135,13 @@ export async function bulkBlock(
       await journal?.outcome(run.outcomesOf(batch)).catch(() => undefined);
       start += batch.length;
     } catch (error) {
+      if (error instanceof DefenderError && error.reason === 'outcomeUnknown') {
+        await settleUnknownBatch(deps, batch, delegation, run);
+        await journal?.outcome(run.outcomesOf(batch)).catch(() => undefined);
+        start += batch.length;
+        await onProgress(run.snapshot());
+        continue;
+      }
       const pause = pauseFor(error, waitedMs, deps.timing.patienceMs);
       if (pause === undefined) {
         const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason);
@@ -226,6 +233,39 @@ async function verifiedFirst(deps: ActionDeps, items: readonly BulkItem[], verif
     doubtful.map((item) => ({ hash: item.hash, ok: true })),
   );
   return items.filter((item) => !doubtful.includes(item) || known.get(item.hash.value)?.fileStatus !== 'Blocked');
+}
+
+/**
+ * An import whose answer was lost (the connection broke after it was sent) is not sent again: Defender is asked
+ * which of its hashes now have a block (one filtered lookup). Those count as blocked; the others are reported as
+ * not blocked, to be sent again by the analyst; when the lookup fails too, as unknown.
+ */
+async function settleUnknownBatch(deps: ActionDeps, batch: readonly BulkItem[], delegation: Delegation, run: BulkRun): Promise<void> {
+  let found: ReadonlyMap<string, FileStatus> | undefined;
+  try {
+    found = deps.defender.existingBlocks
+      ? await deps.defender.existingBlocks(
+          batch.map((i) => i.hash),
+          delegation.defender,
+        )
+      : undefined;
+  } catch {
+    found = undefined;
+  }
+  if (!found) {
+    run.fail(batch, 'outcome unknown: the connection broke after the batch was sent and Defender could not be asked since; not sent again (check with status)');
+    return;
+  }
+  const known = found;
+  const landed = batch.filter((item) => known.get(item.hash.value)?.fileStatus === 'Blocked');
+  run.record(
+    landed,
+    landed.map((item) => ({ hash: item.hash, ok: true })),
+  );
+  run.fail(
+    batch.filter((item) => !landed.includes(item)),
+    'not blocked: the connection broke after the batch was sent and Defender has no block for it; send it again',
+  );
 }
 
 /** How long to pause before retrying a batch, or undefined to give up on it. */

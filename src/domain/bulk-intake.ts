@@ -38,6 +38,8 @@ export interface BulkJobSpec {
   readonly prechecked?: boolean;
   /** Hash values sent before a restart whose answer was lost: checked in Defender first, never re-imported blindly. */
   readonly verify?: readonly string[];
+  /** The other choice of the same review card (with or without the flagged hashes): withdrawn once this one runs. */
+  readonly sibling?: string;
 }
 
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */

@@ -118,6 +118,13 @@ describe('bulk pre-checks (Indicators API)', () => {
     expect(cardTexts(cardOf(done))[0]).toBe('Bulk block done: 2 files blocked');
     expect(imports().map((r) => (r.body as { Indicators: Array<{ indicatorValue: string }> }).Indicators.map((i) => i.indicatorValue))).toEqual([[fresh1, fresh2]]);
     expect(rig.defender.indicators().find((i) => i.indicatorValue === existing)?.title).toBe('SOC block');
+
+    // The other button of the same card (a stale copy of it) does not start a second run.
+    const include = buttons(cardOf(review))['Include them: block all 3'];
+    const stale = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(review), include.verb!, include.data!));
+    expect(cardTexts((stale.body as { value: Record<string, unknown> }).value)[0]).toBe('This request is no longer open');
+    expect(imports()).toHaveLength(1);
+    expect(rig.defender.indicators().find((i) => i.indicatorValue === existing)?.title).toBe('SOC block');
   });
 
   it('checks 150 hashes with two filtered GETs (100 and 50 values), not one per hash, and blocks them when none is flagged', async () => {

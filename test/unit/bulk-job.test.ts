@@ -19,7 +19,7 @@ const blockedStatus = (value: string): FileStatus => ({ sha1: value, fileStatus:
  * A Defender with state: imports add indicators; `crashOnImport` makes that import call reach Defender
  * (or not, with `lost: true`) and then never answer, as when the bot is killed while it waits.
  */
-function statefulDefender(options: { crashOnImport?: number; lost?: boolean; lookupFails?: boolean } = {}) {
+function statefulDefender(options: { crashOnImport?: number; lost?: boolean; lookupFails?: boolean; resetOnImport?: { call: number; applied: number } } = {}) {
   const indicators = new Set<string>();
   const imports: string[][] = [];
   const lookups: string[][] = [];
@@ -36,6 +36,10 @@ function statefulDefender(options: { crashOnImport?: number; lost?: boolean; loo
         if (!options.lost) for (const r of requests) indicators.add(r.hash.value);
         reachedCrash();
         return new Promise(() => undefined);
+      }
+      if (imports.length === options.resetOnImport?.call) {
+        for (const r of requests.slice(0, options.resetOnImport.applied)) indicators.add(r.hash.value);
+        throw new DefenderError('outcomeUnknown', 'The request was sent, but Defender reset the connection; it may have been carried out.');
       }
       for (const r of requests) indicators.add(r.hash.value);
       return requests.map((r) => ({ hash: r.hash, ok: true }));
@@ -172,6 +176,39 @@ describe('bulk jobs: progress per batch, and a kill in the middle', () => {
     expect(await jobs.running('owner-ben')).toBe(0);
     time += 10_001;
     expect(await jobs.running('owner-ana')).toBe(0);
+  });
+});
+
+describe('bulkBlock: a connection reset after an import was sent', () => {
+  it('asks Defender which hashes of that batch landed, counts those as blocked, reports the rest, and sends nothing twice', async () => {
+    const defender = statefulDefender({ resetOnImport: { call: 2, applied: 200 } });
+
+    const outcome = await bulkBlock(deps(defender.api).deps, { items: items(1200), caller }, delegation, async () => undefined);
+
+    expect(outcome).toMatchObject({ kind: 'finished', progress: { total: 1200, blocked: 900 } });
+    const failures = outcome.kind === 'finished' ? outcome.progress.failures : [];
+    expect(failures.map((f) => f.hash.value)).toEqual(
+      items(1200)
+        .slice(700, 1000)
+        .map((i) => i.hash.value),
+    );
+    expect(failures[0].reason).toBe('not blocked: the connection broke after the batch was sent and Defender has no block for it; send it again');
+    expect(defender.lookups).toEqual([
+      items(1200)
+        .slice(500, 1000)
+        .map((i) => i.hash.value),
+    ]);
+    expect(defender.imports.map((batch) => batch.length)).toEqual([500, 500, 200]);
+  });
+
+  it('reports the batch as unknown when Defender cannot be asked either', async () => {
+    const defender = statefulDefender({ resetOnImport: { call: 1, applied: 10 }, lookupFails: true });
+
+    const outcome = await bulkBlock(deps(defender.api).deps, { items: items(3), caller }, delegation, async () => undefined);
+
+    const failures = outcome.kind === 'finished' ? outcome.progress.failures : [];
+    expect(failures.map((f) => f.reason)).toEqual(Array.from({ length: 3 }, () => expect.stringMatching(/^outcome unknown: the connection broke/)));
+    expect(defender.imports).toHaveLength(1);
   });
 });
 

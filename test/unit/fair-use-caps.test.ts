@@ -26,6 +26,9 @@ function recording() {
       sent.push(cardTexts(activity.attachments?.[0]?.content));
       return { id: `m-${sent.length}` };
     },
+    updateActivity: async (activity: Partial<Activity>) => {
+      sent.push(cardTexts(activity.attachments?.[0]?.content));
+    },
   } as unknown as TurnContext;
   const continuation: Continuation = (logic) => logic(context);
   return { sent, continuation };
@@ -71,6 +74,52 @@ describe('per-user caps', () => {
       ],
     ]);
     expect(calls).toEqual([]);
+  });
+
+  it('runs only one of the two choices of a review card, even when both were pressed at once', async () => {
+    const store = new MemoryStore();
+    const now = () => new Date('2026-01-01T00:00:00Z');
+    const imported: number[] = [];
+    const defender = {
+      kind: 'indicators',
+      hashTypes: ['Sha1'],
+      supportsOptions: true,
+      maxBatch: 500,
+      importBlocks: async (requests: readonly unknown[]) => {
+        imported.push(requests.length);
+        return [];
+      },
+      existingBlocks: async () => new Map(),
+    } as unknown as DefenderApi;
+    const runner = new BulkRunner({
+      actions: { roles, defender, audit: new MemoryAuditLog(), now, widespreadThreshold: 100 },
+      timing: { sleep: async () => undefined, patienceMs: 0 },
+      logger: quiet,
+      reviews: { store, newId: () => 'r', decisionTtlMs: 60_000 },
+    });
+    const item = (i: number) => ({ hash: { value: String(i).repeat(40), type: 'Sha1' as const }, comment: 'c' });
+    // Both stored choices were taken by two presses; each names the other.
+    const all = { items: [item(1), item(2)], options: { action: 'Block' as const }, caller, prechecked: true, sibling: 'rest' };
+    const rest = { items: [item(2)], options: { action: 'Block' as const }, caller, prechecked: true, sibling: 'all' };
+    await store.put(StoreKey.bulkReview('all'), all);
+    await store.put(StoreKey.bulkReview('rest'), rest);
+    await store.delete(StoreKey.bulkReview('all'));
+    await store.delete(StoreKey.bulkReview('rest'));
+    const first = recording();
+    const second = recording();
+
+    await runner.run(rest, delegation, first.continuation);
+    await runner.run(all, delegation, second.continuation);
+
+    expect(imported).toEqual([]);
+    expect(first.sent[0]).toEqual(['This request is no longer open', 'It expired or was already answered. Nothing was sent to Defender; send the command again if needed.']);
+    expect(second.sent[0]).toEqual(first.sent[0]);
+
+    await store.put(StoreKey.bulkReview('all'), all);
+    const third = recording();
+    await runner.run(rest, delegation, third.continuation);
+    expect(imported).toEqual([1]);
+    expect(await store.get(StoreKey.bulkReview('all'))).toBeUndefined();
   });
 
   it('refuses an export while the person already has the allowed number waiting, without reading the trail', async () => {

@@ -9,6 +9,7 @@ import { createContainmentApi } from './defender/containment-factory';
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
 import { IndicatorsDefenderApi } from './defender/indicators-defender-api';
+import { RateLimiter, type Lane } from './defender/rate-limiter';
 import { SimulatedDefender } from './defender/simulated-defender';
 import { SimulatedFileCatalog } from './defender/simulated-file-details';
 import { composeBot } from './compose-bot';
@@ -33,9 +34,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   let sessions: UserSessions = new LocalSessions(LOCAL_DELEGATION);
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
   const simulatedFiles = new SimulatedFileCatalog();
+  // One budget per process; lookups and actions each spend their own share of its queries.
+  const limiter = new RateLimiter();
+  const lookups = config.defender.api === 'simulator' ? undefined : defenderApi(config, logger, simulatedFiles, limiter, 'lookup');
   const actions = {
     roles: roleDirectory(config, logger),
-    defender: defenderApi(config, logger, simulatedFiles),
+    defender: defenderApi(config, logger, simulatedFiles, limiter, 'action'),
     containment: containmentApi(config, logger, simulatedFiles),
     audit,
     now: () => new Date(),
@@ -44,7 +48,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   if (config.mode === 'production') {
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
-  const { bot, admission, background, sweep: sweepOnce } = composeBot({ config, adapter, actions, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
+  const {
+    bot,
+    admission,
+    background,
+    sweep: sweepOnce,
+  } = composeBot({ config, adapter, actions, lookups, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
   const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);
@@ -94,12 +103,14 @@ function roleDirectory(config: Config, logger: Logger): RoleDirectory {
   }
 }
 
-function defenderApi(config: Config, logger: Logger, simulatedFiles: SimulatedFileCatalog): DefenderApi {
+function defenderApi(config: Config, logger: Logger, simulatedFiles: SimulatedFileCatalog, limiter: RateLimiter, lane: Lane): DefenderApi {
   const d = config.defender;
   const http = () =>
     new DefenderHttp({
       timeoutMs: d.timeoutMs,
       logger,
+      limiter,
+      lane,
       retry: { maxAttempts: d.maxAttempts, maxRetryAfterSeconds: d.maxRetryAfterSeconds, baseDelayMs: 500 },
     });
   switch (d.api) {

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { CloudAdapter } from 'botbuilder';
 import type { Config } from './config';
 import type { ActionDeps } from './domain/block-file';
-import type { Logger, OnceStore, Store } from './domain/ports';
+import { BulkJobs } from './domain/bulk-job';
+import { FairUse } from './domain/fair-use';
+import { errorFields } from './errors';
+import type { DefenderApi, Logger, OnceStore, Store } from './domain/ports';
 import { Admission } from './bot/admission';
 import { channelPosterFor } from './bot/adapter';
 import { ApprovalBoard } from './bot/approval-board';
@@ -32,6 +35,8 @@ export interface BotParts {
   readonly config: Config;
   readonly adapter: CloudAdapter;
   readonly actions: ActionDeps;
+  /** The same Defender for lookups only, on its own share of the query budget. */
+  readonly lookups?: DefenderApi;
   readonly store: Store & OnceStore;
   readonly sessions: UserSessions;
   readonly proactive: Proactive;
@@ -48,14 +53,25 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const approvalPolicy = config.approvals.policy;
   const form: BlockFormSettings = { hashTypes: actions.defender.hashTypes, supportsOptions: actions.defender.supportsOptions, defaultExpiryDays: behaviour.defaultExpiryDays };
   const files = new HttpFileTransfer({ mode: config.mode, timeoutMs: config.defender.timeoutMs, downloadHosts: config.files.downloadHosts });
-  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId });
+  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId, lookups: parts.lookups });
   const bulk = new BulkRunner({
     actions,
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },
     logger,
     intake: { files, store, newId, decisionTtlMs: behaviour.decisionTtlMs, defaultExpiryDays: behaviour.defaultExpiryDays },
+    reviews: { store, newId, decisionTtlMs: behaviour.decisionTtlMs },
+    jobs: { jobs: new BulkJobs(store, actions.now, config.fairUse.bulkJobLeaseMs), maxPerUser: config.fairUse.maxBulkJobs, proactive },
   });
-  const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
+  const exports = new AuditExports({
+    roles: actions.roles,
+    audit: actions.audit,
+    store,
+    files,
+    now: actions.now,
+    newId,
+    ttlMs: behaviour.decisionTtlMs,
+    maxPerUser: config.fairUse.maxExports,
+  });
   const runner = new WorkRunner({ blocks, bulk, exports });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({
@@ -110,10 +126,17 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     teamsOnly: config.mode === 'production',
     allowedTenants: config.allowedTenants,
     logger,
+    fairUse: new FairUse({
+      store,
+      now: actions.now,
+      buckets: { command: config.fairUse.commands, press: config.fairUse.presses },
+      onStoreError: (error) => logger.warn({ err: errorFields(error) }, 'Fair-use bucket not readable; the command was let through'),
+    }),
   });
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();
+    await bulk.sweep();
   };
   return { bot, admission, background, sweep };
 }

@@ -79,6 +79,15 @@ export interface Config {
     /** How long a bulk block may wait on rate limits and outages in total. */
     readonly bulkPatienceMs: number;
   };
+  /** Per-user limits: token buckets (0 per minute = off) and concurrent bulk blocks and exports. */
+  readonly fairUse: {
+    readonly commands: { readonly perMinute: number; readonly burst: number };
+    readonly presses: { readonly perMinute: number; readonly burst: number };
+    readonly maxBulkJobs: number;
+    readonly maxExports: number;
+    /** A running bulk job not updated for this long is taken as interrupted (its instance was killed) and reported. */
+    readonly bulkJobLeaseMs: number;
+  };
   readonly approvals: {
     /** off: none; non-admins: people without the role may ask; always: every block needs a second person. */
     readonly policy: 'off' | 'non-admins' | 'always';
@@ -239,6 +248,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       invokeBudgetMs: e.INVOKE_BUDGET_MS,
       decisionTtlMs: e.DECISION_TTL_MINUTES * 60_000,
       bulkPatienceMs: e.BULK_PATIENCE_MINUTES * 60_000,
+    },
+    fairUse: {
+      commands: { perMinute: e.RATE_COMMANDS_PER_MINUTE, burst: e.RATE_COMMAND_BURST },
+      presses: { perMinute: e.RATE_CARD_PRESSES_PER_MINUTE, burst: e.RATE_CARD_PRESS_BURST },
+      maxBulkJobs: e.MAX_BULK_JOBS_PER_USER,
+      maxExports: e.MAX_EXPORTS_PER_USER,
+      bulkJobLeaseMs: e.BULK_JOB_LEASE_SECONDS * 1000,
     },
     approvals: {
       policy: e.APPROVAL_POLICY,

@@ -1,6 +1,8 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import { fairUseKey, type FairUse } from '../domain/fair-use';
 import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
+import { slowDownReply, slowDownText } from '../cards/fair-use-views';
 import { tenantRefusedReply } from '../cards/session-views';
 import { callerOf } from './caller-of';
 import { isProactiveTurn } from './proactive-turns';
@@ -8,6 +10,9 @@ import { send } from './send';
 
 /** How long an activity id is remembered to drop Teams' re-deliveries. */
 export const DEDUPE_TTL_MS = 10 * 60 * 1000;
+
+const ADAPTIVE_CARD_ACTION = 'adaptiveCard/action';
+const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 
 /** The only Bot Framework channel that is Teams. */
 const TEAMS_CHANNEL = 'msteams';
@@ -20,6 +25,8 @@ export interface AdmissionDeps {
   /** Lower-case tenant ids served; empty serves every tenant (local mode). */
   readonly allowedTenants: readonly string[];
   readonly logger: Logger;
+  /** Per-user buckets for commands and card presses; absent: no limit. */
+  readonly fairUse?: FairUse;
 }
 
 /**
@@ -54,7 +61,25 @@ export class Admission implements Middleware {
       await answerRefusedInvoke(context);
       return;
     }
+    if (!(await this.withinFairUse(context))) return;
     await next();
+  }
+
+  /** Spends a token of the sender's bucket (messages: commands; card buttons: presses); over the limit, answers and stops the turn. */
+  private async withinFairUse(context: TurnContext): Promise<boolean> {
+    const { activity } = context;
+    const kind = activity.type === ActivityTypes.Message ? 'command' : activity.type === ActivityTypes.Invoke && activity.name === ADAPTIVE_CARD_ACTION ? 'press' : undefined;
+    if (!this.deps.fairUse || !kind) return true;
+    const verdict = await this.deps.fairUse.take(kind, fairUseKey(callerOf(activity)));
+    if (verdict.ok) return true;
+    this.deps.logger.info({ activityId: activity.id, kind, retryAfterSeconds: verdict.retryAfterSeconds }, 'Over the fair-use limit; nothing was done');
+    if (kind === 'command') await send(context, slowDownReply('command', verdict));
+    else
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: slowDownText(verdict.retryAfterSeconds) } },
+      });
+    return false;
   }
 
   private async firstDelivery(context: TurnContext): Promise<boolean> {
@@ -72,6 +97,6 @@ export class Admission implements Middleware {
 /** An invoke that is not acted on still gets its answer: a short message for a card button, an empty 200 otherwise. */
 async function answerRefusedInvoke(context: TurnContext): Promise<void> {
   if (context.activity.type !== ActivityTypes.Invoke) return;
-  const body = context.activity.name === 'adaptiveCard/action' ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Not available.' } : undefined;
+  const body = context.activity.name === ADAPTIVE_CARD_ACTION ? { statusCode: 200, type: MESSAGE_RESPONSE, value: 'Not available.' } : undefined;
   await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
 }

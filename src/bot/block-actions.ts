@@ -6,7 +6,7 @@ import type { FileHash } from '../domain/file-hash';
 import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
 import type { Refusal } from '../domain/outcomes';
-import type { BlockFileRequest, Delegation, Store, UnblockFileRequest } from '../domain/ports';
+import type { BlockFileRequest, DefenderApi, Delegation, Store, UnblockFileRequest } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
@@ -52,6 +52,8 @@ export interface BlockActionsDeps {
   readonly decisionTtlMs: number;
   readonly approvalPolicy: ApprovalPolicy;
   readonly newId: () => string;
+  /** The same Defender on its own share of the query budget, for `status` (default: the actions' client). */
+  readonly lookups?: DefenderApi;
 }
 
 /** Runs the file use cases as one analyst and turns each outcome into its card. */
@@ -118,7 +120,8 @@ export class BlockActions {
 
   /** The status of a file. */
   async lookup(hash: FileHash, caller: Caller, delegation: Delegation): Promise<ActionResult> {
-    const outcome = await lookupFile(this.deps.actions, hash, caller, delegation);
+    const { actions, lookups } = this.deps;
+    const outcome = await lookupFile(lookups ? { ...actions, defender: lookups } : actions, hash, caller, delegation);
     if (outcome.kind !== 'report') return refused(outcome, 'status', caller, hash);
     return { reply: fileReportReply(outcome.report, outcome.lastLifted, outcome.canBlock) };
   }

@@ -3,7 +3,8 @@ import { auditToCsv, auditToJson } from '../domain/audit-export';
 import type { Caller } from '../domain/caller';
 import { readHistory } from '../domain/history';
 import type { AuditLog, Delegation, RoleDirectory, Store } from '../domain/ports';
-import { StoreKey } from '../domain/store-keys';
+import { StoreKey, StorePrefix } from '../domain/store-keys';
+import { slowDownReply } from '../cards/fair-use-views';
 import { noticeReply } from '../cards/notice';
 import { refusalReply } from '../cards/refusal-views';
 import type { Continuation } from './continuation';
@@ -28,6 +29,8 @@ export interface AuditExportsDeps {
   readonly newId: () => string;
   /** An export not accepted within this long is forgotten. */
   readonly ttlMs: number;
+  /** Exports one person may have waiting to be accepted at once (each holds a copy of the trail). */
+  readonly maxPerUser?: number;
 }
 
 /** The audit trail as a file: offered on a Teams file consent card (1:1 chats), uploaded when accepted. */
@@ -36,6 +39,11 @@ export class AuditExports {
 
   /** Builds the export and offers it as a file. */
   async offer(caller: Caller, format: 'csv' | 'json', delegation: Delegation, continuation: Continuation): Promise<void> {
+    const max = this.deps.maxPerUser;
+    if (max !== undefined && (await this.deps.store.list<PendingExport>(StorePrefix.export)).filter((e) => e.value.userId === caller.userId).length >= max) {
+      await continuation((context) => send(context, slowDownReply('exports', { max })).then(() => undefined));
+      return;
+    }
     const outcome = await readHistory(this.deps, caller, delegation, { export: true });
     if (outcome.kind !== 'entries') {
       await continuation((context) => send(context, refusalReply(outcome, 'history', caller)).then(() => undefined));

@@ -1,5 +1,6 @@
 import type { BulkLine } from '../domain/bulk-intake';
-import type { BulkProgress } from '../domain/bulk-block';
+import type { BulkFlag, BulkProgress } from '../domain/bulk-block';
+import type { Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc, type Fact } from './card-text';
 import { noticeReply } from './notice';
@@ -27,6 +28,82 @@ export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, va
     verbs: CardVerb,
   });
   return { card, summary: `${headline}; nothing was blocked yet.` };
+}
+
+/**
+ * Hashes of a bulk list that a single block would ask about (an indicator already in force, a Microsoft
+ * signature, wide prevalence, a check that could not be made): they are left out unless the analyst includes them.
+ */
+export function bulkPrecheckReply(flags: readonly BulkFlag[], total: number, ids: { readonly allId: string; readonly restId: string }): Reply {
+  const rest = total - flags.length;
+  const headline = `Check before blocking: ${count(flags.length)} of ${count(total)} hashes need a look`;
+  const card = renderCard('bulk-precheck', {
+    headline,
+    summary:
+      rest > 0
+        ? `A single block would ask about these first. Block the other ${count(rest)} and leave these out, or include them.`
+        : 'A single block would ask about every one of these first. Include them, or cancel.',
+    flagged: flags.slice(0, LISTED).map((f) => ({ hash: shown(f.hash.value), why: f.concerns.map(flagText).join('; ') })),
+    moreFlagged: flags.length > LISTED ? `…and ${count(flags.length - LISTED)} more.` : '',
+    footer: 'Nothing has been sent to Defender yet.',
+    allCount: total,
+    restCount: rest,
+    restTitle: `Block the other ${count(rest)}, leave these out`,
+    allTitle: rest > 0 ? `Include them: block all ${count(total)}` : `Block ${flags.length === 1 ? 'it' : `all ${count(total)}`} anyway`,
+    allId: ids.allId,
+    restId: ids.restId,
+    verbs: CardVerb,
+  });
+  return { card, summary: `${headline}; nothing was blocked yet.` };
+}
+
+/** What a bulk block interrupted by a restart had done, as its record says. */
+export interface BulkInterruption {
+  readonly total: number;
+  readonly blocked: number;
+  readonly failed: number;
+  readonly notSent: number;
+  /** Sent, but the bot stopped before Defender's answer was recorded. */
+  readonly unknown: readonly string[];
+}
+
+/** A bulk block was interrupted (the bot was stopped or crashed): exactly what was and was not sent, and a button to send the rest. */
+export function bulkInterruptedReply(state: BulkInterruption, resumeId: string): Reply {
+  const remaining = state.notSent + state.unknown.length;
+  const headline = `Bulk block interrupted: ${count(state.blocked)} of ${count(state.total)} blocked`;
+  const card = renderCard('bulk-precheck', {
+    headline,
+    summary: `The bot stopped while this bulk block ran. Blocked: ${count(state.blocked)}. Not blocked: ${count(state.failed)}. Not sent yet: ${count(state.notSent)}. Sent, answer not received: ${count(state.unknown.length)} (listed below; Defender is asked about them before anything is sent again, so no hash is imported twice).`,
+    flagged: state.unknown.slice(0, LISTED).map((hash) => ({ hash: shown(hash), why: 'sent; outcome unknown until checked' })),
+    moreFlagged: state.unknown.length > LISTED ? `…and ${count(state.unknown.length - LISTED)} more.` : '',
+    footer: remaining > 0 ? 'Nothing more is sent until you resume.' : 'Nothing is left to send.',
+    allCount: remaining,
+    allTitle: `Resume: send the remaining ${count(remaining)}`,
+    allId: resumeId,
+    restCount: 0,
+    restTitle: '',
+    restId: resumeId,
+    verbs: CardVerb,
+  });
+  return { card, summary: headline };
+}
+
+/** Why a hash is flagged, for a TextRun (plain text). */
+function flagText(concern: Concern): string {
+  switch (concern.kind) {
+    case 'existingBlock':
+      return `already has an indicator (${shownInRun(concern.status.actionType)}${concern.status.requestor ? ` by ${shownInRun(concern.status.requestor, { max: 80 })}` : ''}); blocking replaces it`;
+    case 'microsoftSigned':
+      return `signed by ${shownInRun(concern.signer, { max: 80 })}`;
+    case 'widespread':
+      return `seen on ${count(concern.orgPrevalence)} devices`;
+    case 'existingUnchecked':
+      return `could not check whether it already has an indicator (${shownInRun(concern.reason)})`;
+    case 'detailsUnchecked':
+      return `could not check its signer or prevalence (${shownInRun(concern.reason)})`;
+    case 'allowed':
+      return 'an allow';
+  }
 }
 
 /** A bulk block found no hash in the message or its file. */

@@ -111,5 +111,17 @@ function describe(concern: Concern, allowing: boolean): { title: string; detail:
         detail: `Seen on ${count(concern.orgPrevalence)} devices (warning from ${count(concern.threshold)}). Blocking it may stop software people rely on.`,
         quote: '',
       };
+    case 'existingUnchecked':
+      return {
+        title: 'Could not check whether the file is already blocked',
+        detail: `Defender's lookup failed (${shown(concern.reason)}). ${allowing ? 'Allowing' : 'Blocking'} would replace an indicator already in force, if there is one. ${allowing ? 'Allow' : 'Block'} anyway?`,
+        quote: '',
+      };
+    case 'detailsUnchecked':
+      return {
+        title: 'Could not check who signed the file or how widespread it is',
+        detail: `Defender's lookup failed (${shown(concern.reason)}). The file may be Microsoft-signed or on many devices. Block anyway?`,
+        quote: '',
+      };
   }
 }

@@ -16,6 +16,7 @@ export type CardName =
   | 'file-report'
   | 'bulk-progress'
   | 'bulk-review'
+  | 'bulk-precheck'
   | 'history'
   | 'approval'
   | 'pasted-review'

@@ -1,7 +1,7 @@
 import { DefenderError } from '../errors';
 import type { Logger, TokenSource } from '../domain/ports';
 import { mapDefenderError } from './error-mapping';
-import { RateLimiter, type CallKind } from './rate-limiter';
+import { RateLimiter, type CallKind, type Lane } from './rate-limiter';
 import { withRetries, type RetryPolicy } from './retry';
 
 /** The HTTP methods the Defender APIs use. */
@@ -28,12 +28,14 @@ export interface DefenderHttpOptions {
   readonly logger: Logger;
   /** Budgets shared by every call of this client; default: Defender's documented budgets. */
   readonly limiter?: RateLimiter;
+  /** Which share of the query budget this client's GETs spend (default: action). */
+  readonly lane?: Lane;
 }
 
 /**
  * JSON over HTTPS to Defender: a rate-budget slot and a bearer token per attempt, timeouts,
- * error mapping, bounded retries. The limiter is per client, so per process: several bot
- * instances each spend the tenant's whole budget.
+ * error mapping, bounded retries. The limiter is per process (the lookup and action clients share one,
+ * each on its lane): several bot instances each spend the tenant's whole budget.
  */
 export class DefenderHttp {
   private readonly limiter: RateLimiter;
@@ -48,7 +50,7 @@ export class DefenderHttp {
     const path = new URL(call.url).pathname;
     return withRetries(
       async (attempt) => {
-        const waitedMs = await this.limiter.acquire(call.kind);
+        const waitedMs = await this.limiter.acquire(call.kind, this.options.lane);
         if (waitedMs > 0) logger.info({ method: call.method, path, kind: call.kind, waitedMs }, 'Waited for Defender rate budget');
         return this.once(call, token, attempt);
       },

@@ -13,6 +13,16 @@ export type CallKind =
   /** Files API: `POST /files/{sha1}/unblock`. */
   | 'unblock';
 
+/**
+ * Who a call is for: `lookup` (status, history, approval cards: reads only) or `action` (blocks, unblocks,
+ * imports and the lookups they make first). Queries of the two lanes spend separate shares of Defender's
+ * query budget, so a reader looping `status` cannot starve the pre-block checks, and so blocks.
+ */
+export type Lane = 'lookup' | 'action';
+
+/** The action lane's share of the query budget: each block or unblock makes up to three GETs before it acts. */
+export const ACTION_QUERY_SHARE = 0.6;
+
 /** At most `limit` calls in any `windowMs` sliding window. */
 export interface Budget {
   readonly limit: number;
@@ -57,8 +67,8 @@ export class RateLimiter {
   private readonly budgets: Readonly<Record<CallKind, readonly Budget[]>>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly stamps = new Map<CallKind, number[]>();
-  private readonly queues = new Map<CallKind, Promise<unknown>>();
+  private readonly stamps = new Map<BudgetKey, number[]>();
+  private readonly queues = new Map<BudgetKey, Promise<unknown>>();
 
   constructor(options: RateLimiterOptions = {}) {
     this.budgets = options.budgets ?? DEFENDER_BUDGETS;
@@ -66,21 +76,25 @@ export class RateLimiter {
     this.sleep = options.sleep ?? realSleep;
   }
 
-  /** Waits until a call of `kind` fits every window, then counts it; resolves to the ms waited. Never rejects. */
-  acquire(kind: CallKind): Promise<number> {
-    const previous = this.queues.get(kind) ?? Promise.resolve();
-    const turn = previous.then(() => this.take(kind));
-    this.queues.set(kind, turn);
+  /**
+   * Waits until a call of `kind` fits every window of its lane, then counts it; resolves to the ms waited.
+   * Never rejects. Only queries are split by lane; every other kind is one budget.
+   */
+  acquire(kind: CallKind, lane: Lane = 'action'): Promise<number> {
+    const key: BudgetKey = kind === 'query' ? `${lane}:query` : kind;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const turn = previous.then(() => this.take(kind, key));
+    this.queues.set(key, turn);
     return turn;
   }
 
-  private async take(kind: CallKind): Promise<number> {
+  private async take(kind: CallKind, key: BudgetKey): Promise<number> {
     let waited = 0;
     for (;;) {
       const now = this.now();
-      const wait = this.waitFor(kind, now);
+      const wait = this.waitFor(kind, key, now);
       if (wait <= 0) {
-        this.stampsOf(kind).push(now);
+        this.stampsOf(key).push(now);
         return waited;
       }
       await this.sleep(wait).catch(() => undefined);
@@ -88,10 +102,11 @@ export class RateLimiter {
     }
   }
 
-  /** Milliseconds until every window of `kind` has room at `now`. */
-  private waitFor(kind: CallKind, now: number): number {
-    const budgets = this.budgets[kind];
-    const stamps = this.stampsOf(kind);
+  /** Milliseconds until every window of `key` has room at `now`. */
+  private waitFor(kind: CallKind, key: BudgetKey, now: number): number {
+    const share = key === 'action:query' ? ACTION_QUERY_SHARE : key === 'lookup:query' ? 1 - ACTION_QUERY_SHARE : 1;
+    const budgets = this.budgets[kind].map((b) => ({ windowMs: b.windowMs, limit: Math.max(1, Math.floor(b.limit * share)) }));
+    const stamps = this.stampsOf(key);
     const longest = Math.max(0, ...budgets.map((b) => b.windowMs));
     const stale = stamps.findIndex((t) => t > now - longest);
     stamps.splice(0, stale === -1 ? stamps.length : stale);
@@ -103,12 +118,15 @@ export class RateLimiter {
     return wait;
   }
 
-  private stampsOf(kind: CallKind): number[] {
-    let stamps = this.stamps.get(kind);
+  private stampsOf(key: BudgetKey): number[] {
+    let stamps = this.stamps.get(key);
     if (!stamps) {
       stamps = [];
-      this.stamps.set(kind, stamps);
+      this.stamps.set(key, stamps);
     }
     return stamps;
   }
 }
+
+/** Where a call's stamps are kept: queries per lane, other kinds on their own. */
+type BudgetKey = Exclude<CallKind, 'query'> | `${Lane}:query`;

@@ -86,6 +86,15 @@ export class SimulatedDefender implements DefenderApi {
     return this.current(hash.value)?.status;
   }
 
+  async existingBlocks(hashes: readonly FileHash[], _token: TokenSource): Promise<ReadonlyMap<string, FileStatus>> {
+    return new Map(
+      hashes.flatMap((hash) => {
+        const status = this.current(hash.value)?.status;
+        return status ? [[hash.value, status] as const] : [];
+      }),
+    );
+  }
+
   async fileDetails(hash: FileHash, _token: TokenSource): Promise<FileDetails> {
     return this.files.details(hash);
   }

@@ -62,7 +62,13 @@ export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, ap
       const acknowledged: Concern['kind'][] = subject.action === 'allow' ? ['allowed', ...BLOCK_ACKNOWLEDGED] : [...BLOCK_ACKNOWLEDGED];
       const outcome = await blockFile(deps, { hash, comment, caller: approver, options: subject.options }, delegation, acknowledged);
       if (outcome.kind === 'blocked') return { done: true, result: outcome.status };
-      if (outcome.kind === 'needsConfirmation') return { done: false, failure: { detail: 'Defender asked for a confirmation that an approval already gives.' } };
+      if (outcome.kind === 'needsConfirmation') {
+        const unchecked = outcome.concerns.some((c) => c.kind === 'existingUnchecked' || c.kind === 'detailsUnchecked');
+        const detail = unchecked
+          ? 'Defender could not be asked whether the file is already blocked, Microsoft-signed or widespread, so nothing was sent. Retry once Defender answers again.'
+          : 'Defender asked for a confirmation that an approval already gives.';
+        return { done: false, failure: { detail } };
+      }
       return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
     }
     case 'unblock': {

@@ -1,7 +1,8 @@
 import type { BlockOptions } from './block-options';
 import type { FileHash } from './file-hash';
+import type { FileInfo, FileStats } from './file-report';
 import type { FileStatus } from './file-status';
-import { DefenderError } from '../errors';
+import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
 import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
 import type { AuditLog, BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
@@ -22,7 +23,11 @@ export type Concern =
   | { readonly kind: 'allowed' }
   | { readonly kind: 'existingBlock'; readonly status: FileStatus }
   | { readonly kind: 'microsoftSigned'; readonly signer: string }
-  | { readonly kind: 'widespread'; readonly orgPrevalence: number; readonly threshold: number };
+  | { readonly kind: 'widespread'; readonly orgPrevalence: number; readonly threshold: number }
+  /** The lookup of the indicator in force failed (throttled, unavailable): a block could silently replace one. */
+  | { readonly kind: 'existingUnchecked'; readonly reason: string }
+  /** The file's signer and prevalence could not be read: it may be Microsoft-signed or widespread. */
+  | { readonly kind: 'detailsUnchecked'; readonly reason: string };
 
 /** What could not be done after Defender accepted a block; the block stands regardless. */
 export interface AfterwardsProblem {
@@ -88,9 +93,10 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
       return { kind: 'failed', error: new DefenderError('invalidRequest', `The ${deps.defender.kind} API has no Allowed indicators; nothing was sent.`) };
     }
     const looked = await lookBeforeBlocking(deps, request.hash, delegation);
-    const notes = allowing ? looked.notes.filter((note) => note !== NO_DETAILS) : looked.notes;
-    const concerns: Concern[] = allowing ? [{ kind: 'allowed' }, ...looked.concerns.filter((c) => c.kind === 'existingBlock')] : looked.concerns;
+    const concerns: Concern[] = allowing ? [{ kind: 'allowed' }, ...looked.filter((c) => c.kind === 'existingBlock' || c.kind === 'existingUnchecked')] : looked;
     const open = concerns.filter((c) => !acknowledged.includes(c.kind));
+    // A check that could not be made asks first; once acknowledged, it is said on the result card.
+    const notes = concerns.filter((c) => !open.includes(c)).flatMap(uncheckedNote);
     if (open.length > 0) return { kind: 'needsConfirmation', concerns: open, notes };
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
     await auditIntent(deps, request);
@@ -101,30 +107,44 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
   }
 }
 
-const NO_DETAILS = 'The bot could not check how widespread the file is or who signed it.';
+/** What the result card says of a check that could not be made and was acknowledged. */
+function uncheckedNote(concern: Concern): string[] {
+  if (concern.kind === 'existingUnchecked') return ['The bot could not check whether the file was already blocked.'];
+  if (concern.kind === 'detailsUnchecked') return ['The bot could not check how widespread the file is or who signed it.'];
+  return [];
+}
 
-/** The existing block and what Defender knows of the file; lookups that fail become notes, not errors. */
-async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; notes: string[] }> {
+/**
+ * The existing block and what Defender knows of the file. A lookup that fails (throttled, unavailable) is a
+ * concern to confirm, never a silent pass; a sign-in failure is the caller's problem and ends the block.
+ */
+async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<Concern[]> {
   const [existing, details] = await Promise.allSettled([deps.defender.currentBlock(hash, delegation.defender), deps.defender.fileDetails(hash, delegation.defender)]);
+  for (const settled of [existing, details]) if (settled.status === 'rejected' && settled.reason instanceof TokenError) throw settled.reason;
   const concerns: Concern[] = [];
-  const notes: string[] = [];
   if (existing.status === 'fulfilled') {
     if (existing.value) concerns.push({ kind: 'existingBlock', status: existing.value });
   } else {
-    notes.push('The bot could not check whether the file was already blocked.');
+    concerns.push({ kind: 'existingUnchecked', reason: lookupFailure(existing.reason) });
   }
-  if (details.status === 'fulfilled') {
-    const { info, stats } = details.value;
-    const signer = info?.signer ?? info?.filePublisher;
-    if (signer && /microsoft/i.test(signer) && info?.isValidCertificate !== false) concerns.push({ kind: 'microsoftSigned', signer });
-    const prevalence = stats?.orgPrevalence;
-    if (prevalence !== undefined && prevalence >= deps.widespreadThreshold) {
-      concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: deps.widespreadThreshold });
-    }
-  } else {
-    notes.push(NO_DETAILS);
-  }
-  return { concerns, notes };
+  return [...concerns, ...detailConcerns(details, deps.widespreadThreshold)];
+}
+
+/** What a file's details say against blocking it (Microsoft signature, wide prevalence), or that they could not be read. */
+export function detailConcerns(details: PromiseSettledResult<{ readonly info?: FileInfo; readonly stats?: FileStats }>, widespreadThreshold: number): Concern[] {
+  if (details.status === 'rejected') return [{ kind: 'detailsUnchecked', reason: lookupFailure(details.reason) }];
+  const concerns: Concern[] = [];
+  const { info, stats } = details.value;
+  const signer = info?.signer ?? info?.filePublisher;
+  if (signer && /microsoft/i.test(signer) && info?.isValidCertificate !== false) concerns.push({ kind: 'microsoftSigned', signer });
+  const prevalence = stats?.orgPrevalence;
+  if (prevalence !== undefined && prevalence >= widespreadThreshold) concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: widespreadThreshold });
+  return concerns;
+}
+
+/** Why a lookup failed, in a few words for the confirmation card. */
+export function lookupFailure(error: unknown): string {
+  return error instanceof DefenderError ? error.message : 'an unexpected error';
 }
 
 function isPlainBlock(options: BlockOptions): boolean {

@@ -1,11 +1,13 @@
 import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
-import type { ActionDeps } from './block-file';
+import { detailConcerns, lookupFailure, type ActionDeps, type Concern } from './block-file';
 import type { BlockOptions } from './block-options';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
+import type { FileStatus } from './file-status';
 import type { BulkItemResult } from './file-report';
 import { actorOf, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import type { BulkItemOutcome, BulkJobRecord, BulkJournal } from './bulk-job';
 import type { BlockFileRequest, Delegation } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -29,6 +31,61 @@ export interface BulkProgress {
 /** How a bulk block ends. */
 export type BulkOutcome = { readonly kind: 'finished'; readonly progress: BulkProgress } | Refusal;
 
+/** A hash of a bulk list that a single block would ask about first, and why. */
+export interface BulkFlag {
+  readonly hash: FileHash;
+  readonly concerns: readonly Concern[];
+}
+
+/** Lists of up to this many hashes also get the signer and prevalence checks (three GETs per hash), as a single block does. */
+export const BULK_DETAIL_CHECKS = 20;
+
+/**
+ * The checks a single block makes, for a whole list before anything is sent: which hashes already have an
+ * indicator (one filtered GET per lookup batch, never one per hash), and for short lists which are
+ * Microsoft-signed or widespread. A check that fails flags its hashes as unchecked; nothing passes silently.
+ */
+export async function precheckBulk(deps: ActionDeps, items: readonly BulkItem[], delegation: Delegation): Promise<BulkFlag[]> {
+  const hashes = items.map((item) => item.hash).filter((hash) => deps.defender.hashTypes.includes(hash.type));
+  const concerns = new Map<string, Concern[]>(hashes.map((hash) => [hash.value, []]));
+  const add = (hash: FileHash, concern: Concern) => concerns.get(hash.value)?.push(concern);
+  const detailed = hashes.length <= BULK_DETAIL_CHECKS;
+  const { defender } = deps;
+  if (defender.existingBlocks) {
+    let existing: ReadonlyMap<string, FileStatus> | undefined;
+    let failure = '';
+    try {
+      existing = await defender.existingBlocks(hashes, delegation.defender);
+    } catch (error) {
+      if (error instanceof TokenError) throw error;
+      failure = lookupFailure(error);
+    }
+    for (const hash of hashes) {
+      const status = existing?.get(hash.value);
+      if (!existing) add(hash, { kind: 'existingUnchecked', reason: failure });
+      else if (status) add(hash, { kind: 'existingBlock', status });
+    }
+  } else if (detailed) {
+    const settled = await Promise.allSettled(hashes.map((hash) => defender.currentBlock(hash, delegation.defender)));
+    settled.forEach((one, i) => {
+      if (one.status === 'rejected' && one.reason instanceof TokenError) throw one.reason;
+      if (one.status === 'rejected') add(hashes[i], { kind: 'existingUnchecked', reason: lookupFailure(one.reason) });
+      else if (one.value) add(hashes[i], { kind: 'existingBlock', status: one.value });
+    });
+  }
+  if (detailed) {
+    const settled = await Promise.allSettled(hashes.map((hash) => defender.fileDetails(hash, delegation.defender)));
+    settled.forEach((one, i) => {
+      if (one.status === 'rejected' && one.reason instanceof TokenError) throw one.reason;
+      detailConcerns(one, deps.widespreadThreshold).forEach((concern) => add(hashes[i], concern));
+    });
+  }
+  return hashes.flatMap((hash) => {
+    const found = concerns.get(hash.value) ?? [];
+    return found.length ? [{ hash, concerns: found }] : [];
+  });
+}
+
 /** Timing of the bulk runner; injectable for tests. */
 export interface BulkTiming {
   readonly sleep: (ms: number) => Promise<void>;
@@ -43,9 +100,11 @@ export interface BulkTiming {
  */
 export async function bulkBlock(
   deps: ActionDeps & { readonly timing: BulkTiming },
-  job: { readonly items: readonly BulkItem[]; readonly options?: BlockOptions; readonly caller: Caller },
+  job: { readonly items: readonly BulkItem[]; readonly options?: BlockOptions; readonly caller: Caller; readonly verify?: readonly string[] },
   delegation: Delegation,
   onProgress: (progress: BulkProgress) => Promise<void>,
+  /** Where the intent of each batch and its outcome are written, so that a restart knows what was sent. */
+  journal?: BulkJournal,
 ): Promise<BulkOutcome> {
   const refused = await refuseUnlessHolds(deps.roles, job.caller, delegation, BLOCKING_ROLES).catch(refusalFrom);
   if (refused) {
@@ -53,26 +112,45 @@ export async function bulkBlock(
     return refused;
   }
   const run = new BulkRun(job.items.length);
-  const supported = job.items.filter((item) => {
+  const wanted = job.items.filter((item) => {
     if (deps.defender.hashTypes.includes(item.hash.type)) return true;
     run.fail([item], `the ${deps.defender.kind} API does not take ${item.hash.type} hashes`);
     return false;
   });
+  const supported = await verifiedFirst(deps, wanted, job.verify ?? [], delegation, run);
   let waitedMs = 0;
   for (let start = 0; start < supported.length;) {
     const batch = supported.slice(start, start + deps.defender.maxBatch);
     const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options: deps.defender.supportsOptions ? job.options : undefined }));
     try {
-      run.record(batch, await deps.defender.importBlocks(requests, delegation.defender));
+      await journal?.intent(batch);
+    } catch {
+      const rest = supported.slice(start);
+      run.fail(rest, 'not sent: the progress of this bulk block could not be saved');
+      break;
+    }
+    try {
+      const results = await deps.defender.importBlocks(requests, delegation.defender);
+      run.record(batch, results);
+      await journal?.outcome(run.outcomesOf(batch)).catch(() => undefined);
       start += batch.length;
     } catch (error) {
+      if (error instanceof DefenderError && error.reason === 'outcomeUnknown') {
+        await settleUnknownBatch(deps, batch, delegation, run);
+        await journal?.outcome(run.outcomesOf(batch)).catch(() => undefined);
+        start += batch.length;
+        await onProgress(run.snapshot());
+        continue;
+      }
       const pause = pauseFor(error, waitedMs, deps.timing.patienceMs);
       if (pause === undefined) {
         const stopsAll = !(error instanceof DefenderError) || ['forbidden', 'unauthorized', 'featureDisabled'].includes(error.reason);
         const failed = stopsAll ? supported.slice(start) : batch;
         run.fail(failed, reasonOf(error));
+        await journal?.outcome(run.outcomesOf(failed)).catch(() => undefined);
         start += failed.length;
       } else {
+        await journal?.alive(pause).catch(() => undefined);
         await onProgress(run.snapshot(new Date(deps.now().getTime() + pause).toISOString()));
         await deps.timing.sleep(pause);
         waitedMs += pause;
@@ -100,6 +178,15 @@ class BulkRun {
     }
   }
 
+  outcomesOf(items: readonly BulkItem[]): Map<string, BulkItemOutcome> {
+    return new Map(
+      items.flatMap((item) => {
+        const result = this.results.get(item.hash.value);
+        return result ? [[item.hash.value, { ok: result.ok, reason: result.reason }] as const] : [];
+      }),
+    );
+  }
+
   fail(items: readonly BulkItem[], reason: string): void {
     for (const item of items) this.results.set(item.hash.value, { hash: item.hash, ok: false, reason });
   }
@@ -115,6 +202,70 @@ class BulkRun {
       finished,
     };
   }
+}
+
+/**
+ * Hashes sent before a restart whose answer was lost are looked up in Defender (one filtered GET per lookup
+ * batch) instead of being imported again: found blocked, they count as blocked; not found, they are sent
+ * with the rest; when the lookup fails, they are reported as unknown and not sent again.
+ */
+async function verifiedFirst(deps: ActionDeps, items: readonly BulkItem[], verify: readonly string[], delegation: Delegation, run: BulkRun): Promise<BulkItem[]> {
+  const doubtful = items.filter((item) => verify.includes(item.hash.value));
+  if (doubtful.length === 0) return [...items];
+  let found: ReadonlyMap<string, FileStatus> | undefined;
+  try {
+    found = deps.defender.existingBlocks
+      ? await deps.defender.existingBlocks(
+          doubtful.map((i) => i.hash),
+          delegation.defender,
+        )
+      : undefined;
+  } catch {
+    found = undefined;
+  }
+  if (!found) {
+    run.fail(doubtful, 'outcome unknown: sent before the bot restarted and Defender could not be asked since; not sent again (check with status)');
+    return items.filter((item) => !doubtful.includes(item));
+  }
+  const known = found;
+  run.record(
+    doubtful.filter((item) => known.get(item.hash.value)?.fileStatus === 'Blocked'),
+    doubtful.map((item) => ({ hash: item.hash, ok: true })),
+  );
+  return items.filter((item) => !doubtful.includes(item) || known.get(item.hash.value)?.fileStatus !== 'Blocked');
+}
+
+/**
+ * An import whose answer was lost (the connection broke after it was sent) is not sent again: Defender is asked
+ * which of its hashes now have a block (one filtered lookup). Those count as blocked; the others are reported as
+ * not blocked, to be sent again by the analyst; when the lookup fails too, as unknown.
+ */
+async function settleUnknownBatch(deps: ActionDeps, batch: readonly BulkItem[], delegation: Delegation, run: BulkRun): Promise<void> {
+  let found: ReadonlyMap<string, FileStatus> | undefined;
+  try {
+    found = deps.defender.existingBlocks
+      ? await deps.defender.existingBlocks(
+          batch.map((i) => i.hash),
+          delegation.defender,
+        )
+      : undefined;
+  } catch {
+    found = undefined;
+  }
+  if (!found) {
+    run.fail(batch, 'outcome unknown: the connection broke after the batch was sent and Defender could not be asked since; not sent again (check with status)');
+    return;
+  }
+  const known = found;
+  const landed = batch.filter((item) => known.get(item.hash.value)?.fileStatus === 'Blocked');
+  run.record(
+    landed,
+    landed.map((item) => ({ hash: item.hash, ok: true })),
+  );
+  run.fail(
+    batch.filter((item) => !landed.includes(item)),
+    'not blocked: the connection broke after the batch was sent and Defender has no block for it; send it again',
+  );
 }
 
 /** How long to pause before retrying a batch, or undefined to give up on it. */
@@ -168,4 +319,39 @@ async function auditSummary(
     detail,
     count: job.items.length,
   });
+}
+
+/** What an interrupted job's record says, after its per-hash outcomes (and the unknown ones) are written to the audit trail. */
+export async function auditInterrupted(
+  deps: ActionDeps,
+  record: BulkJobRecord,
+): Promise<{ total: number; blocked: number; failed: number; notSent: number; unknown: readonly string[] }> {
+  const { spec, results, inFlight } = record;
+  for (const item of spec.items) {
+    const result = results[item.hash.value];
+    const unknown = !result && inFlight.includes(item.hash.value);
+    if (!result && !unknown) continue;
+    await deps.audit
+      .record({
+        tenantId: spec.caller.tenantId,
+        actor: actorOf(spec.caller),
+        action: 'block',
+        outcome: unknown ? 'unknown' : result?.ok ? 'done' : 'failed',
+        hash: item.hash.value,
+        hashType: item.hash.type,
+        comment: item.comment,
+        options: spec.options,
+        api: deps.defender.kind,
+        detail: unknown ? 'bulk: sent before a restart, answer not received' : result?.ok ? 'bulk' : `bulk: ${result?.reason ?? 'failed'}`,
+      })
+      .catch(() => undefined);
+  }
+  const all = Object.values(results);
+  const blocked = all.filter((r) => r.ok).length;
+  const unknown = inFlight.filter((hash) => !results[hash]);
+  const state = { total: spec.items.length, blocked, failed: all.length - blocked, notSent: spec.items.length - all.length - unknown.length, unknown };
+  await auditSummary(deps, spec, 'failed', `interrupted: ${blocked} blocked, ${state.failed} not blocked, ${state.notSent} not sent, ${unknown.length} unknown`).catch(
+    () => undefined,
+  );
+  return state;
 }

@@ -34,6 +34,12 @@ export interface BulkJobSpec {
   readonly items: readonly BulkItem[];
   readonly options: BlockOptions;
   readonly caller: Caller;
+  /** Set once the pre-block checks ran and the analyst chose what to do with the hashes they flagged. */
+  readonly prechecked?: boolean;
+  /** Hash values sent before a restart whose answer was lost: checked in Defender first, never re-imported blindly. */
+  readonly verify?: readonly string[];
+  /** The other choice of the same review card (with or without the flagged hashes): withdrawn once this one runs. */
+  readonly sibling?: string;
 }
 
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */

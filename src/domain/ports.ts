@@ -100,6 +100,11 @@ export interface DefenderApi {
   liftBlock(made: BlockMade, request: UnblockFileRequest, token: TokenSource): Promise<FileStatus | undefined>;
   /** The block currently in force for this hash (FileAction or indicator), if any. */
   currentBlock(hash: FileHash, token: TokenSource): Promise<FileStatus | undefined>;
+  /**
+   * The indicators in force for many hashes at once, by hash value (absent: none), in as few lookups as the API
+   * allows (Indicators API: one filtered GET per `lookupBatch` hashes). Absent on APIs that cannot.
+   */
+  existingBlocks?(hashes: readonly FileHash[], token: TokenSource): Promise<ReadonlyMap<string, FileStatus>>;
   /** What Defender knows of the file; a file Defender never saw gives empty parts, not an error. */
   fileDetails(hash: FileHash, token: TokenSource): Promise<{ readonly info?: FileInfo; readonly stats?: FileStats }>;
   /** Blocks many files; at most `maxBatch` per call. Per-item failures are results, not errors. */

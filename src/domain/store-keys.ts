@@ -12,6 +12,8 @@ export const StorePrefix = {
   approvers: 'approvers/',
   activity: 'activity:',
   botState: 'botstate/',
+  fairUse: 'fair-use/',
+  bulkJob: 'bulkjob/',
 } as const;
 
 /** The store key of each kind of record. */
@@ -28,4 +30,8 @@ export const StoreKey = {
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
   activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
+  /** One token bucket per user and kind (commands, card presses). */
+  fairUse: (kind: string, userKey: string) => `${StorePrefix.fairUse}${kind}/${userKey}`,
+  /** A running bulk job, under its owner (so that one owner's jobs list by prefix). */
+  bulkJob: (owner: string, id: string) => `${StorePrefix.bulkJob}${owner}/${id}`,
 } as const;

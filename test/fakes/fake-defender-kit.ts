@@ -1,7 +1,7 @@
 import { generateKeyPair, jwtVerify, SignJWT, type KeyLike } from 'jose';
 import type { Logger, TokenSource } from '../../src/domain/ports';
 import { DefenderHttp } from '../../src/defender/defender-http';
-import type { RateLimiter } from '../../src/defender/rate-limiter';
+import type { Lane, RateLimiter } from '../../src/defender/rate-limiter';
 import { FakeDefender, type FakeDefenderOptions } from './fake-defender';
 
 /** Audience of the legacy files API tokens. */
@@ -19,7 +19,7 @@ export interface DefenderKit {
   /** A delegated token for the Defender API (Ana) with these space-separated permissions in `scp`. */
   token(scp: string): TokenSource;
   /** A DefenderHttp with quick retries (no real sleeping) and, optionally, a given limiter. */
-  http(limiter?: RateLimiter): DefenderHttp;
+  http(limiter?: RateLimiter, lane?: Lane): DefenderHttp;
   /** Every retry pause the clients asked for, in ms. */
   readonly retrySleeps: number[];
   close(): Promise<void>;
@@ -45,11 +45,12 @@ export async function startDefenderKit(options: Omit<FakeDefenderOptions, 'verif
       const minted = mint(privateKey, INDICATORS_AUDIENCE, scp);
       return () => minted;
     },
-    http: (limiter) =>
+    http: (limiter, lane) =>
       new DefenderHttp({
         timeoutMs: 5_000,
         logger: silent,
         limiter,
+        lane,
         retry: { maxAttempts: 3, maxRetryAfterSeconds: 30, baseDelayMs: 1, sleep: async (ms) => void retrySleeps.push(ms) },
       }),
     close: () => fake.close(),

@@ -119,7 +119,7 @@ function setUp() {
   const nobodyWaits: RunsWork = { run: async () => ({}) };
   const gate = new SessionGate({ sessions, store, background, proactive, runner: nobodyWaits, logger: quiet, timeoutMs: 60_000, now: clock.now });
   const blocks = new BlockActions({ actions, store, undoWindowMs: 10 * 60_000, decisionTtlMs: 15 * 60_000, approvalPolicy: 'off', newId });
-  const bulk = new BulkRunner({ actions, timing: { sleep: async () => undefined, patienceMs: 0 }, logger: quiet });
+  const bulk = new BulkRunner({ actions, timing: { sleep: async () => undefined, patienceMs: 0 }, logger: quiet, reviews: { store, newId, decisionTtlMs: 15 * 60_000 } });
   const board = new ApprovalBoard({ approvals: { ...actions, store, requestTtlMs: 60 * 60_000 }, store, sessions, gate, proactive, logger: quiet, newId });
   const replies = new CardReplies({ gate, background, invokeBudgetMs: 30_000 });
   const decisions = new StoredDecisions({ store, replies });

@@ -36,12 +36,41 @@ describe('RateLimiter', () => {
     const { clock, options } = fakeClock();
     const limiter = new RateLimiter(options);
     for (let i = 0; i < 1_500; i++) {
-      expect(await limiter.acquire('query')).toBe(0);
+      expect(await limiter.acquire('submit')).toBe(0);
       clock.now += 1_000;
     }
-    const waited = await limiter.acquire('query');
+    const waited = await limiter.acquire('submit');
     expect(waited).toBe(3_600_000 - 1_500_000);
     expect(clock.now).toBe(3_600_000);
+  });
+
+  it('splits the query budget: lookups get 40 a minute and 600 an hour, actions (and their pre-checks) 60 and 900', async () => {
+    const { clock, options } = fakeClock();
+    const limiter = new RateLimiter(options);
+    const lookups = [];
+    for (let i = 0; i < 40; i++) lookups.push(await limiter.acquire('query', 'lookup'));
+    expect(lookups.every((w) => w === 0)).toBe(true);
+    const actions = [];
+    for (let i = 0; i < 60; i++) actions.push(await limiter.acquire('query', 'action'));
+    expect(actions.every((w) => w === 0)).toBe(true);
+    expect(clock.sleeps).toEqual([]);
+
+    expect(await limiter.acquire('query', 'lookup')).toBe(60_000);
+    expect(await limiter.acquire('query', 'action')).toBe(0);
+    expect(await limiter.acquire('query')).toBe(0);
+  });
+
+  it('a loop of lookups does not delay a block: its pre-checks and its submit go straight through', async () => {
+    const { clock, options } = fakeClock();
+    const limiter = new RateLimiter(options);
+    const looping = Promise.all(Array.from({ length: 200 }, () => limiter.acquire('query', 'lookup')));
+    const block = await Promise.all([limiter.acquire('query', 'action'), limiter.acquire('query', 'action'), limiter.acquire('query', 'action'), limiter.acquire('submit')]);
+
+    expect(block).toEqual([0, 0, 0, 0]);
+    const lookupWaits = await looping;
+    expect(lookupWaits.slice(0, 40).every((w) => w === 0)).toBe(true);
+    expect(lookupWaits[40]).toBe(60_000);
+    expect(clock.sleeps).toEqual([60_000, 60_000, 60_000, 60_000]);
   });
 
   it('gives imports 30 calls a minute and keeps each kind on its own budget', async () => {
@@ -74,7 +103,7 @@ describe('DefenderHttp with a RateLimiter', () => {
 
   it('spends a slot of the call’s kind on every attempt, retries included', async () => {
     const { clock, options } = fakeClock();
-    const limiter = new RateLimiter({ ...options, budgets: { ...DEFENDER_BUDGETS, query: [{ limit: 2, windowMs: 60_000 }] } });
+    const limiter = new RateLimiter({ ...options, budgets: { ...DEFENDER_BUDGETS, query: [{ limit: 4, windowMs: 60_000 }] } });
     const api = new IndicatorsDefenderApi(kit.fake.indicatorsUrl, kit.http(limiter));
     kit.fake.failNext(1, { status: 503, matcher: (m) => m === 'GET' });
 
@@ -85,5 +114,23 @@ describe('DefenderHttp with a RateLimiter', () => {
     expect(kit.fake.requests.map((r) => r.status)).toEqual([503, 200, 200]);
     expect(clock.sleeps).toEqual([60_000]);
     expect(await limiter.acquire('submit')).toBe(0);
+  });
+
+  it('keeps a status loop on the lookup client from delaying the action client over the same limiter', async () => {
+    const { clock, options } = fakeClock();
+    const limiter = new RateLimiter(options);
+    const lookups = new IndicatorsDefenderApi(kit.fake.indicatorsUrl, kit.http(limiter, 'lookup'));
+    const actions = new IndicatorsDefenderApi(kit.fake.indicatorsUrl, kit.http(limiter, 'action'));
+    const hash = { value: SHA1, type: 'Sha1' as const };
+    for (let i = 0; i < 40; i++) await lookups.currentBlock(hash, kit.indicatorsToken);
+    expect(clock.sleeps).toEqual([]);
+
+    await actions.currentBlock(hash, kit.indicatorsToken);
+    await actions.block({ hash, comment: 'dropper', caller: { userId: '29:ana', name: 'Ana' } }, kit.indicatorsToken);
+
+    expect(clock.sleeps).toEqual([]);
+    expect(kit.fake.requests.map((r) => r.method).filter((m) => m === 'POST')).toHaveLength(1);
+    await lookups.currentBlock(hash, kit.indicatorsToken);
+    expect(clock.sleeps).toEqual([60_000]);
   });
 });

@@ -143,10 +143,31 @@ describe('blockFile: when the lookups fail', () => {
   const ALREADY = 'The bot could not check whether the file was already blocked.';
   const SPREAD = 'The bot could not check how widespread the file is or who signed it.';
 
-  it('blocks without asking, and says which checks could not be made', async () => {
+  it('asks before blocking when neither check could be made, sending nothing, and says which checks failed', async () => {
     const { block, defender, audited } = setUp();
     defender.script('currentBlock', unavailable()).script('fileDetails', unavailable());
-    expect(await block()).toEqual({ kind: 'blocked', status: expect.objectContaining({ fileStatus: 'Blocked' }), optionsIgnored: false, notes: [ALREADY, SPREAD], afterwards: [] });
+    expect(await block()).toEqual({
+      kind: 'needsConfirmation',
+      concerns: [
+        { kind: 'existingUnchecked', reason: 'Defender is busy' },
+        { kind: 'detailsUnchecked', reason: 'Defender is busy' },
+      ],
+      notes: [],
+    });
+    expect(defender.callsOf('block')).toEqual([]);
+    expect(await audited()).toEqual([]);
+  });
+
+  it('blocks once the failed checks are acknowledged, and the result says which checks could not be made', async () => {
+    const { block, defender, audited } = setUp();
+    defender.script('currentBlock', unavailable()).script('fileDetails', unavailable());
+    expect(await block({ acknowledged: ['existingUnchecked', 'detailsUnchecked'] })).toEqual({
+      kind: 'blocked',
+      status: expect.objectContaining({ fileStatus: 'Blocked' }),
+      optionsIgnored: false,
+      notes: [ALREADY, SPREAD],
+      afterwards: [],
+    });
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-ana']);
     expect(await audited()).toEqual([
       ['block', 'requested', undefined, undefined],
@@ -154,13 +175,42 @@ describe('blockFile: when the lookups fail', () => {
     ]);
   });
 
-  it('still asks about what the lookup that worked found, and passes on the note of the one that failed', async () => {
+  it('asks again when a check that was fine at the first press fails at the second', async () => {
+    const { block, defender } = setUp();
+    defender.script('currentBlock', unavailable()).script('currentBlock', unavailable()).script('fileDetails', {}).script('fileDetails', unavailable());
+    expect(await block()).toEqual({ kind: 'needsConfirmation', concerns: [{ kind: 'existingUnchecked', reason: 'Defender is busy' }], notes: [] });
+    expect(await block({ acknowledged: ['existingUnchecked'] })).toEqual({
+      kind: 'needsConfirmation',
+      concerns: [{ kind: 'detailsUnchecked', reason: 'Defender is busy' }],
+      notes: [ALREADY],
+    });
+    expect(defender.callsOf('block')).toEqual([]);
+  });
+
+  it('still asks about what the lookup that worked found, together with the one that failed', async () => {
     const { block, defender } = setUp();
     defender.script('currentBlock', existing).script('fileDetails', unavailable());
-    expect(await block()).toEqual({ kind: 'needsConfirmation', concerns: [{ kind: 'existingBlock', status: existing }], notes: [SPREAD] });
+    expect(await block()).toEqual({
+      kind: 'needsConfirmation',
+      concerns: [
+        { kind: 'existingBlock', status: existing },
+        { kind: 'detailsUnchecked', reason: 'Defender is busy' },
+      ],
+      notes: [],
+    });
     defender.script('currentBlock', unavailable()).script('fileDetails', { stats: { orgPrevalence: 500 } });
-    expect(await block({ acknowledged: ['widespread'] })).toMatchObject({ kind: 'blocked', notes: [ALREADY] });
+    expect(await block({ acknowledged: ['widespread', 'existingUnchecked'] })).toMatchObject({ kind: 'blocked', notes: [ALREADY] });
     expect(defender.callsOf('block')).toHaveLength(1);
+  });
+
+  it('for an allow, asks only about the existing-indicator check (signer and prevalence do not matter to an allow)', async () => {
+    const { block, defender } = setUp();
+    defender.script('currentBlock', unavailable()).script('fileDetails', unavailable());
+    expect(await block({ options: { action: 'Allowed' } })).toEqual({
+      kind: 'needsConfirmation',
+      concerns: [{ kind: 'allowed' }, { kind: 'existingUnchecked', reason: 'Defender is busy' }],
+      notes: [],
+    });
   });
 
   it('gives up with tokenFailed when no Defender token can be had, having sent nothing', async () => {
@@ -169,10 +219,7 @@ describe('blockFile: when the lookups fail', () => {
     const delegation: Delegation = { graph: delegationOf(ana).graph, defender: async () => Promise.reject(noToken) };
     expect(await block({ delegation })).toEqual({ kind: 'tokenFailed', error: noToken });
     expect(defender.calls).toEqual([]);
-    expect(await audited()).toEqual([
-      ['block', 'requested', undefined, undefined],
-      ['block', 'failed', 'token: interactionRequired', undefined],
-    ]);
+    expect(await audited()).toEqual([['block', 'failed', 'token: interactionRequired', undefined]]);
   });
 });
 

@@ -55,7 +55,7 @@ function tokenize(filter: string): Token[] {
   return tokens;
 }
 
-/** Compiles an OData `$filter` (eq ne gt ge lt le, and, or, parentheses) into a predicate; throws on bad syntax. */
+/** Compiles an OData `$filter` (eq ne gt ge lt le, in, and, or, parentheses) into a predicate; throws on bad syntax. */
 export function parseFilter(filter: string): (i: Indicator) => boolean {
   const tokens = tokenize(filter);
   let pos = 0;
@@ -89,6 +89,7 @@ export function parseFilter(filter: string): (i: Indicator) => boolean {
       pos += 1;
       return inner;
     }
+    if (tokens[pos]?.t === 'word' && tokens[pos + 1]?.t === 'word' && tokens[pos + 1].v === 'in') return parseIn();
     const [field, op, literal] = [tokens[pos], tokens[pos + 1], tokens[pos + 2]];
     if (field?.t !== 'word' || op?.t !== 'word' || !literal || (literal.t !== 'str' && literal.t !== 'word')) {
       throw new Error(`Syntax error at position ${pos} in $filter '${filter}'.`);
@@ -105,6 +106,29 @@ export function parseFilter(filter: string): (i: Indicator) => boolean {
       }
       return compare(actual, expected);
     };
+  };
+  /** OData 4.01 `field in ('a','b',...)`: a parenthesized, comma-separated list of literals. */
+  const parseIn = (): ((i: Indicator) => boolean) => {
+    const field = tokens[pos].v;
+    if (!FILTERABLE.includes(field)) throw new Error(`Property '${field}' is not filterable.`);
+    pos += 2;
+    if (tokens[pos]?.t !== 'lp') throw new Error("Expected '(' after 'in' in $filter.");
+    pos += 1;
+    const values: unknown[] = [];
+    for (;;) {
+      const literal = tokens[pos];
+      if (!literal || (literal.t !== 'str' && literal.t !== 'word') || literal.v === ',') throw new Error(`Expected a literal in the 'in' list at position ${pos}.`);
+      values.push(literalValue(literal));
+      pos += 1;
+      if (tokens[pos]?.t === 'word' && tokens[pos].v === ',') {
+        pos += 1;
+        continue;
+      }
+      if (tokens[pos]?.t !== 'rp') throw new Error("Expected ',' or ')' in the 'in' list.");
+      pos += 1;
+      break;
+    }
+    return (i) => values.includes((i as unknown as Record<string, unknown>)[field]);
   };
   const predicate = parseOr();
   if (pos !== tokens.length) throw new Error(`Unexpected '${tokens[pos].v}' in $filter.`);

@@ -5,6 +5,7 @@ import type { ActionDeps } from './domain/block-file';
 import { BulkJobs } from './domain/bulk-job';
 import { FairUse } from './domain/fair-use';
 import { errorFields } from './errors';
+import { MemoryStore } from './storage/memory-store';
 import type { DefenderApi, Logger, OnceStore, Store } from './domain/ports';
 import { Admission } from './bot/admission';
 import { channelPosterFor } from './bot/adapter';
@@ -127,7 +128,9 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     allowedTenants: config.allowedTenants,
     logger,
     fairUse: new FairUse({
-      store,
+      // Buckets are shared only where storage is: on local storage one process is the whole bot, and a bucket in its
+      // memory costs no disk commit per command.
+      store: config.storage.kind === 'azure-blob' ? store : new MemoryStore({ now: actions.now }),
       now: actions.now,
       buckets: { command: config.fairUse.commands, press: config.fairUse.presses },
       onStoreError: (error) => logger.warn({ err: errorFields(error) }, 'Fair-use bucket not readable; the command was let through'),

@@ -15,6 +15,7 @@ import { CardActionRouter } from './bot/card-actions/card-action-router';
 import { CardReplies } from './bot/card-actions/card-replies';
 import { decisionActions } from './bot/card-actions/decision-actions';
 import { formActions } from './bot/card-actions/form-actions';
+import { historyActions } from './bot/card-actions/history-actions';
 import { StoredDecisions } from './bot/card-actions/stored-decisions';
 import { unblockActions } from './bot/card-actions/unblock-actions';
 import { ChatCommands, type BlockFormSettings } from './bot/chat-commands';
@@ -74,6 +75,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
+      ...historyActions({ blocks, replies }),
     },
     logger,
   });

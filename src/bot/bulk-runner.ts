@@ -56,7 +56,11 @@ export class BulkRunner {
 
   /** The first progress card, shown before the job starts. */
   startingReply(spec: BulkJobSpec) {
-    return bulkProgressReply({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false }, apiName(this.deps.actions.defender.kind));
+    return bulkProgressReply({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false }, apiName(this.deps.actions.defender.kind), this.extrasOf(spec));
+  }
+
+  private extrasOf(spec: BulkJobSpec) {
+    return { skipped: spec.skipped ?? [], simulated: this.deps.actions.defender.kind === 'simulator' };
   }
 
   async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<void> {
@@ -64,7 +68,7 @@ export class BulkRunner {
     let messageId = cardActivityId;
     const show = (progress: BulkProgress) =>
       continuation(async (context) => {
-        const reply = bulkProgressReply(progress, api);
+        const reply = bulkProgressReply(progress, api, this.extrasOf(spec));
         if (messageId) await replaceMessage(context, messageId, reply);
         else messageId = await send(context, reply);
       });

@@ -22,6 +22,7 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   const decided = !pending && request.status !== 'approving';
   const words = WORDS[request.action];
   const headline = headlineOf(request);
+  const last = [...request.decisions].reverse().find((d) => d.by);
   const facts: Fact[] = [
     { label: 'Requested by', value: shownName(request.requester.name) },
     ...optionalFact('Requested', request.requestedAt, formatUtc),
@@ -32,6 +33,7 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     ...optionalFact('Undoes the block by', request.undo?.blockedBy, undefined, NAME_MAX),
     ...optionalFact('Blocked', request.undo?.blockedAt, formatUtc),
     ...optionalFact('Its indicator id', request.undo?.made.indicatorId),
+    ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name, undefined, NAME_MAX),
     ...optionalFact('Defender status', request.result?.fileStatus, defenderWord),
     ...optionalFact('Indicator id', request.result?.indicatorId),
     ...optionalFact('Failure', request.failure?.detail),
@@ -208,7 +210,7 @@ export function notRequestedReply(why: NotRequested): Reply {
       ]);
     case 'tooMany':
       return noticeReply('Too many requests waiting', [
-        `You have ${why.open} requests waiting for approval (at most ${why.max} at once). Cancel one on its approval card, or wait until one is decided or expires, then ask again.`,
+        `You have ${why.open} requests waiting for approval (at most ${why.max} at once). Cancel one (the notice you got when you asked has the button), or wait until one is decided or expires, then ask again.`,
         'Nothing was requested and nothing was blocked.',
       ]);
   }

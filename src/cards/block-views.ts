@@ -82,8 +82,8 @@ const HEADLINES: Readonly<Record<Exclude<Effect, 'other'>, { text: string; tone:
   audited: { text: 'Not blocked: only audited', tone: 'warning' },
   warns: { text: 'Not blocked: users are only warned', tone: 'warning' },
   alerts: { text: 'Not blocked: only alerts', tone: 'warning' },
-  allowed: { text: 'File allowed: Defender will not block it', tone: 'warning' },
-  lifted: { text: 'Block lifted: the file is no longer blocked', tone: 'good' },
+  allowed: { text: 'File allowed', tone: 'warning' },
+  lifted: { text: 'Block lifted', tone: 'good' },
 };
 
 /** Said instead of "File blocked" when the analyst confirmed a block of a Microsoft-signed file. */

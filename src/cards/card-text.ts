@@ -104,7 +104,6 @@ const DEFENDER_WORDS: Readonly<Record<string, string>> = {
   unblocked: 'Unblocked',
   blockandremediate: 'Block and remediate',
   alertandblock: 'Alert and block',
-  allowed: 'Allow',
   portableexecutable: 'Executable (PE)',
   sha1: 'SHA-1',
   sha256: 'SHA-256',

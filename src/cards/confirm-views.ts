@@ -25,7 +25,7 @@ export function confirmBlockReply(
   const replaces = concerns.some((c) => c.kind === 'existingBlock');
   const described = concerns.map((c) => describe(c, allowing));
   const card = renderCard('confirm-block', {
-    heading: allowing ? 'Check before allowing: not allowed yet' : 'Check before blocking: not blocked yet',
+    heading: allowing ? 'Check before allowing' : 'Check before blocking',
     tone: toneStyle('warning'),
     lead: 'Nothing has been sent to Defender yet.',
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
@@ -46,7 +46,7 @@ export function confirmBlockReply(
 export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlock[], confirmId: string, expiresAt: string): Reply {
   const foreign = listed.filter((block) => block.foreign).length;
   const card = renderCard('confirm-block', {
-    heading: 'Check before unblocking: still blocked',
+    heading: 'Check before unblocking',
     tone: toneStyle('warning'),
     lead: `Nothing has been changed in Defender yet. Unblocking deletes ${listed.length === 1 ? 'this indicator' : `these ${listed.length} indicators`}; ${foreign === 1 ? 'one was' : `${foreign} were`} not created by this bot.`,
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
@@ -66,7 +66,7 @@ export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlo
 export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYours', hash?: FileHash): Reply {
   switch (reason) {
     case 'cancelled':
-      return noticeReply('Cancelled: nothing was changed', [hash ? `Nothing was sent to Defender for ${HASH_NAMES[hash.type]} ${hash.value}.` : 'Nothing was sent to Defender.'], {
+      return noticeReply('Cancelled', [hash ? `Nothing was sent to Defender for ${HASH_NAMES[hash.type]} ${hash.value}.` : 'Nothing was sent to Defender.'], {
         tone: 'default',
       });
     case 'unknown':

@@ -228,7 +228,7 @@ describe('card confirmations through the router', () => {
 
     const cancelled = await press('submit', ANA, CardVerb.Cancel, { confirmId });
 
-    expect(cards(cancelled.updated)).toEqual([['Cancelled: nothing was changed', `Nothing was sent to Defender for SHA-1 ${SHA1.value}.`]]);
+    expect(cards(cancelled.updated)).toEqual([['Cancelled', `Nothing was sent to Defender for SHA-1 ${SHA1.value}.`]]);
     expect(cancelled.updated[0]?.id).toBe(CARD_MESSAGE);
     expect(await stored()).toBeUndefined();
 

@@ -409,7 +409,7 @@ describe('approval card', () => {
   it('says plainly when no approval was requested, and why', () => {
     expect(texts(notRequestedReply({ kind: 'tooMany', open: 10, max: 10 }))).toEqual([
       'Too many requests waiting',
-      'You have 10 requests waiting for approval (at most 10 at once). Cancel one on its approval card, or wait until one is decided or expires, then ask again.',
+      'You have 10 requests waiting for approval (at most 10 at once). Cancel one (the notice you got when you asked has the button), or wait until one is decided or expires, then ask again.',
       'Nothing was requested and nothing was blocked.',
     ]);
     expect(texts(notRequestedReply({ kind: 'channelUnreachable', approvalChannel: true, detail: 'the channel was not found (404 ConversationNotFound)' }))[0]).toBe(
@@ -429,8 +429,8 @@ describe('the result card headline follows the action taken', () => {
     ['BlockAndRemediate', 'Blocked', 'File blocked'],
     ['Audit', 'Audit', 'Not blocked: only audited'],
     ['Warn', 'Warn', 'Not blocked: users are only warned'],
-    ['Allowed', 'Allowed', 'File allowed: Defender will not block it'],
-    ['Unblock', 'Unblocked', 'Block lifted: the file is no longer blocked'],
+    ['Allowed', 'Allowed', 'File allowed'],
+    ['Unblock', 'Unblocked', 'Block lifted'],
   ])('%s', (actionType, fileStatus, headline) => {
     const reply = fileStatusReply({ ...status, cancellationDateTimeUtc: undefined, cancellationRequestor: undefined, cancellationComment: undefined, actionType, fileStatus });
     expect(cardTexts(reply.card.content)[0]).toBe(headline);
@@ -471,7 +471,7 @@ describe('Undo and unblock answers', () => {
       { id: '1002', action: 'Audit', createdBy: 'Sam Soc', foreign: true },
     ];
     const shown = texts(unblockOutcomeReply({ kind: 'unblocked', status: { ...status, fileStatus: 'Unblocked' }, lifted }, hash, caller));
-    expect(shown[0]).toBe('Block lifted: the file is no longer blocked');
+    expect(shown[0]).toBe('Block lifted');
     expect(shown).toContain('2 indicators were deleted: 1001 (Block by Ana Analyst); 1002 (Audit by Sam Soc).');
   });
 });

@@ -55,7 +55,10 @@ export class CardRenderer {
     await page.setContent(PAGE);
     await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'adaptivecards', 'dist', 'adaptivecards.js') });
     await page.addScriptTag({ path: path.join(__dirname, 'measure-card.js') });
-    await page.evaluate('document.fonts.ready.then(() => undefined)');
+    // Load the stand-in faces before the first card is measured, so every measure sees the same fonts.
+    await page.evaluate(
+      `Promise.all(["14px 'Segoe UI'", "600 14px 'Segoe UI'", "14px 'Courier New'"].map((f) => document.fonts.load(f))).then(() => document.fonts.ready).then(() => undefined)`,
+    );
     const hostConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'teams-light-host-config.json'), 'utf8')) as object;
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     return new CardRenderer(browser, page, hostConfig);

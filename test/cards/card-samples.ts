@@ -12,6 +12,7 @@ import type { Reply } from '../../src/cards/render';
 import { fileReportReply } from '../../src/cards/report-views';
 import { accountMismatchReply, pendingDroppedReply, signedInReply } from '../../src/cards/session-views';
 import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approvals';
+import type { BulkLine } from '../../src/domain/bulk-intake';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { AuditEntry } from '../../src/domain/ports';
@@ -130,7 +131,7 @@ export const HISTORY_15: AuditEntry[] = [
   entry(14, { outcome: 'unknown', detail: 'timed out after sending', actor: { userId: '29:9', name: HOSTILE } }),
 ];
 
-const bulkLines = [
+const bulkLines: BulkLine[] = [
   ...Array.from({ length: 30 }, (_, i) => ({ line: i + 2, text: `${SHA1.slice(0, 38)}${String(i).padStart(2, '0')}`, hash: { value: SHA1, type: 'Sha1' as const } })),
   { line: 32, text: 'not-a-hash-but-a-very-long-token-without-any-spaces-0123456789abcdef0123456789abcdef', problem: 'Not a SHA-1, SHA-256 or MD5 hash.' },
   { line: 33, text: SHA1, problem: 'Same hash as line 2.' },
@@ -304,7 +305,20 @@ export const CARD_SAMPLES: readonly CardSample[] = [
   // Bulk.
   { name: 'bulk-review', kind: 'bulk', reply: () => bulkReviewReply(bulkLines, 'review-1', 30) },
   { name: 'bulk-running', kind: 'bulk', reply: () => bulkProgressReply({ total: 30, done: 12, blocked: 12, failures: [], finished: false, waitingUntil: T0 }, 'Indicators API') },
-  { name: 'bulk-done-failures', kind: 'bulk', reply: () => bulkProgressReply({ total: 30, done: 30, blocked: 27, failures: bulkFailures, finished: true }, 'Indicators API') },
+  {
+    name: 'bulk-done-failures',
+    kind: 'bulk',
+    reply: () => bulkProgressReply({ total: 30, done: 30, blocked: 27, failures: bulkFailures, finished: true }, 'Indicators API', { skipped: bulkLines.filter((l) => l.problem) }),
+  },
+  {
+    name: 'bulk-done-local',
+    kind: 'bulk',
+    reply: () =>
+      bulkProgressReply({ total: 30, done: 30, blocked: 30, failures: [], finished: true }, 'Simulator (local mode)', {
+        skipped: bulkLines.filter((l) => l.problem),
+        simulated: true,
+      }),
+  },
   { name: 'bulk-no-hashes', kind: 'notice', reply: () => bulkNoHashesReply() },
   { name: 'bulk-too-many', kind: 'notice', reply: () => bulkTooManyReply(12_000, 500) },
   { name: 'bulk-file-failed', kind: 'notice', reply: () => bulkFileFailedReply(HOSTILE) },

@@ -53,7 +53,7 @@ export class CardRenderer {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage({ viewport: { width: 400, height: 800 } });
     await page.setContent(PAGE);
-    await page.addScriptTag({ path: path.join(ROOT, 'node_modules', 'adaptivecards', 'dist', 'adaptivecards.js') });
+    await page.addScriptTag({ path: require.resolve('adaptivecards/dist/adaptivecards.js') });
     await page.addScriptTag({ path: path.join(__dirname, 'measure-card.js') });
     // Load the stand-in faces before the first card is measured, so every measure sees the same fonts.
     await page.evaluate(

@@ -20,6 +20,8 @@ export interface CardMeasure {
   readonly lowContrast: string[];
   /** Buttons as rendered: title, row (by top offset) and top, relative to the card. */
   readonly buttons: { title: string; row: number; top: number }[];
+  /** Hashes inside running text that a line break cuts in two. */
+  readonly brokenHashes: string[];
   /** The visible text, as a reader sees it. */
   readonly text: string;
 }

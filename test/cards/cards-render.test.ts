@@ -79,4 +79,9 @@ describe.each(WIDTHS)('help at %i px', (width) => {
     expect(first).toEqual(expect.objectContaining({ title: 'Open the block form' }));
     expect(first.top).toBeLessThan(240);
   });
+
+  it("keeps the example's hash on one line", () => {
+    expect(measured.get(`help-production@${width}`)!.text).toContain('7327b54fd718525cbca07dacde913b5ac3c85673');
+    expect(measured.get(`help-production@${width}`)!.brokenHashes).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 // Loaded into the test page next to the adaptivecards bundle: renders one card synchronously in #host
 // at the given width with the given host config, then measures it (see CardMeasure in card-renderer.ts).
-/* global document, getComputedStyle, Node */
+/* global document, getComputedStyle, Node, NodeFilter */
 globalThis.measureCard = function measureCard(input) {
   const ac = globalThis.AdaptiveCards;
   const host = document.getElementById('host');
@@ -14,7 +14,8 @@ globalThis.measureCard = function measureCard(input) {
   for (let i = 0; i < context.eventCount; i++) warnings.push(`parse: ${context.getEventAt(i).message ?? ''}`);
   for (const e of card.validateProperties().validationEvents) warnings.push(`validation: ${e.message ?? ''}`);
   const root = card.render();
-  if (!root) return { width: 0, height: 0, warnings: [...warnings, 'render: nothing rendered'], overflowing: [], clipped: [], lowContrast: [], buttons: [], text: '' };
+  if (!root)
+    return { width: 0, height: 0, warnings: [...warnings, 'render: nothing rendered'], overflowing: [], clipped: [], lowContrast: [], buttons: [], brokenHashes: [], text: '' };
   host.appendChild(root);
   const box = root.getBoundingClientRect();
 
@@ -76,6 +77,20 @@ globalThis.measureCard = function measureCard(input) {
     if (ratio < 4.5) lowContrast.push(`${describe(el)} ${ratio.toFixed(1)}:1`);
   }
 
+  // Hashes a line break cuts in two (in text that is not a hash block of its own).
+  const brokenHashes = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of (node.textContent ?? '').matchAll(/[0-9a-fA-F]{32,64}/g)) {
+      if (match[0].length === (node.textContent ?? '').trim().length) continue;
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) brokenHashes.push(match[0]);
+    }
+  }
+
   const buttons = [...root.querySelectorAll('button.ac-pushButton')].filter(visible).map((el) => {
     const r = el.getBoundingClientRect();
     return { title: (el.textContent ?? '').trim(), top: Math.round(r.top - box.top), row: 0 };
@@ -91,6 +106,7 @@ globalThis.measureCard = function measureCard(input) {
     clipped,
     lowContrast,
     buttons,
+    brokenHashes,
     text: root.innerText,
   };
 };

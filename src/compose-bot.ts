@@ -19,6 +19,7 @@ import { CardActionRouter } from './bot/card-actions/card-action-router';
 import { CardReplies } from './bot/card-actions/card-replies';
 import { decisionActions } from './bot/card-actions/decision-actions';
 import { formActions } from './bot/card-actions/form-actions';
+import { historyActions } from './bot/card-actions/history-actions';
 import { pastedActions } from './bot/card-actions/pasted-actions';
 import { StoredDecisions } from './bot/card-actions/stored-decisions';
 import { unblockActions } from './bot/card-actions/unblock-actions';
@@ -94,6 +95,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
       ...unblockActions({ decisions, blocks, replies }),
       ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
+      ...historyActions({ blocks, replies }),
     },
     logger,
   });

@@ -18,6 +18,7 @@ import type { FileHash } from '../domain/file-hash';
 import type { Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
+import { utcText } from '../domain/undo';
 import { errorFields } from '../errors';
 import {
   approvalCardReply,
@@ -109,7 +110,7 @@ export class ApprovalBoard {
     if (target.kind === 'alreadyRequested') return undoRequestedReply(target.requestId);
     if (target.kind !== 'ok') return undoOutcomeReply(target, presser);
     const { record, ask } = target;
-    const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, asked by ${requester.caller.name} in Teams.`;
+    const comment = `Undo of the block by ${record.blockedBy} at ${utcText(record.blockedAt)}, asked by ${requester.caller.name} in Teams.`;
     return this.ask(context, requester, { hash: record.hash, comment, ask });
   }
 

@@ -13,6 +13,8 @@ import type { FileStatus } from '../domain/file-status';
 import { offerUndo, undoBlock, type UndoRecord } from '../domain/undo';
 import { blockedFallbackReply, fileStatusReply, unblockOutcomeReply, undoOutcomeReply, type BlockResultExtras } from '../cards/block-views';
 import { confirmBlockReply, confirmUnblockReply } from '../cards/confirm-views';
+import { blockFieldsOf } from '../cards/form-views';
+import type { BlockFields } from '../commands/parse-block-fields';
 import { historyReply } from '../cards/history-views';
 import { refusalReply } from '../cards/refusal-views';
 import type { Reply } from '../cards/render';
@@ -70,7 +72,7 @@ export class BlockActions {
     const outcome = await blockFile(actions, request, delegation, acknowledged, undoWindowMs > 0 ? offer : undefined);
     switch (outcome.kind) {
       case 'blocked': {
-        const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo, afterwards: outcome.afterwards };
+        const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo, afterwards: outcome.afterwards, acknowledged };
         return { reply: blockedReply(outcome.status, request.hash, extras) };
       }
       case 'needsConfirmation': {
@@ -87,7 +89,7 @@ export class BlockActions {
         return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };
       }
       default:
-        return refused(outcome, 'block', request.caller, request.hash);
+        return refused(outcome, 'block', request.caller, request.hash, blockFieldsOf(request));
     }
   }
 
@@ -126,11 +128,11 @@ export class BlockActions {
     return { reply: fileReportReply(outcome.report, outcome.lastLifted, outcome.canBlock) };
   }
 
-  /** The recent audit trail. */
-  async history(caller: Caller, delegation: Delegation, hash?: FileHash): Promise<ActionResult> {
+  /** The recent audit trail, one page of it. */
+  async history(caller: Caller, delegation: Delegation, hash?: FileHash, page = 0): Promise<ActionResult> {
     const outcome = await readHistory(this.deps.actions, caller, delegation, { hash });
     if (outcome.kind !== 'entries') return refused(outcome, 'history', caller, hash);
-    return { reply: historyReply(outcome.entries, hash) };
+    return { reply: historyReply(outcome.entries, hash, page) };
   }
 }
 
@@ -144,7 +146,7 @@ function blockedReply(status: FileStatus, hash: FileHash, extras: BlockResultExt
 }
 
 /** The refusal card, and a fresh sign-in when the token failed for a reason the analyst can fix. */
-function refused(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash): ActionResult {
+function refused(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, retry?: BlockFields): ActionResult {
   const renew = refusal.kind === 'tokenFailed' && refusal.error.reason !== 'unavailable' ? refusal.error.reason : undefined;
-  return { reply: refusalReply(refusal, action, caller, hash), signInAgain: renew ? signInAgainText(renew) : undefined };
+  return { reply: refusalReply(refusal, action, caller, hash, undefined, retry), signInAgain: renew ? signInAgainText(renew) : undefined };
 }

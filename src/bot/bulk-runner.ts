@@ -72,7 +72,11 @@ export class BulkRunner {
 
   /** The first progress card, shown before the job starts. */
   startingReply(spec: BulkJobSpec) {
-    return bulkProgressReply({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false }, apiName(this.deps.actions.defender.kind));
+    return bulkProgressReply({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false }, apiName(this.deps.actions.defender.kind), this.extrasOf(spec));
+  }
+
+  private extrasOf(spec: BulkJobSpec) {
+    return { skipped: spec.skipped ?? [], simulated: this.deps.actions.defender.kind === 'simulator' };
   }
 
   async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<void> {
@@ -85,7 +89,7 @@ export class BulkRunner {
         if (messageId) await replaceMessage(context, messageId, reply);
         else messageId = await send(context, reply);
       });
-    const show = (progress: BulkProgress) => showReply(bulkProgressReply(progress, api));
+    const show = (progress: BulkProgress) => showReply(bulkProgressReply(progress, api, this.extrasOf(spec)));
     const owner = fairUseKey(spec.caller);
     const jobs = this.deps.jobs;
     if (jobs && (await jobs.jobs.running(owner)) >= jobs.maxPerUser) {

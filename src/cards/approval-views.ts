@@ -3,7 +3,7 @@ import type { Caller } from '../domain/caller';
 import { HASH_NAMES } from '../domain/file-hash';
 import { decisionText, headlineOf, WORDS } from './approval-words';
 import { CardVerb } from './card-verbs';
-import { formatUtc, optionalFact, type Fact } from './card-text';
+import { defenderWord, factsAndFields, formatUtc, localTime, optionalFact, toneStyle, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
@@ -25,8 +25,8 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
   const last = [...request.decisions].reverse().find((d) => d.by);
   const facts: Fact[] = [
     { label: 'Requested by', value: shownName(request.requester.name) },
-    { label: 'Requested', value: formatUtc(request.requestedAt) },
-    ...optionalFact('Action', request.options?.action),
+    ...optionalFact('Requested', request.requestedAt, formatUtc),
+    ...optionalFact('Action', request.options?.action, defenderWord),
     ...optionalFact('Expires in Defender', request.options?.expiresAt, formatUtc),
     ...optionalFact('Severity', request.options?.severity),
     ...optionalFact('Device groups', request.options?.deviceGroups?.join(', ')),
@@ -34,30 +34,32 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     ...optionalFact('Blocked', request.undo?.blockedAt, formatUtc),
     ...optionalFact('Its indicator id', request.undo?.made.indicatorId),
     ...optionalFact(last?.action === 'cancel' ? 'Cancelled by' : 'Decided by', last?.by?.name, undefined, NAME_MAX),
-    ...optionalFact('Decided', last?.at, formatUtc),
-    ...optionalFact('Defender status', request.result?.fileStatus),
+    ...optionalFact('Defender status', request.result?.fileStatus, defenderWord),
     ...optionalFact('Indicator id', request.result?.indicatorId),
     ...optionalFact('Failure', request.failure?.detail),
     ...optionalFact('Correlation id', request.failure?.correlationId),
     { label: 'Request id', value: shown(request.id) },
   ];
   const statusLine = pending
-    ? `Waiting for a Security Administrator or Global Administrator other than ${shownName(request.requester.name)}. Expires ${formatUtc(request.expiresAt)}.`
+    ? `Waiting for a Security Administrator or Global Administrator other than ${shownName(request.requester.name)}. Expires ${localTime(request.expiresAt)}.`
     : request.status === 'failed'
-      ? `Approvers can retry the ${words.noun} until ${formatUtc(request.expiresAt)}.`
+      ? `Approvers can retry the ${words.noun} until ${localTime(request.expiresAt)}.`
       : decided
         ? 'This request is closed.'
         : `The approver's ${words.noun} is on its way to Defender.`;
   const existing = request.existing;
   const listed = request.listed;
+  const laid = factsAndFields(facts);
+  const existingLaid = factsAndFields(listed ? listed.map(listedFact) : existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown));
   const card = renderCard('approval', {
     headline: headline.text,
-    headlineColor: headline.color,
+    tone: toneStyle(headline.tone),
     statusLine,
     hashLabel: `${HASH_NAMES[request.hash.type]} of the file`,
     hash: request.hash.value,
-    facts,
-    hasExisting: !!existing || !!listed || !!request.existingUnknown,
+    facts: laid.facts,
+    fields: laid.fields,
+    hasExisting: ['pending', 'approving', 'failed'].includes(request.status) && (!!existing || !!listed || !!request.existingUnknown),
     existingTitle: listed
       ? listed.length === 0
         ? 'Defender listed no block for this file when the request was made'
@@ -67,8 +69,9 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
         : request.action === 'unblock'
           ? 'Defender could not be asked what an unblock would lift'
           : 'Defender could not be asked whether this file already has an indicator',
-    existingFacts: listed ? listed.map(listedFact) : existing ? existingFacts(existing) : optionalFact('Why', request.existingUnknown),
-    decisions: request.decisions.map((d) => ({ label: formatUtc(d.at), value: shown(decisionText(d, request.action)) })),
+    existingFacts: existingLaid.facts,
+    existingFactsFields: existingLaid.fields,
+    decisions: request.decisions.map((d) => `${localTime(d.at)}: ${shown(decisionText(d, request.action))}`),
     comment: shownInRun(request.comment),
     reason: shownInRun(request.reason ?? ''),
     notes: request.status === 'approved' ? [request.note ?? 'Enforcement on devices usually takes 15 minutes to 2 hours.'] : [],
@@ -76,7 +79,7 @@ export function approvalCardReply(request: ApprovalRequest, viewer: ApprovalView
     retryTitle: `Retry the ${words.noun}`,
     canDecide: pending && (viewer === 'shared' || viewer === 'approver'),
     canRetry: request.status === 'failed' && (viewer === 'shared' || viewer === 'approver'),
-    canCancel: pending && (viewer === 'shared' || viewer === 'requester'),
+    canCancel: pending && viewer === 'requester',
     hasRefresh: pending && refreshUserIds.length > 0,
     refreshUserIds: refreshUserIds.slice(0, 60),
     approvalId: request.id,
@@ -90,16 +93,16 @@ function listedFact(block: NonNullable<ApprovalRequest['listed']>[number]): Fact
   const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
   const when = block.createdAt ? `, ${formatUtc(block.createdAt)}` : '';
   const foreign = block.foreign ? ' (not created by this bot)' : '';
-  return { label: block.id ? shown(block.id) : 'FileAction', value: `${shown(block.action)}${who}${when}${foreign}` };
+  return { label: block.id ? `Indicator ${shown(block.id)}` : 'FileAction', value: `${shown(defenderWord(block.action))}${who}${when}${foreign}` };
 }
 
 /** The indicator already in force: what it does, who set it and when. */
 function existingFacts(status: NonNullable<ApprovalRequest['existing']>): Fact[] {
   return [
-    { label: 'Current action', value: `${shown(status.actionType)} (${shown(status.fileStatus)})` },
+    { label: 'Current action', value: `${shown(defenderWord(status.actionType))} (${shown(defenderWord(status.fileStatus).toLowerCase())})` },
     ...optionalFact('Set by', status.requestor, undefined, NAME_MAX),
     ...optionalFact('Set', status.creationDateTimeUtc ?? status.lastUpdateDateTimeUtc, formatUtc),
-    ...optionalFact('Its comment', status.requestorComment),
+    ...optionalFact('Its comment', status.requestorComment, undefined, 160),
     ...optionalFact('It expires', status.expirationTime, formatUtc),
     ...optionalFact('Its indicator id', status.indicatorId),
   ];
@@ -153,9 +156,9 @@ export function requestPendingReply(request: ApprovalRequest, postedInChannel: b
     `Approval requested: ${w.notDone} yet`,
     [
       `Your request ${w.toDo} ${HASH_NAMES[request.hash.type]} ${request.hash.value} waits for a second person with the role${postedInChannel ? ', in the SOC channel' : ''}. Request id: ${shown(request.id)}.`,
-      `It expires ${formatUtc(request.expiresAt)}. You will be told here when it is decided.`,
+      `It expires ${localTime(request.expiresAt)}. You will be told here when it is decided.`,
     ],
-    { tone: 'default' },
+    { tone: 'warning', actions: [{ title: 'Cancel my request', verb: CardVerb.CancelRequest, data: { approvalId: request.id } }] },
   );
 }
 
@@ -207,7 +210,7 @@ export function notRequestedReply(why: NotRequested): Reply {
       ]);
     case 'tooMany':
       return noticeReply('Too many requests waiting', [
-        `You have ${why.open} requests waiting for approval (at most ${why.max} at once). Cancel one on its approval card, or wait until one is decided or expires, then ask again.`,
+        `You have ${why.open} requests waiting for approval (at most ${why.max} at once). Cancel one (the notice you got when you asked has the button), or wait until one is decided or expires, then ask again.`,
         'Nothing was requested and nothing was blocked.',
       ]);
   }

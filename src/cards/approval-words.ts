@@ -1,6 +1,7 @@
 import type { RefusedAction } from '../domain/action-names';
 import type { ApprovalAction } from '../domain/approval-actions';
 import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals';
+import type { Tone } from './card-text';
 
 /** How each action is worded on its card, its notices and its refusals; every headline and button follows from it. */
 export interface ActionWords {
@@ -64,24 +65,24 @@ export const WORDS: Record<ApprovalAction, ActionWords> = {
   },
 };
 
-/** The card's headline and its colour, from the action and where the request stands. */
-export function headlineOf(request: ApprovalRequest): { text: string; color: string } {
+/** The card's headline and its tone, from the action and where the request stands. */
+export function headlineOf(request: ApprovalRequest): { text: string; tone: Tone } {
   const w = WORDS[request.action];
   switch (request.status) {
     case 'pending':
-      return { text: `${w.requested}: waiting for approval`, color: 'Warning' };
+      return { text: `${w.requested}: waiting for approval`, tone: 'warning' };
     case 'approving':
-      return { text: `Approved: ${w.doing}`, color: 'Default' };
+      return { text: `Approved: ${w.doing}`, tone: 'default' };
     case 'approved':
-      return { text: `Approved and ${w.done}`, color: 'Good' };
+      return { text: `Approved and ${w.done}`, tone: 'good' };
     case 'rejected':
-      return { text: `Rejected: ${w.notDone}`, color: 'Attention' };
+      return { text: `Rejected: ${w.notDone}`, tone: 'attention' };
     case 'cancelled':
-      return { text: `Cancelled by the requester: ${w.notDone}`, color: 'Default' };
+      return { text: `Cancelled by the requester: ${w.notDone}`, tone: 'default' };
     case 'expired':
-      return { text: `Expired: ${w.notDone}`, color: 'Default' };
+      return { text: `Expired: ${w.notDone}`, tone: 'default' };
     case 'failed':
-      return { text: `Approved, but the ${w.noun} FAILED: ${w.notDone}`, color: 'Attention' };
+      return { text: `Approved, but the ${w.noun} FAILED: ${w.notDone}`, tone: 'attention' };
   }
 }
 

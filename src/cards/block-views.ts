@@ -5,10 +5,10 @@ import type { FileStatus } from '../domain/file-status';
 import type { LiftableBlock } from '../domain/ports';
 import type { UndoOutcome, UndoRecord } from '../domain/undo';
 import type { UnblockOutcome } from '../domain/unblock-file';
-import type { AfterwardsProblem } from '../domain/block-file';
+import type { AfterwardsProblem, Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { ALLOWED_MEANS } from './confirm-views';
-import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
+import { apiName, defenderWord, ENFORCEMENT, factsAndFields, formatUtc, hashTypeName, localTime, optionalFact, SIMULATED, toneStyle, type Fact, type Tone } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
@@ -24,6 +24,8 @@ export interface BlockResultExtras {
   readonly undo?: UndoRecord;
   /** What could not be done after Defender accepted: the headline becomes "Blocked, but …". */
   readonly afterwards?: readonly AfterwardsProblem[];
+  /** The warnings the analyst confirmed before the block went out ("Block anyway"). */
+  readonly acknowledged?: readonly Concern['kind'][];
 }
 
 const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
@@ -40,7 +42,7 @@ const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; li
 /** "Blocked, but …" (or the effect's headline, but …) naming what failed after Defender accepted. */
 function headlineWithProblems(headline: string, effect: Effect, problems: readonly AfterwardsProblem[]): string {
   if (problems.length === 0) return headline;
-  const lead = effect === 'blocked' || effect === 'sent' ? 'Blocked' : headline;
+  const lead = effect === 'blocked' ? 'Blocked' : effect === 'sent' ? 'Block sent, not confirmed' : headline;
   return `${lead}, but ${problems.map((p) => AFTERWARDS[p.kind].short).join(' and ')}`;
 }
 
@@ -74,15 +76,18 @@ function effectOf(status: FileStatus): Effect {
   return 'other';
 }
 
-const HEADLINES: Readonly<Record<Exclude<Effect, 'other'>, string>> = {
-  blocked: 'File blocked',
-  sent: 'Block sent to Defender',
-  audited: 'Only audited, not blocked',
-  warns: 'Warns, not blocked',
-  alerts: 'Only alerts, not blocked',
-  allowed: 'File allowed',
-  lifted: 'Block lifted',
+const HEADLINES: Readonly<Record<Exclude<Effect, 'other'>, { text: string; tone: Tone }>> = {
+  blocked: { text: 'File blocked', tone: 'good' },
+  sent: { text: 'Block sent, not confirmed by Defender', tone: 'warning' },
+  audited: { text: 'Not blocked: only audited', tone: 'warning' },
+  warns: { text: 'Not blocked: users are only warned', tone: 'warning' },
+  alerts: { text: 'Not blocked: only alerts', tone: 'warning' },
+  allowed: { text: 'File allowed', tone: 'warning' },
+  lifted: { text: 'Block lifted', tone: 'good' },
 };
+
+/** Said instead of "File blocked" when the analyst confirmed a block of a Microsoft-signed file. */
+const SIGNED_HEADLINE = 'Block sent, but Defender does not block Microsoft-signed files';
 
 const NOT_BLOCKING = 'Defender does not stop this file from running';
 
@@ -114,11 +119,14 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
   const inForce = effect !== 'lifted';
   const blocked = effect === 'blocked' || effect === 'sent';
   const problems = extras.afterwards ?? [];
-  const headline = headlineWithProblems(effect === 'other' ? `File status: ${shown(status.fileStatus)}` : HEADLINES[effect], effect, problems);
+  const signed = blocked && (extras.acknowledged ?? []).includes('microsoftSigned');
+  const base = effect === 'other' ? { text: `File status: ${shown(defenderWord(status.fileStatus))}`, tone: 'default' as const } : HEADLINES[effect];
+  const headline = signed ? SIGNED_HEADLINE : headlineWithProblems(base.text, effect, problems);
+  const tone: Tone = signed || problems.length > 0 ? 'warning' : base.tone;
   const options = extras.options;
   const facts: Fact[] = [
-    { label: 'Status', value: shown(status.fileStatus) },
-    { label: 'Action', value: shown(status.actionType) },
+    { label: 'Status', value: status.confirmed ? shown(defenderWord(status.fileStatus)) : 'Not confirmed' },
+    { label: 'Action', value: shown(defenderWord(status.actionType)) },
     { label: 'Hash type', value: shown(hashType) },
     ...optionalFact('Requested by', status.requestor, undefined, NAME_MAX),
     ...optionalFact('Created', status.creationDateTimeUtc, formatUtc),
@@ -135,15 +143,15 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...(status.confirmed ? [] : ['Defender accepted the request but returned no details; the fields above come from your request.']),
     ...(extras.optionsIgnored ? ['The files API has no options (action, expiry, severity, device groups); they were not applied.'] : []),
     ...(extras.notes ?? []),
-    ...(extras.undo ? [`Undo is available until ${formatUtc(extras.undo.until)}.`] : []),
+    ...(extras.undo ? [`Undo is available until ${localTime(extras.undo.until)}.`] : []),
     ...problems.map((p) => AFTERWARDS[p.kind].line),
   ];
   const card = renderCard('file-status', {
     headline,
-    headlineColor: blocked && problems.length === 0 ? 'Good' : blocked ? 'Warning' : inForce && effect !== 'other' ? 'Warning' : 'Default',
+    tone: toneStyle(tone),
     hashLabel: `${shown(hashType)} of the file`,
     hash: shown(status.fileIdentifier),
-    facts,
+    ...factsAndFields(facts),
     hasComment: !!status.requestorComment,
     comment: shownInRun(status.requestorComment ?? ''),
     hasCancellationComment: !!status.cancellationComment,
@@ -180,7 +188,7 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       return noticeReply('This Undo button no longer works', ['The block it belonged to is unknown to the bot. Send "unblock ‹hash› ‹comment›" if the file must be unblocked.']);
     case 'expired':
       return noticeReply('The undo window has closed', [
-        `Undo was available until ${formatUtc(outcome.record.until)}. The block is still in force; send "unblock ${outcome.record.hash.value} ‹comment›" to lift it.`,
+        `Undo was available until ${localTime(outcome.record.until)}. The block is still in force; send "unblock ${outcome.record.hash.value} ‹comment›" to lift it.`,
       ]);
     case 'alreadyUndone':
       return noticeReply('Already undone', [`Someone already pressed Undo for ${HASH_NAMES[outcome.record.hash.type]} ${outcome.record.hash.value}.`], { tone: 'default' });
@@ -189,7 +197,7 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       return noticeReply(
         'Already lifted, nothing changed',
         [
-          `The block ${shownName(record.blockedBy)} set at ${formatUtc(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
+          `The block ${shownName(record.blockedBy)} set at ${localTime(record.blockedAt)} is no longer in force (it was lifted or replaced), so Undo changed nothing in Defender.`,
           `Any other block of ${HASH_NAMES[record.hash.type]} ${record.hash.value} stays; send "unblock ${record.hash.value} ‹comment›" to lift it.`,
         ],
         { tone: 'default' },
@@ -204,5 +212,5 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
 
 function liftedLine(block: LiftableBlock): string {
   const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
-  return `${block.id ? `${shown(block.id)} ` : ''}(${shown(block.action)}${who})`;
+  return `${block.id ? `${shown(block.id)} ` : ''}(${shown(defenderWord(block.action))}${who})`;
 }

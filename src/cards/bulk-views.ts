@@ -2,7 +2,7 @@ import type { BulkLine } from '../domain/bulk-intake';
 import type { BulkFlag, BulkProgress } from '../domain/bulk-block';
 import type { Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
-import { count, formatUtc, type Fact } from './card-text';
+import { count, ENFORCEMENT, factsAndFields, localTime, SIMULATED, toneStyle, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
 import { shown, shownInRun } from './safe-text';
@@ -16,11 +16,12 @@ export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, va
   const headline = `${count(bad.length)} of ${count(lines.length)} lines can't be used`;
   const card = renderCard('bulk-review', {
     headline,
+    tone: toneStyle('warning'),
     summary:
       validCount > 0
         ? `${count(validCount)} hashes are fine. Fix the list and send it again, or block the ${count(validCount)} valid ones now.`
         : 'No line can be used. Fix the list and send it again.',
-    problems: bad.slice(0, LISTED).map((l) => ({ where: l.text ? `Line ${l.line}: ${shown(l.text, { max: 60 })}` : `Line ${l.line}`, problem: shownInRun(l.problem ?? '') })),
+    problems: bad.slice(0, LISTED).map(problemOf),
     moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',
     validCount,
     confirmTitle: `Block the ${count(validCount)} valid hashes`,
@@ -137,8 +138,15 @@ export function bulkFileFailedReply(problem: string): Reply {
   return noticeReply('The attached file was not read', [shownInRun(problem), 'Nothing was blocked.']);
 }
 
-/** The progress card, updated in place after every batch until the run finishes. */
-export function bulkProgressReply(progress: BulkProgress, api: string): Reply {
+/** What the progress card adds to the run: the lines the review card set aside, and whether the simulator answered. */
+export interface BulkExtras {
+  readonly skipped?: readonly BulkLine[];
+  readonly simulated?: boolean;
+}
+
+/** The progress card, updated in place after every batch until the run finishes; it keeps listing the lines that were skipped. */
+export function bulkProgressReply(progress: BulkProgress, api: string, extras: BulkExtras = {}): Reply {
+  const skipped = extras.skipped ?? [];
   const failed = progress.failures.length;
   const percent = progress.total ? Math.floor((progress.done / progress.total) * 100) : 100;
   const headline = progress.finished
@@ -147,25 +155,33 @@ export function bulkProgressReply(progress: BulkProgress, api: string): Reply {
       : `Bulk block done: ${count(progress.blocked)} blocked, ${count(failed)} NOT blocked`
     : `Bulk block running: ${count(progress.done)} of ${count(progress.total)}`;
   const progressText = progress.finished
-    ? `Every hash is accounted for: ${count(progress.blocked)} blocked, ${count(failed)} not blocked.`
+    ? `Every hash is accounted for: ${count(progress.blocked)} blocked, ${count(failed)} not blocked.${skipped.length ? ` ${count(skipped.length)} unusable ${skipped.length === 1 ? 'line was' : 'lines were'} skipped and not blocked.` : ''}`
     : progress.waitingUntil
-      ? `${percent}% done. Defender asked the bot to slow down; it resumes by itself at ${formatUtc(progress.waitingUntil)}.`
+      ? `${percent}% done. Defender asked the bot to slow down; it resumes by itself at ${localTime(progress.waitingUntil)}.`
       : `${percent}% done. This card updates as batches finish; you need not resend anything.`;
   const facts: Fact[] = [
     { label: 'Hashes', value: count(progress.total) },
     { label: 'Done', value: `${count(progress.done)} (${percent}%)` },
     { label: 'Blocked', value: count(progress.blocked) },
     { label: 'Not blocked', value: count(failed) },
+    ...(skipped.length ? [{ label: 'Skipped lines', value: count(skipped.length) }] : []),
     { label: 'Via', value: shown(api) },
   ];
   const card = renderCard('bulk-progress', {
     headline,
-    headlineColor: progress.finished ? (failed === 0 ? 'Good' : 'Attention') : 'Default',
+    tone: toneStyle(progress.finished ? (failed === 0 ? 'good' : 'attention') : 'default'),
     progressText,
-    facts,
+    ...factsAndFields(facts),
     failures: progress.failures.slice(0, LISTED).map((f) => ({ hash: shown(f.hash.value), reason: shownInRun(f.reason) })),
     moreFailures: failed > LISTED ? `…and ${count(failed - LISTED)} more; "history export" lists every one.` : '',
-    footer: 'Enforcement on devices usually takes 15 minutes to 2 hours after a block.',
+    skipped: skipped.slice(0, LISTED).map(problemOf),
+    moreSkipped: skipped.length > LISTED ? `…and ${count(skipped.length - LISTED)} more.` : '',
+    footer: extras.simulated ? SIMULATED : ENFORCEMENT,
   });
   return { card, summary: headline };
+}
+
+/** An unusable line: where it is, what it says (monospace: it is usually a mistyped hash), and why it cannot be used. */
+function problemOf(l: BulkLine): { where: string; text: string; problem: string } {
+  return { where: `Line ${l.line}`, text: shown(l.text, { max: 70 }), problem: shownInRun(l.problem ?? '') };
 }

@@ -17,6 +17,7 @@ export const CardVerb = {
   Retry: 'approval.retry',
   CancelRequest: 'approval.cancel',
   ApprovalRefresh: 'approval.refresh',
+  HistoryMore: 'history.more',
 } as const;
 
 /** One of CardVerb's values. */

@@ -3,7 +3,7 @@ import type { BlockOptions } from '../domain/block-options';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { LiftableBlock } from '../domain/ports';
 import { CardVerb } from './card-verbs';
-import { count, formatUtc } from './card-text';
+import { count, defenderWord, localTime, toneStyle } from './card-text';
 import { noticeReply } from './notice';
 import { renderCard, type Reply } from './render';
 import { shown, shownInRun, shownName } from './safe-text';
@@ -26,6 +26,7 @@ export function confirmBlockReply(
   const described = concerns.map((c) => describe(c, allowing));
   const card = renderCard('confirm-block', {
     heading: allowing ? 'Check before allowing' : 'Check before blocking',
+    tone: toneStyle('warning'),
     lead: 'Nothing has been sent to Defender yet.',
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
     hash: hash.value,
@@ -35,7 +36,7 @@ export function confirmBlockReply(
     confirmVerb: CardVerb.Confirm,
     cancelVerb: CardVerb.Cancel,
     confirmId,
-    expiresText: `These buttons work until ${formatUtc(extras.expiresAt)}.`,
+    expiresText: `These buttons work until ${localTime(extras.expiresAt)}.`,
   });
   const verb = allowing ? 'allowing' : 'blocking';
   return { card, summary: `Check before ${verb} ${HASH_NAMES[hash.type]} ${hash.value}: ${described.map((c) => c.title).join('; ')}` };
@@ -46,6 +47,7 @@ export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlo
   const foreign = listed.filter((block) => block.foreign).length;
   const card = renderCard('confirm-block', {
     heading: 'Check before unblocking',
+    tone: toneStyle('warning'),
     lead: `Nothing has been changed in Defender yet. Unblocking deletes ${listed.length === 1 ? 'this indicator' : `these ${listed.length} indicators`}; ${foreign === 1 ? 'one was' : `${foreign} were`} not created by this bot.`,
     hashLabel: `${HASH_NAMES[hash.type]} of the file`,
     hash: hash.value,
@@ -55,16 +57,18 @@ export function confirmUnblockReply(hash: FileHash, listed: readonly LiftableBlo
     confirmVerb: CardVerb.UnblockConfirm,
     cancelVerb: CardVerb.UnblockCancel,
     confirmId,
-    expiresText: `These buttons work until ${formatUtc(expiresAt)}.`,
+    expiresText: `These buttons work until ${localTime(expiresAt)}.`,
   });
   return { card, summary: `Check before unblocking ${HASH_NAMES[hash.type]} ${hash.value}: ${foreign} of ${listed.length} indicators not created by this bot` };
 }
 
-/** The confirmation was cancelled, expired, or pressed by someone else. */
-export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYours'): Reply {
+/** The confirmation was cancelled (naming the file when known), expired, or pressed by someone else. */
+export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYours', hash?: FileHash): Reply {
   switch (reason) {
     case 'cancelled':
-      return noticeReply('Cancelled', ['Nothing was sent to Defender.'], { tone: 'default' });
+      return noticeReply('Cancelled', [hash ? `Nothing was sent to Defender for ${HASH_NAMES[hash.type]} ${hash.value}.` : 'Nothing was sent to Defender.'], {
+        tone: 'default',
+      });
     case 'unknown':
       return noticeReply('This request is no longer open', ['It expired or was already answered. Nothing was sent to Defender; send the command again if needed.']);
     case 'notYours':
@@ -74,11 +78,11 @@ export function confirmationClosedReply(reason: 'cancelled' | 'unknown' | 'notYo
 
 function describeLiftable(block: LiftableBlock): { title: string; detail: string; quote: string } {
   const who = block.createdBy ? ` by ${shownName(block.createdBy)}` : '';
-  const when = block.createdAt ? ` on ${formatUtc(block.createdAt)}` : '';
+  const when = block.createdAt ? ` on ${localTime(block.createdAt)}` : '';
   const id = block.id ? ` · indicator ${shown(block.id)}` : '';
   const title = block.title ? ` · "${shown(block.title)}"` : '';
   return {
-    title: `${shown(block.action)}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
+    title: `${shown(defenderWord(block.action))}${who}${block.foreign ? ' (not created by this bot)' : ''}`,
     detail: `Created${when}${id}${title}`,
     quote: shownInRun(block.comment ?? ''),
   };
@@ -91,11 +95,11 @@ function describe(concern: Concern, allowing: boolean): { title: string; detail:
     case 'existingBlock': {
       const s = concern.status;
       const who = s.requestor ? ` by ${shownName(s.requestor)}` : '';
-      const when = s.creationDateTimeUtc ? ` on ${formatUtc(s.creationDateTimeUtc)}` : '';
-      const expiry = s.expirationTime ? `, expires ${formatUtc(s.expirationTime)}` : '';
+      const when = s.creationDateTimeUtc ? ` on ${localTime(s.creationDateTimeUtc)}` : '';
+      const expiry = s.expirationTime ? `, expires ${localTime(s.expirationTime)}` : '';
       return {
         title: 'Already blocked',
-        detail: `Blocked${who}${when} (${shown(s.actionType)}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
+        detail: `Blocked${who}${when} (${shown(defenderWord(s.actionType))}${expiry}). ${allowing ? 'Allowing' : 'Blocking again'} replaces that indicator and its comment.`,
         quote: shownInRun(s.requestorComment ?? ''),
       };
     }

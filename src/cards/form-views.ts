@@ -1,5 +1,6 @@
 import type { BlockFields } from '../commands/parse-block-fields';
-import { INDICATOR_ACTIONS, SEVERITIES } from '../domain/block-options';
+import { INDICATOR_ACTIONS, SEVERITIES, type BlockOptions } from '../domain/block-options';
+import type { FileHash } from '../domain/file-hash';
 import { MAX_COMMENT_LENGTH } from '../commands/limits';
 import { CardVerb } from './card-verbs';
 import { renderCard, type Reply } from './render';
@@ -44,9 +45,22 @@ export function blockFormReply(settings: {
     expires: v.expires ?? (settings.defaultExpiryDays > 0 ? `${settings.defaultExpiryDays}d` : 'never'),
     expiries: [...days.map((d) => ({ title: `In ${d} days`, value: `${d}d` })), { title: 'Never', value: 'never' }],
     severity: v.severity ?? '',
-    severities: [{ title: 'Not set', value: '' }, ...SEVERITIES.map((value) => ({ title: value, value }))],
+    severities: SEVERITIES.map((value) => ({ title: value, value })),
     groups: v.groups ?? '',
     verbs: CardVerb,
   });
   return { card, summary: 'Block a file: fill in the hash and a comment.' };
+}
+
+/** The form fields of a block as it was asked, so Retry and the pre-filled form send the same block again. */
+export function blockFieldsOf(request: { readonly hash: FileHash; readonly comment: string; readonly options?: BlockOptions }): BlockFields {
+  const o = request.options;
+  return {
+    hash: request.hash.value,
+    comment: request.comment,
+    action: o?.action ?? 'Block',
+    expires: o ? (o.expiresAt ? o.expiresAt.slice(0, 10) : 'never') : '',
+    severity: o?.severity ?? '',
+    groups: o?.deviceGroups?.join(', ') ?? '',
+  };
 }

@@ -2,13 +2,21 @@
 import { COMMAND_CATALOG } from '../commands/catalog';
 import type { ParseError } from '../commands/parse';
 import { CardVerb } from './card-verbs';
-import { noticeReply } from './notice';
+import { noticeReply, type NoticeAction } from './notice';
 import { renderCard, type Reply } from './render';
 import { LINE_MAX, shown } from './safe-text';
 
 const EXAMPLE = 'block 7327b54fd718525cbca07dacde913b5ac3c85673 Dropper from phishing alert 32123';
 
-const COMMANDS = COMMAND_CATALOG.flatMap((spec) => spec.help);
+/** The catalog's usages (but help's own) with the first sentence of each description: the help card stays about one phone screen. */
+const COMMANDS = COMMAND_CATALOG.filter((spec) => spec.name !== 'help')
+  .flatMap((spec) => spec.help)
+  .map((h) => ({ usage: h.usage, description: firstSentence(h.description) }));
+
+function firstSentence(text: string): string {
+  const end = text.search(/\.\s/);
+  return end < 0 ? text : text.slice(0, end + 1);
+}
 
 /** The help card: commands, an example, who may block, and a button to the block form. */
 export function helpReply(mode: 'local' | 'production'): Reply {
@@ -23,7 +31,16 @@ export function helpReply(mode: 'local' | 'production'): Reply {
 /** A clear answer for a message that is not a valid command. */
 export function parseErrorReply(error: ParseError): Reply {
   const { headline, lines } = explainParseError(error);
-  return noticeReply(headline, lines, { example: EXAMPLE });
+  return noticeReply(headline, lines, { example: EXAMPLE, actions: formButton(error) });
+}
+
+/** A block that did not parse keeps what the bot understood in a pre-filled form, so nobody retypes 40–64 hex characters on a phone. */
+function formButton(error: ParseError): NoticeAction[] {
+  const open = (data: Record<string, string>): NoticeAction[] => [{ title: 'Fix it in the form', verb: CardVerb.OpenForm, data }];
+  if (error.reason === 'notAHash' && error.verb === 'block') return open({ hash: error.given });
+  if (error.reason === 'missingComment' && error.verb === 'block') return open({ hash: error.hash.value });
+  if (error.reason === 'commentTooLong' || error.reason === 'badOption') return open({});
+  return [];
 }
 
 /** Longest part of a rejected value quoted back. */

@@ -4,7 +4,8 @@ import { HASH_NAMES, type FileHash } from '../domain/file-hash';
 import type { Refusal } from '../domain/outcomes';
 import type { DefenderError, DefenderFailureReason, TokenError } from '../errors';
 import { CardVerb } from './card-verbs';
-import { apiName, hashTypeName, optionalFact, roleName, type Fact } from './card-text';
+import type { BlockFields } from '../commands/parse-block-fields';
+import { apiName, factsAndFields, hashTypeName, optionalFact, roleName, toneStyle, type Fact } from './card-text';
 import { renderCard, type Reply } from './render';
 import { shown, shownInRun, shownName } from './safe-text';
 
@@ -26,8 +27,12 @@ const VERBS: Record<RefusedAction, string> = {
   history: 'reading the audit trail',
 };
 
-/** The answer for any refusal: what did not happen, why, and what to do. */
-export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, approvalDraftId?: string): Reply {
+/**
+ * The answer for any refusal: what did not happen, why, and what to do. `retry` is the block as it was
+ * asked: a failed block then carries Retry (the same block again) and a pre-filled form.
+ */
+export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, approvalDraftId?: string, retry?: BlockFields): Reply {
+  const again = { retry, hash };
   switch (refusal.kind) {
     case 'denied':
       return deniedReply(refusal.heldRoles, refusal.neededRoles, caller, action, approvalDraftId);
@@ -36,11 +41,12 @@ export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Ca
         reason: 'The bot could not check your directory roles, so it did nothing (it never acts without a verified role).',
         advice: "Try again in a minute. If this keeps happening, ask your Teams administrator to check the bot's access to the directory.",
         facts: [{ label: 'Detail', value: shown(refusal.detail) }],
+        again,
       });
     case 'tokenFailed':
       return tokenFailedCard(action, hash, refusal.error);
     case 'failed':
-      return defenderFailedCard(action, hash, refusal.error);
+      return defenderFailedCard(action, hash, refusal.error, again);
     case 'unsupportedHash':
       return failureCard(action, hash, {
         reason: `The ${apiName(refusal.api)} takes ${refusal.supported.map(hashTypeName).join(', ')} only, and this is ${HASH_NAMES[refusal.hash.type]}. Nothing was sent to Defender.`,
@@ -56,12 +62,13 @@ export function deniedReply(held: readonly string[], needed: readonly string[], 
   const headline = action === 'block' ? 'Not blocked: you need a directory role' : 'Not allowed: you need a directory role';
   const card = renderCard('denied', {
     headline,
+    tone: toneStyle('attention'),
     explanation: `${capitalize(VERBS[action])} needs the ${neededNames} directory role. Nothing was sent to Defender.`,
-    facts: [
+    ...factsAndFields([
       { label: 'You', value: shownName(caller.name) },
       { label: 'Your roles', value: held.length ? held.map((r) => shownName(roleName(r))).join(', ') : 'none that count here' },
       { label: 'Needed', value: neededNames },
-    ],
+    ]),
     advice: approvalDraftId
       ? 'You can ask a colleague with the role to approve this block: press "Request approval". If you hold an eligible role in Privileged Identity Management, you can also activate it and try again.'
       : 'If you hold an eligible role in Privileged Identity Management, activate it and try again; otherwise ask a Security Administrator.',
@@ -80,7 +87,7 @@ const UNKNOWN_HEADLINES: Partial<Record<RefusedAction, string>> = {
   undo: 'Outcome unknown: the block may have been lifted',
 };
 
-function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, error: DefenderError): Reply {
+function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, error: DefenderError, again: Again): Reply {
   const { reason, advice } = FAILURES[error.reason](error, action);
   const d = error.details;
   const unknown = error.reason === 'outcomeUnknown';
@@ -96,7 +103,46 @@ function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, e
       ...optionalFact('Correlation id', d.correlationId),
       ...optionalFact('Attempts', d.attempts),
     ],
+    again,
   });
+}
+
+/** What a failure card offers to do again: the block as asked (Retry and the pre-filled form), or a lookup. */
+interface Again {
+  readonly retry?: BlockFields;
+  readonly hash?: FileHash;
+}
+
+/** Retry and the pre-filled form for a failed block; Retry for a failed lookup or history. */
+function againButtons(action: RefusedAction, again: Again | undefined): NoticeButtons {
+  const retry = again?.retry;
+  if (action === 'block' && retry) {
+    const fields = {
+      hash: retry.hash ?? '',
+      comment: retry.comment ?? '',
+      action: retry.action ?? '',
+      expires: retry.expires ?? '',
+      severity: retry.severity ?? '',
+      groups: retry.groups ?? '',
+    };
+    return {
+      executes: [
+        { title: 'Retry', verb: CardVerb.SubmitForm, data: fields, submitData: { ...fields, verb: CardVerb.SubmitForm } },
+        { title: 'Edit in the form', verb: CardVerb.OpenForm, data: fields, submitData: { ...fields, verb: CardVerb.OpenForm } },
+      ],
+      commands: [],
+    };
+  }
+  if (action === 'status' && again?.hash) return { executes: [], commands: [{ title: 'Retry', data: { msteams: { type: 'imBack', value: `status ${again.hash.value}` } } }] };
+  if (action === 'history')
+    return { executes: [], commands: [{ title: 'Retry', data: { msteams: { type: 'imBack', value: again?.hash ? `history ${again.hash.value}` : 'history' } } }] };
+  return { executes: [], commands: [] };
+}
+
+/** The buttons a failure card carries, as its template takes them. */
+interface NoticeButtons {
+  readonly executes: { title: string; verb: string; data: Record<string, string>; submitData: Record<string, string> }[];
+  readonly commands: { title: string; data: { msteams: { type: 'imBack'; value: string } } }[];
 }
 
 function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, error: TokenError): Reply {
@@ -116,12 +162,12 @@ function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, erro
 function failureCard(
   action: RefusedAction,
   hash: FileHash | undefined,
-  parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string; headline?: string; statusHash?: FileHash },
+  parts: { reason: string; advice: string; facts: Fact[]; upstreamMessage?: string; headline?: string; statusHash?: FileHash; again?: Again },
 ): Reply {
   const headline = parts.headline ?? HEADLINES[action];
   const card = renderCard('block-failed', {
     headline,
-    headlineColor: parts.headline ? 'Warning' : 'Attention',
+    tone: toneStyle(parts.headline ? 'warning' : 'attention'),
     hasStatus: !!parts.statusHash,
     statusText: parts.statusHash ? `status ${parts.statusHash.value}` : '',
     hasHash: !!hash,
@@ -130,8 +176,9 @@ function failureCard(
     reason: parts.reason,
     hasUpstreamMessage: !!parts.upstreamMessage,
     upstreamMessage: shownInRun(parts.upstreamMessage ?? ''),
-    facts: parts.facts,
+    ...factsAndFields(parts.facts),
     advice: parts.advice,
+    ...againButtons(action, parts.again),
   });
   const subject = hash ? `: ${HASH_NAMES[hash.type]} ${hash.value}` : '';
   return { card, summary: `${headline}${subject}. ${parts.reason}` };

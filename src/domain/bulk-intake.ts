@@ -40,6 +40,8 @@ export interface BulkJobSpec {
   readonly verify?: readonly string[];
   /** The other choice of the same review card (with or without the flagged hashes): withdrawn once this one runs. */
   readonly sibling?: string;
+  /** Lines that could not be used and are not blocked (the result card lists them again). */
+  readonly skipped?: readonly BulkLine[];
 }
 
 /** Checks every line before anything is sent: hash, comment (own or shared), duplicates, size. */
@@ -57,7 +59,7 @@ export function prepareBulk(
   );
   const items = checked.flatMap((line) => (line.hash && !line.problem ? [{ hash: line.hash, comment: (line.comment ?? input.sharedComment)! }] : []));
   return {
-    spec: { items, options: resolveOptions(input.options, now, defaultExpiryDays), caller },
+    spec: { items, options: resolveOptions(input.options, now, defaultExpiryDays), caller, skipped: checked.filter((line) => line.problem) },
     lines: checked,
     tooMany: items.length > MAX_BULK_HASHES,
   };

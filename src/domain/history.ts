@@ -4,8 +4,8 @@ import type { FileHash } from './file-hash';
 import type { Refusal } from './outcomes';
 import type { AuditEntry, AuditLog, Delegation, RoleDirectory } from './ports';
 
-/** Entries shown by `history`. */
-export const HISTORY_LIMIT = 15;
+/** Entries `history` reads (newest first); its card shows a few at a time with a More button. */
+export const HISTORY_LIMIT = 60;
 
 /** The audit trail as the caller may see it: their tenant only, readers and admins only. */
 export type HistoryOutcome = { readonly kind: 'entries'; readonly entries: readonly AuditEntry[] } | Refusal;

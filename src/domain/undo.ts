@@ -74,7 +74,7 @@ export async function undoBlock(deps: ActionDeps & { readonly store: Store }, un
   if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
   const record = stored.value;
   if (deps.now().getTime() > Date.parse(record.until)) return { kind: 'expired', record };
-  const comment = `Undo of the block by ${record.blockedBy} at ${record.blockedAt}, pressed by ${presser.name} in Teams.`;
+  const comment = `Undo of the block by ${record.blockedBy} at ${utcText(record.blockedAt)}, pressed by ${presser.name} in Teams.`;
   const refused = await refuseUnlessHolds(deps.roles, presser, delegation, BLOCKING_ROLES).catch(refusalFrom);
   if (refused) {
     await auditRefusal(deps, record, presser, comment, refused);
@@ -103,4 +103,10 @@ async function auditRefusal(deps: ActionDeps, record: UndoRecord, presser: Calle
     detail: refusalDetail(refusal),
     correlationId: refusalCorrelation(refusal),
   });
+}
+
+/** `2025-03-01T12:00:00.000Z` → `2025-03-01 12:00:00 UTC`, as people read it in Defender's comment column; anything unparsable as given. */
+export function utcText(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }

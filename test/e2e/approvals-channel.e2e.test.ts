@@ -50,8 +50,8 @@ function idOf(card: ConnectorRequest): string {
   return id;
 }
 
-/** Presses a button of an approval card (Action.Execute), from where the card lives. */
-function press(rig: Rig, card: ConnectorRequest, cardContent: Record<string, unknown>, title: string, user: TeamsUser, kind: 'channel' | 'groupChat' = 'channel') {
+/** Presses a button of an approval card or of the requester's notice (Action.Execute), from where the card lives. */
+function press(rig: Rig, card: ConnectorRequest, cardContent: Record<string, unknown>, title: string, user: TeamsUser, kind: 'channel' | 'groupChat' | 'personal' = 'channel') {
   const button = buttons(cardContent)[title];
   if (!button) throw new Error(`no "${title}" button on the card`);
   return rig.send(executeActivity(rig.connector.serviceUrl, idOf(card), button.verb!, button.data!, { user, kind }));
@@ -129,19 +129,22 @@ describe('approval cards in APPROVAL_CHANNEL, never learned first', () => {
     for (const digit of ['3', '4']) {
       rig.connector.clear();
       const again = await ask(rig, NICO, hashOf(digit), 'the channel is back');
-      expect(replyTexts(await answerTo(rig, again))[0]).toBe('Approval requested: NOT blocked yet');
+      const notice = await answerTo(rig, again);
+      expect(replyTexts(notice)[0]).toBe('Approval requested: NOT blocked yet');
       const card = await rig.connector.waitForChannelPost(SOC_CHANNEL);
-      const cancel = await press(rig, card, cardOf(card), 'Cancel my request', NICO);
+      expect(buttons(cardOf(card))['Cancel my request']).toBeUndefined();
+      const cancel = await press(rig, notice, cardOf(notice), 'Cancel my request', NICO, 'personal');
       expect(cardTexts((cancel.body as { value: unknown }).value)[0]).toBe('Cancelled by the requester: NOT blocked');
     }
   });
 
   it('refuses a request past the open-request cap, and takes one again once a request is cancelled', async () => {
-    const cards: ConnectorRequest[] = [];
+    const notices: ConnectorRequest[] = [];
     for (const digit of ['5', '6']) {
       rig.connector.clear();
-      await ask(rig, BEN, hashOf(digit), 'one of a series');
-      cards.push(await rig.connector.waitForChannelPost(SOC_CHANNEL));
+      const asked = await ask(rig, BEN, hashOf(digit), 'one of a series');
+      notices.push(await answerTo(rig, asked, 'Approval requested: NOT blocked yet'));
+      await rig.connector.waitForChannelPost(SOC_CHANNEL);
     }
     rig.connector.clear();
     const third = await ask(rig, BEN, hashOf('7'), 'one too many');
@@ -151,7 +154,7 @@ describe('approval cards in APPROVAL_CHANNEL, never learned first', () => {
     expect(told.join(' ')).toContain('Nothing was requested');
     expect(rig.connector.requests.filter((r) => r.path === '/v3/conversations')).toEqual([]);
 
-    await press(rig, cards[0], cardOf(cards[0]), 'Cancel my request', BEN);
+    await press(rig, notices[0], cardOf(notices[0]), 'Cancel my request', BEN, 'personal');
     rig.connector.clear();
     const fourth = await ask(rig, BEN, hashOf('7'), 'room again');
     expect(replyTexts(await answerTo(rig, fourth))[0]).toBe('Approval requested: NOT blocked yet');

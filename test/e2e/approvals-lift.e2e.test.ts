@@ -62,8 +62,8 @@ describe('under APPROVAL_POLICY=always, lifting and allowing need four eyes too'
     expect(shown).toEqual(
       expect.arrayContaining(['Unblock requested: waiting for approval', hashOf('1'), 'Requested by: Ana Analyst', 'cleared by IR', 'An approved unblock lifts this indicator']),
     );
-    expect(shown.find((t) => t.startsWith(`${theirs.id}: Block by`) && t.includes('(not created by this bot)'))).toBeDefined();
-    expect(Object.keys(buttons(cardOf(card)))).toEqual(['Approve and unblock', 'Reject', 'Cancel my request']);
+    expect(shown.find((t) => t.startsWith(`Indicator ${theirs.id}: Block by`) && t.includes('(not created by this bot)'))).toBeDefined();
+    expect(Object.keys(buttons(cardOf(card)))).toEqual(['Approve and unblock', 'Reject']);
     expect(rig.defender.requests.every((r) => r.method === 'GET' && r.claims?.oid === ANA.aadObjectId)).toBe(true);
 
     const own = await press(card, cardOf(card), 'Approve and unblock', ANA);

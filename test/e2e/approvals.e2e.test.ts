@@ -110,11 +110,13 @@ describe('approval cards with four eyes', () => {
     expect(posts()).toHaveLength(0);
   });
 
-  it('the requester may cancel while pending (through the Action.Submit fallback); an approval after that changes nothing', async () => {
-    const { card } = await rileyRequests(rig, '3'.repeat(40));
-    const cancel = buttons(cardOf(card))['Cancel my request'];
+  it('the requester may cancel while pending from the notice they got (through the Action.Submit fallback); an approval after that changes nothing', async () => {
+    const { card, ask } = await rileyRequests(rig, '3'.repeat(40));
+    expect(buttons(cardOf(card))['Cancel my request']).toBeUndefined();
+    const notice = await rig.connector.waitFor((r) => r.conversationId === (ask.conversation as { id: string }).id && replyTexts(r)[0] === 'Approval requested: NOT blocked yet');
+    const cancel = buttons(cardOf(notice))['Cancel my request'];
     rig.connector.clear();
-    await rig.send(submitActivity(rig.connector.serviceUrl, cardId(card), cancel.fallback!.data, { user: RILEY, kind: 'channel' }));
+    await rig.send(submitActivity(rig.connector.serviceUrl, messageId(notice), cancel.fallback!.data, { user: RILEY }));
     const update = await updateOf(rig, card);
     expect(cardTexts(cardOf(update))[0]).toBe('Cancelled by the requester: NOT blocked');
     const answer = await press(rig, card, 'Approve and block', GALE);

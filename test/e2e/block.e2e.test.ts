@@ -77,7 +77,8 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
       const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} empty answer`);
       expect((await rig.send(activity)).status).toBe(200);
       const texts = replyTexts(await rig.reply(activity));
-      expect(texts[0]).toBe('Block sent to Defender');
+      expect(texts[0]).toBe('Block sent, not confirmed by Defender');
+      expect(texts).toContain('Status: Not confirmed');
       expect(texts).toEqual(expect.arrayContaining([`Requested by: ${ANA.name}`, 'empty answer']));
       expect(texts.join(' ')).toContain('returned no details');
       expect(defenderCalls().map((r) => r.status)).toEqual([200]);

@@ -195,7 +195,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const inputs = (form.body as Array<{ type: string; id?: string; regex?: string; isRequired?: boolean }>).filter((b) => b.type.startsWith('Input.'));
     expect(inputs.map((i) => i.id)).toEqual(['hash', 'comment', 'action', 'expires', 'severity', 'groups']);
     expect(inputs.find((i) => i.id === 'hash')).toMatchObject({ isRequired: true, regex: expect.stringContaining('{40}') });
-    const submit = buttons(form).Block;
+    const submit = buttons(form)['Send to Defender'];
     expect(submit).toMatchObject({ type: 'Action.Execute', fallback: { type: 'Action.Submit' } });
     expect(JSON.stringify(form)).not.toContain('Action.ShowCard');
 
@@ -203,7 +203,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const data = { ...submit.data, hash: SHA1.toUpperCase(), comment: 'from the form', action: 'Audit', expires: '30d', severity: 'High', groups: 'Servers, Finance' };
     const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(formMessage), submit.verb!, data));
     const texts = invokeTexts(answer.body);
-    expect(texts[0]).toBe('Only audited, not blocked');
+    expect(texts[0]).toBe('Not blocked: only audited');
     expect(texts).toEqual(expect.arrayContaining(['Severity: High', 'Device groups: Servers, Finance']));
     const [post] = posts();
     expect(post.body).toMatchObject({
@@ -223,7 +223,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const open = messageActivity(rig.connector.serviceUrl, 'block');
     await rig.send(open);
     const formMessage = await rig.reply(open);
-    const submit = buttons(cardOf(formMessage)).Block;
+    const submit = buttons(cardOf(formMessage))['Send to Defender'];
     rig.connector.clear();
     const press = submitActivity(rig.connector.serviceUrl, messageId(formMessage), {
       ...submit.fallback!.data,
@@ -245,7 +245,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const open = messageActivity(rig.connector.serviceUrl, 'block');
     await rig.send(open);
     const formMessage = await rig.reply(open);
-    const submit = buttons(cardOf(formMessage)).Block;
+    const submit = buttons(cardOf(formMessage))['Send to Defender'];
     const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(formMessage), submit.verb!, { ...submit.data, hash: 'nothex', comment: 'keep me' }));
     const card = (answer.body as { value: Record<string, unknown> }).value;
     expect(cardTexts(card)).toContain('This is not a file hash. "nothex" is not a SHA-1 (40 hexadecimal characters), SHA-256 (64) or MD5 (32). Nothing was blocked.');
@@ -281,12 +281,21 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     expect(rig.defender.requestsTo('DELETE', /indicators/)).toHaveLength(1);
   });
 
-  it('the audit trail records who did what, and survives a restart of the bot', async () => {
+  it('the audit trail records who did what, and survives a restart of the bot; More pages through it as the presser', async () => {
     await rig.restart();
     const history = messageActivity(rig.connector.serviceUrl, `history ${SHA1}`);
     await rig.send(history);
-    const texts = replyTexts(await rig.reply(history));
+    const reply = await rig.reply(history);
+    const texts = replyTexts(reply);
     expect(texts[0]).toBe('History of this SHA-1');
+    expect(texts[2]).toMatch(/^1–4 of \d+, newest first\.$/);
+    let page = cardOf(reply);
+    for (let more = buttons(page).More; more; more = buttons(page).More) {
+      const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(reply), more.verb!, more.data!));
+      page = (answer.body as { value: Record<string, unknown> }).value;
+      texts.push(...invokeTexts(answer.body));
+    }
+    expect(Object.keys(buttons(page))).toEqual(['Newest']);
     expect(texts).toEqual(expect.arrayContaining(['Undo: done', 'Block: done', 'Lookup: done', 'oops wrong file', 'from the form']));
     expect(texts.filter((t) => t.includes('Ana Analyst')).length).toBeGreaterThan(3);
     expect(texts.some((t) => t.includes('Riley Reader'))).toBe(true);

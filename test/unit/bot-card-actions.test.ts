@@ -5,6 +5,7 @@ import { BlockActions } from '../../src/bot/block-actions';
 import { BulkRunner } from '../../src/bot/bulk-runner';
 import { callerOf } from '../../src/bot/caller-of';
 import { approvalActions } from '../../src/bot/card-actions/approval-actions';
+import { historyActions } from '../../src/bot/card-actions/history-actions';
 import { CardActionRouter } from '../../src/bot/card-actions/card-action-router';
 import { CardReplies } from '../../src/bot/card-actions/card-replies';
 import { decisionActions } from '../../src/bot/card-actions/decision-actions';
@@ -132,6 +133,7 @@ function setUp() {
       ...unblockActions({ decisions, blocks, replies }),
       ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
+      ...historyActions({ blocks, replies }),
     },
     logger: quiet,
   });
@@ -217,7 +219,7 @@ describe('card confirmations through the router', () => {
     const confirmed = await press('execute', ANA, CardVerb.Confirm, { confirmId });
 
     expect(confirmed.answer.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(shown(confirmed.answer)[0]).toBe('File blocked');
+    expect(shown(confirmed.answer)[0]).toBe('Block sent, but Defender does not block Microsoft-signed files');
     expect(shown(confirmed.answer)).toContain(`Requested by: ${ANA.name}`);
     expect(defender.callsOf('block').map((c) => [c.token, c.request.hash.value, c.request.comment])).toEqual([[`token-of-${ANA.aadObjectId}`, SHA1.value, 'dropper on 3 hosts']]);
     expect(await stored()).toBeUndefined();
@@ -232,7 +234,7 @@ describe('card confirmations through the router', () => {
 
     const cancelled = await press('submit', ANA, CardVerb.Cancel, { confirmId });
 
-    expect(cards(cancelled.updated)).toEqual([['Cancelled', 'Nothing was sent to Defender.']]);
+    expect(cards(cancelled.updated)).toEqual([['Cancelled', `Nothing was sent to Defender for SHA-1 ${SHA1.value}.`]]);
     expect(cancelled.updated[0]?.id).toBe(CARD_MESSAGE);
     expect(await stored()).toBeUndefined();
 

@@ -5,6 +5,7 @@ import type { FileTransfer } from '../../src/bot/file-transfer';
 import { bulkReviewReply } from '../../src/cards/bulk-views';
 import { markDuplicates } from '../../src/domain/bulk-intake';
 import { FileTransferError } from '../../src/errors';
+import { cardTexts } from '../fixtures/card-texts';
 
 const TEAMS_FILE = 'application/vnd.microsoft.teams.file.download.info';
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -54,10 +55,11 @@ describe('linesFromCsv', () => {
 
   it('the review card built from a file never shows non-hash file content', () => {
     const lines = linesFromCsv([`${SHA1},ok`, 'SECRET-FROM-INTRANET,<b>internal</b>', `${SHA1},again`].join('\n'));
-    const card = JSON.stringify(bulkReviewReply(markDuplicates(lines), 'review-1', 1));
+    const reply = bulkReviewReply(markDuplicates(lines), 'review-1', 1);
+    const card = JSON.stringify(reply);
     expect(card).not.toMatch(/SECRET|INTRANET|internal/);
     expect(card).toContain('Line 2');
-    expect(card).toContain(`Line 3: ${SHA1}`);
+    expect(cardTexts(reply.card.content)).toEqual(expect.arrayContaining(['Line 3', SHA1]));
     expect(card).toContain('same hash as line 1');
   });
 });

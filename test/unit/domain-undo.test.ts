@@ -65,7 +65,7 @@ async function setUp() {
   };
 }
 
-const undoComment = (presser: Caller) => `Undo of the block by Ana Analyst at 2025-03-01T12:00:00.000Z, pressed by ${presser.name} in Teams.`;
+const undoComment = (presser: Caller) => `Undo of the block by Ana Analyst at 2025-03-01 12:00:00 UTC, pressed by ${presser.name} in Teams.`;
 
 describe('offerUndo', () => {
   it('remembers who blocked what and until when Undo works', async () => {

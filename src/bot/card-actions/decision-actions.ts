@@ -47,7 +47,7 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
       const taken = await decisions.take(context, surface, presser, record);
       if (!taken) return;
       if (press === 'cancel' || !taken.delegation) {
-        await surface.replaceNow(context, confirmationClosedReply('cancelled'));
+        await surface.replaceNow(context, confirmationClosedReply('cancelled', taken.value.request.hash));
         return;
       }
       await replies.inPlace(context, surface, deps.blocks.block(taken.value.request, taken.delegation, taken.value.concerns));

@@ -25,14 +25,18 @@ export interface FormActionsDeps {
 }
 
 const formFields = z.object({ hash: field, comment: field, action: field, expires: field, severity: field, groups: field });
+/** What a card may pre-fill the form with (a failed block's fields, a hash the bot knows); the form checks it all again on submit. */
+const prefill = z.object({ hash: z.string().max(256).optional(), comment: field, action: field, expires: field, severity: field, groups: field });
+/** A mistyped hash (hex of the wrong length) is put back in the form to be corrected; anything else is left out. */
+const HEX_DRAFT = /^[0-9a-fA-F]{1,128}$/;
 
 /** Opening the block form (from help, or pre-filled from a card that knows the hash) and submitting it. */
 export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typeof CardVerb.OpenForm | typeof CardVerb.SubmitForm> {
   const form = (values?: FormValues, error?: string) => blockFormReply({ ...deps.form, values, error });
   return {
-    [CardVerb.OpenForm]: cardAction(z.object({ hash: z.string().max(256).optional() }), async ({ context, surface, data }) => {
-      const hash = data.hash !== undefined && classifyHash(data.hash) ? data.hash : undefined;
-      await send(context, form({ hash }));
+    [CardVerb.OpenForm]: cardAction(prefill, async ({ context, surface, data }) => {
+      const hash = data.hash !== undefined && (classifyHash(data.hash) || HEX_DRAFT.test(data.hash.trim())) ? data.hash.trim() : undefined;
+      await send(context, form({ ...data, hash }));
       surface.answerWithMessage('The block form is below.');
     }),
     [CardVerb.SubmitForm]: cardAction(formFields, async ({ context, surface, presser, data: values }) => {
@@ -50,7 +54,7 @@ export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typ
       }
       const delegation = await deps.replies.delegation(context, surface, 'block');
       if (!delegation) {
-        await surface.replaceNow(context, form(values, 'Sign in first (see the card below), then press Block again.'));
+        await surface.replaceNow(context, form(values, 'Sign in first (see the card below), then press Send to Defender again.'));
         return;
       }
       await deps.replies.inPlace(context, surface, deps.blocks.block(request, delegation));

@@ -33,7 +33,7 @@ export function unblockActions(deps: UnblockActionsDeps): Pick<CardActionRegistr
       const taken = await deps.decisions.take(context, surface, presser, record);
       if (!taken) return;
       if (press === 'cancel' || !taken.delegation) {
-        await surface.replaceNow(context, confirmationClosedReply('cancelled'));
+        await surface.replaceNow(context, confirmationClosedReply('cancelled', taken.value.request.hash));
         return;
       }
       await deps.replies.inPlace(context, surface, deps.blocks.unblock(taken.value.request, taken.delegation, taken.value.acknowledged));

@@ -45,7 +45,7 @@ export interface ContainmentBudgetOptions {
 
 /**
  * Client-side sliding windows per containment call kind, built from one RateLimiter per kind
- * (each spends its budget under the limiter's 'query' key). Per process, like the other budgets.
+ * (each spends its whole budget under one limiter kind). Per process, like the other budgets.
  */
 export class ContainmentBudget {
   private readonly limiters: Readonly<Record<ContainmentCallKind, RateLimiter>>;
@@ -55,7 +55,7 @@ export class ContainmentBudget {
   constructor(options: ContainmentBudgetOptions = {}) {
     this.now = options.now ?? Date.now;
     const budgets = options.budgets ?? CONTAINMENT_BUDGETS;
-    const one = (kind: ContainmentCallKind) => new RateLimiter({ budgets: onlyQuery(budgets[kind]), now: options.now, sleep: options.sleep });
+    const one = (kind: ContainmentCallKind) => new RateLimiter({ budgets: asOneKind(budgets[kind]), now: options.now, sleep: options.sleep });
     this.limiters = { fileLookup: one('fileLookup'), devices: one('devices'), stopAndQuarantine: one('stopAndQuarantine'), machineAction: one('machineAction') };
   }
 
@@ -69,7 +69,7 @@ export class ContainmentBudget {
       const retryAfterSeconds = Math.ceil(remainingMs / 1000);
       return Promise.reject(new DefenderError('rateLimited', `Defender asked to wait ${retryAfterSeconds} s more before the next call.`, { httpStatus: 429, retryAfterSeconds }));
     }
-    return this.limiters[kind].acquire('query');
+    return this.limiters[kind].acquire(ONE_KIND);
   }
 
   /** Records a Retry-After Defender gave for `kind` that outlasted the client's retries. */
@@ -84,8 +84,11 @@ export function unbudgetedLimiter(): RateLimiter {
   return new RateLimiter({ budgets: mapKinds(() => []) });
 }
 
-function onlyQuery(budget: readonly Budget[]): Record<CallKind, readonly Budget[]> {
-  return mapKinds((kind) => (kind === 'query' ? budget : []));
+/** The limiter kind each per-kind RateLimiter counts under: one not split by lane, so the whole budget applies. */
+const ONE_KIND: CallKind = 'submit';
+
+function asOneKind(budget: readonly Budget[]): Record<CallKind, readonly Budget[]> {
+  return mapKinds((kind) => (kind === ONE_KIND ? budget : []));
 }
 
 function mapKinds(f: (kind: CallKind) => readonly Budget[]): Record<CallKind, readonly Budget[]> {

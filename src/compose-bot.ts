@@ -24,6 +24,14 @@ import { AuditExports } from './bot/history-export';
 import { SessionGate } from './bot/session-gate';
 import type { UserSessions } from './bot/user-sessions';
 import { WorkRunner } from './bot/work-runner';
+import { containActions } from './bot/card-actions/contain-actions';
+import { ContainRunner } from './bot/contain-runner';
+import { ContainTracker } from './bot/contain-tracker';
+import type { ContainDeps } from './domain/containment';
+import type { ContainmentApi } from './domain/containment-ports';
+
+/** How long one containment step may hold its job before another instance may take it over. */
+const CONTAIN_LEASE_MS = 2 * 60 * 1000;
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {
@@ -35,10 +43,12 @@ export interface BotParts {
   readonly proactive: Proactive;
   readonly continuation: PrepareContinuation;
   readonly logger: Logger;
+  /** Stop & quarantine on devices; absent when the bot's Defender API has none (the legacy files API). */
+  readonly containment?: ContainmentApi;
 }
 
 /** The bot, its admission middleware and its periodic sweep, each class built once with only what it uses. */
-export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void> } {
+export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void>; stop: () => void } {
   const { config, actions, store, sessions, proactive, continuation, logger } = parts;
   const behaviour = config.behaviour;
   const newId = () => randomUUID();
@@ -54,10 +64,23 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     intake: { files, store, newId, decisionTtlMs: behaviour.decisionTtlMs, defaultExpiryDays: behaviour.defaultExpiryDays },
   });
   const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
-  const runner = new WorkRunner({ blocks, bulk, exports });
+  const contain: ContainDeps | undefined = parts.containment && {
+    roles: actions.roles,
+    containment: parts.containment,
+    audit: actions.audit,
+    store,
+    now: actions.now,
+    api: actions.defender.kind,
+    settings: config.containment,
+  };
+  const tracker = contain && new ContainTracker({ contain, sessions, proactive, background, logger, owner: newId(), leaseMs: CONTAIN_LEASE_MS });
+  const containRunner = contain && tracker && new ContainRunner({ contain, tracker, logger, newId, decisionTtlMs: behaviour.decisionTtlMs });
+  const runner = new WorkRunner({ blocks, bulk, exports, contain: containRunner });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    approvals: { ...actions, store, contain, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    contain: containRunner,
+    continuation,
     store,
     sessions,
     gate,
@@ -74,6 +97,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
+      ...containActions({ decisions, contain: containRunner, replies, continuation }),
     },
     logger,
   });
@@ -99,6 +123,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();
+    await tracker?.sweep();
   };
-  return { bot, admission, background, sweep };
+  return { bot, admission, background, sweep, stop: () => tracker?.stop() };
 }

@@ -214,6 +214,7 @@ function actingAs(work: Work, caller: Caller): Work {
     case 'bulk-block':
       return { ...work, payload: { ...payload, spec: { ...payload.spec, caller } } };
     case 'unblock':
+    case 'contain':
     case 'status':
     case 'history':
     case 'export':

@@ -5,8 +5,10 @@ import type { BlockFileRequest, Delegation } from '../domain/ports';
 import type { ActionResult, BlockActions } from './block-actions';
 import type { BulkJobSpec } from '../domain/bulk-intake';
 import type { BulkFileIntake, BulkRunner } from './bulk-runner';
+import type { ContainRunner } from './contain-runner';
 import type { Continuation } from './continuation';
 import type { AuditExports } from './history-export';
+import { noContainmentReply } from '../cards/contain-views';
 import { send } from './send';
 
 /** What a piece of work stands for; plain data so that any instance can run it after sign-in (an allow is a `block` whose action is Allowed). */
@@ -16,7 +18,8 @@ export type WorkPayload =
   | { readonly kind: 'status'; readonly hash: FileHash }
   | { readonly kind: 'history'; readonly hash?: FileHash }
   | { readonly kind: 'export'; readonly format: 'csv' | 'json' }
-  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec; readonly intake?: BulkFileIntake };
+  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec; readonly intake?: BulkFileIntake }
+  | { readonly kind: 'contain'; readonly hash: FileHash; readonly comment: string };
 
 /** Work that needs the analyst's delegation, as plain data (so any bot instance can resume it). */
 export interface Work {
@@ -40,6 +43,8 @@ export interface WorkRunnerDeps {
   readonly blocks: BlockActions;
   readonly bulk: BulkRunner;
   readonly exports: AuditExports;
+  /** Absent when the bot's Defender API has no device actions (the legacy files API). */
+  readonly contain?: ContainRunner;
 }
 
 /** Runs stored or fresh work as the analyst, on whichever instance has the analyst's delegation. */
@@ -53,6 +58,16 @@ export class WorkRunner implements RunsWork {
       else await this.deps.bulk.run(payload.spec, delegation, continuation);
       return {};
     }
+    if (payload.kind === 'contain') {
+      if (!this.deps.contain) {
+        await continuation(async (context) => {
+          await send(context, noContainmentReply());
+        });
+        return {};
+      }
+      const started = await this.deps.contain.run({ hash: payload.hash, comment: payload.comment, caller }, delegation, continuation);
+      return started.signInAgain ? { signInAgain: started.signInAgain } : {};
+    }
     if (payload.kind === 'export') {
       await this.deps.exports.offer(caller, payload.format, delegation, continuation);
       return {};
@@ -65,7 +80,7 @@ export class WorkRunner implements RunsWork {
     return {};
   }
 
-  private act(payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
+  private act(payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' | 'contain' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
     const blocks = this.deps.blocks;
     switch (payload.kind) {
       case 'block':

@@ -15,6 +15,8 @@ export const CardVerb = {
   Retry: 'approval.retry',
   CancelRequest: 'approval.cancel',
   ApprovalRefresh: 'approval.refresh',
+  ContainConfirm: 'contain.confirm',
+  ContainCancel: 'contain.cancel',
 } as const;
 
 /** One of CardVerb's values. */

@@ -13,6 +13,8 @@ const TITLES: Record<AuditEntry['action'], string> = {
   'bulk-block': 'Bulk block',
   'approval-request': 'Approval requested',
   'approval-decision': 'Approval decided',
+  contain: 'Stop & quarantine',
+  'follow-up': 'Follow-up',
 };
 
 const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> = {
@@ -24,6 +26,9 @@ const OUTCOMES: Record<AuditEntry['outcome'], { word: string; color: string }> =
   requested: { word: 'requested', color: 'Default' },
   unknown: { word: 'outcome unknown (may be done)', color: 'Warning' },
 };
+
+/** Actions whose detail says what was done (which device), so it is shown for every outcome. */
+const DETAILED: ReadonlySet<AuditEntry['action']> = new Set(['contain', 'follow-up']);
 
 /** Longest comment shown per entry, so fifteen entries stay far under Teams' 40 KB. */
 const COMMENT_SHOWN = 200;
@@ -39,7 +44,7 @@ export function historyReply(entries: readonly AuditEntry[], hash?: FileHash): R
       return {
         title: `${TITLES[e.action]}${e.count ? ` of ${e.count} files` : ''}: ${outcome.word}`,
         color: outcome.color,
-        meta: `${formatUtc(e.at)} · ${shownName(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && e.outcome !== 'done' ? ` · ${shown(e.detail)}` : ''}`,
+        meta: `${formatUtc(e.at)} · ${shownName(e.actor.name)}${e.hashType ? ` · ${hashTypeName(e.hashType)}` : ''}${e.detail && (e.outcome !== 'done' || DETAILED.has(e.action)) ? ` · ${shown(e.detail)}` : ''}`,
         hash: hash ? '' : shown(e.hash ?? ''),
         comment: shownInRun(e.comment ?? '', { max: COMMENT_SHOWN }),
       };

@@ -5,6 +5,7 @@ import { BlockActions } from '../../src/bot/block-actions';
 import { BulkRunner } from '../../src/bot/bulk-runner';
 import { callerOf } from '../../src/bot/caller-of';
 import { approvalActions } from '../../src/bot/card-actions/approval-actions';
+import { containActions } from '../../src/bot/card-actions/contain-actions';
 import { CardActionRouter } from '../../src/bot/card-actions/card-action-router';
 import { CardReplies } from '../../src/bot/card-actions/card-replies';
 import { decisionActions } from '../../src/bot/card-actions/decision-actions';
@@ -126,6 +127,7 @@ function setUp() {
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy: 'off' }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
+      ...containActions({ decisions, replies, continuation }),
     },
     logger: quiet,
   });

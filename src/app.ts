@@ -39,7 +39,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   if (config.mode === 'production') {
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
-  const { bot, admission, background, sweep: sweepOnce, stop: stopBot } = composeBot({
+  const { bot, admission, background, sweep: sweepOnce, resume, stop: stopBot } = composeBot({
     config,
     adapter,
     actions,
@@ -54,7 +54,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);
   sweep.unref();
   // Picks up tracked work (containment jobs, follow-ups) left by a previous run or another instance right away.
-  void background.run('sweep', sweepOnce);
+  void background.run('resume', resume);
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

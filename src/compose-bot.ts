@@ -25,6 +25,7 @@ import { SessionGate } from './bot/session-gate';
 import type { UserSessions } from './bot/user-sessions';
 import { WorkRunner } from './bot/work-runner';
 import { containActions } from './bot/card-actions/contain-actions';
+import { FollowUps } from './bot/follow-ups';
 import { ContainRunner } from './bot/contain-runner';
 import { ContainTracker } from './bot/contain-tracker';
 import type { ContainDeps } from './domain/containment';
@@ -48,15 +49,40 @@ export interface BotParts {
 }
 
 /** The bot, its admission middleware and its periodic sweep, each class built once with only what it uses. */
-export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void>; stop: () => void } {
+export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void>; resume: () => Promise<void>; stop: () => void } {
   const { config, actions, store, sessions, proactive, continuation, logger } = parts;
   const behaviour = config.behaviour;
   const newId = () => randomUUID();
   const background = new BackgroundWork(logger);
   const approvalPolicy = config.approvals.policy;
-  const form: BlockFormSettings = { hashTypes: actions.defender.hashTypes, supportsOptions: actions.defender.supportsOptions, defaultExpiryDays: behaviour.defaultExpiryDays };
+  const form: BlockFormSettings = {
+    hashTypes: actions.defender.hashTypes,
+    supportsOptions: actions.defender.supportsOptions,
+    defaultExpiryDays: behaviour.defaultExpiryDays,
+    canContain: !!parts.containment,
+  };
+  const owner = newId();
+  const followUps = new FollowUps({
+    check: { defender: actions.defender, containment: parts.containment, audit: actions.audit, store, now: actions.now },
+    sessions,
+    proactive,
+    background,
+    logger,
+    owner,
+    afterMs: config.followUpAfterMs,
+    newId,
+  });
   const files = new HttpFileTransfer({ mode: config.mode, timeoutMs: config.defender.timeoutMs, downloadHosts: config.files.downloadHosts });
-  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId });
+  const blocks = new BlockActions({
+    actions,
+    store,
+    undoWindowMs: behaviour.undoWindowMs,
+    decisionTtlMs: behaviour.decisionTtlMs,
+    approvalPolicy,
+    newId,
+    followUps,
+    canContain: !!parts.containment,
+  });
   const bulk = new BulkRunner({
     actions,
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },
@@ -73,7 +99,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     api: actions.defender.kind,
     settings: config.containment,
   };
-  const tracker = contain && new ContainTracker({ contain, sessions, proactive, background, logger, owner: newId(), leaseMs: CONTAIN_LEASE_MS });
+  const tracker = contain && new ContainTracker({ contain, sessions, proactive, background, logger, owner, leaseMs: CONTAIN_LEASE_MS });
   const containRunner = contain && tracker && new ContainRunner({ contain, tracker, logger, newId, decisionTtlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports, contain: containRunner });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
@@ -81,6 +107,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     approvals: { ...actions, store, contain, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
     contain: containRunner,
     continuation,
+    followUps,
     store,
     sessions,
     gate,
@@ -93,11 +120,11 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const decisions = new StoredDecisions({ store, replies });
   const cards = new CardActionRouter({
     registry: {
-      ...formActions({ form, blocks, board, replies, approvalPolicy, now: actions.now }),
+      ...formActions({ form, blocks, board, replies, gate, approvalPolicy, now: actions.now, contain: containRunner, continuation }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
-      ...containActions({ decisions, contain: containRunner, replies, continuation }),
+      ...containActions({ decisions, store, gate, board, approvalPolicy, contain: containRunner, replies, continuation }),
     },
     logger,
   });
@@ -120,10 +147,18 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     allowedTenants: config.allowedTenants,
     logger,
   });
+  const resume = async () => {
+    await tracker?.sweep();
+    await followUps.sweep();
+  };
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();
-    await tracker?.sweep();
+    await resume();
   };
-  return { bot, admission, background, sweep, stop: () => tracker?.stop() };
+  return { bot, admission, background, sweep, resume, stop: () => {
+      tracker?.stop();
+      followUps.stop();
+    },
+  };
 }

@@ -36,6 +36,7 @@ import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
 import type { CardSurface } from './card-surface';
 import type { ContainRunner } from './contain-runner';
+import type { FollowUps } from './follow-ups';
 import type { PrepareContinuation, Proactive } from './continuation';
 import type { OpenSession, SessionGate } from './session-gate';
 import { send } from './send';
@@ -64,6 +65,8 @@ export interface ApprovalBoardDeps {
   /** Starts the tracked stop & quarantine an approved request found devices for. */
   readonly contain?: ContainRunner;
   readonly continuation?: PrepareContinuation;
+  /** Checks an approved block again later, in the conversation it was requested from. */
+  readonly followUps?: FollowUps;
 }
 
 const approversKey = StoreKey.approvers;
@@ -205,6 +208,14 @@ export class ApprovalBoard {
     await this.updateCard(request, reply);
     await this.notifyRequester(request);
     if (outcome.containment && session) await this.contain(context, request, outcome.containment, session);
+    if (session && request.status === 'approved' && request.result && (request.action === 'block' || request.action === 'block+contain')) {
+      const origin = request.origin as Partial<ConversationReference> | undefined;
+      if (origin) {
+        await this.deps.followUps
+          ?.schedule({ ...origin, activityId: undefined, user: context.activity.from }, { hash: request.hash, comment: request.comment, caller: session.caller, status: request.result })
+          .catch((error: unknown) => this.warn(request, error));
+      }
+    }
   }
 
   /** An approved stop & quarantine: its progress card goes in the approval card's conversation and tracks as the approver. */

@@ -27,6 +27,8 @@ export interface BlockFormSettings {
   readonly hashTypes: readonly HashType[];
   readonly supportsOptions: boolean;
   readonly defaultExpiryDays: number;
+  /** Whether the bot can stop & quarantine (the form then offers it). */
+  readonly canContain?: boolean;
 }
 
 /** What the chat commands use. */

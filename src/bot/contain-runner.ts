@@ -5,7 +5,7 @@ import type { DeviceSighting } from '../domain/containment-ports';
 import { createJob } from '../domain/contain-jobs';
 import { discoverDevices, newJob, planFor, type ContainDeps } from '../domain/containment';
 import type { FileHash } from '../domain/file-hash';
-import type { Delegation, Logger } from '../domain/ports';
+import type { Delegation, Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
 import { containDevicesReply, containProgressReply } from '../cards/contain-views';
@@ -24,6 +24,22 @@ export interface ContainDraft {
   readonly comment: string;
   readonly caller: Caller;
   readonly devices: readonly DeviceSighting[];
+}
+
+/** A "Stop & quarantine" / "Contain now" button's record: the file and the reason, for whoever presses it. */
+export interface ContainOffer {
+  readonly hash: FileHash;
+  readonly comment: string;
+  readonly tenantId?: string;
+}
+
+/** Offers stay answerable this long (the follow-up comes hours after the block). */
+const OFFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Stores an offer and returns its id for the card's button. */
+export async function storeOffer(store: Store, offer: ContainOffer, id: string): Promise<string> {
+  await store.put(StoreKey.containOffer(id), offer, { ifNoneMatch: '*', ttlMs: OFFER_TTL_MS });
+  return id;
 }
 
 /** What containment from chat uses. */

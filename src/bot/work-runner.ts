@@ -1,3 +1,4 @@
+import type { ConversationReference } from 'botbuilder';
 import type { WorkKind } from '../domain/action-names';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
@@ -35,7 +36,8 @@ export interface WorkResult {
 
 /** Runs work as the analyst; what it has to say goes through the continuation of its conversation. */
 export interface RunsWork {
-  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult>;
+  /** `where`: the thread the work was asked in (a block's follow-up is posted there). */
+  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation, where?: Partial<ConversationReference>): Promise<WorkResult>;
 }
 
 /** What the work runner uses. */
@@ -51,7 +53,7 @@ export interface WorkRunnerDeps {
 export class WorkRunner implements RunsWork {
   constructor(private readonly deps: WorkRunnerDeps) {}
 
-  async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult> {
+  async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation, where?: Partial<ConversationReference>): Promise<WorkResult> {
     const payload = work.payload;
     if (payload.kind === 'bulk-block') {
       if (payload.intake) await this.deps.bulk.runFromFile(payload.intake, payload.spec.caller, delegation, continuation);
@@ -72,7 +74,7 @@ export class WorkRunner implements RunsWork {
       await this.deps.exports.offer(caller, payload.format, delegation, continuation);
       return {};
     }
-    const result = await this.act(payload, caller, delegation);
+    const result = await this.act(payload, caller, delegation, where);
     if (result.signInAgain) return { signInAgain: result.signInAgain };
     await continuation(async (context) => {
       await send(context, result.reply);
@@ -80,11 +82,16 @@ export class WorkRunner implements RunsWork {
     return {};
   }
 
-  private act(payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' | 'contain' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
+  private act(
+    payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' | 'contain' }>,
+    caller: Caller,
+    delegation: Delegation,
+    where?: Partial<ConversationReference>,
+  ): Promise<ActionResult> {
     const blocks = this.deps.blocks;
     switch (payload.kind) {
       case 'block':
-        return blocks.block(payload.request, delegation);
+        return blocks.block(payload.request, delegation, [], where);
       case 'unblock':
         return blocks.unblock({ hash: payload.hash, comment: payload.comment, caller }, delegation);
       case 'status':

@@ -8,7 +8,7 @@ import type { UnblockOutcome } from '../domain/unblock-file';
 import type { AfterwardsProblem } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { ALLOWED_MEANS } from './confirm-views';
-import { apiName, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
+import { apiName, count, ENFORCEMENT, formatUtc, hashTypeName, optionalFact, SIMULATED, type Fact } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
@@ -24,6 +24,8 @@ export interface BlockResultExtras {
   readonly undo?: UndoRecord;
   /** What could not be done after Defender accepted: the headline becomes "Blocked, but …". */
   readonly afterwards?: readonly AfterwardsProblem[];
+  /** Offers "Stop & quarantine on N devices" when Defender knows devices with the file. */
+  readonly contain?: { readonly offerId: string; readonly devices: number };
 }
 
 const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
@@ -152,6 +154,8 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     enforcement: enforcementOf(status, effect),
     hasUndo: !!extras.undo,
     undoId: extras.undo?.id ?? '',
+    containOfferId: extras.contain?.offerId ?? '',
+    containTitle: extras.contain ? `Stop & quarantine on ${count(extras.contain.devices)} devices` : '',
     verbs: CardVerb,
   });
   return { card, summary: `${headline}: ${hashType} ${status.fileIdentifier}` };

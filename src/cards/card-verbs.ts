@@ -17,6 +17,7 @@ export const CardVerb = {
   ApprovalRefresh: 'approval.refresh',
   ContainConfirm: 'contain.confirm',
   ContainCancel: 'contain.cancel',
+  ContainOffer: 'contain.offer',
 } as const;
 
 /** One of CardVerb's values. */

@@ -1,6 +1,7 @@
 import type { DeviceRefusalReason, DeviceSighting } from '../domain/containment-ports';
 import { countDevices, type ContainDevice, type ContainJob, type ContainPlan } from '../domain/containment';
 import { HASH_NAMES, type FileHash } from '../domain/file-hash';
+import type { FollowUp, FollowUpFinding } from '../domain/follow-up';
 import { CardVerb } from './card-verbs';
 import { count, formatUtc, type Fact } from './card-text';
 import { noticeReply } from './notice';
@@ -166,4 +167,67 @@ function seenLine(d: DeviceSighting): { name: string; seen: string } {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/** The check-back posted in the block's thread: the block now, devices seen since, containment, and Contain now when devices remain. */
+export function followUpReply(followUp: FollowUp, finding: Extract<FollowUpFinding, { kind: 'report' }>, offerId?: string): Reply {
+  const { block, seenSince, remaining, jobs } = finding;
+  const blockLine = ((): { text: string; headline: string; color: string } => {
+    switch (block.kind) {
+      case 'inForce':
+        return { headline: 'Follow-up: the block is still in force', color: 'Good', text: `The block set by ${shownName(followUp.blockedBy.name)} at ${formatUtc(followUp.blockedAt)} is still in force in Defender.` };
+      case 'lifted':
+        return {
+          headline: 'Follow-up: the block was lifted',
+          color: 'Attention',
+          text: block.by
+            ? `${shownName(block.by)} lifted the block${block.at ? ` at ${formatUtc(block.at)}` : ''}${block.how === 'unblock' ? ' through the bot' : ''}.`
+            : 'The block is no longer in force, and neither the bot nor Defender says who lifted it (it was lifted outside the bot).',
+        };
+      case 'expired':
+        return { headline: 'Follow-up: the block expired', color: 'Warning', text: `The block expired at ${formatUtc(block.at)}: the file is not blocked any more.` };
+      case 'unknown':
+        return { headline: 'Follow-up: the block could not be checked', color: 'Warning', text: `Defender could not be asked whether the block is still in force (${shown(block.detail, { max: 200 })}).` };
+    }
+  })();
+  const devicesLine =
+    seenSince === undefined
+      ? 'The bot could not list the devices the file was seen on.'
+      : seenSince.length === 0
+        ? 'The file has been seen on no device since the block.'
+        : `The file has been seen on ${count(seenSince.length)} devices since the block${remaining && remaining.length < seenSince.length ? `; containment succeeded on ${count(seenSince.length - remaining.length)} of them` : ''}.`;
+  const facts: Fact[] = [
+    { label: 'Blocked by', value: shownName(followUp.blockedBy.name) },
+    { label: 'Blocked at', value: formatUtc(followUp.blockedAt) },
+    ...(seenSince ? [{ label: 'Devices seen since', value: count(seenSince.length) }] : []),
+    ...jobs.slice(0, 5).map((job) => {
+      const c = countDevices(job.devices);
+      return { label: `Stop & quarantine ${formatUtc(job.createdAt)}`, value: `${count(c.succeeded)} of ${count(c.total)} succeeded${job.phase === 'finished' ? '' : ' (still running)'}` };
+    }),
+  ];
+  const left = remaining?.length ?? 0;
+  const card = renderCard('contain-follow-up', {
+    headline: blockLine.headline,
+    headlineColor: blockLine.color,
+    hash: followUp.hash.value,
+    lines: [blockLine.text, devicesLine, ...(jobs.length === 0 ? ['No stop & quarantine was run for this file.'] : [])],
+    facts,
+    footer: 'Checked once, as the person who blocked; the audit trail keeps this check.',
+    offerId: left > 0 ? (offerId ?? '') : '',
+    containTitle: `Contain now (${count(left)} devices)`,
+    verbs: CardVerb,
+  });
+  return { card, summary: `${blockLine.headline}. ${devicesLine}` };
+}
+
+/** The follow-up could not check the file: the person who blocked is not signed in any more. */
+export function followUpNotCheckedReply(followUp: FollowUp): Reply {
+  return noticeReply(
+    'Follow-up: the block could not be checked',
+    [
+      `The bot checks a block again as the person who set it, and ${shownName(followUp.blockedBy.name)} is not signed in to the bot any more, so Defender was not asked.`,
+      `Send "status ${followUp.hash.value}" to see the block and the devices now.`,
+    ],
+    { tone: 'default' },
+  );
 }

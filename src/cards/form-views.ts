@@ -5,7 +5,7 @@ import { CardVerb } from './card-verbs';
 import { renderCard, type Reply } from './render';
 
 /** The values a form shows (what the analyst typed, when it comes back with an error). */
-export type FormValues = BlockFields;
+export type FormValues = BlockFields & { readonly contain?: string };
 
 const EXPIRY_DAYS = [7, 30, 90, 180, 365];
 
@@ -22,6 +22,8 @@ export function blockFormReply(settings: {
   readonly hashTypes: readonly string[];
   readonly supportsOptions: boolean;
   readonly defaultExpiryDays: number;
+  /** Offers "also stop & quarantine where it is seen". */
+  readonly canContain?: boolean;
   readonly values?: FormValues;
   readonly error?: string;
 }): Reply {
@@ -44,6 +46,8 @@ export function blockFormReply(settings: {
     severity: v.severity ?? '',
     severities: [{ title: 'Not set', value: '' }, ...SEVERITIES.map((value) => ({ title: value, value }))],
     groups: v.groups ?? '',
+    canContain: !!settings.canContain,
+    contain: v.contain === 'true' ? 'true' : 'false',
     verbs: CardVerb,
   });
   return { card, summary: 'Block a file: fill in the hash and a comment.' };

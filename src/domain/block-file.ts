@@ -41,6 +41,8 @@ export type BlockOutcome =
       readonly notes: readonly string[];
       /** What failed after Defender accepted (the audit entry, the Undo record); empty when all went well. */
       readonly afterwards: readonly AfterwardsProblem[];
+      /** On how many devices of the organization Defender saw the file, when the lookup said. */
+      readonly orgPrevalence?: number;
     }
   | { readonly kind: 'needsConfirmation'; readonly concerns: readonly Concern[]; readonly notes: readonly string[] }
   | Refusal;
@@ -95,7 +97,8 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
     await auditIntent(deps, request);
     const status = await deps.defender.block(sent, delegation.defender);
-    return { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes, afterwards: [] };
+    const blocked = { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes, afterwards: [] } as const;
+    return looked.orgPrevalence === undefined ? blocked : { ...blocked, orgPrevalence: looked.orgPrevalence };
   } catch (error) {
     return refusalFrom(error);
   }
@@ -104,7 +107,7 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
 const NO_DETAILS = 'The bot could not check how widespread the file is or who signed it.';
 
 /** The existing block and what Defender knows of the file; lookups that fail become notes, not errors. */
-async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; notes: string[] }> {
+async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; notes: string[]; orgPrevalence?: number }> {
   const [existing, details] = await Promise.allSettled([deps.defender.currentBlock(hash, delegation.defender), deps.defender.fileDetails(hash, delegation.defender)]);
   const concerns: Concern[] = [];
   const notes: string[] = [];
@@ -121,6 +124,7 @@ async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: 
     if (prevalence !== undefined && prevalence >= deps.widespreadThreshold) {
       concerns.push({ kind: 'widespread', orgPrevalence: prevalence, threshold: deps.widespreadThreshold });
     }
+    if (prevalence !== undefined) return { concerns, notes, orgPrevalence: prevalence };
   } else {
     notes.push(NO_DETAILS);
   }

@@ -13,6 +13,7 @@ export const StorePrefix = {
   botState: 'botstate/',
   containJob: 'contain/',
   containDraft: 'contain-draft/',
+  containOffer: 'contain-offer/',
   followUp: 'follow-up/',
 } as const;
 
@@ -29,6 +30,7 @@ export const StoreKey = {
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
   containJob: (id: string) => `${StorePrefix.containJob}${id}`,
   containDraft: (id: string) => `${StorePrefix.containDraft}${id}`,
+  containOffer: (id: string) => `${StorePrefix.containOffer}${id}`,
   /** Due time first, so that the keys sort by when each follow-up is due. */
   followUp: (dueAt: string, id: string) => `${StorePrefix.followUp}${dueAt}|${id}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,

@@ -123,11 +123,11 @@ function setUp() {
   const form = { hashTypes: defender.hashTypes, supportsOptions: defender.supportsOptions, defaultExpiryDays: 30 };
   const router = new CardActionRouter({
     registry: {
-      ...formActions({ form, blocks, board, replies, approvalPolicy: 'off', now: clock.now }),
+      ...formActions({ form, blocks, board, replies, gate, approvalPolicy: 'off', now: clock.now, continuation }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy: 'off' }),
       ...unblockActions({ decisions, blocks, replies }),
       ...approvalActions(board),
-      ...containActions({ decisions, replies, continuation }),
+      ...containActions({ decisions, store, gate, board, approvalPolicy: 'off', replies, continuation }),
     },
     logger: quiet,
   });

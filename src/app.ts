@@ -1,13 +1,16 @@
 import { TeamsSSOTokenExchangeMiddleware, type Storage } from 'botbuilder';
 import { StoreBackedStorage } from './bot/store-backed-storage';
 import type { Config } from './config';
+import type { ContainmentApi } from './domain/containment-ports';
 import type { AuditLog, DefenderApi, Delegations, Logger, OnceStore, RoleDirectory, Store } from './domain/ports';
 import { createAdapter, continuationsFor, proactiveFor } from './bot/adapter';
 import { LocalSessions, TokenServiceSessions, type UserSessions } from './bot/user-sessions';
+import { createContainmentApi } from './defender/containment-factory';
 import { DefenderHttp } from './defender/defender-http';
 import { FilesDefenderApi } from './defender/files-defender-api';
 import { IndicatorsDefenderApi } from './defender/indicators-defender-api';
 import { SimulatedDefender } from './defender/simulated-defender';
+import { SimulatedFileCatalog } from './defender/simulated-file-details';
 import { composeBot } from './compose-bot';
 import { createServer } from './http/server';
 import { GraphRoleDirectory } from './identity/graph-role-directory';
@@ -29,9 +32,11 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   const adapter = createAdapter(config, logger);
   let sessions: UserSessions = new LocalSessions(LOCAL_DELEGATION);
   const proactive = proactiveFor(adapter, config.bot.appId ?? '');
+  const simulatedFiles = new SimulatedFileCatalog();
   const actions = {
     roles: roleDirectory(config, logger),
-    defender: defenderApi(config, logger),
+    defender: defenderApi(config, logger, simulatedFiles),
+    containment: containmentApi(config, logger, simulatedFiles),
     audit,
     now: () => new Date(),
     widespreadThreshold: config.behaviour.widespreadThreshold,
@@ -101,7 +106,7 @@ function roleDirectory(config: Config, logger: Logger): RoleDirectory {
   }
 }
 
-function defenderApi(config: Config, logger: Logger): DefenderApi {
+function defenderApi(config: Config, logger: Logger, simulatedFiles: SimulatedFileCatalog): DefenderApi {
   const d = config.defender;
   const http = () =>
     new DefenderHttp({
@@ -115,8 +120,22 @@ function defenderApi(config: Config, logger: Logger): DefenderApi {
     case 'indicators':
       return new IndicatorsDefenderApi(d.indicatorsUrl, http());
     case 'simulator':
-      return new SimulatedDefender();
+      return new SimulatedDefender(undefined, simulatedFiles);
   }
+}
+
+/** Stop & quarantine on devices: over the Defender for Endpoint API, or simulated; none with the legacy files API. */
+function containmentApi(config: Config, logger: Logger, simulatedFiles: SimulatedFileCatalog): ContainmentApi | undefined {
+  const d = config.defender;
+  return createContainmentApi({
+    api: d.api,
+    baseUrl: d.indicatorsUrl,
+    timeoutMs: d.timeoutMs,
+    maxAttempts: d.maxAttempts,
+    maxRetryAfterSeconds: d.maxRetryAfterSeconds,
+    logger,
+    simulatedFiles,
+  });
 }
 
 async function delegations(config: Config): Promise<Delegations> {

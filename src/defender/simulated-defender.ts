@@ -7,7 +7,7 @@ import type { BlockFileRequest, BlockMade, DefenderApi, LiftableBlock, TokenSour
 import { importOneByOne, MAX_BATCH } from './batch';
 import type { FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
-import { simulatedFileDetails } from './simulated-file-details';
+import { SimulatedFileCatalog } from './simulated-file-details';
 
 interface Entry {
   readonly status: FileStatus;
@@ -27,7 +27,10 @@ export class SimulatedDefender implements DefenderApi {
   private readonly entries = new Map<string, Entry>();
   private nextId = 1;
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly files: SimulatedFileCatalog = new SimulatedFileCatalog(),
+  ) {}
 
   async block(request: BlockFileRequest, _token: TokenSource): Promise<FileStatus> {
     requireHashType(request.hash, this.hashTypes, this.kind);
@@ -84,7 +87,7 @@ export class SimulatedDefender implements DefenderApi {
   }
 
   async fileDetails(hash: FileHash, _token: TokenSource): Promise<FileDetails> {
-    return simulatedFileDetails(hash);
+    return this.files.details(hash);
   }
 
   async importBlocks(requests: readonly BlockFileRequest[], token: TokenSource): Promise<BulkItemResult[]> {

@@ -17,6 +17,38 @@ const PUBLISHERS = ['Contoso Tools Ltd', 'Fabrikam Software', 'Northwind Utiliti
 const DAY = 86_400_000;
 const EPOCH = Date.parse('2024-01-01T00:00:00Z');
 
+/** Demo hash of a file seen on no device: containment finds nothing to act on. */
+export const DEMO_UNSEEN_SHA1 = 'feedfacefeedfacefeedfacefeedfacefeedface';
+/** Demo hash of a file seen on 40 devices: more than containment acts on without asking. */
+export const DEMO_MANY_DEVICES_SHA1 = 'da7aba5eda7aba5eda7aba5eda7aba5eda7aba5e';
+
+const CATALOG_SIZE = 10_000;
+
+/**
+ * The simulated files shown so far, by each of their hashes: a SHA-256 or MD5 shown as a file's
+ * companion resolves to that file's SHA-1 (and back), as in a real tenant. Bounded; oldest forgotten first.
+ */
+export class SimulatedFileCatalog {
+  private readonly known = new Map<string, { info: FileInfo; stats: FileStats }>();
+
+  /** The file's details: those already shown under any of its hashes, else made up from this one. */
+  details(hash: FileHash): { info: FileInfo; stats: FileStats } {
+    const shown = this.known.get(hash.value);
+    if (shown) return shown;
+    const made = simulatedFileDetails(hash);
+    for (const value of [made.info.sha1, made.info.sha256, made.info.md5]) {
+      if (value !== undefined) this.known.set(value, made);
+    }
+    while (this.known.size > CATALOG_SIZE) this.known.delete(this.known.keys().next().value as string);
+    return made;
+  }
+
+  /** The SHA-1 of the file with this hash. */
+  sha1Of(hash: FileHash): string {
+    return hash.type === 'Sha1' ? hash.value : (this.details(hash).info.sha1 as string);
+  }
+}
+
 /** Deterministic, plausible details for any hash (the same hash always gets the same answer). */
 export function simulatedFileDetails(hash: FileHash): { info: FileInfo; stats: FileStats } {
   const seed = createHash('sha256').update(hash.value).digest();

@@ -16,6 +16,8 @@ export interface DefenderKit {
   readonly filesToken: TokenSource;
   /** A delegated token for the indicators API (Ana, Ti.ReadWrite File.Read.All). */
   readonly indicatorsToken: TokenSource;
+  /** A delegated token for the Defender API (Ana) with these space-separated permissions in `scp`. */
+  token(scp: string): TokenSource;
   /** A DefenderHttp with quick retries (no real sleeping) and, optionally, a given limiter. */
   http(limiter?: RateLimiter): DefenderHttp;
   /** Every retry pause the clients asked for, in ms. */
@@ -39,6 +41,10 @@ export async function startDefenderKit(options: Omit<FakeDefenderOptions, 'verif
     filesToken: async () => filesToken,
     indicatorsToken: async () => indicatorsToken,
     retrySleeps,
+    token: (scp) => {
+      const minted = mint(privateKey, INDICATORS_AUDIENCE, scp);
+      return () => minted;
+    },
     http: (limiter) =>
       new DefenderHttp({
         timeoutMs: 5_000,

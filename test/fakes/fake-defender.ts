@@ -4,10 +4,13 @@ import { FaultScript, permissionDenied, RateLimitBook } from './defender/faults-
 import { validateIndicator } from './defender/indicator-input';
 import { INDICATORS_ROUTES, upsertIndicator } from './defender/indicators-api';
 import { LEGACY_FILES_ROUTES } from './defender/legacy-files-api';
+import { MACHINES_ROUTES } from './defender/machines-api';
+import type { DeviceRefusal, FakeActionStatus, FakeMachineAction, SeedDevice, UpdateTimeField } from './defender/machines-state';
 import { DefenderState } from './defender/state';
 import type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, SeedFile } from './defender/types';
 import { closeServer, listen, readBody, sendJson } from './http-json';
 
+export type { DeviceRefusal, FakeActionStatus, FakeMachineAction, SeedDevice, UpdateTimeField } from './defender/machines-state';
 export type { BlockAnswer, Claims, DefenderFault, DefenderRequest, FakeDefenderOptions, FileAction, Indicator, SeedFile } from './defender/types';
 
 interface Settings {
@@ -19,7 +22,7 @@ interface Settings {
   checkPermissions: boolean;
 }
 
-/** One HTTP server playing the legacy WDATP files API and the Defender indicators API, with in-memory state. */
+/** One HTTP server playing the legacy WDATP files API and the Defender indicators and machine APIs, with in-memory state. */
 export class FakeDefender {
   /** Every request received, in arrival order. */
   readonly requests: DefenderRequest[] = [];
@@ -29,6 +32,7 @@ export class FakeDefender {
   private readonly faults = new FaultScript();
   private readonly limits: RateLimitBook | undefined;
   private baseUrl = '';
+  private readonly waiters = new Set<() => void>();
 
   constructor(options: FakeDefenderOptions) {
     const now = options.now ?? Date.now;
@@ -52,6 +56,7 @@ export class FakeDefender {
       indicatorsUrl: () => this.indicatorsUrl,
     });
     this.server = createServer((req, res) => {
+      res.on('close', () => this.notify());
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent && !res.destroyed) sendJson(res, 500, errorBody('InternalServerError', String(err)));
       });
@@ -99,6 +104,77 @@ export class FakeDefender {
     const checked = validateIndicator(input);
     if ('code' in checked) throw new Error(`${checked.code}: ${checked.message}`);
     return upsertIndicator(this.state, checked, claims);
+  }
+
+  /**
+   * Devices on which the file was seen (answered by `GET /files/{sha1}/machines`, in this order). Given a
+   * SeedFile not seeded yet, seeds it too, so `GET /files/{sha256|md5}` resolves it to its SHA-1.
+   */
+  seedDevices(file: SeedFile | string, devices: SeedDevice[]): void {
+    const sha1 = (typeof file === 'string' ? file : file.sha1).toLowerCase();
+    if (typeof file !== 'string' && !this.state.findFile(sha1)) this.seedFile(file);
+    const { machines } = this.state;
+    for (const device of devices) machines.devices.set(device.id, { ...device });
+    const seen = machines.sightings.get(sha1) ?? [];
+    machines.sightings.set(sha1, [...seen, ...devices.map((d) => d.id).filter((id) => !seen.includes(id))]);
+  }
+
+  /** Makes a seeded device refuse stop & quarantine (undefined: act normally again). */
+  setDeviceRefusal(machineId: string, refusal: DeviceRefusal | undefined): void {
+    const device = this.state.machines.devices.get(machineId);
+    if (!device) throw new Error(`No seeded device ${machineId}`);
+    device.refusal = refusal;
+  }
+
+  /** Sets a machine action's status now (as Defender would when the device reports). */
+  setMachineActionStatus(actionId: string, status: FakeActionStatus): void {
+    const action = this.state.machines.actions.get(actionId);
+    if (!action) throw new Error(`No machine action ${actionId}`);
+    this.state.machines.setStatus(action, status, new Date(this.state.now()).toISOString());
+  }
+
+  /** The next action created on `machineId` answers these statuses, one per `GET /machineactions/{id}`, then keeps the last. */
+  scriptMachineAction(machineId: string, statuses: FakeActionStatus[]): void {
+    this.state.machines.deviceScripts.set(machineId, [...statuses]);
+  }
+
+  /** Which spelling of the update time machine actions carry from now on (both appear in Defender's docs). */
+  setUpdateTimeField(field: UpdateTimeField): void {
+    this.state.machines.updateTimeField = field;
+  }
+
+  /** The next `n` stop & quarantine requests answer 429 TooManyRequests with this Retry-After. */
+  throttleStopAndQuarantine(n: number, retryAfterSec: number): void {
+    this.failNext(n, { status: 429, retryAfterSec, matcher: (method, path) => method === 'POST' && /\/StopAndQuarantineFile$/i.test(path) });
+  }
+
+  /** Every machine action taken, oldest first. */
+  machineActions(): FakeMachineAction[] {
+    return [...this.state.machines.actions.values()].map((a) => structuredClone(a));
+  }
+
+  /** Resolves with the matching requests once `n` of them have been answered (past or future); rejects after `timeoutMs`. */
+  waitForRequests(method: string, path: RegExp, n: number, timeoutMs = 5000): Promise<DefenderRequest[]> {
+    const probe = () => {
+      const answered = this.requestsTo(method, path).filter((r) => r.status !== 0);
+      return answered.length >= n ? answered : undefined;
+    };
+    const found = probe();
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = probe();
+        if (!hit) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(hit);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`Timed out waiting for ${n} answered ${method} ${path} (saw ${this.requestsTo(method, path).length})`));
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
   }
 
   /** Requests whose method equals `method` and whose path matches `path`. */
@@ -182,7 +258,7 @@ export class FakeDefender {
   private locate(method: string, path: string): { api: Api; route: Route; param: string | undefined } | undefined {
     const surfaces: Array<[Api, string, readonly Route[]]> = [
       ['files', this.settings.filesBasePath, LEGACY_FILES_ROUTES],
-      ['indicators', this.settings.indicatorsBasePath, INDICATORS_ROUTES],
+      ['indicators', this.settings.indicatorsBasePath, [...INDICATORS_ROUTES, ...MACHINES_ROUTES]],
     ];
     for (const [api, base, routes] of surfaces) {
       if (!path.toLowerCase().startsWith(base.toLowerCase() + '/')) continue;
@@ -194,6 +270,10 @@ export class FakeDefender {
       return undefined;
     }
     return undefined;
+  }
+
+  private notify(): void {
+    for (const check of [...this.waiters]) check();
   }
 
   private async authenticate(req: IncomingMessage, audience: string): Promise<Claims | undefined> {

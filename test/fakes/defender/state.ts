@@ -1,3 +1,4 @@
+import { MachinesState } from './machines-state';
 import type { BlockAnswer, FileAction, Indicator, SeedFile } from './types';
 
 /** What the handlers need to know about the server they run in. */
@@ -19,6 +20,8 @@ export class DefenderState {
   /** Indicators by `<indicatorType>|<lower-case value>` (one per value and type). */
   readonly indicators = new Map<string, Indicator>();
   readonly files: SeedFile[] = [];
+  /** Devices, sightings and machine actions. */
+  readonly machines = new MachinesState();
   blockAnswer: BlockAnswer = '201-fileaction';
   private nextIndicatorId = 1001;
 
@@ -40,12 +43,13 @@ export class DefenderState {
     return this.files.find((f) => [f.sha1, f.sha256, f.md5].some((h) => h?.toLowerCase() === key));
   }
 
-  /** Forgets blocks, indicators and files, and restores the default block answer. */
+  /** Forgets blocks, indicators, files and devices, and restores the default block answer. */
   reset(): void {
     this.blocked.clear();
     this.actionHistory.length = 0;
     this.files.length = 0;
     this.indicators.clear();
+    this.machines.reset();
     this.blockAnswer = '201-fileaction';
   }
 }

@@ -53,6 +53,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     proactive,
     continuation: continuationsFor(proactive),
     logger,
+    containment: actions.containment,
   });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));

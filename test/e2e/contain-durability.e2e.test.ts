@@ -79,4 +79,23 @@ describe('a containment job lives in the store: it survives a restart and one in
       if (!stopped) await Promise.all(others.map((app) => app.stop()));
     }
   });
+
+  it('says tracking is paused while the analyst is signed out (no token without a turn), and resumes by itself after they sign in', async () => {
+    const { cardId, actionIds } = await contain();
+    const signOut = messageActivity(rig.connector.serviceUrl, 'sign out');
+    expect((await rig.send(signOut)).status).toBe(200);
+    await rig.reply(signOut);
+    const paused = await rig.connector.waitFor(
+      (r) => r.method === 'PUT' && r.activityId === cardId && replyTexts(r).some((t) => t.startsWith('Tracking paused: Ana Analyst is not signed in to the bot any more')),
+      10_000,
+    );
+    expect(headline(paused)).toBe('Stop & quarantine running: 0 of 2 devices final');
+    const readsWhilePaused = reads().length;
+    for (const id of actionIds) rig.defender.setMachineActionStatus(id, 'Succeeded');
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+    const done = await rig.connector.waitFor((r) => finalUpdates(cardId).includes(r), 15_000);
+    expect(replyTexts(done).some((t) => t.startsWith('Tracking paused'))).toBe(false);
+    expect(reads().length).toBeGreaterThan(readsWhilePaused);
+    expect(posts()).toHaveLength(2);
+  });
 });

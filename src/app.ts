@@ -44,7 +44,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   if (config.mode === 'production') {
     sessions = new TokenServiceSessions(config.signIn.connectionName, adapter.UserTokenClientKey, await delegations(config), logger);
   }
-  const { bot, admission, background, sweep: sweepOnce, resume, stop: stopBot } = composeBot({
+  const {
+    bot,
+    admission,
+    background,
+    sweep: sweepOnce,
+    resume,
+    stop: stopBot,
+  } = composeBot({
     config,
     adapter,
     actions,

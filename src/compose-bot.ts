@@ -49,7 +49,14 @@ export interface BotParts {
 }
 
 /** The bot, its admission middleware and its periodic sweep, each class built once with only what it uses. */
-export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void>; resume: () => Promise<void>; stop: () => void } {
+export function composeBot(parts: BotParts): {
+  bot: BlockBot;
+  admission: Admission;
+  background: BackgroundWork;
+  sweep: () => Promise<void>;
+  resume: () => Promise<void>;
+  stop: () => void;
+} {
   const { config, actions, store, sessions, proactive, continuation, logger } = parts;
   const behaviour = config.behaviour;
   const newId = () => randomUUID();
@@ -156,7 +163,13 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     await gate.sweep();
     await resume();
   };
-  return { bot, admission, background, sweep, resume, stop: () => {
+  return {
+    bot,
+    admission,
+    background,
+    sweep,
+    resume,
+    stop: () => {
       tracker?.stop();
       followUps.stop();
     },

@@ -212,7 +212,10 @@ export class ApprovalBoard {
       const origin = request.origin as Partial<ConversationReference> | undefined;
       if (origin) {
         await this.deps.followUps
-          ?.schedule({ ...origin, activityId: undefined, user: context.activity.from }, { hash: request.hash, comment: request.comment, caller: session.caller, status: request.result })
+          ?.schedule(
+            { ...origin, activityId: undefined, user: context.activity.from },
+            { hash: request.hash, comment: request.comment, caller: session.caller, status: request.result },
+          )
           .catch((error: unknown) => this.warn(request, error));
       }
     }
@@ -223,9 +226,9 @@ export class ApprovalBoard {
     const { contain, continuation } = this.deps;
     if (!contain || !continuation) return;
     const draft = { hash: request.hash, sha1: found.sha1, comment: request.comment, caller: approver.caller, devices: found.devices };
-    await contain.begin(draft, continuation(context)).catch((error: unknown) =>
-      this.deps.logger.error({ approvalId: request.id, err: errorFields(error) }, 'Approved stop & quarantine could not start'),
-    );
+    await contain
+      .begin(draft, continuation(context))
+      .catch((error: unknown) => this.deps.logger.error({ approvalId: request.id, err: errorFields(error) }, 'Approved stop & quarantine could not start'));
   }
 
   /** Expires requests past their time (each once across instances), updating their cards. */

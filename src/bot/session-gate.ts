@@ -106,7 +106,8 @@ export class SessionGate {
     if (waiting && !waitedFor(waiting.caller, session.identity)) {
       this.deps.logger.warn({ activityId: context.activity.id, work: waiting.work.describe }, 'Pending work dropped: it was kept for another account');
       await send(context, signedInReply(session.upn));
-    } else if (waiting) void this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference, undefined, waiting.thread ?? waiting.reference);
+    } else if (waiting)
+      void this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference, undefined, waiting.thread ?? waiting.reference);
     else await send(context, signedInReply(session.upn));
   }
 

@@ -18,7 +18,7 @@ export const RESTORE =
 /** The bot's Defender API has no device actions. */
 export function noContainmentReply(): Reply {
   return noticeReply('This bot cannot stop & quarantine files', [
-    "Stop & quarantine runs on the Defender for Endpoint API, and this bot uses the legacy files API (DEFENDER_API=files). Nothing was done on any device.",
+    'Stop & quarantine runs on the Defender for Endpoint API, and this bot uses the legacy files API (DEFENDER_API=files). Nothing was done on any device.',
   ]);
 }
 
@@ -175,7 +175,11 @@ export function followUpReply(followUp: FollowUp, finding: Extract<FollowUpFindi
   const blockLine = ((): { text: string; headline: string; color: string } => {
     switch (block.kind) {
       case 'inForce':
-        return { headline: 'Follow-up: the block is still in force', color: 'Good', text: `The block set by ${shownName(followUp.blockedBy.name)} at ${formatUtc(followUp.blockedAt)} is still in force in Defender.` };
+        return {
+          headline: 'Follow-up: the block is still in force',
+          color: 'Good',
+          text: `The block set by ${shownName(followUp.blockedBy.name)} at ${formatUtc(followUp.blockedAt)} is still in force in Defender.`,
+        };
       case 'lifted':
         return {
           headline: 'Follow-up: the block was lifted',
@@ -187,7 +191,11 @@ export function followUpReply(followUp: FollowUp, finding: Extract<FollowUpFindi
       case 'expired':
         return { headline: 'Follow-up: the block expired', color: 'Warning', text: `The block expired at ${formatUtc(block.at)}: the file is not blocked any more.` };
       case 'unknown':
-        return { headline: 'Follow-up: the block could not be checked', color: 'Warning', text: `Defender could not be asked whether the block is still in force (${shown(block.detail, { max: 200 })}).` };
+        return {
+          headline: 'Follow-up: the block could not be checked',
+          color: 'Warning',
+          text: `Defender could not be asked whether the block is still in force (${shown(block.detail, { max: 200 })}).`,
+        };
     }
   })();
   const devicesLine =
@@ -202,7 +210,10 @@ export function followUpReply(followUp: FollowUp, finding: Extract<FollowUpFindi
     ...(seenSince ? [{ label: 'Devices seen since', value: count(seenSince.length) }] : []),
     ...jobs.slice(0, 5).map((job) => {
       const c = countDevices(job.devices);
-      return { label: `Stop & quarantine ${formatUtc(job.createdAt)}`, value: `${count(c.succeeded)} of ${count(c.total)} succeeded${job.phase === 'finished' ? '' : ' (still running)'}` };
+      return {
+        label: `Stop & quarantine ${formatUtc(job.createdAt)}`,
+        value: `${count(c.succeeded)} of ${count(c.total)} succeeded${job.phase === 'finished' ? '' : ' (still running)'}`,
+      };
     }),
   ];
   const left = remaining?.length ?? 0;

@@ -6,7 +6,21 @@ import { projectRoot } from '../project-root';
 
 /** The card templates in cards/*.json. */
 export type CardName =
-  'file-status' | 'block-failed' | 'denied' | 'notice' | 'help' | 'confirm-block' | 'block-form' | 'file-report' | 'bulk-progress' | 'bulk-review' | 'history' | 'approval' | 'contain-devices' | 'contain-progress' | 'contain-follow-up';
+  | 'file-status'
+  | 'block-failed'
+  | 'denied'
+  | 'notice'
+  | 'help'
+  | 'confirm-block'
+  | 'block-form'
+  | 'file-report'
+  | 'bulk-progress'
+  | 'bulk-review'
+  | 'history'
+  | 'approval'
+  | 'contain-devices'
+  | 'contain-progress'
+  | 'contain-follow-up';
 
 /** An Adaptive Card attachment as the channel expects it. */
 export interface CardAttachment {

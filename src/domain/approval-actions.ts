@@ -120,7 +120,10 @@ async function containApproved(deps: ContainDeps | undefined, subject: ApprovalS
   const n = found.devices.length;
   if (n === 0) return { done: true, note: 'The file was seen on no device: nothing to stop & quarantine.' };
   if (n > DEVICE_ACTION_LIMIT) {
-    return { done: true, note: `The file is on ${n} devices, more than Defender acts on one by one (${DEVICE_ACTION_LIMIT}); nothing was stopped. Use a BlockAndRemediate indicator.` };
+    return {
+      done: true,
+      note: `The file is on ${n} devices, more than Defender acts on one by one (${DEVICE_ACTION_LIMIT}); nothing was stopped. Use a BlockAndRemediate indicator.`,
+    };
   }
   return { done: true, note: `Stop & quarantine started on ${n} devices; its progress card follows in this thread.`, containment: { sha1: found.sha1, devices: found.devices } };
 }

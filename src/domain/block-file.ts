@@ -97,7 +97,13 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
     await auditIntent(deps, request);
     const status = await deps.defender.block(sent, delegation.defender);
-    const blocked = { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes, afterwards: [] } as const;
+    const blocked = {
+      kind: 'blocked',
+      status,
+      optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options),
+      notes,
+      afterwards: [],
+    } as const;
     return looked.orgPrevalence === undefined ? blocked : { ...blocked, orgPrevalence: looked.orgPrevalence };
   } catch (error) {
     return refusalFrom(error);

@@ -85,10 +85,7 @@ export type Discovery = { readonly kind: 'devices'; readonly sha1: string; reado
 
 /** What the bot does with the devices found. */
 export type ContainPlan =
-  | { readonly kind: 'nothing' }
-  | { readonly kind: 'go' }
-  | { readonly kind: 'confirm'; readonly above: number }
-  | { readonly kind: 'tooMany'; readonly limit: number };
+  { readonly kind: 'nothing' } | { readonly kind: 'go' } | { readonly kind: 'confirm'; readonly above: number } | { readonly kind: 'tooMany'; readonly limit: number };
 
 /** Acts directly up to `confirmAbove` devices, asks above it, and above Defender's per-device limit offers an org-wide indicator instead. */
 export function planFor(devices: number, confirmAbove: number): ContainPlan {
@@ -133,7 +130,11 @@ async function auditDiscovery(deps: ContainDeps, hash: FileHash, caller: Caller,
 }
 
 /** A new job over the devices found: every device queued, to be sent by whichever instance drives it first. */
-export function newJob(input: { id: string; hash: FileHash; sha1: string; comment: string; caller: Caller; devices: readonly DeviceSighting[] }, now: Date, settings: ContainSettings): ContainJob {
+export function newJob(
+  input: { id: string; hash: FileHash; sha1: string; comment: string; caller: Caller; devices: readonly DeviceSighting[] },
+  now: Date,
+  settings: ContainSettings,
+): ContainJob {
   return {
     id: input.id,
     tenantId: input.caller.tenantId,

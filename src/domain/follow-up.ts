@@ -3,7 +3,7 @@ import { listJobs } from './contain-jobs';
 import type { ContainJob } from './containment';
 import type { ContainmentApi, DeviceSighting } from './containment-ports';
 import type { FileHash } from './file-hash';
-import type { DefenderSource, FileStatus } from './file-status';
+import type { FileStatus } from './file-status';
 import { actorOf } from './outcomes';
 import type { AuditEntry, AuditLog, DefenderApi, Delegation, Store, Versioned } from './ports';
 import { StoreKey, StorePrefix } from './store-keys';
@@ -41,7 +41,9 @@ export async function scheduleFollowUp(store: Store, followUp: FollowUp, now: Da
 /** Follow-ups due by `now` that nobody is posting. */
 export async function dueFollowUps(store: Store, now: Date): Promise<Array<Versioned<FollowUp> & { readonly key: string }>> {
   const upTo = StoreKey.followUp(now.toISOString(), '\uffff');
-  return (await store.list<FollowUp>(StorePrefix.followUp)).filter((entry) => entry.key <= upTo && Date.parse(entry.value.dueAt) <= now.getTime() && !claimedElsewhere(entry.value, now));
+  return (await store.list<FollowUp>(StorePrefix.followUp)).filter(
+    (entry) => entry.key <= upTo && Date.parse(entry.value.dueAt) <= now.getTime() && !claimedElsewhere(entry.value, now),
+  );
 }
 
 function claimedElsewhere(followUp: FollowUp, now: Date): boolean {
@@ -49,7 +51,12 @@ function claimedElsewhere(followUp: FollowUp, now: Date): boolean {
 }
 
 /** Takes a due follow-up for `owner` (eTag-conditional: one instance of many gets it). */
-export async function claimFollowUp(store: Store, entry: Versioned<FollowUp> & { readonly key: string }, owner: string, now: Date): Promise<(Versioned<FollowUp> & { readonly key: string }) | undefined> {
+export async function claimFollowUp(
+  store: Store,
+  entry: Versioned<FollowUp> & { readonly key: string },
+  owner: string,
+  now: Date,
+): Promise<(Versioned<FollowUp> & { readonly key: string }) | undefined> {
   const value: FollowUp = { ...entry.value, claim: { owner, at: now.toISOString() } };
   const written = await store.put(entry.key, value, { ifMatch: entry.etag, ttlMs: KEEP_AFTER_DUE_MS });
   return written.ok ? { key: entry.key, value, etag: written.etag } : undefined;
@@ -151,7 +158,7 @@ async function auditFinding(deps: FollowUpDeps, followUp: FollowUp, finding: Ext
     outcome: 'done',
     hash: followUp.hash.value,
     hashType: followUp.hash.type,
-    api: deps.defender.kind as DefenderSource,
+    api: deps.defender.kind,
     detail: `block ${finding.block.kind === 'inForce' ? 'still in force' : finding.block.kind}; ${seen}`,
     correlationId: followUp.indicatorId,
   });

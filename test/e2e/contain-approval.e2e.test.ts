@@ -41,7 +41,12 @@ describe('block + contain as one approval request (APPROVAL_POLICY=always)', () 
     const formCard = await rig.reply(form);
     expect(JSON.stringify(cardOf(formCard))).toContain('Also stop & quarantine where it is seen');
 
-    const submit = executeActivity(rig.connector.serviceUrl, messageId(formCard), CardVerb.SubmitForm, { hash: SHA1, comment: 'worm on ops laptops', action: 'Block', contain: 'true' });
+    const submit = executeActivity(rig.connector.serviceUrl, messageId(formCard), CardVerb.SubmitForm, {
+      hash: SHA1,
+      comment: 'worm on ops laptops',
+      action: 'Block',
+      contain: 'true',
+    });
     expect((await rig.send(submit)).status).toBe(200);
     const approval = await rig.connector.waitForChannelPost(SOC_CHANNEL);
     expect(cardTexts(cardOf(approval))[0]).toBe('Block and stop & quarantine requested: waiting for approval');

@@ -47,7 +47,8 @@ describe('a containment job lives in the store: it survives a restart and one in
     return { cardId: messageId(card), actionIds: rig.defender.machineActions().map((a) => a.id) };
   }
 
-  const finalUpdates = (cardId: string) => rig.connector.requests.filter((r) => r.method === 'PUT' && r.activityId === cardId && headline(r) === 'Stopped & quarantined on 2 devices');
+  const finalUpdates = (cardId: string) =>
+    rig.connector.requests.filter((r) => r.method === 'PUT' && r.activityId === cardId && headline(r) === 'Stopped & quarantined on 2 devices');
 
   it('is picked up after a restart in the middle of tracking and finishes on the same card, sending nothing twice', async () => {
     const { cardId, actionIds } = await contain();

@@ -8,7 +8,12 @@ import { INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const RESTORE = 'MpCmdRun.exe -Restore -Name EUS:Win32/CustomEnterpriseBlock -All';
 const windows = (n: number, prefix = 'FIN-LT') =>
-  Array.from({ length: n }, (_, i) => ({ id: `m-${prefix}-${i + 1}`, computerDnsName: `${prefix}-${String(i + 1).padStart(3, '0')}`, osPlatform: 'Windows11', lastSeen: '2026-11-30T10:00:00Z' }));
+  Array.from({ length: n }, (_, i) => ({
+    id: `m-${prefix}-${i + 1}`,
+    computerDnsName: `${prefix}-${String(i + 1).padStart(3, '0')}`,
+    osPlatform: 'Windows11',
+    lastSeen: '2026-11-30T10:00:00Z',
+  }));
 
 const headline = (r: ConnectorRequest) => {
   try {

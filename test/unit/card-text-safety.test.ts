@@ -129,7 +129,14 @@ function containViews(text: string, caller: { userId: string; aadObjectId: strin
     ['contain: too many', containDevicesReply({ hash, comment: text, plan: { kind: 'tooMany', limit: 1000 }, devices })],
     ['contain: progress', containProgressReply(job, text)],
     ['contain: progress, sending', containProgressReply(base, text)],
-    ['follow-up: lifted', followUpReply(followUp, { kind: 'report', block: { kind: 'lifted', by: text, at: '2026-12-01T11:00:00Z', how: 'unblock' }, seenSince: devices, remaining: devices, jobs: [job] }, 'o')],
+    [
+      'follow-up: lifted',
+      followUpReply(
+        followUp,
+        { kind: 'report', block: { kind: 'lifted', by: text, at: '2026-12-01T11:00:00Z', how: 'unblock' }, seenSince: devices, remaining: devices, jobs: [job] },
+        'o',
+      ),
+    ],
     ['follow-up: unknown', followUpReply(followUp, { kind: 'report', block: { kind: 'unknown', detail: text }, jobs: [] })],
     ['follow-up: not checked', followUpNotCheckedReply(followUp)],
   ];

@@ -10,7 +10,11 @@ const ANA = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', ten
 const texts = (reply: { card: { content: unknown } }) => cardTexts(reply.card.content);
 
 function job(devices: ContainJob['devices'], phase: ContainJob['phase'] = 'finished'): ContainJob {
-  const base = newJob({ id: 'j', hash, sha1: SHA1, comment: 'c', caller: ANA, devices: [] }, new Date('2026-12-01T10:00:00Z'), { confirmAbove: 25, pollMs: 30_000, watchMs: 3_600_000 });
+  const base = newJob({ id: 'j', hash, sha1: SHA1, comment: 'c', caller: ANA, devices: [] }, new Date('2026-12-01T10:00:00Z'), {
+    confirmAbove: 25,
+    pollMs: 30_000,
+    watchMs: 3_600_000,
+  });
   return { ...base, phase, devices };
 }
 

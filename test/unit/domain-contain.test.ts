@@ -28,7 +28,8 @@ function setUp() {
     api: 'indicators',
     settings: { confirmAbove: 25, pollMs: 30_000, watchMs: 60 * 60_000 },
   };
-  const job = (devices = DEVICES): ContainJob => newJob({ id: 'job-1', hash: { value: SHA1, type: 'Sha1' }, sha1: SHA1, comment: 'dropper', caller: ANA, devices }, kit.clock.now(), deps.settings);
+  const job = (devices = DEVICES): ContainJob =>
+    newJob({ id: 'job-1', hash: { value: SHA1, type: 'Sha1' }, sha1: SHA1, comment: 'dropper', caller: ANA, devices }, kit.clock.now(), deps.settings);
   return { kit, containment, deps, job };
 }
 
@@ -36,7 +37,7 @@ const contains = async (kit: ReturnType<typeof setUp>['kit']) =>
   (await kit.audit.recent({ limit: 100 })).filter((e) => e.action === 'contain').map((e) => `${e.outcome} ${e.detail}`);
 
 describe('finding the devices before containment', () => {
-  it('resolves a SHA-256 to its SHA-1 first, then lists the devices, each call with the analyst\'s token', async () => {
+  it("resolves a SHA-256 to its SHA-1 first, then lists the devices, each call with the analyst's token", async () => {
     const { containment, deps } = setUp();
     containment.seed(SHA1, DEVICES, SHA256);
     const found = await discoverDevices(deps, { value: SHA256, type: 'Sha256' }, ANA, delegationOf(ANA));
@@ -146,7 +147,7 @@ describe('driving a containment job', () => {
     expect(ended.devices.map((d) => d.state)).toEqual(['Succeeded', 'Pending']);
   });
 
-  it('keeps what was sent and pauses when the analyst\'s token fails (nothing is sent twice)', async () => {
+  it("keeps what was sent and pauses when the analyst's token fails (nothing is sent twice)", async () => {
     const { containment, deps, job } = setUp();
     let calls = 0;
     const delegation = {

@@ -28,7 +28,11 @@ describe('checking a block again', () => {
       { id: 'm1', name: 'NEW-1', lastSeen: kit.clock.at(60_000) },
       { id: 'm2', name: 'NEW-2', lastSeen: kit.clock.at(120_000) },
     ]);
-    const job = newJob({ id: 'j', hash: HASH, sha1: SHA1, comment: 'c', caller: ANA, devices: [{ id: 'm1' }] }, kit.clock.now(), { confirmAbove: 25, pollMs: 1000, watchMs: 60_000 });
+    const job = newJob({ id: 'j', hash: HASH, sha1: SHA1, comment: 'c', caller: ANA, devices: [{ id: 'm1' }] }, kit.clock.now(), {
+      confirmAbove: 25,
+      pollMs: 1000,
+      watchMs: 60_000,
+    });
     await createJob(kit.store, { ...job, phase: 'finished', devices: [{ ...job.devices[0], state: 'Succeeded' }] }, kit.clock.now());
     kit.clock.advance(2 * 60 * 60_000);
     const found = await checkBack(deps, followUp, delegationOf(ANA));
@@ -78,7 +82,7 @@ describe('the due follow-ups', () => {
     const won = claims.filter((c) => c !== undefined);
     expect(won).toHaveLength(1);
     expect(await dueFollowUps(kit.store, kit.clock.now())).toEqual([]);
-    await finishFollowUp(kit.store, won[0]!);
+    await finishFollowUp(kit.store, won[0]);
     kit.clock.advance(60 * 60_000);
     expect(await dueFollowUps(kit.store, kit.clock.now())).toEqual([]);
   });

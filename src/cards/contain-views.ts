@@ -106,7 +106,11 @@ export function containProgressReply(job: ContainJob, callerName: string = job.c
     pausedText: job.paused
       ? `Tracking paused: ${shownName(callerName)} is not signed in to the bot any more, so it cannot ask Defender. It resumes by itself once they sign in again (send "sign in").`
       : '',
-    devices: job.devices.slice(0, LISTED).map((d) => ({ name: shown(d.name ?? d.machineId, { max: 120 }), ...stateOf(d) })),
+    devices: job.devices.slice(0, LISTED).map((d) => ({
+      name: shown(d.name ?? d.machineId, { max: 120 }),
+      ...stateOf(d),
+      seen: d.lastSeen ? `File last seen there ${formatUtc(d.lastSeen)}` : '',
+    })),
     moreDevices: job.devices.length > LISTED ? `…and ${count(job.devices.length - LISTED)} more devices; "history ${job.hash.value}" lists every one.` : '',
     auditNote: job.auditMissed ? `${count(job.auditMissed)} audit entries could not be written.` : '',
     restore: RESTORE,

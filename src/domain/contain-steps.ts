@@ -7,6 +7,8 @@ import type { AuditOutcome, Delegation } from './ports';
 /** Polls back off by this factor, up to MAX_POLL_MS apart. */
 const BACKOFF = 1.5;
 const MAX_POLL_MS = 10 * 60 * 1000;
+/** Devices sent per step: a step stays well within its lease, and the card shows progress between steps. */
+export const SEND_PER_STEP = 25;
 /** When Defender asks to slow down without saying how long. */
 const DEFAULT_RETRY_AFTER_S = 60;
 
@@ -58,9 +60,15 @@ class Step {
 
   async send(delegation: Delegation): Promise<void> {
     const { containment, settings } = this.deps;
+    let sent = 0;
     for (let i = 0; i < this.devices.length; i++) {
       const device = this.devices[i];
       if (device.state !== 'queued') continue;
+      if (sent === SEND_PER_STEP) {
+        this.next = { nextAt: this.now.toISOString() };
+        return;
+      }
+      sent++;
       if (this.watchOver()) {
         this.devices[i] = { ...device, state: 'refused', reason: 'other', detail: 'Not sent: tracking ended before Defender would take the request.' };
         continue;

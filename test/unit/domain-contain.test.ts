@@ -1,3 +1,4 @@
+import type { DeviceSighting } from '../../src/domain/containment-ports';
 import { advanceJob } from '../../src/domain/contain-steps';
 import { claimJob, createJob, findJob, releaseJob } from '../../src/domain/contain-jobs';
 import { countDevices, discoverDevices, newJob, planFor, type ContainDeps, type ContainJob } from '../../src/domain/containment';
@@ -28,7 +29,7 @@ function setUp() {
     api: 'indicators',
     settings: { confirmAbove: 25, pollMs: 30_000, watchMs: 60 * 60_000 },
   };
-  const job = (devices = DEVICES): ContainJob =>
+  const job = (devices: readonly DeviceSighting[] = DEVICES): ContainJob =>
     newJob({ id: 'job-1', hash: { value: SHA1, type: 'Sha1' }, sha1: SHA1, comment: 'dropper', caller: ANA, devices }, kit.clock.now(), deps.settings);
   return { kit, containment, deps, job };
 }
@@ -192,5 +193,18 @@ describe('the job lease', () => {
     const claimed = await claimJob(kit.store, 'job-1', 'A', kit.clock.now(), 60_000);
     expect(await releaseJob(kit.store, claimed!, { ...claimed!.value, phase: 'finished' }, kit.clock.now())).toBe(true);
     expect(await claimJob(kit.store, 'job-1', 'A', kit.clock.now(), 60_000)).toBeUndefined();
+  });
+});
+
+describe('sending to many devices', () => {
+  it('sends at most 25 devices per step, so a step stays within its lease, and is due again at once for the rest', async () => {
+    const { kit, containment, deps, job } = setUp();
+    const many = Array.from({ length: 30 }, (_, i) => ({ id: `d${i}`, name: `PC-${i}` }));
+    const first = await advanceJob(deps, job(many), delegationOf(ANA));
+    expect(containment.callsOf('stopAndQuarantine')).toHaveLength(25);
+    expect(first).toMatchObject({ phase: 'sending', nextAt: kit.clock.at(0) });
+    const second = await advanceJob(deps, first, delegationOf(ANA));
+    expect(containment.callsOf('stopAndQuarantine').map((c) => c.machineId)).toEqual(many.map((d) => d.id));
+    expect(second.phase).toBe('tracking');
   });
 });

@@ -1,6 +1,6 @@
 import { DirectoryRole } from '../../src/domain/roles';
 import type { ConnectorRequest } from '../fakes/fake-connector';
-import { ANA, executeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
+import { ANA, RILEY, executeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
@@ -134,5 +134,22 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     const { reply } = await say(`contain ${SHA1} nothing there`);
     expect(headline(reply)).toBe('Nothing to contain: no device has this file');
     expect(posts()).toHaveLength(0);
+  });
+
+  it("refuses a Security Reader, and another person pressing the analyst's confirmation or a made-up offer sends nothing", async () => {
+    rig.defender.seedDevices({ sha1: SHA1, orgPrevalence: 5 }, windows(5));
+    await rig.signIn(RILEY, [DirectoryRole.SecurityReader]);
+    const { reply: refused } = await say(`contain ${SHA1} not mine to do`, RILEY);
+    expect(headline(refused)).toBe('Not allowed: you need a directory role');
+    expect(rig.defender.requestsTo('GET', /machines/i)).toEqual([]);
+
+    const { reply } = await say(`contain ${SHA1} outbreak`);
+    const confirm = buttons(cardOf(reply))['Stop & quarantine on 5 devices'];
+    const stolen = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(reply), confirm.verb!, confirm.data!, { user: RILEY }));
+    expect(stolen.status).toBe(200);
+    expect(JSON.stringify(stolen.body)).toContain('Only the person who asked can answer this');
+    const forged = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(reply), 'contain.offer', { offerId: 'made-up' }, { user: RILEY }));
+    expect(JSON.stringify(forged.body)).toContain('This button is no longer valid');
+    expect(posts()).toEqual([]);
   });
 });

@@ -65,7 +65,7 @@ export const WORDS: Record<ApprovalAction, ActionWords> = {
   contain: {
     requested: 'Stop & quarantine requested',
     noun: 'stop & quarantine',
-    toDo: 'to stop & quarantine on its devices',
+    toDo: 'to stop & quarantine',
     done: 'stop & quarantine started',
     doing: 'starting stop & quarantine…',
     notDone: 'NOT stopped or quarantined',
@@ -75,7 +75,7 @@ export const WORDS: Record<ApprovalAction, ActionWords> = {
   'block+contain': {
     requested: 'Block and stop & quarantine requested',
     noun: 'block',
-    toDo: 'to block and stop & quarantine on its devices',
+    toDo: 'to block and stop & quarantine',
     done: 'blocked, stop & quarantine started',
     doing: 'blocking…',
     notDone: 'NOT blocked',

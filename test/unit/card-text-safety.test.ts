@@ -159,6 +159,8 @@ function views(text: string): [string, Reply][] {
   });
   const approvals: [string, ApprovalRequest][] = [
     ['pending', pending],
+    ['stop & quarantine', { ...pending, action: 'contain' }],
+    ['block and stop & quarantine', { ...pending, action: 'block+contain' }],
     ['pending with existing block', { ...pending, existing: status(text) }],
     ['pending, existing unknown', { ...pending, existingUnknown: text }],
     ['unblock listing indicators', { ...pending, action: 'unblock', listed: [liftable(text, true), liftable(text, false)] }],

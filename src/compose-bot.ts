@@ -32,7 +32,7 @@ import type { ContainDeps } from './domain/containment';
 import type { ContainmentApi } from './domain/containment-ports';
 
 /** How long one containment step may hold its job before another instance may take it over. */
-const CONTAIN_LEASE_MS = 2 * 60 * 1000;
+const CONTAIN_LEASE_MS = 5 * 60 * 1000;
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {

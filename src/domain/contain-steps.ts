@@ -9,6 +9,8 @@ const BACKOFF = 1.5;
 const MAX_POLL_MS = 10 * 60 * 1000;
 /** Devices sent per step: a step stays well within its lease, and the card shows progress between steps. */
 export const SEND_PER_STEP = 25;
+/** A step sends no more once it has run this long (throttled calls wait inside the client), so it ends well within its lease. */
+export const STEP_BUDGET_MS = 60_000;
 /** When Defender asks to slow down without saying how long. */
 const DEFAULT_RETRY_AFTER_S = 60;
 
@@ -49,8 +51,9 @@ class Step {
     this.now = deps.now();
   }
 
+  /** `ms` from now (the step's clock moves while it waits on Defender). */
   later(ms: number): string {
-    return new Date(this.now.getTime() + ms).toISOString();
+    return new Date(this.deps.now().getTime() + ms).toISOString();
   }
 
   result(extra: Partial<ContainJob> = {}): ContainJob {
@@ -64,8 +67,8 @@ class Step {
     for (let i = 0; i < this.devices.length; i++) {
       const device = this.devices[i];
       if (device.state !== 'queued') continue;
-      if (sent === SEND_PER_STEP) {
-        this.next = { nextAt: this.now.toISOString() };
+      if (sent === SEND_PER_STEP || this.deps.now().getTime() - this.now.getTime() >= STEP_BUDGET_MS) {
+        this.next = { nextAt: this.later(0) };
         return;
       }
       sent++;

@@ -208,3 +208,19 @@ describe('sending to many devices', () => {
     expect(second.phase).toBe('tracking');
   });
 });
+
+describe('a slow step', () => {
+  it('stops sending once it has run for a minute (throttled calls wait in the client) and is due again at once', async () => {
+    const { kit, deps, job } = setUp();
+    const slow = new ScriptedContainment();
+    const original = slow.stopAndQuarantine.bind(slow);
+    slow.stopAndQuarantine = async (...args) => {
+      kit.clock.advance(40_000);
+      return original(...args);
+    };
+    const next = await advanceJob({ ...deps, containment: slow }, job(), delegationOf(ANA));
+    expect(slow.callsOf('stopAndQuarantine').map((c) => c.machineId)).toEqual(['m1', 'm2']);
+    expect(next).toMatchObject({ phase: 'sending', nextAt: kit.clock.at(80_000) });
+    expect(next.devices.map((d) => d.state)).toEqual(['Pending', 'Pending', 'queued']);
+  });
+});

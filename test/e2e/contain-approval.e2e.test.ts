@@ -72,4 +72,24 @@ describe('block + contain as one approval request (APPROVAL_POLICY=always)', () 
     expect(contains.map((r) => [r.claims?.oid, r.body])).toEqual(DEVICES.map(() => [GALE.aadObjectId, { Comment: 'worm on ops laptops', Sha1: SHA1 }]));
     expect(rig.defender.requestsTo('GET', /^\/api\/machineactions\//i).every((r) => r.claims?.oid === GALE.aadObjectId)).toBe(true);
   });
+
+  it('"contain" under four eyes becomes a request; the approval stops & quarantines as the approver, nothing before it', async () => {
+    rig.connector.clear();
+    rig.defender.reset();
+    const other = 'aa'.repeat(20);
+    rig.defender.seedDevices({ sha1: other, orgPrevalence: 1 }, [{ id: 'm-c', computerDnsName: 'OPS-LT-003', osPlatform: 'Windows11', lastSeen: '2026-11-30T10:00:00Z' }]);
+    const asked = messageActivity(rig.connector.serviceUrl, `contain ${other} beaconing`);
+    expect((await rig.send(asked)).status).toBe(200);
+    const approval = await rig.connector.waitForChannelPost(SOC_CHANNEL);
+    expect(cardTexts(cardOf(approval))[0]).toBe('Stop & quarantine requested: waiting for approval');
+    expect(rig.defender.requestsTo('POST', /./)).toEqual([]);
+    const approve = buttons(cardOf(approval))['Approve and contain'];
+    const press = executeActivity(rig.connector.serviceUrl, approval.activityId!, approve.verb!, approve.data!, { user: GALE, kind: 'channel' });
+    press.conversation = { ...(press.conversation as object), id: approval.conversationId };
+    const answer = await rig.send(press);
+    expect(cardTexts((answer.body as { value: unknown }).value)[0]).toBe('Approved and stop & quarantine started');
+    const [post] = await rig.defender.waitForRequests('POST', /\/StopAndQuarantineFile$/i, 1);
+    expect([post.path, post.claims?.oid, post.body]).toEqual(['/api/machines/m-c/StopAndQuarantineFile', GALE.aadObjectId, { Comment: 'beaconing', Sha1: other }]);
+    expect(rig.defender.requestsTo('POST', /^\/api\/indicators$/)).toEqual([]);
+  });
 });

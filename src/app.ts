@@ -53,11 +53,26 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     admission,
     background,
     sweep: sweepOnce,
-  } = composeBot({ config, adapter, actions, lookups, store, sessions, proactive, continuation: continuationsFor(proactive), logger });
+    resume,
+    stop: stopBot,
+  } = composeBot({
+    config,
+    adapter,
+    actions,
+    store,
+    sessions,
+    proactive,
+    continuation: continuationsFor(proactive),
+    logger,
+    containment: actions.containment,
+    lookups,
+  });
   adapter.use(admission);
   if (config.mode === 'production') adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoStorage, config.signIn.connectionName));
   const sweep = setInterval(() => void background.run('sweep', sweepOnce), config.sweepMs);
   sweep.unref();
+  // Picks up tracked work (containment jobs, follow-ups) left by a previous run or another instance right away.
+  void background.run('resume', resume);
   const server = createServer(adapter, bot, logger, () => ({ mode: config.mode, defenderApi: config.defender.api, inFlight: background.size }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -69,6 +84,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     url,
     async stop() {
       clearInterval(sweep);
+      stopBot();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = await background.drain(config.http.shutdownGraceMs);
       if (!finished) logger.warn({ inFlight: background.size }, 'Shutdown grace period ended with work still running');

@@ -31,6 +31,15 @@ import { MessageActions } from './bot/message-actions';
 import { SessionGate } from './bot/session-gate';
 import type { UserSessions } from './bot/user-sessions';
 import { WorkRunner } from './bot/work-runner';
+import { containActions } from './bot/card-actions/contain-actions';
+import { FollowUps } from './bot/follow-ups';
+import { ContainRunner } from './bot/contain-runner';
+import { ContainTracker } from './bot/contain-tracker';
+import type { ContainDeps } from './domain/containment';
+import type { ContainmentApi } from './domain/containment-ports';
+
+/** How long one containment step may hold its job before another instance may take it over. */
+const CONTAIN_LEASE_MS = 5 * 60 * 1000;
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {
@@ -44,18 +53,53 @@ export interface BotParts {
   readonly proactive: Proactive;
   readonly continuation: PrepareContinuation;
   readonly logger: Logger;
+  /** Stop & quarantine on devices; absent when the bot's Defender API has none (the legacy files API). */
+  readonly containment?: ContainmentApi;
 }
 
 /** The bot, its admission middleware and its periodic sweep, each class built once with only what it uses. */
-export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admission; background: BackgroundWork; sweep: () => Promise<void> } {
+export function composeBot(parts: BotParts): {
+  bot: BlockBot;
+  admission: Admission;
+  background: BackgroundWork;
+  sweep: () => Promise<void>;
+  resume: () => Promise<void>;
+  stop: () => void;
+} {
   const { config, actions, store, sessions, proactive, continuation, logger } = parts;
   const behaviour = config.behaviour;
   const newId = () => randomUUID();
   const background = new BackgroundWork(logger);
   const approvalPolicy = config.approvals.policy;
-  const form: BlockFormSettings = { hashTypes: actions.defender.hashTypes, supportsOptions: actions.defender.supportsOptions, defaultExpiryDays: behaviour.defaultExpiryDays };
+  const form: BlockFormSettings = {
+    hashTypes: actions.defender.hashTypes,
+    supportsOptions: actions.defender.supportsOptions,
+    defaultExpiryDays: behaviour.defaultExpiryDays,
+    canContain: !!parts.containment,
+  };
+  const owner = newId();
+  const followUps = new FollowUps({
+    check: { defender: actions.defender, containment: parts.containment, audit: actions.audit, store, now: actions.now },
+    sessions,
+    proactive,
+    background,
+    logger,
+    owner,
+    afterMs: config.followUpAfterMs,
+    newId,
+  });
   const files = new HttpFileTransfer({ mode: config.mode, timeoutMs: config.defender.timeoutMs, downloadHosts: config.files.downloadHosts });
-  const blocks = new BlockActions({ actions, store, undoWindowMs: behaviour.undoWindowMs, decisionTtlMs: behaviour.decisionTtlMs, approvalPolicy, newId, lookups: parts.lookups });
+  const blocks = new BlockActions({
+    actions,
+    store,
+    undoWindowMs: behaviour.undoWindowMs,
+    decisionTtlMs: behaviour.decisionTtlMs,
+    approvalPolicy,
+    newId,
+    followUps,
+    canContain: !!parts.containment,
+    lookups: parts.lookups,
+  });
   const bulk = new BulkRunner({
     actions,
     timing: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), patienceMs: behaviour.bulkPatienceMs },
@@ -74,10 +118,24 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     ttlMs: behaviour.decisionTtlMs,
     maxPerUser: config.fairUse.maxExports,
   });
-  const runner = new WorkRunner({ blocks, bulk, exports });
+  const contain: ContainDeps | undefined = parts.containment && {
+    roles: actions.roles,
+    containment: parts.containment,
+    audit: actions.audit,
+    store,
+    now: actions.now,
+    api: actions.defender.kind,
+    settings: config.containment,
+  };
+  const tracker = contain && new ContainTracker({ contain, sessions, proactive, background, logger, owner, leaseMs: CONTAIN_LEASE_MS });
+  const containRunner = contain && tracker && new ContainRunner({ contain, tracker, logger, newId, decisionTtlMs: behaviour.decisionTtlMs });
+  const runner = new WorkRunner({ blocks, bulk, exports, contain: containRunner });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    approvals: { ...actions, store, contain, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    contain: containRunner,
+    continuation,
+    followUps,
     store,
     sessions,
     gate,
@@ -90,12 +148,13 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const decisions = new StoredDecisions({ store, replies });
   const cards = new CardActionRouter({
     registry: {
-      ...formActions({ form, blocks, board, replies, approvalPolicy, now: actions.now }),
+      ...formActions({ form, blocks, board, replies, gate, approvalPolicy, now: actions.now, contain: containRunner, continuation }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy }),
       ...unblockActions({ decisions, blocks, replies }),
       ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
       ...historyActions({ blocks, replies }),
+      ...containActions({ decisions, store, gate, board, approvalPolicy, contain: containRunner, replies, continuation }),
     },
     logger,
   });
@@ -138,10 +197,25 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
       onStoreError: (error) => logger.warn({ err: errorFields(error) }, 'Fair-use bucket not readable; the command was let through'),
     }),
   });
+  const resume = async () => {
+    await tracker?.sweep();
+    await followUps.sweep();
+  };
   const sweep = async () => {
     await board.sweep();
     await gate.sweep();
     await bulk.sweep();
+    await resume();
   };
-  return { bot, admission, background, sweep };
+  return {
+    bot,
+    admission,
+    background,
+    sweep,
+    resume,
+    stop: () => {
+      tracker?.stop();
+      followUps.stop();
+    },
+  };
 }

@@ -100,6 +100,11 @@ export const schema = z.object({
   APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
   APPROVAL_MAX_OPEN_PER_USER: intInRange(1, 1000).default(10),
   SWEEP_SECONDS: intInRange(1, 3600).default(30),
+  CONTAIN_CONFIRM_DEVICES: intInRange(1, 1000).default(25),
+  CONTAIN_POLL_SECONDS: intInRange(1, 3600).default(30),
+  CONTAIN_WATCH_MINUTES: intInRange(1, 1440).default(60),
+  FOLLOW_UP_AFTER_MINUTES: intInRange(0, 10_080).default(120),
+  FOLLOW_UP_AFTER_SECONDS: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), intInRange(1, 604_800).optional()),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
   AZURE_STORAGE_CONTAINER: z

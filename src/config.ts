@@ -99,6 +99,10 @@ export interface Config {
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
+  /** Stop & quarantine on devices: confirmation threshold, first poll, how long actions are tracked. */
+  readonly containment: { readonly confirmAbove: number; readonly pollMs: number; readonly watchMs: number };
+  /** A block is checked again and reported in its thread this long after it succeeded (0 = never). */
+  readonly followUpAfterMs: number;
   readonly storage: { readonly kind: 'local' } | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
   readonly defender: {
     readonly api: DefenderApiKind;
@@ -263,6 +267,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxOpenPerUser: e.APPROVAL_MAX_OPEN_PER_USER,
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
+    containment: { confirmAbove: e.CONTAIN_CONFIRM_DEVICES, pollMs: e.CONTAIN_POLL_SECONDS * 1000, watchMs: e.CONTAIN_WATCH_MINUTES * 60_000 },
+    followUpAfterMs: e.FOLLOW_UP_AFTER_SECONDS !== undefined ? e.FOLLOW_UP_AFTER_SECONDS * 1000 : e.FOLLOW_UP_AFTER_MINUTES * 60_000,
     storage:
       e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER } : { kind: 'local' },
   };

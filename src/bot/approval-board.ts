@@ -11,7 +11,7 @@ import {
   type DecisionOutcome,
   lastDecision,
 } from '../domain/approvals';
-import { undoToApprove, type ApprovalAsk } from '../domain/approval-actions';
+import { undoToApprove, type ApprovalAsk, type ApprovedContainment } from '../domain/approval-actions';
 import { requestApproval, withdrawRequest } from '../domain/approval-requests';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
@@ -36,7 +36,9 @@ import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
 import type { CardSurface } from './card-surface';
-import type { Proactive } from './continuation';
+import type { ContainRunner } from './contain-runner';
+import type { FollowUps } from './follow-ups';
+import type { PrepareContinuation, Proactive } from './continuation';
 import type { OpenSession, SessionGate } from './session-gate';
 import { send } from './send';
 import type { UserSessions } from './user-sessions';
@@ -61,6 +63,11 @@ export interface ApprovalBoardDeps {
   /** The SOC channel (APPROVAL_CHANNEL) every approval card goes to; without it, the channel or group chat a request comes from. */
   readonly channel?: { readonly id: string; readonly post: PostToChannel };
   readonly newId: () => string;
+  /** Starts the tracked stop & quarantine an approved request found devices for. */
+  readonly contain?: ContainRunner;
+  readonly continuation?: PrepareContinuation;
+  /** Checks an approved block again later, in the conversation it was requested from. */
+  readonly followUps?: FollowUps;
 }
 
 const approversKey = StoreKey.approvers;
@@ -174,16 +181,17 @@ export class ApprovalBoard {
     }
     const reason = echoed.reason;
     let outcome: DecisionOutcome;
+    let session: OpenSession | undefined;
     if (action === 'cancel') {
       outcome = await cancelRequest(this.deps.approvals, approvalId, presser);
     } else {
-      const delegation = (await this.deps.gate.now(context, signInPromptText('approval')))?.delegation;
-      if (!delegation) {
+      session = await this.deps.gate.now(context, signInPromptText('approval'));
+      if (!session) {
         surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
         return;
       }
       const decision: Decision = action === 'reject' ? { kind: 'reject', reason } : { kind: action };
-      outcome = await decide(this.deps.approvals, approvalId, presser, delegation, decision);
+      outcome = await decide(this.deps.approvals, approvalId, presser, session.delegation, decision);
     }
     if (outcome.kind === 'expired') await this.closeExpired(outcome.request);
     if (outcome.kind !== 'decided') {
@@ -200,6 +208,28 @@ export class ApprovalBoard {
     await surface.replaceNow(context, reply);
     await this.updateCard(request, reply);
     await this.notifyRequester(request);
+    if (outcome.containment && session) await this.contain(context, request, outcome.containment, session);
+    if (session && request.status === 'approved' && request.result && (request.action === 'block' || request.action === 'block+contain')) {
+      const origin = request.origin as Partial<ConversationReference> | undefined;
+      if (origin) {
+        await this.deps.followUps
+          ?.schedule(
+            { ...origin, activityId: undefined, user: context.activity.from },
+            { hash: request.hash, comment: request.comment, caller: session.caller, status: request.result },
+          )
+          .catch((error: unknown) => this.warn(request, error));
+      }
+    }
+  }
+
+  /** An approved stop & quarantine: its progress card goes in the approval card's conversation and tracks as the approver. */
+  private async contain(context: TurnContext, request: ApprovalRequest, found: ApprovedContainment, approver: OpenSession): Promise<void> {
+    const { contain, continuation } = this.deps;
+    if (!contain || !continuation) return;
+    const draft = { hash: request.hash, sha1: found.sha1, comment: request.comment, caller: approver.caller, devices: found.devices };
+    await contain
+      .begin(draft, continuation(context))
+      .catch((error: unknown) => this.deps.logger.error({ approvalId: request.id, err: errorFields(error) }, 'Approved stop & quarantine could not start'));
   }
 
   /** Expires requests past their time (each once across instances), updating their cards. */

@@ -1,3 +1,4 @@
+import type { ConversationReference } from 'botbuilder';
 import type { RefusedAction } from '../domain/action-names';
 import { offersApprovalOnDenial, type ApprovalPolicy } from '../domain/approval-policy';
 import { blockFile, type ActionDeps, type Concern } from '../domain/block-file';
@@ -20,11 +21,15 @@ import { refusalReply } from '../cards/refusal-views';
 import type { Reply } from '../cards/render';
 import { fileReportReply } from '../cards/report-views';
 import { signInAgainText } from '../cards/session-views';
+import { storeOffer } from './contain-runner';
+import type { FollowUps } from './follow-ups';
 
 /** A reply, and whether the analyst must sign in again before it can work (Entra asked for MFA or consent). */
 export interface ActionResult {
   readonly reply: Reply;
   readonly signInAgain?: string;
+  /** Set when Defender accepted a block. */
+  readonly blocked?: FileStatus;
 }
 
 /** A block waiting for its requester to confirm; the card carries only its id. */
@@ -56,6 +61,10 @@ export interface BlockActionsDeps {
   readonly newId: () => string;
   /** The same Defender on its own share of the query budget, for `status` (default: the actions' client). */
   readonly lookups?: DefenderApi;
+  /** Checks every successful block again later, in its thread. */
+  readonly followUps?: FollowUps;
+  /** Whether the bot can stop & quarantine (the block result then offers it where devices have the file). */
+  readonly canContain?: boolean;
 }
 
 /** Runs the file use cases as one analyst and turns each outcome into its card. */
@@ -63,7 +72,7 @@ export class BlockActions {
   constructor(private readonly deps: BlockActionsDeps) {}
 
   /** Blocks (after any confirmation), offering Undo; or asks to confirm; or says why not. */
-  async block(request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = []): Promise<ActionResult> {
+  async block(request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = [], where?: Partial<ConversationReference>): Promise<ActionResult> {
     const { actions, store, undoWindowMs, decisionTtlMs } = this.deps;
     let undo: UndoRecord | undefined;
     const offer = async (status: FileStatus) => {
@@ -72,8 +81,18 @@ export class BlockActions {
     const outcome = await blockFile(actions, request, delegation, acknowledged, undoWindowMs > 0 ? offer : undefined);
     switch (outcome.kind) {
       case 'blocked': {
-        const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes: outcome.notes, undo, afterwards: outcome.afterwards, acknowledged };
-        return { reply: blockedReply(outcome.status, request.hash, extras) };
+        const notes = [...outcome.notes];
+        if (where && this.deps.followUps) {
+          await this.deps.followUps.schedule(where, { ...request, status: outcome.status }).catch(() => notes.push('The follow-up check of this block could not be scheduled.'));
+        }
+        const devices = outcome.orgPrevalence ?? 0;
+        const offerId =
+          this.deps.canContain && devices > 0 && request.options?.action !== 'Allowed'
+            ? await storeOffer(store, { hash: request.hash, comment: request.comment, tenantId: request.caller.tenantId }, this.deps.newId()).catch(() => undefined)
+            : undefined;
+        const contain = offerId ? { offerId, devices } : undefined;
+        const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes, undo, afterwards: outcome.afterwards, acknowledged, contain };
+        return { reply: blockedReply(outcome.status, request.hash, extras), blocked: outcome.status };
       }
       case 'needsConfirmation': {
         const id = this.deps.newId();

@@ -29,6 +29,8 @@ export interface BlockFormSettings {
   readonly hashTypes: readonly HashType[];
   readonly supportsOptions: boolean;
   readonly defaultExpiryDays: number;
+  /** Whether the bot can stop & quarantine (the form then offers it). */
+  readonly canContain?: boolean;
 }
 
 /** What the chat commands use. */
@@ -60,6 +62,7 @@ export class ChatCommands {
     requestBlock: (context, command, caller) => this.block(context, this.blockRequest(command, caller), 'request'),
     unblock: (context, command, caller) => this.unblock(context, command, caller),
     allow: (context, command, caller) => this.allow(context, command, caller),
+    contain: (context, command, caller) => this.contain(context, command, caller),
     status: (context, command, caller) => this.start(context, { describe: describeAction('status lookup', command.hash), payload: { kind: 'status', hash: command.hash } }, caller),
     history: (context, command, caller) => this.start(context, { describe: describeAction('history', command.hash), payload: { kind: 'history', hash: command.hash } }, caller),
     historyExport: (context, command, caller) => this.export(context, caller, command.format),
@@ -145,6 +148,16 @@ export class ChatCommands {
     }
     const request: BlockFileRequest = { hash: command.hash, comment: command.comment, caller, options };
     await this.start(context, { describe: describeAction('allow', command.hash), payload: { kind: 'block', request } }, caller);
+  }
+
+  /** Stop & quarantine runs as the analyst, or under four eyes asks a second person first (who then acts with their own sign-in). */
+  private async contain(context: TurnContext, command: Extract<Command, { kind: 'contain' }>, caller: Caller): Promise<void> {
+    if (routeAction(this.deps.approvalPolicy, 'contain').kind === 'approval') {
+      await send(context, await this.deps.board.request(context, { hash: command.hash, comment: command.comment, ask: { action: 'contain' } }));
+      return;
+    }
+    const work: Work = { describe: describeAction('stop & quarantine', command.hash), payload: { kind: 'contain', hash: command.hash, comment: command.comment } };
+    await this.start(context, work, caller);
   }
 
   private async start(context: TurnContext, work: Work, caller: Caller): Promise<void> {

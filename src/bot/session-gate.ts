@@ -10,6 +10,7 @@ import type { BackgroundWork } from './background-work';
 import { continuationFrom, turnFirst, type Continuation, type Proactive } from './continuation';
 import { within } from './deadline';
 import { send } from './send';
+import { threadReference } from './thread-reference';
 import type { SessionIdentity, SessionResult, UserSessions } from './user-sessions';
 import type { RunsWork, Work } from './work-runner';
 
@@ -18,6 +19,8 @@ interface Waiting {
   readonly work: Work;
   readonly caller: Caller;
   readonly reference: Partial<ConversationReference>;
+  /** The thread the work was asked in (absent in waits stored before it was kept). */
+  readonly thread?: Partial<ConversationReference>;
   readonly until: string;
 }
 
@@ -64,7 +67,7 @@ export class SessionGate {
     const session = await this.deps.sessions.open(context);
     if (session.ok) {
       const turn = turnFirst(context, continuationFrom(this.deps.proactive, reference));
-      await within(this.start(bound(work, caller, session.identity), session.delegation, reference, turn.continuation), ANSWER_IN_TURN_MS);
+      await within(this.start(bound(work, caller, session.identity), session.delegation, reference, turn.continuation, threadReference(context.activity)), ANSWER_IN_TURN_MS);
       await turn.close();
       return 'started';
     }
@@ -103,7 +106,8 @@ export class SessionGate {
     if (waiting && !waitedFor(waiting.caller, session.identity)) {
       this.deps.logger.warn({ activityId: context.activity.id, work: waiting.work.describe }, 'Pending work dropped: it was kept for another account');
       await send(context, signedInReply(session.upn));
-    } else if (waiting) void this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference);
+    } else if (waiting)
+      void this.start(bound(waiting.work, waiting.caller, session.identity), session.delegation, waiting.reference, undefined, waiting.thread ?? waiting.reference);
     else await send(context, signedInReply(session.upn));
   }
 
@@ -133,7 +137,7 @@ export class SessionGate {
   }
 
   private async keep(context: TurnContext, work: Work, caller: Caller, reference: Partial<ConversationReference>): Promise<void> {
-    const waiting: Waiting = { work, caller, reference, until: new Date(this.deps.now().getTime() + this.deps.timeoutMs).toISOString() };
+    const waiting: Waiting = { work, caller, reference, thread: threadReference(context.activity), until: new Date(this.deps.now().getTime() + this.deps.timeoutMs).toISOString() };
     await this.deps.store.put(key(context), waiting, { ttlMs: this.deps.timeoutMs + 24 * 60 * 60 * 1000 });
   }
 
@@ -150,12 +154,13 @@ export class SessionGate {
     delegation: Delegation,
     reference: Partial<ConversationReference>,
     continuation: Continuation = continuationFrom(this.deps.proactive, reference),
+    where: Partial<ConversationReference> = reference,
   ): Promise<void> {
     return this.deps.background.run(work.describe, async () => {
       const typing = setTimeout(() => {
         continuation((context) => context.sendActivity({ type: ActivityTypes.Typing }).then(() => undefined)).catch(() => undefined);
       }, TYPING_AFTER_MS);
-      const result = await this.deps.runner.run(work, caller, delegation, continuation).finally(() => clearTimeout(typing));
+      const result = await this.deps.runner.run(work, caller, delegation, continuation, where).finally(() => clearTimeout(typing));
       const text = result.signInAgain;
       if (text) await continuation((context) => this.again(context, work, caller, reference, text));
     });
@@ -214,6 +219,7 @@ function actingAs(work: Work, caller: Caller): Work {
     case 'bulk-block':
       return { ...work, payload: { ...payload, spec: { ...payload.spec, caller } } };
     case 'unblock':
+    case 'contain':
     case 'status':
     case 'history':
     case 'export':

@@ -1,3 +1,4 @@
+import type { ConversationReference } from 'botbuilder';
 import type { WorkKind } from '../domain/action-names';
 import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
@@ -5,8 +6,10 @@ import type { BlockFileRequest, Delegation } from '../domain/ports';
 import type { ActionResult, BlockActions } from './block-actions';
 import type { BulkJobSpec } from '../domain/bulk-intake';
 import type { BulkFileIntake, BulkRunner } from './bulk-runner';
+import type { ContainRunner } from './contain-runner';
 import type { Continuation } from './continuation';
 import type { AuditExports } from './history-export';
+import { noContainmentReply } from '../cards/contain-views';
 import { send } from './send';
 
 /** What a piece of work stands for; plain data so that any instance can run it after sign-in (an allow is a `block` whose action is Allowed). */
@@ -16,7 +19,8 @@ export type WorkPayload =
   | { readonly kind: 'status'; readonly hash: FileHash }
   | { readonly kind: 'history'; readonly hash?: FileHash }
   | { readonly kind: 'export'; readonly format: 'csv' | 'json' }
-  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec; readonly intake?: BulkFileIntake };
+  | { readonly kind: 'bulk-block'; readonly spec: BulkJobSpec; readonly intake?: BulkFileIntake }
+  | { readonly kind: 'contain'; readonly hash: FileHash; readonly comment: string };
 
 /** Work that needs the analyst's delegation, as plain data (so any bot instance can resume it). */
 export interface Work {
@@ -32,7 +36,8 @@ export interface WorkResult {
 
 /** Runs work as the analyst; what it has to say goes through the continuation of its conversation. */
 export interface RunsWork {
-  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult>;
+  /** `where`: the thread the work was asked in (a block's follow-up is posted there). */
+  run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation, where?: Partial<ConversationReference>): Promise<WorkResult>;
 }
 
 /** What the work runner uses. */
@@ -40,24 +45,36 @@ export interface WorkRunnerDeps {
   readonly blocks: BlockActions;
   readonly bulk: BulkRunner;
   readonly exports: AuditExports;
+  /** Absent when the bot's Defender API has no device actions (the legacy files API). */
+  readonly contain?: ContainRunner;
 }
 
 /** Runs stored or fresh work as the analyst, on whichever instance has the analyst's delegation. */
 export class WorkRunner implements RunsWork {
   constructor(private readonly deps: WorkRunnerDeps) {}
 
-  async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation): Promise<WorkResult> {
+  async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation, where?: Partial<ConversationReference>): Promise<WorkResult> {
     const payload = work.payload;
     if (payload.kind === 'bulk-block') {
       if (payload.intake) await this.deps.bulk.runFromFile(payload.intake, payload.spec.caller, delegation, continuation);
       else await this.deps.bulk.run(payload.spec, delegation, continuation);
       return {};
     }
+    if (payload.kind === 'contain') {
+      if (!this.deps.contain) {
+        await continuation(async (context) => {
+          await send(context, noContainmentReply());
+        });
+        return {};
+      }
+      const started = await this.deps.contain.run({ hash: payload.hash, comment: payload.comment, caller }, delegation, continuation);
+      return started.signInAgain ? { signInAgain: started.signInAgain } : {};
+    }
     if (payload.kind === 'export') {
       await this.deps.exports.offer(caller, payload.format, delegation, continuation);
       return {};
     }
-    const result = await this.act(payload, caller, delegation);
+    const result = await this.act(payload, caller, delegation, where);
     if (result.signInAgain) return { signInAgain: result.signInAgain };
     await continuation(async (context) => {
       await send(context, result.reply);
@@ -65,11 +82,16 @@ export class WorkRunner implements RunsWork {
     return {};
   }
 
-  private act(payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' }>, caller: Caller, delegation: Delegation): Promise<ActionResult> {
+  private act(
+    payload: Exclude<WorkPayload, { kind: 'bulk-block' | 'export' | 'contain' }>,
+    caller: Caller,
+    delegation: Delegation,
+    where?: Partial<ConversationReference>,
+  ): Promise<ActionResult> {
     const blocks = this.deps.blocks;
     switch (payload.kind) {
       case 'block':
-        return blocks.block(payload.request, delegation);
+        return blocks.block(payload.request, delegation, [], where);
       case 'unblock':
         return blocks.unblock({ hash: payload.hash, comment: payload.comment, caller }, delegation);
       case 'status':

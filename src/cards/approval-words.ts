@@ -63,6 +63,26 @@ export const WORDS: Record<ApprovalAction, ActionWords> = {
     approve: 'Approve and allow',
     refused: 'block',
   },
+  contain: {
+    requested: 'Stop & quarantine requested',
+    noun: 'stop & quarantine',
+    toDo: 'to stop & quarantine',
+    done: 'stop & quarantine started',
+    doing: 'starting stop & quarantine…',
+    notDone: 'NOT stopped or quarantined',
+    approve: 'Approve and contain',
+    refused: 'contain',
+  },
+  'block+contain': {
+    requested: 'Block and stop & quarantine requested',
+    noun: 'block',
+    toDo: 'to block and stop & quarantine',
+    done: 'blocked, stop & quarantine started',
+    doing: 'blocking…',
+    notDone: 'NOT blocked',
+    approve: 'Approve, block and contain',
+    refused: 'block',
+  },
 };
 
 /** The card's headline and its tone, from the action and where the request stands. */

@@ -8,7 +8,7 @@ import type { UnblockOutcome } from '../domain/unblock-file';
 import type { AfterwardsProblem, Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { ALLOWED_MEANS } from './confirm-views';
-import { apiName, defenderWord, ENFORCEMENT, factsAndFields, formatUtc, hashTypeName, localTime, optionalFact, SIMULATED, toneStyle, type Fact, type Tone } from './card-text';
+import { apiName, count, defenderWord, ENFORCEMENT, factsAndFields, formatUtc, hashTypeName, localTime, optionalFact, SIMULATED, toneStyle, type Fact, type Tone } from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
@@ -26,6 +26,8 @@ export interface BlockResultExtras {
   readonly afterwards?: readonly AfterwardsProblem[];
   /** The warnings the analyst confirmed before the block went out ("Block anyway"). */
   readonly acknowledged?: readonly Concern['kind'][];
+  /** Offers "Stop & quarantine on N devices" when Defender knows devices with the file. */
+  readonly contain?: { readonly offerId: string; readonly devices: number };
 }
 
 const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
@@ -160,6 +162,8 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     enforcement: enforcementOf(status, effect),
     hasUndo: !!extras.undo,
     undoId: extras.undo?.id ?? '',
+    containOfferId: extras.contain?.offerId ?? '',
+    containTitle: extras.contain ? `Stop & quarantine on ${count(extras.contain.devices)} devices` : '',
     verbs: CardVerb,
   });
   return { card, summary: `${headline}: ${hashType} ${status.fileIdentifier}` };

@@ -18,6 +18,9 @@ export const CardVerb = {
   CancelRequest: 'approval.cancel',
   ApprovalRefresh: 'approval.refresh',
   HistoryMore: 'history.more',
+  ContainConfirm: 'contain.confirm',
+  ContainCancel: 'contain.cancel',
+  ContainOffer: 'contain.offer',
 } as const;
 
 /** One of CardVerb's values. */

@@ -6,7 +6,7 @@ import { CardVerb } from './card-verbs';
 import { renderCard, type Reply } from './render';
 
 /** The values a form shows (what the analyst typed, when it comes back with an error). */
-export type FormValues = BlockFields;
+export type FormValues = BlockFields & { readonly contain?: string };
 
 /** The expiry choices the forms offer, in days. */
 export const EXPIRY_DAYS = [7, 30, 90, 180, 365];
@@ -25,6 +25,8 @@ export function blockFormReply(settings: {
   readonly hashTypes: readonly string[];
   readonly supportsOptions: boolean;
   readonly defaultExpiryDays: number;
+  /** Offers "also stop & quarantine where it is seen". */
+  readonly canContain?: boolean;
   readonly values?: FormValues;
   readonly error?: string;
 }): Reply {
@@ -47,6 +49,8 @@ export function blockFormReply(settings: {
     severity: v.severity ?? '',
     severities: SEVERITIES.map((value) => ({ title: value, value })),
     groups: v.groups ?? '',
+    canContain: !!settings.canContain,
+    contain: v.contain === 'true' ? 'true' : 'false',
     verbs: CardVerb,
   });
   return { card, summary: 'Block a file: fill in the hash and a comment.' };

@@ -14,6 +14,8 @@ const TITLES: Record<AuditEntry['action'], string> = {
   'bulk-block': 'Bulk block',
   'approval-request': 'Approval requested',
   'approval-decision': 'Approval',
+  contain: 'Stop & quarantine',
+  'follow-up': 'Follow-up',
 };
 
 const OUTCOMES: Record<AuditEntry['outcome'], string> = {
@@ -28,6 +30,9 @@ const OUTCOMES: Record<AuditEntry['outcome'], string> = {
 
 /** Rows on one history card; "More" shows the next ones. */
 export const HISTORY_PAGE_ROWS = 4;
+
+/** Actions whose detail says what was done (which device), so it is shown for every outcome. */
+const DETAILED: ReadonlySet<AuditEntry['action']> = new Set(['contain', 'follow-up']);
 
 /** Longest comment shown per entry. */
 const COMMENT_SHOWN = 120;
@@ -91,7 +96,7 @@ export function historyReply(entries: readonly AuditEntry[], hash?: FileHash, pa
       return {
         title: titleOf(row),
         meta: `${localTime(e.at)} · ${shownName(e.actor.name)}${e.hashType && !bulk ? ` · ${hashTypeName(e.hashType)}` : ''}`,
-        detail: e.detail && e.outcome !== 'done' && !bulk ? shown(defenderWord(e.detail)) : '',
+        detail: e.detail && (e.outcome !== 'done' || DETAILED.has(e.action)) && !bulk ? shown(defenderWord(e.detail)) : '',
         hash: hash || bulk ? '' : shown(e.hash ?? ''),
         comment: shownInRun(e.comment ?? '', { max: COMMENT_SHOWN }),
       };

@@ -16,6 +16,7 @@ const HEADLINES: Record<RefusedAction, string> = {
   status: 'Could not look the file up',
   'bulk-block': 'Bulk block NOT started',
   history: 'Could not read the history',
+  contain: 'Nothing stopped or quarantined',
 };
 
 const VERBS: Record<RefusedAction, string> = {
@@ -25,6 +26,7 @@ const VERBS: Record<RefusedAction, string> = {
   status: 'looking a file up',
   'bulk-block': 'blocking files',
   history: 'reading the audit trail',
+  contain: 'stopping and quarantining a file on devices',
 };
 
 /**
@@ -212,10 +214,17 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
   }),
   invalidRequest: () => ({ reason: 'Defender rejected the request.', advice: 'Check the hash and comment; the message from Defender is above.' }),
   invalidHash: () => ({ reason: 'Defender rejected the hash as invalid.', advice: "Check that the hash is the file's SHA-1, SHA-256 or MD5." }),
-  forbidden: () => ({
-    reason: 'Defender refused the request (HTTP 403): the account it was made for lacks the permission.',
-    advice: "Check the account's Defender role and the app's API permissions.",
-  }),
+  forbidden: (_e, action) =>
+    action === 'contain'
+      ? {
+          reason: 'Defender refused the request (HTTP 403): listing the devices needs the Machine.Read permission, and stop & quarantine needs Machine.StopAndQuarantine.',
+          advice:
+            "Ask an administrator to grant the bot's app registration the delegated Machine.Read and Machine.StopAndQuarantine permissions (admin consent), and check your Defender role allows active remediation actions.",
+        }
+      : {
+          reason: 'Defender refused the request (HTTP 403): the account it was made for lacks the permission.',
+          advice: "Check the account's Defender role and the app's API permissions.",
+        },
   unauthorized: () => ({
     reason: 'Defender did not accept the token it was given (HTTP 401).',
     advice: 'Sign in again; if it persists, an administrator should check the app registration.',
@@ -232,7 +241,7 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
 };
 
 function noun(action: RefusedAction): string {
-  return { block: 'block', unblock: 'unblock', undo: 'undo', status: 'lookup', 'bulk-block': 'bulk block', history: 'request' }[action];
+  return { block: 'block', unblock: 'unblock', undo: 'undo', status: 'lookup', 'bulk-block': 'bulk block', history: 'request', contain: 'device lookup' }[action];
 }
 
 function treatAsNotDone(action: RefusedAction): string {

@@ -20,7 +20,10 @@ export type CardName =
   | 'history'
   | 'approval'
   | 'pasted-review'
-  | 'message-action';
+  | 'message-action'
+  | 'contain-devices'
+  | 'contain-progress'
+  | 'contain-follow-up';
 
 /** An Adaptive Card attachment as the channel expects it. */
 export interface CardAttachment {

@@ -20,6 +20,7 @@ export type Command =
   | { readonly kind: 'unblock'; readonly hash: FileHash; readonly comment: string }
   | { readonly kind: 'allow'; readonly hash: FileHash; readonly comment: string }
   | { readonly kind: 'status'; readonly hash: FileHash }
+  | { readonly kind: 'contain'; readonly hash: FileHash; readonly comment: string }
   | { readonly kind: 'history'; readonly hash?: FileHash }
   | { readonly kind: 'historyExport'; readonly format: 'csv' | 'json' }
   | { readonly kind: 'help' }
@@ -30,10 +31,10 @@ export type Command =
 export type CommandKind = Command['kind'];
 
 /** Verbs that take a hash. */
-export type HashVerb = 'block' | 'unblock' | 'allow' | 'status' | 'history';
+export type HashVerb = 'block' | 'unblock' | 'allow' | 'status' | 'history' | 'contain';
 
 /** Verbs whose hash comes with a required comment. */
-export type CommentVerb = 'block' | 'unblock' | 'allow';
+export type CommentVerb = 'block' | 'unblock' | 'allow' | 'contain';
 
 /** Why a message is not a valid command; each reason gets its own answer. */
 export type ParseError =

@@ -3,6 +3,8 @@ import type { BlockOptions } from './block-options';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
+import type { DeviceSighting } from './containment-ports';
+import { DEVICE_ACTION_LIMIT, discoverDevices, type ContainDeps } from './containment';
 import { refusalDetail, refusalCorrelation } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
 import { StoreKey, StorePrefix } from './store-keys';
@@ -10,7 +12,7 @@ import { liftOwnBlock, unblockFile } from './unblock-file';
 import type { UndoRecord } from './undo';
 
 /** What a four-eyes request asks for; requests stored before there was a choice are blocks. */
-export type ApprovalAction = 'block' | 'unblock' | 'undo' | 'allow';
+export type ApprovalAction = 'block' | 'unblock' | 'undo' | 'allow' | 'contain' | 'block+contain';
 
 /** The block an Undo request lifts, copied from its Undo record when the request is made (the card never carries it). */
 export interface UndoTarget {
@@ -23,6 +25,8 @@ export interface UndoTarget {
 /** What the requester asks for, with what that action needs. */
 export type ApprovalAsk =
   | { readonly action: 'block'; readonly options?: BlockOptions }
+  | { readonly action: 'block+contain'; readonly options?: BlockOptions }
+  | { readonly action: 'contain' }
   | { readonly action: 'allow'; readonly options: BlockOptions }
   | { readonly action: 'unblock' }
   | { readonly action: 'undo'; readonly undo: UndoTarget };
@@ -39,9 +43,15 @@ export interface ApprovalSubject {
   readonly listed?: readonly LiftableBlock[];
 }
 
+/** The devices an approved stop & quarantine found, for the bot to start its tracked job as the approver. */
+export interface ApprovedContainment {
+  readonly sha1: string;
+  readonly devices: readonly DeviceSighting[];
+}
+
 /** How running an approved action ended: done (with Defender's answer, or a note that nothing had to change) or failed. */
 export type ApprovedRun =
-  | { readonly done: true; readonly result?: FileStatus; readonly note?: string }
+  | { readonly done: true; readonly result?: FileStatus; readonly note?: string; readonly containment?: ApprovedContainment }
   | { readonly done: false; readonly failure: { readonly detail: string; readonly correlationId?: string } };
 
 /** Requests that may still run their action. */
@@ -54,13 +64,22 @@ const BLOCK_ACKNOWLEDGED: readonly Concern['kind'][] = ['existingBlock', 'micros
  * card, so what it showed counts as confirmed: a block's or an allow's concerns, and the indicators
  * an unblock listed (an indicator that appeared since is not lifted: the unblock fails instead).
  */
-export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
+export async function runApproved(deps: ActionDeps & { readonly contain?: ContainDeps }, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
   const { hash, comment } = subject;
   switch (subject.action) {
+    case 'contain':
+      return containApproved(deps.contain, subject, approver, delegation);
     case 'block':
+    case 'block+contain':
     case 'allow': {
       const acknowledged: Concern['kind'][] = subject.action === 'allow' ? ['allowed', ...BLOCK_ACKNOWLEDGED] : [...BLOCK_ACKNOWLEDGED];
       const outcome = await blockFile(deps, { hash, comment, caller: approver, options: subject.options }, delegation, acknowledged);
+      if (outcome.kind === 'blocked' && subject.action === 'block+contain') {
+        const contained = await containApproved(deps.contain, subject, approver, delegation);
+        return contained.done
+          ? { ...contained, result: outcome.status }
+          : { done: true, result: outcome.status, note: `Blocked, but stop & quarantine did not start: ${contained.failure.detail}` };
+      }
       if (outcome.kind === 'blocked') return { done: true, result: outcome.status };
       if (outcome.kind === 'needsConfirmation') {
         const unchecked = outcome.concerns.some((c) => c.kind === 'existingUnchecked' || c.kind === 'detailsUnchecked');
@@ -96,6 +115,23 @@ export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, ap
       return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
     }
   }
+}
+
+/** Finds the devices as the approver (the approval is the confirmation); the bot then starts the tracked job. */
+async function containApproved(deps: ContainDeps | undefined, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
+  if (!deps) return { done: false, failure: { detail: 'This bot cannot stop & quarantine files.' } };
+  const found = await discoverDevices(deps, subject.hash, approver, delegation);
+  if (found.kind === 'unknownFile') return { done: true, note: 'Defender does not know the file: there was no device to stop & quarantine it on.' };
+  if (found.kind !== 'devices') return { done: false, failure: { detail: refusalDetail(found), correlationId: refusalCorrelation(found) } };
+  const n = found.devices.length;
+  if (n === 0) return { done: true, note: 'The file was seen on no device: nothing to stop & quarantine.' };
+  if (n > DEVICE_ACTION_LIMIT) {
+    return {
+      done: true,
+      note: `The file is on ${n} devices, more than Defender acts on one by one (${DEVICE_ACTION_LIMIT}); nothing was stopped. Use a BlockAndRemediate indicator.`,
+    };
+  }
+  return { done: true, note: `Stop & quarantine started on ${n} devices; its progress card follows in this thread.`, containment: { sha1: found.sha1, devices: found.devices } };
 }
 
 /** Where an Undo button's record stands for asking to approve it: the block to lift, or why not (unknown, past its window, already asked for). */

@@ -30,7 +30,7 @@ export interface ApprovalInput {
  */
 export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, delegation: Delegation): Promise<RequestOutcome> {
   const ask: ApprovalAsk = input.ask ?? { action: 'block' };
-  const options = ask.action === 'block' || ask.action === 'allow' ? ask.options : undefined;
+  const options = ask.action === 'block' || ask.action === 'block+contain' || ask.action === 'allow' ? ask.options : undefined;
   const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
   const now = deps.now();
   const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(

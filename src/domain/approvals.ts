@@ -1,5 +1,6 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { runApproved, type ApprovalSubject } from './approval-actions';
+import { runApproved, type ApprovalSubject, type ApprovedContainment } from './approval-actions';
+import type { ContainDeps } from './containment';
 import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileStatus } from './file-status';
@@ -61,6 +62,8 @@ export const approvalKey = StoreKey.approval;
 /** What the approval use cases need. */
 export interface ApprovalDeps extends ActionDeps {
   readonly store: Store;
+  /** Stop & quarantine, for requests that contain (absent: such requests fail with a reason). */
+  readonly contain?: ContainDeps;
   readonly requestTtlMs: number;
   /** Pending requests one person may have at once (10 unless set). */
   readonly maxOpenPerUser?: number;
@@ -98,7 +101,7 @@ export type DecisionOutcome =
   | { readonly kind: 'expired'; readonly request: ApprovalRequest }
   | { readonly kind: 'selfApproval'; readonly request: ApprovalRequest }
   | { readonly kind: 'notRequester'; readonly request: ApprovalRequest }
-  | { readonly kind: 'decided'; readonly request: ApprovalRequest }
+  | { readonly kind: 'decided'; readonly request: ApprovalRequest; readonly containment?: ApprovedContainment }
   | (Refusal & { readonly request: ApprovalRequest });
 
 /** An approver's choice. */
@@ -158,7 +161,7 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
   const what = AUDIT_WORDS[done.action];
   await auditDecision(deps, done, run.done ? 'done' : 'failed', run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} failed: ${done.failure?.detail}`);
-  return { kind: 'decided', request: done };
+  return { kind: 'decided', request: done, ...(run.done && run.containment ? { containment: run.containment } : {}) };
 }
 
 /** The requester withdraws a pending request. */
@@ -194,6 +197,8 @@ const AUDIT_WORDS: Record<ApprovalRequest['action'], { readonly done: string; re
   unblock: { done: 'unblocked', noun: 'unblock' },
   undo: { done: 'undone', noun: 'undo' },
   allow: { done: 'allowed', noun: 'allow' },
+  contain: { done: 'stop & quarantine started', noun: 'stop & quarantine' },
+  'block+contain': { done: 'blocked, stop & quarantine started', noun: 'block' },
 };
 
 /** The approver whose press first sent the approved action (retries come after it). */

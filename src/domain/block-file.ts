@@ -46,6 +46,8 @@ export type BlockOutcome =
       readonly notes: readonly string[];
       /** What failed after Defender accepted (the audit entry, the Undo record); empty when all went well. */
       readonly afterwards: readonly AfterwardsProblem[];
+      /** On how many devices of the organization Defender saw the file, when the lookup said. */
+      readonly orgPrevalence?: number;
     }
   | { readonly kind: 'needsConfirmation'; readonly concerns: readonly Concern[]; readonly notes: readonly string[] }
   | Refusal;
@@ -93,7 +95,7 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
       return { kind: 'failed', error: new DefenderError('invalidRequest', `The ${deps.defender.kind} API has no Allowed indicators; nothing was sent.`) };
     }
     const looked = await lookBeforeBlocking(deps, request.hash, delegation);
-    const concerns: Concern[] = allowing ? [{ kind: 'allowed' }, ...looked.filter((c) => c.kind === 'existingBlock' || c.kind === 'existingUnchecked')] : looked;
+    const concerns: Concern[] = allowing ? [{ kind: 'allowed' }, ...looked.concerns.filter((c) => c.kind === 'existingBlock' || c.kind === 'existingUnchecked')] : looked.concerns;
     const open = concerns.filter((c) => !acknowledged.includes(c.kind));
     // A check that could not be made asks first; once acknowledged, it is said on the result card.
     const notes = concerns.filter((c) => !open.includes(c)).flatMap(uncheckedNote);
@@ -101,7 +103,14 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
     await auditIntent(deps, request);
     const status = await deps.defender.block(sent, delegation.defender);
-    return { kind: 'blocked', status, optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options), notes, afterwards: [] };
+    const blocked = {
+      kind: 'blocked',
+      status,
+      optionsIgnored: !deps.defender.supportsOptions && !!request.options && !isPlainBlock(request.options),
+      notes,
+      afterwards: [],
+    } as const;
+    return looked.orgPrevalence === undefined ? blocked : { ...blocked, orgPrevalence: looked.orgPrevalence };
   } catch (error) {
     return refusalFrom(error);
   }
@@ -118,7 +127,7 @@ function uncheckedNote(concern: Concern): string[] {
  * The existing block and what Defender knows of the file. A lookup that fails (throttled, unavailable) is a
  * concern to confirm, never a silent pass; a sign-in failure is the caller's problem and ends the block.
  */
-async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<Concern[]> {
+async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: Delegation): Promise<{ concerns: Concern[]; orgPrevalence?: number }> {
   const [existing, details] = await Promise.allSettled([deps.defender.currentBlock(hash, delegation.defender), deps.defender.fileDetails(hash, delegation.defender)]);
   for (const settled of [existing, details]) if (settled.status === 'rejected' && settled.reason instanceof TokenError) throw settled.reason;
   const concerns: Concern[] = [];
@@ -127,7 +136,9 @@ async function lookBeforeBlocking(deps: ActionDeps, hash: FileHash, delegation: 
   } else {
     concerns.push({ kind: 'existingUnchecked', reason: lookupFailure(existing.reason) });
   }
-  return [...concerns, ...detailConcerns(details, deps.widespreadThreshold)];
+  const orgPrevalence = details.status === 'fulfilled' ? details.value.stats?.orgPrevalence : undefined;
+  const found = [...concerns, ...detailConcerns(details, deps.widespreadThreshold)];
+  return orgPrevalence === undefined ? { concerns: found } : { concerns: found, orgPrevalence };
 }
 
 /** What a file's details say against blocking it (Microsoft signature, wide prevalence), or that they could not be read. */

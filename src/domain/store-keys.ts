@@ -14,6 +14,10 @@ export const StorePrefix = {
   botState: 'botstate/',
   fairUse: 'fair-use/',
   bulkJob: 'bulkjob/',
+  containJob: 'contain/',
+  containDraft: 'contain-draft/',
+  containOffer: 'contain-offer/',
+  followUp: 'follow-up/',
 } as const;
 
 /** The store key of each kind of record. */
@@ -28,6 +32,11 @@ export const StoreKey = {
   export: (id: string) => `${StorePrefix.export}${id}`,
   /** One wait per person and conversation; a channel thread's `;messageid=` suffix is ignored. */
   pending: (conversationId: string | undefined, userId: string | undefined) => `${StorePrefix.pending}${(conversationId ?? '').split(';')[0]}|${userId ?? ''}`,
+  containJob: (id: string) => `${StorePrefix.containJob}${id}`,
+  containDraft: (id: string) => `${StorePrefix.containDraft}${id}`,
+  containOffer: (id: string) => `${StorePrefix.containOffer}${id}`,
+  /** Due time first, so that the keys sort by when each follow-up is due. */
+  followUp: (dueAt: string, id: string) => `${StorePrefix.followUp}${dueAt}|${id}`,
   approvers: (tenantId: string | undefined) => `${StorePrefix.approvers}${tenantId ?? 'none'}`,
   activity: (channelId: string | undefined, conversationId: string | undefined, activityId: string) => `${StorePrefix.activity}${channelId}:${conversationId}:${activityId}`,
   /** One token bucket per user and kind (commands, card presses). */

@@ -68,7 +68,7 @@ export async function startRig(options: {
     clientSecret: certificate ? undefined : BOT_SECRET,
     certificatePem: certificate?.certPem,
     identifierUris: [SSO_RESOURCE],
-    grantedScopes: { [GRAPH_AUDIENCE]: ['User.Read'], [INDICATORS_AUDIENCE]: ['Ti.ReadWrite', 'File.Read.All'] },
+    grantedScopes: { [GRAPH_AUDIENCE]: ['User.Read'], [INDICATORS_AUDIENCE]: ['Ti.ReadWrite', 'File.Read.All', 'Machine.Read', 'Machine.StopAndQuarantine'] },
   });
   const verify = (token: string, audience: string) => entra.verify(token, { audience }) as Promise<Record<string, unknown>>;
   const graph = new FakeGraph({ verify, pageSize: options.graphPageSize ?? 100 });

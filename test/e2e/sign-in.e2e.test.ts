@@ -48,7 +48,13 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
     expect(texts).toContain(`Requested by: ${ANA.name} (${upnOf(ANA)})`);
 
     const [post] = defenderPosts();
-    expect(post.claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: ANA.aadObjectId, upn: upnOf(ANA), azp: BOT_APP_ID, scp: 'Ti.ReadWrite File.Read.All' });
+    expect(post.claims).toMatchObject({
+      aud: INDICATORS_AUDIENCE,
+      oid: ANA.aadObjectId,
+      upn: upnOf(ANA),
+      azp: BOT_APP_ID,
+      scp: 'Ti.ReadWrite File.Read.All Machine.Read Machine.StopAndQuarantine',
+    });
     expect(rig.defender.indicators()[0]).toMatchObject({ createdBy: upnOf(ANA) });
     const graphCalls = rig.graph.requestsTo('GET', /directoryRole/);
     expect(graphCalls.length).toBeGreaterThanOrEqual(1);

@@ -193,7 +193,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     const form = cardOf(formMessage);
     expect(cardTexts(form)[0]).toBe('Block a file');
     const inputs = (form.body as Array<{ type: string; id?: string; regex?: string; isRequired?: boolean }>).filter((b) => b.type.startsWith('Input.'));
-    expect(inputs.map((i) => i.id)).toEqual(['hash', 'comment', 'action', 'expires', 'severity', 'groups']);
+    expect(inputs.map((i) => i.id)).toEqual(['hash', 'comment', 'action', 'expires', 'severity', 'groups', 'contain']);
     expect(inputs.find((i) => i.id === 'hash')).toMatchObject({ isRequired: true, regex: expect.stringContaining('{40}') });
     const submit = buttons(form)['Send to Defender'];
     expect(submit).toMatchObject({ type: 'Action.Execute', fallback: { type: 'Action.Submit' } });

@@ -6,6 +6,7 @@ import { BulkRunner } from '../../src/bot/bulk-runner';
 import { callerOf } from '../../src/bot/caller-of';
 import { approvalActions } from '../../src/bot/card-actions/approval-actions';
 import { historyActions } from '../../src/bot/card-actions/history-actions';
+import { containActions } from '../../src/bot/card-actions/contain-actions';
 import { CardActionRouter } from '../../src/bot/card-actions/card-action-router';
 import { CardReplies } from '../../src/bot/card-actions/card-replies';
 import { decisionActions } from '../../src/bot/card-actions/decision-actions';
@@ -128,12 +129,13 @@ function setUp() {
   const form = { hashTypes: defender.hashTypes, supportsOptions: defender.supportsOptions, defaultExpiryDays: 30 };
   const router = new CardActionRouter({
     registry: {
-      ...formActions({ form, blocks, board, replies, approvalPolicy: 'off', now: clock.now }),
+      ...formActions({ form, blocks, board, replies, gate, approvalPolicy: 'off', now: clock.now, continuation }),
       ...decisionActions({ decisions, blocks, bulk, board, replies, continuation, approvalPolicy: 'off' }),
       ...unblockActions({ decisions, blocks, replies }),
       ...pastedActions({ decisions, bulk, replies, continuation }),
       ...approvalActions(board),
       ...historyActions({ blocks, replies }),
+      ...containActions({ decisions, store, gate, board, approvalPolicy: 'off', replies, continuation }),
     },
     logger: quiet,
   });

@@ -19,6 +19,9 @@ import {
   tenantRefusedReply,
 } from '../../src/cards/session-views';
 import type { ApprovalRequest } from '../../src/domain/approvals';
+import { containDevicesReply, containProgressReply, followUpNotCheckedReply, followUpReply } from '../../src/cards/contain-views';
+import { newJob, type ContainDevice, type ContainJob } from '../../src/domain/containment';
+import type { FollowUp } from '../../src/domain/follow-up';
 import type { FileStatus } from '../../src/domain/file-status';
 import type { AuditEntry, LiftableBlock } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
@@ -108,6 +111,37 @@ function request(text: string): ApprovalRequest {
   };
 }
 
+/** The containment and follow-up cards, with `text` as every device name, detail, platform, name and comment. */
+function containViews(text: string, caller: { userId: string; aadObjectId: string; name: string; tenantId: string }): [string, Reply][] {
+  const devices = [{ id: text, name: text, lastSeen: '2026-11-30T10:00:00Z', osPlatform: text }];
+  const base = newJob({ id: 'j', hash, sha1: SHA1, comment: text, caller, devices }, new Date('2026-12-01T10:00:00Z'), { confirmAbove: 25, pollMs: 30_000, watchMs: 3_600_000 });
+  const states: ContainDevice[] = [
+    { machineId: text, name: text, state: 'refused', reason: 'missing-permission', detail: text },
+    { machineId: text, name: text, state: 'refused', reason: 'other', detail: text },
+    { machineId: text, name: text, state: 'unknown', detail: text },
+    { machineId: text, name: text, state: 'Pending', alreadyRunning: true, detail: text },
+    { machineId: text, name: text, state: 'Succeeded' },
+  ];
+  const job: ContainJob = { ...base, phase: 'finished', devices: states, paused: 'signInRequired', auditMissed: 2 };
+  const followUp: FollowUp = { id: 'f', dueAt: '2026-12-01T12:00:00Z', hash, blockedBy: caller, blockedAt: '2026-12-01T10:00:00Z', comment: text, where: {} };
+  return [
+    ['contain: confirm', containDevicesReply({ hash, comment: text, plan: { kind: 'confirm', above: 25 }, devices, draftId: 'd', expiresAt: '2026-12-01T10:30:00Z' })],
+    ['contain: too many', containDevicesReply({ hash, comment: text, plan: { kind: 'tooMany', limit: 1000 }, devices })],
+    ['contain: progress', containProgressReply(job, text)],
+    ['contain: progress, sending', containProgressReply(base, text)],
+    [
+      'follow-up: lifted',
+      followUpReply(
+        followUp,
+        { kind: 'report', block: { kind: 'lifted', by: text, at: '2026-12-01T11:00:00Z', how: 'unblock' }, seenSince: devices, remaining: devices, jobs: [job] },
+        'o',
+      ),
+    ],
+    ['follow-up: unknown', followUpReply(followUp, { kind: 'report', block: { kind: 'unknown', detail: text }, jobs: [] })],
+    ['follow-up: not checked', followUpNotCheckedReply(followUp)],
+  ];
+}
+
 /** Every view a card comes from, fed `text` wherever a person or Defender supplies text. */
 function views(text: string): [string, Reply][] {
   const caller = { userId: '29:1', aadObjectId: 'oid-1', name: text, tenantId: 't1' };
@@ -125,6 +159,8 @@ function views(text: string): [string, Reply][] {
   });
   const approvals: [string, ApprovalRequest][] = [
     ['pending', pending],
+    ['stop & quarantine', { ...pending, action: 'contain' }],
+    ['block and stop & quarantine', { ...pending, action: 'block+contain' }],
     ['pending with existing block', { ...pending, existing: status(text) }],
     ['pending, existing unknown', { ...pending, existingUnknown: text }],
     ['unblock listing indicators', { ...pending, action: 'unblock', listed: [liftable(text, true), liftable(text, false)] }],
@@ -213,6 +249,7 @@ function views(text: string): [string, Reply][] {
       ),
     ],
     ['status report, lifted', fileReportReply({ hash, info: { filePublisher: text } }, entry(text, 'done'), true)],
+    ...containViews(text, caller),
     ['signed in', signedInReply(text)],
     ['signed out', signedOutReply()],
     ['account mismatch', accountMismatchReply({ signedInAs: text, teamsAccount: text, otherTenant: true, signedOut: true, dropped: 'block of SHA-1 7327' })],

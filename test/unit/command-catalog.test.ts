@@ -12,6 +12,7 @@ const SAMPLES: Record<CommandKind, { text: string; hasFile?: boolean }> = {
   requestBlock: { text: `request block ${SHA1} why` },
   unblock: { text: `unblock ${SHA1} why` },
   allow: { text: `allow ${SHA1} why` },
+  contain: { text: `quarantine ${SHA1} why` },
   status: { text: `status ${SHA1}` },
   history: { text: 'history' },
   historyExport: { text: 'history export' },

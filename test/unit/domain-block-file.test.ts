@@ -124,7 +124,7 @@ describe('blockFile: concerns before blocking', () => {
 
     const outcome = await block({ options, acknowledged: ['existingBlock', 'microsoftSigned', 'widespread'] });
 
-    expect(outcome).toEqual({ kind: 'blocked', status: blocked, optionsIgnored: false, notes: [], afterwards: [] });
+    expect(outcome).toEqual({ kind: 'blocked', status: blocked, optionsIgnored: false, notes: [], afterwards: [], orgPrevalence: 5000 });
     expect(defender.tokens()).toEqual([
       ['currentBlock', 'token-of-oid-ana'],
       ['fileDetails', 'token-of-oid-ana'],

@@ -10,6 +10,7 @@ import type { ApprovalDraft, BlockActions, PendingConfirmation } from '../block-
 import type { BulkJobSpec } from '../../domain/bulk-intake';
 import type { BulkRunner } from '../bulk-runner';
 import type { PrepareContinuation } from '../continuation';
+import { threadReference } from '../thread-reference';
 import { cardAction, type CardActionRegistry } from './card-action';
 import { tellInstead, type CardReplies } from './card-replies';
 import { recordId } from './payloads';
@@ -50,7 +51,7 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
         await surface.replaceNow(context, confirmationClosedReply('cancelled', taken.value.request.hash));
         return;
       }
-      await replies.inPlace(context, surface, deps.blocks.block(taken.value.request, taken.delegation, taken.value.concerns));
+      await replies.inPlace(context, surface, deps.blocks.block(taken.value.request, taken.delegation, taken.value.concerns, threadReference(context.activity)));
     });
   const bulkReview = (press: 'confirm' | 'cancel') =>
     cardAction(z.object({ reviewId: recordId }), async ({ context, surface, presser, data }) => {

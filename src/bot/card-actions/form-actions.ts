@@ -9,7 +9,12 @@ import { explainParseError } from '../../cards/help-views';
 import type { ApprovalBoard } from '../approval-board';
 import type { BlockActions } from '../block-actions';
 import type { BlockFormSettings } from '../chat-commands';
+import { signInPromptText } from '../../cards/session-views';
+import type { ContainRunner } from '../contain-runner';
+import type { PrepareContinuation } from '../continuation';
+import type { SessionGate } from '../session-gate';
 import { send } from '../send';
+import { threadReference } from '../thread-reference';
 import { cardAction, type CardActionRegistry } from './card-action';
 import type { CardReplies } from './card-replies';
 import { field } from './payloads';
@@ -20,11 +25,15 @@ export interface FormActionsDeps {
   readonly blocks: BlockActions;
   readonly board: ApprovalBoard;
   readonly replies: CardReplies;
+  readonly gate: SessionGate;
   readonly approvalPolicy: ApprovalPolicy;
   readonly now: () => Date;
+  /** Runs "also stop & quarantine where it is seen" after the block; absent when the bot cannot. */
+  readonly contain?: ContainRunner;
+  readonly continuation: PrepareContinuation;
 }
 
-const formFields = z.object({ hash: field, comment: field, action: field, expires: field, severity: field, groups: field });
+const formFields = z.object({ hash: field, comment: field, action: field, expires: field, severity: field, groups: field, contain: field });
 /** What a card may pre-fill the form with (a failed block's fields, a hash the bot knows); the form checks it all again on submit. */
 const prefill = z.object({ hash: z.string().max(256).optional(), comment: field, action: field, expires: field, severity: field, groups: field });
 /** A mistyped hash (hex of the wrong length) is put back in the form to be corrected; anything else is left out. */
@@ -48,16 +57,29 @@ export function formActions(deps: FormActionsDeps): Pick<CardActionRegistry, typ
       }
       const { hash, comment, options } = parsed.command;
       const request = { hash, comment, caller: presser, options: resolveOptions(options, deps.now(), deps.form.defaultExpiryDays) };
+      const alsoContain = values.contain === 'true' && !!deps.contain && request.options?.action !== 'Allowed';
       if (routeAction(deps.approvalPolicy, 'block').kind === 'approval') {
-        await surface.replaceNow(context, await deps.board.request(context, { hash, comment, ask: { action: 'block', options: request.options } }));
+        const ask = alsoContain ? { action: 'block+contain' as const, options: request.options } : { action: 'block' as const, options: request.options };
+        await surface.replaceNow(context, await deps.board.request(context, { hash, comment, ask }));
         return;
       }
-      const delegation = await deps.replies.delegation(context, surface, 'block');
-      if (!delegation) {
+      const session = await deps.gate.now(context, signInPromptText('block'));
+      if (!session) {
+        surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
         await surface.replaceNow(context, form(values, 'Sign in first (see the card below), then press Send to Defender again.'));
         return;
       }
-      await deps.replies.inPlace(context, surface, deps.blocks.block(request, delegation));
+      const { delegation } = session;
+      const blocking = deps.blocks.block(request, delegation, [], threadReference(context.activity));
+      await deps.replies.inPlace(context, surface, blocking);
+      const runner = deps.contain;
+      if (alsoContain && runner) {
+        const continuation = deps.continuation(context);
+        deps.replies.later('contain', async () => {
+          if (!(await blocking).blocked) return;
+          await runner.run({ hash, comment, caller: session.caller }, delegation, continuation);
+        });
+      }
     }),
   };
 }

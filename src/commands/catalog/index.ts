@@ -2,6 +2,7 @@ import type { CommandKind } from '../command';
 import type { CommandSpec } from '../command-spec';
 import { allowCommand } from './allow';
 import { blockCommand } from './block';
+import { containCommand } from './contain';
 import { helpCommand } from './help';
 import { historyCommand } from './history';
 import { requestCommand } from './request';
@@ -10,7 +11,7 @@ import { signOutCommand } from './sign-out';
 import { statusCommand } from './status';
 import { unblockCommand } from './unblock';
 
-const ENTRIES = [blockCommand, requestCommand, unblockCommand, allowCommand, statusCommand, historyCommand, signInCommand, signOutCommand, helpCommand] as const;
+const ENTRIES = [blockCommand, requestCommand, unblockCommand, allowCommand, containCommand, statusCommand, historyCommand, signInCommand, signOutCommand, helpCommand] as const;
 
 type KindOf<S> = S extends CommandSpec<infer K> ? K : never;
 

@@ -79,6 +79,12 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     rig.connector.clear();
     const { reply: history } = await say(`history ${SHA1}`);
     const lines = replyTexts(history);
+    // History shows a few rows per card: page through with More, as a phone user would.
+    for (let page = cardOf(history), more = buttons(page).More; more; more = buttons(page).More) {
+      const answer = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(history), more.verb!, more.data!));
+      page = (answer.body as { value: Record<string, unknown> }).value;
+      lines.push(...cardTexts(page));
+    }
     expect(lines.filter((t) => t === 'Stop & quarantine: done')).toHaveLength(3);
     expect(lines.filter((t) => t === 'Stop & quarantine: requested')).toHaveLength(3);
     expect(lines.join('\n')).toContain('FIN-LT-002: stop & quarantine Succeeded');

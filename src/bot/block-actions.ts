@@ -75,22 +75,29 @@ export class BlockActions {
   async block(request: BlockFileRequest, delegation: Delegation, acknowledged: readonly Concern['kind'][] = [], where?: Partial<ConversationReference>): Promise<ActionResult> {
     const { actions, store, undoWindowMs, decisionTtlMs } = this.deps;
     let undo: UndoRecord | undefined;
-    const offer = async (status: FileStatus) => {
-      undo = await offerUndo(store, { ...request, status }, this.deps.newId(), actions.now(), undoWindowMs);
+    let offerId: string | undefined;
+    let followUpMissed = false;
+    // Everything kept about a block is written alongside its audit entry: one commit on local storage.
+    const whenBlocked = async (status: FileStatus, orgPrevalence?: number) => {
+      const canOffer = this.deps.canContain && (orgPrevalence ?? 0) > 0 && request.options?.action !== 'Allowed';
+      const followUps = this.deps.followUps;
+      const [offered] = await Promise.allSettled([
+        undoWindowMs > 0 ? offerUndo(store, { ...request, status }, this.deps.newId(), actions.now(), undoWindowMs).then((record) => void (undo = record)) : undefined,
+        where && followUps ? followUps.schedule(where, { ...request, status }).catch(() => void (followUpMissed = true)) : undefined,
+        canOffer
+          ? storeOffer(store, { hash: request.hash, comment: request.comment, tenantId: request.caller.tenantId }, this.deps.newId()).then(
+              (id) => void (offerId = id),
+              () => undefined,
+            )
+          : undefined,
+      ]);
+      if (offered.status === 'rejected') throw offered.reason;
     };
-    const outcome = await blockFile(actions, request, delegation, acknowledged, undoWindowMs > 0 ? offer : undefined);
+    const outcome = await blockFile(actions, request, delegation, acknowledged, whenBlocked);
     switch (outcome.kind) {
       case 'blocked': {
-        const notes = [...outcome.notes];
-        if (where && this.deps.followUps) {
-          await this.deps.followUps.schedule(where, { ...request, status: outcome.status }).catch(() => notes.push('The follow-up check of this block could not be scheduled.'));
-        }
-        const devices = outcome.orgPrevalence ?? 0;
-        const offerId =
-          this.deps.canContain && devices > 0 && request.options?.action !== 'Allowed'
-            ? await storeOffer(store, { hash: request.hash, comment: request.comment, tenantId: request.caller.tenantId }, this.deps.newId()).catch(() => undefined)
-            : undefined;
-        const contain = offerId ? { offerId, devices } : undefined;
+        const notes = followUpMissed ? [...outcome.notes, 'The follow-up check of this block could not be scheduled.'] : outcome.notes;
+        const contain = offerId ? { offerId, devices: outcome.orgPrevalence ?? 0 } : undefined;
         const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes, undo, afterwards: outcome.afterwards, acknowledged, contain };
         return { reply: blockedReply(outcome.status, request.hash, extras), blocked: outcome.status };
       }

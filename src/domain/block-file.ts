@@ -64,7 +64,7 @@ export async function blockFile(
   delegation: Delegation,
   acknowledged: readonly Concern['kind'][] = [],
   /** Runs alongside the audit write once Defender accepted, so both are stored together (one commit on local storage). */
-  whenBlocked?: (status: FileStatus) => Promise<void>,
+  whenBlocked?: (status: FileStatus, orgPrevalence?: number) => Promise<void>,
 ): Promise<BlockOutcome> {
   const outcome = await decide(deps, request, delegation, acknowledged);
   if (outcome.kind === 'needsConfirmation') return outcome;
@@ -72,7 +72,7 @@ export async function blockFile(
     await auditBlock(deps, request, outcome);
     return outcome;
   }
-  const [audited, offered] = await Promise.allSettled([auditBlock(deps, request, outcome), whenBlocked ? whenBlocked(outcome.status) : undefined]);
+  const [audited, offered] = await Promise.allSettled([auditBlock(deps, request, outcome), whenBlocked ? whenBlocked(outcome.status, outcome.orgPrevalence) : undefined]);
   const afterwards: AfterwardsProblem[] = [];
   if (audited.status === 'rejected') afterwards.push({ kind: 'auditNotWritten', detail: describe(audited.reason) });
   if (offered.status === 'rejected') afterwards.push({ kind: 'undoNotOffered', detail: describe(offered.reason) });

@@ -54,13 +54,18 @@ const BLOCK_ACKNOWLEDGED: readonly Concern['kind'][] = ['existingBlock', 'micros
  * card, so what it showed counts as confirmed: a block's or an allow's concerns, and the indicators
  * an unblock listed (an indicator that appeared since is not lifted: the unblock fails instead).
  */
-export async function runApproved(deps: ActionDeps, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
-  const { hash, comment } = subject;
+export async function runApproved(
+  deps: ActionDeps,
+  subject: ApprovalSubject & { readonly requester?: { readonly name: string } },
+  approver: Caller,
+  delegation: Delegation,
+): Promise<ApprovedRun> {
+  const { hash, comment, requester: requestedBy } = subject;
   switch (subject.action) {
     case 'block':
     case 'allow': {
       const acknowledged: Concern['kind'][] = subject.action === 'allow' ? ['allowed', ...BLOCK_ACKNOWLEDGED] : [...BLOCK_ACKNOWLEDGED];
-      const outcome = await blockFile(deps, { hash, comment, caller: approver, options: subject.options }, delegation, acknowledged);
+      const outcome = await blockFile(deps, { hash, comment, caller: approver, requestedBy, options: subject.options }, delegation, acknowledged);
       if (outcome.kind === 'blocked') return { done: true, result: outcome.status };
       if (outcome.kind === 'needsConfirmation') return { done: false, failure: { detail: 'Defender asked for a confirmation that an approval already gives.' } };
       return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };

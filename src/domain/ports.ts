@@ -43,6 +43,8 @@ export interface BlockFileRequest {
   readonly hash: FileHash;
   readonly comment: string;
   readonly caller: Caller;
+  /** Who asked for it when `caller` is the approver of someone else's request (four eyes). */
+  readonly requestedBy?: { readonly name: string; readonly upn?: string };
   /** Indicators API options; undefined = the API's plain block. */
   readonly options?: BlockOptions;
 }

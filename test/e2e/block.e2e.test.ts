@@ -1,5 +1,6 @@
 import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, RILEY, messageActivity } from '../fixtures/activities';
+import { buttons, cardOf } from '../fixtures/cards';
 import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, upnOf, type Rig } from './rig';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -154,19 +155,21 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     expect(defenderCalls().map((r) => r.status)).toEqual([429, api === 'files' ? 201 : 200]);
   });
 
-  it('after persistent 500s says the file was NOT blocked with the correlation id, and stays healthy', async () => {
+  it('after a 500 to the block says the outcome is unknown (it may be blocked) with a Status button, sends it once, and stays healthy', async () => {
     rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'Something broke', matcher: (method) => method === 'POST' });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} during an outage`);
     expect((await rig.send(activity)).status).toBe(200);
     const reply = await rig.reply(activity);
     const texts = replyTexts(reply);
-    expect(texts[0]).toBe('File NOT blocked');
+    expect(texts[0]).toBe('Outcome unknown: the file may be blocked');
+    expect(texts.join(' ')).not.toContain('NOT blocked');
     const calls = defenderCalls();
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(1);
     const correlation = texts.find((t) => t.startsWith('Correlation id: '));
     expect(correlation).toMatch(/^Correlation id: [0-9a-f-]{36}$/);
-    expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 3', 'Something broke']));
-    expect((reply.body as { summary: string }).summary).toMatch(/^File NOT blocked/);
+    expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 1']));
+    expect(Object.keys(buttons(cardOf(reply)))).toContain('Status');
+    expect((reply.body as { summary: string }).summary).toMatch(/^Outcome unknown/);
 
     const health = await fetch(`${rig.app.url}/healthz`);
     expect(health.status).toBe(200);

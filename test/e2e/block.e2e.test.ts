@@ -1,7 +1,8 @@
 import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, RILEY, messageActivity } from '../fixtures/activities';
-import { buttons, cardOf } from '../fixtures/cards';
+import { cardOf } from '../fixtures/cards';
 import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, upnOf, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 
@@ -50,7 +51,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
         indicatorValue: SHA1,
         indicatorType: 'FileSha1',
         action: 'Block',
-        description: 'Dropper from alert 32123',
+        description: sentFromTeams('Dropper from alert 32123', signedIn(ANA)),
         title: 'Blocked from Teams: Dropper from alert 32123',
       });
       expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
@@ -92,7 +93,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     expect(replyTexts(reply)[0]).toBe('File blocked');
     expect(reply.conversationId).toBe((activity.conversation as { id: string }).id);
     expect(defenderCalls()).toHaveLength(1);
-    expect(defenderCalls()[0].body).toMatchObject(api === 'files' ? { Comment: 'seen on 3 hosts' } : { description: 'seen on 3 hosts' });
+    expect(defenderCalls()[0].body).toMatchObject(api === 'files' ? { Comment: 'seen on 3 hosts' } : { description: sentFromTeams('seen on 3 hosts', signedIn(ANA)) });
   });
 
   it('denies a Security Reader and sends Defender nothing', async () => {
@@ -168,7 +169,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     const correlation = texts.find((t) => t.startsWith('Correlation id: '));
     expect(correlation).toMatch(/^Correlation id: [0-9a-f-]{36}$/);
     expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 1']));
-    expect(Object.keys(buttons(cardOf(reply)))).toContain('Status');
+    expect(JSON.stringify(cardOf(reply))).toContain(`{"type":"Action.Submit","title":"Status","data":{"msteams":{"type":"imBack","value":"status ${SHA1}"}}}`);
     expect((reply.body as { summary: string }).summary).toMatch(/^Outcome unknown/);
 
     const health = await fetch(`${rig.app.url}/healthz`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobRequestConditions, ContainerClient, Metadata } from '@azure/storage-blob';
-import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { connectContainer, downloadedText, mapLimit } from './blob-container';
 import { isBlobConflict, isBlobNotFound, unless } from './blob-errors';
 import { blobName, compareKeys, decodeKey, encodeKey } from './blob-names';
@@ -87,11 +87,18 @@ export class BlobStore implements Store, OnceStore {
     return { ok: true, etag: '' };
   }
 
-  /** Lists the prefix (one request per 5,000 blobs) and downloads each live match; ordered by key. */
-  async list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
+  /**
+   * Lists the prefix (one request per 5,000 blobs) and downloads each live match; ordered by key.
+   * With `before`, the listing stops at the first name past it when that is exact (see `stopsAt`).
+   */
+  async list<T>(prefix: string, options: ListOptions = {}): Promise<Array<Versioned<T> & { readonly key: string }>> {
     const now = this.nowMs();
     const names: string[] = [];
+    const { before } = options;
+    const stop = before === undefined ? undefined : stopsAt(prefix, before);
     for await (const item of this.container.listBlobsFlat({ prefix: VALUES + encodeKey(prefix), includeMetadata: true })) {
+      if (stop !== undefined && item.name >= stop) break;
+      if (before !== undefined && compareKeys(decodeKey(item.name.slice(VALUES.length)), before) >= 0) continue;
       if (!isExpired(item.metadata, now)) names.push(item.name);
     }
     const entries = await mapLimit(names, PARALLEL_READS, async (name) => {
@@ -186,6 +193,20 @@ export class BlobStore implements Store, OnceStore {
     }
     await mapLimit(expired, PARALLEL_READS, (blob) => this.remove(blob.name, blob.etag));
   }
+}
+
+/** Characters encodeKey keeps as they are and that sort above '%', which starts every escape. */
+const PLAIN = /^[0-9A-Za-z_~-]*$/;
+
+/**
+ * The blob name at which a listing of `prefix` may stop for `before`: listings come in encoded-name
+ * order, which is key order only among names that agree up to plain characters. When `before` is
+ * `prefix` plus plain characters (an index key's fixed-width time), every name at or past its
+ * encoding holds a key at or past it. Otherwise undefined: the whole prefix is listed and filtered.
+ */
+function stopsAt(prefix: string, before: string): string | undefined {
+  if (!before.startsWith(prefix) || !PLAIN.test(before.slice(prefix.length))) return undefined;
+  return blobName(VALUES, before);
 }
 
 function expiryMetadata(expiresAt: number | null): Metadata {

@@ -57,7 +57,7 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const runner = new WorkRunner({ blocks, bulk, exports });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser, retentionMs: config.approvals.retentionMs },
     store,
     sessions,
     gate,

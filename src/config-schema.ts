@@ -92,6 +92,7 @@ export const schema = z.object({
   APPROVAL_CHANNEL: optionalText,
   APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
   APPROVAL_MAX_OPEN_PER_USER: intInRange(1, 1000).default(10),
+  APPROVAL_RETENTION_DAYS: intInRange(1, 3650).default(30),
   SWEEP_SECONDS: intInRange(1, 3600).default(30),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,

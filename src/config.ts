@@ -87,6 +87,8 @@ export interface Config {
     readonly ttlMs: number;
     /** Pending requests one person may have at once. */
     readonly maxOpenPerUser: number;
+    /** How long a request is kept after it expired (decided or not), then forgotten by the store. */
+    readonly retentionMs: number;
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
@@ -245,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       channelId: e.APPROVAL_CHANNEL?.split(';')[0],
       ttlMs: e.APPROVAL_TTL_SECONDS * 1000,
       maxOpenPerUser: e.APPROVAL_MAX_OPEN_PER_USER,
+      retentionMs: e.APPROVAL_RETENTION_DAYS * 86_400_000,
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     storage:

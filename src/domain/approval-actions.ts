@@ -60,7 +60,8 @@ export async function runApproved(
   approver: Caller,
   delegation: Delegation,
 ): Promise<ApprovedRun> {
-  const { hash, comment, requester: requestedBy } = subject;
+  const { hash, comment } = subject;
+  const requestedBy = subject.requester && { name: subject.requester.name };
   switch (subject.action) {
     case 'block':
     case 'allow': {

@@ -1,6 +1,6 @@
 import { refusalFrom } from './access';
 import type { ApprovalAsk } from './approval-actions';
-import { approvalKey, samePerson, type ApprovalDeps, type ApprovalRequest } from './approvals';
+import { approvalKey, samePerson, storeNewRequest, type ApprovalDeps, type ApprovalRequest } from './approvals';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import { actorOf, refusalDetail } from './outcomes';
@@ -72,8 +72,7 @@ export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, 
     decisions: [],
     attempts: 0,
   };
-  const written = await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*' });
-  if (!written.ok) throw new Error(`approval ${request.id} already exists`);
+  if (!(await storeNewRequest(deps, request))) throw new Error(`approval ${request.id} already exists`);
   await deps.audit.record({
     ...audited,
     action: 'approval-request',

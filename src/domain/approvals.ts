@@ -64,6 +64,31 @@ export interface ApprovalDeps extends ActionDeps {
   readonly requestTtlMs: number;
   /** Pending requests one person may have at once (10 unless set). */
   readonly maxOpenPerUser?: number;
+  /** How long a request is kept after its expiry, decided or not (30 days unless set); the store then forgets it. */
+  readonly retentionMs?: number;
+}
+
+const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** What the open-approval index holds for one request. */
+interface OpenEntry {
+  readonly id: string;
+}
+
+/** The store's time to live for a request (and its index entry): until its expiry plus the retention. */
+function keptFor(deps: ApprovalDeps, request: Pick<ApprovalRequest, 'expiresAt'>): number {
+  return Math.max(1, Date.parse(request.expiresAt) + (deps.retentionMs ?? DEFAULT_RETENTION_MS) - deps.now().getTime());
+}
+
+/**
+ * Stores a new request, if none has its id, with its entry in the open-approval index (written
+ * first, so no stored request is missing from it; an entry whose request was never written is
+ * dropped by the sweep). False when the id is taken.
+ */
+export async function storeNewRequest(deps: ApprovalDeps, request: ApprovalRequest): Promise<boolean> {
+  const ttlMs = keptFor(deps, request);
+  await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), { id: request.id }, { ttlMs });
+  return (await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*', ttlMs })).ok;
 }
 
 /** The latest decision on a request, if any. */
@@ -86,7 +111,7 @@ export async function attachCard(deps: ApprovalDeps, id: string, card: unknown):
   for (let attempt = 0; attempt < 5; attempt++) {
     const stored = await deps.store.get<ApprovalRequest>(approvalKey(id));
     if (!stored) return;
-    const written = await deps.store.put(approvalKey(id), { ...stored.value, card }, { ifMatch: stored.etag });
+    const written = await deps.store.put(approvalKey(id), { ...stored.value, card }, { ifMatch: stored.etag, ttlMs: keptFor(deps, stored.value) });
     if (written.ok) return;
   }
 }
@@ -175,15 +200,27 @@ export async function cancelRequest(deps: ApprovalDeps, id: string, requester: C
   return { kind: 'decided', request: cancelled.value };
 }
 
-/** Marks requests past their time that still wait (pending, or failed and not retried) as expired; returns those this call expired (each once, across instances). */
+/**
+ * Marks requests past their time that still wait (pending, or failed and not retried) as expired;
+ * returns those this call expired (each once, across instances). Reads only the open-approval
+ * index up to now, never every request: an entry is dropped once its request is settled or gone;
+ * one whose approved action is still running stays for the next sweep.
+ */
 export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> {
   const now = deps.now();
   const expired: ApprovalRequest[] = [];
-  for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
-    const request = normalized(entry.value);
-    if ((request.status !== 'pending' && request.status !== 'failed') || Date.parse(request.expiresAt) > now.getTime()) continue;
-    const written = await saveDecision(deps, { ...entry, value: request }, expiry(request, now));
-    if (written) expired.push(written.value);
+  const due = await deps.store.list<OpenEntry>(StorePrefix.openApproval, { before: StoreKey.openApprovalDue(now.getTime() + 1) });
+  for (const entry of due) {
+    const stored = await findRequest(deps.store, entry.value.id);
+    const request = stored?.value;
+    if (request?.status === 'approving') continue;
+    if (stored && (request?.status === 'pending' || request?.status === 'failed')) {
+      if (Date.parse(stored.value.expiresAt) > now.getTime()) continue;
+      const written = await saveDecision(deps, stored, expiry(stored.value, now));
+      if (!written) continue;
+      expired.push(written.value);
+    }
+    await deps.store.delete(entry.key, { ifMatch: entry.etag });
   }
   return expired;
 }
@@ -227,7 +264,7 @@ async function saveDecision(deps: ApprovalDeps, base: Versioned<ApprovalRequest>
   let current = base;
   for (let attempt = 0; attempt < 5; attempt++) {
     const value: ApprovalRequest = { ...next, card: current.value.card };
-    const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag });
+    const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag, ttlMs: keptFor(deps, next) });
     if (written.ok) return { value, etag: written.etag };
     const latest = await findRequest(deps.store, next.id);
     if (!latest || !sameDecision(latest.value, base.value)) return undefined;

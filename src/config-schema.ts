@@ -101,6 +101,7 @@ export const schema = z.object({
     .trim()
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)')
     .default('defender-block-bot'),
+  AZURE_STORAGE_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
   FILE_DOWNLOAD_HOSTS: hostSuffixList.default(DEFAULT_FILE_DOWNLOAD_HOSTS.split(',')),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,

@@ -92,7 +92,15 @@ export interface Config {
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
-  readonly storage: { readonly kind: 'local' } | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
+  readonly storage:
+    | { readonly kind: 'local' }
+    | {
+        readonly kind: 'azure-blob';
+        readonly connectionString: string;
+        readonly container: string;
+        /** Each storage request's time limit; a failed or timed-out request is tried 3 times in all. */
+        readonly timeoutMs: number;
+      };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -251,7 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     storage:
-      e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER } : { kind: 'local' },
+      e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER, timeoutMs: e.AZURE_STORAGE_TIMEOUT_MS } : { kind: 'local' },
   };
   return deepFreeze(config);
 }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { BlobItem, ContainerClient, Metadata } from '@azure/storage-blob';
 import type { AuditEntry, AuditLog } from '../domain/ports';
 import { auditEntry, checkLimit, isoTime } from './audit-entry';
-import { connectContainer, downloadedText, mapLimit } from './blob-container';
+import { connectContainer, DEFAULT_BLOB_TIMEOUT_MS, downloadedText, mapLimit, within, type BlobConnectOptions } from './blob-container';
 import { isBlobConflict, isBlobNotFound, unless } from './blob-errors';
 
 /** How a BlobAuditLog tells the time. */
-export interface BlobAuditLogOptions {
+export interface BlobAuditLogOptions extends BlobConnectOptions {
   readonly now?: () => Date;
 }
 
@@ -34,6 +34,7 @@ const PARALLEL_READS = 16;
  */
 export class BlobAuditLog implements AuditLog {
   private readonly now: () => Date;
+  private readonly timeoutMs: number;
   private sequence = 0;
 
   constructor(
@@ -41,11 +42,12 @@ export class BlobAuditLog implements AuditLog {
     options: BlobAuditLogOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_BLOB_TIMEOUT_MS;
   }
 
   /** An audit log on `container` (created if missing) in the account of `connectionString`. */
   static async connect(connectionString: string, container: string, options?: BlobAuditLogOptions): Promise<BlobAuditLog> {
-    return new BlobAuditLog(await connectContainer(connectionString, container), options);
+    return new BlobAuditLog(await connectContainer(connectionString, container, options), options);
   }
 
   /**
@@ -59,11 +61,11 @@ export class BlobAuditLog implements AuditLog {
     const content = Buffer.from(json, 'utf8');
     const name = entryName(at.getTime(), this.sequence++, stored.id);
     const metadata = entryMetadata(stored);
-    const options = { conditions: { ifNoneMatch: '*' }, metadata, blobHTTPHeaders: { blobContentType: 'application/json' } };
+    const options = { conditions: { ifNoneMatch: '*' }, metadata, blobHTTPHeaders: { blobContentType: 'application/json' }, ...within(this.timeoutMs) };
     const writes = [unless(this.container.getBlockBlobClient(name).upload(content, content.length, options), isBlobConflict)];
     if (stored.hash !== undefined) {
       const index = this.container.getBlockBlobClient(hashIndexName(stored.hash, name));
-      writes.push(unless(index.upload('', 0, { conditions: { ifNoneMatch: '*' }, metadata }), isBlobConflict));
+      writes.push(unless(index.upload('', 0, { conditions: { ifNoneMatch: '*' }, metadata, ...within(this.timeoutMs) }), isBlobConflict));
     }
     await Promise.all(writes);
     return stored;
@@ -76,7 +78,7 @@ export class BlobAuditLog implements AuditLog {
     const wanted = { tenant: query.tenantId, hash: query.hash?.toLowerCase() };
     if (wanted.hash !== undefined) return this.recentOf(wanted.hash, wanted.tenant, query.limit);
     const names: string[] = [];
-    for await (const item of this.newestFirst()) {
+    for await (const item of this.newestFirst(within(this.timeoutMs))) {
       if (!matches(item, wanted)) continue;
       names.push(item.name);
       if (names.length === query.limit) break;
@@ -88,7 +90,7 @@ export class BlobAuditLog implements AuditLog {
   async all(query: AllQuery): Promise<AuditEntry[]> {
     const since = query.since === undefined ? undefined : Date.parse(isoTime(query.since));
     const names: string[] = [];
-    for await (const item of this.newestFirst()) {
+    for await (const item of this.newestFirst({})) {
       if (since !== undefined && timeOf(item.name) < since) break;
       if (matches(item, { tenant: query.tenantId })) names.push(item.name);
     }
@@ -99,28 +101,28 @@ export class BlobAuditLog implements AuditLog {
   private async recentOf(hash: string, tenant: string | undefined, limit: number): Promise<AuditEntry[]> {
     const prefix = hashIndexName(hash, '');
     const names: string[] = [];
-    for await (const item of this.container.listBlobsFlat({ prefix, includeMetadata: true })) {
+    for await (const item of this.container.listBlobsFlat({ prefix, includeMetadata: true, ...within(this.timeoutMs) })) {
       const name = PREFIX + item.name.slice(prefix.length);
       if (!NAME.test(name) || !matches(item, { tenant })) continue;
       names.push(name);
       if (names.length === limit) break;
     }
     const entries = await mapLimit(names, PARALLEL_READS, async (name) => {
-      const download = await unless(this.container.getBlobClient(name).download(), isBlobNotFound);
+      const download = await unless(this.container.getBlobClient(name).download(0, undefined, within(this.timeoutMs)), isBlobNotFound);
       return download && (JSON.parse(await downloadedText(download)) as AuditEntry);
     });
     return entries.filter((entry) => entry !== undefined);
   }
 
-  /** Every entry blob with its metadata, newest first; blobs not named like entries are skipped. */
-  private async *newestFirst(): AsyncGenerator<BlobItem> {
-    for await (const item of this.container.listBlobsFlat({ prefix: PREFIX, includeMetadata: true })) {
+  /** Every entry blob with its metadata, newest first; blobs not named like entries are skipped. An export (`all`) lists without a time limit. */
+  private async *newestFirst(limit: { readonly abortSignal?: AbortSignal }): AsyncGenerator<BlobItem> {
+    for await (const item of this.container.listBlobsFlat({ prefix: PREFIX, includeMetadata: true, ...limit })) {
       if (NAME.test(item.name)) yield item;
     }
   }
 
   private read(names: readonly string[]): Promise<AuditEntry[]> {
-    return mapLimit(names, PARALLEL_READS, async (name) => JSON.parse(await downloadedText(await this.container.getBlobClient(name).download())) as AuditEntry);
+    return mapLimit(names, PARALLEL_READS, async (name) => JSON.parse(await downloadedText(await this.container.getBlobClient(name).download(0, undefined, within(this.timeoutMs)))) as AuditEntry);
   }
 }
 

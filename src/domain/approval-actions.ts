@@ -5,7 +5,8 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import { refusalDetail, refusalCorrelation } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
-import { StoreKey, StorePrefix } from './store-keys';
+import { openRequests } from './approval-index';
+import { StoreKey } from './store-keys';
 import { liftOwnBlock, unblockFile } from './unblock-file';
 import type { UndoRecord } from './undo';
 
@@ -114,9 +115,9 @@ export async function undoToApprove(store: Store, undoId: string, presser: Calle
   if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
   const record = stored.value;
   if (now.getTime() > Date.parse(record.until)) return { kind: 'expired', record };
-  const open = (await store.list<{ readonly undo?: UndoTarget; readonly status: string; readonly expiresAt: string }>(StorePrefix.approval)).find(
-    ({ value }) => value.undo?.undoId === undoId && OPEN.includes(value.status) && Date.parse(value.expiresAt) > now.getTime(),
+  const open = (await openRequests(store, (entry) => entry.undoId === undoId)).find(
+    (request) => request.undo?.undoId === undoId && OPEN.includes(request.status) && Date.parse(request.expiresAt) > now.getTime(),
   );
-  if (open) return { kind: 'alreadyRequested', requestId: open.key.slice(StorePrefix.approval.length) };
+  if (open) return { kind: 'alreadyRequested', requestId: open.id };
   return { kind: 'ok', record, ask: { action: 'undo', undo: { undoId, made: record.made, blockedBy: record.blockedBy, blockedAt: record.blockedAt } } };
 }

@@ -6,6 +6,7 @@ import type { FileStatus } from './file-status';
 import { actorOf, type Refusal } from './outcomes';
 import type { Delegation, Store, Versioned } from './ports';
 import { BLOCKING_ROLES } from './roles';
+import type { OpenEntry } from './approval-index';
 import { StoreKey, StorePrefix } from './store-keys';
 
 /** Where an approval request stands. */
@@ -70,11 +71,6 @@ export interface ApprovalDeps extends ActionDeps {
 
 const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** What the open-approval index holds for one request. */
-interface OpenEntry {
-  readonly id: string;
-}
-
 /** The store's time to live for a request (and its index entry): until its expiry plus the retention. */
 function keptFor(deps: ApprovalDeps, request: Pick<ApprovalRequest, 'expiresAt'>): number {
   return Math.max(1, Date.parse(request.expiresAt) + (deps.retentionMs ?? DEFAULT_RETENTION_MS) - deps.now().getTime());
@@ -87,7 +83,8 @@ function keptFor(deps: ApprovalDeps, request: Pick<ApprovalRequest, 'expiresAt'>
  */
 export async function storeNewRequest(deps: ApprovalDeps, request: ApprovalRequest): Promise<boolean> {
   const ttlMs = keptFor(deps, request);
-  await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), { id: request.id }, { ttlMs });
+  const entry: OpenEntry = { id: request.id, tenantId: request.tenantId, requester: request.requester, undoId: request.undo?.undoId };
+  await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), entry, { ttlMs });
   return (await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*', ttlMs })).ok;
 }
 

@@ -696,6 +696,24 @@ describe('expireDue', () => {
   });
 });
 
+describe('questions about open requests read the open-approval index, not every request', () => {
+  it("counts a requester's pending requests from the index, reading only that requester's requests", async () => {
+    const { deps, request, store } = setUp();
+    await request('req-1');
+    await requestApproval(deps, { id: 'req-riley', hash: HASH, comment: 'c', requester: riley }, delegationOf(riley));
+    const lists: string[] = [];
+    const gets: string[] = [];
+    const watched: Store = Object.assign(Object.create(store) as Store, {
+      list: (prefix: string, options?: { before?: string }) => (lists.push(prefix), store.list(prefix, options)),
+      get: (key: string) => (gets.push(key), store.get(key)),
+    });
+    const outcome = await requestApproval({ ...deps, store: watched, maxOpenPerUser: 1 }, { id: 'req-2', hash: HASH, comment: 'c', requester: ana }, delegationOf(ana));
+    expect(outcome).toEqual({ kind: 'tooMany', open: 1, max: 1 });
+    expect(lists).toEqual([StorePrefix.openApproval]);
+    expect(gets).toEqual([approvalKey('req-1')]);
+  });
+});
+
 describe('approval retention', () => {
   it('keeps a decided request (and its index entry) for 30 days after its expiry by default, then the store forgets it', async () => {
     const { deps, request, store, advance } = setUp();

@@ -259,7 +259,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     storage:
-      e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER, timeoutMs: e.AZURE_STORAGE_TIMEOUT_MS } : { kind: 'local' },
+      e.STORAGE === 'azure-blob'
+        ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER, timeoutMs: e.AZURE_STORAGE_TIMEOUT_MS }
+        : { kind: 'local' },
   };
   return deepFreeze(config);
 }

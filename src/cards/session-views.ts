@@ -69,7 +69,7 @@ export function tenantRefusedReply(): Reply {
 
 /** The bot's storage failed before anything was done (the re-delivery check could not be made). */
 export function storageUnavailableReply(): Reply {
-  return noticeReply('Nothing was done: storage unavailable', ["The bot could not reach its storage, so it did not act on this message. Try again in a minute."]);
+  return noticeReply('Nothing was done: storage unavailable', ['The bot could not reach its storage, so it did not act on this message. Try again in a minute.']);
 }
 
 /** The token service could not be reached. */

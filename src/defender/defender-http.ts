@@ -99,11 +99,7 @@ const MAYBE_DONE_STATUSES: ReadonlySet<number> = new Set([408, 500, 502, 504]);
 function answeredError(kind: CallKind, status: number, body: unknown, retryAfter: string | null): DefenderError {
   const mapped = mapDefenderError(status, body, retryAfter);
   if (ONE_SHOT.has(kind) && MAYBE_DONE_STATUSES.has(status)) {
-    return new DefenderError(
-      'outcomeUnknown',
-      `Defender answered HTTP ${status} after the request was sent (${mapped.message}); it may have been carried out.`,
-      mapped.details,
-    );
+    return new DefenderError('outcomeUnknown', `Defender answered HTTP ${status} after the request was sent (${mapped.message}); it may have been carried out.`, mapped.details);
   }
   if (status === 503 && mapped.details.retryAfterSeconds === undefined) {
     const seconds = parseRetryAfter(retryAfter);

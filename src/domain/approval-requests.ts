@@ -34,7 +34,9 @@ export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, 
   const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
   const now = deps.now();
   const mine = await openRequests(deps.store, (e) => e.tenantId === input.requester.tenantId && !!e.requester && samePerson(e.requester, input.requester));
-  const open = mine.filter((r) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester)).length;
+  const open = mine.filter(
+    (r) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
+  ).length;
   const audited = { tenantId: input.requester.tenantId, actor: actorOf(input.requester), hash: input.hash.value, hashType: input.hash.type, comment: input.comment };
   if (open >= max) {
     await deps.audit.record({

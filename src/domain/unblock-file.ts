@@ -33,9 +33,7 @@ export interface LiftBlockRequest extends UnblockFileRequest {
 
 /** Every way lifting one known block can end; `alreadyLifted`: it is no longer in force and nothing was changed. */
 export type LiftOutcome =
-  | { readonly kind: 'unblocked'; readonly status: FileStatus; readonly afterwards?: readonly AfterwardsProblem[] }
-  | { readonly kind: 'alreadyLifted' }
-  | Refusal;
+  { readonly kind: 'unblocked'; readonly status: FileStatus; readonly afterwards?: readonly AfterwardsProblem[] } | { readonly kind: 'alreadyLifted' } | Refusal;
 
 /** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo. */
 export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {

@@ -122,7 +122,11 @@ export class BlobAuditLog implements AuditLog {
   }
 
   private read(names: readonly string[]): Promise<AuditEntry[]> {
-    return mapLimit(names, PARALLEL_READS, async (name) => JSON.parse(await downloadedText(await this.container.getBlobClient(name).download(0, undefined, within(this.timeoutMs)))) as AuditEntry);
+    return mapLimit(
+      names,
+      PARALLEL_READS,
+      async (name) => JSON.parse(await downloadedText(await this.container.getBlobClient(name).download(0, undefined, within(this.timeoutMs)))) as AuditEntry,
+    );
   }
 }
 

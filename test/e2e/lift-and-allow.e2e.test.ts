@@ -139,7 +139,12 @@ describe('Undo, unblock and allow on the Indicators API lift and allow only what
     expect(result[0]).toBe('File allowed');
     expect(result).toContain('Action: Allowed');
     expect(posts()).toHaveLength(1);
-    expect(posts()[0].body).toMatchObject({ indicatorValue: SHA1, action: 'Allowed', application: 'Defender Block Bot', description: sentFromTeams('signed vendor updater', signedIn(ANA)) });
+    expect(posts()[0].body).toMatchObject({
+      indicatorValue: SHA1,
+      action: 'Allowed',
+      application: 'Defender Block Bot',
+      description: sentFromTeams('signed vendor updater', signedIn(ANA)),
+    });
     expect(posts()[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: ANA.aadObjectId });
     expect(rig.defender.indicators()).toEqual([expect.objectContaining({ action: 'Allowed' })]);
   });

@@ -79,8 +79,10 @@ export function headlineOf(request: ApprovalRequest): { text: string; color: str
     case 'cancelled':
       return { text: `Cancelled by the requester: ${w.notDone}`, color: 'Default' };
     case 'expired':
+      if (request.failure?.unknown) return { text: `Expired; the approved ${w.noun}'s outcome is unknown: check its status`, color: 'Attention' };
       return { text: `Expired: ${w.notDone}`, color: 'Default' };
     case 'failed':
+      if (request.failure?.unknown) return { text: `Approved, but the ${w.noun}'s outcome is unknown: check its status`, color: 'Attention' };
       return { text: `Approved, but the ${w.noun} FAILED: ${w.notDone}`, color: 'Attention' };
   }
 }

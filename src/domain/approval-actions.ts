@@ -3,7 +3,7 @@ import type { BlockOptions } from './block-options';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
-import { refusalDetail, refusalCorrelation } from './outcomes';
+import { refusalDetail, refusalCorrelation, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
 import { openRequests } from './approval-index';
 import { StoreKey } from './store-keys';
@@ -41,9 +41,19 @@ export interface ApprovalSubject {
 }
 
 /** How running an approved action ended: done (with Defender's answer, or a note that nothing had to change) or failed. */
-export type ApprovedRun =
-  | { readonly done: true; readonly result?: FileStatus; readonly note?: string }
-  | { readonly done: false; readonly failure: { readonly detail: string; readonly correlationId?: string } };
+export type ApprovedRun = { readonly done: true; readonly result?: FileStatus; readonly note?: string } | { readonly done: false; readonly failure: ApprovedFailure };
+
+/** Why an approved action failed; `unknown`: it was sent but Defender's answer was lost, so it may have been carried out. */
+export interface ApprovedFailure {
+  readonly detail: string;
+  readonly correlationId?: string;
+  readonly unknown?: boolean;
+}
+
+function failureOf(refusal: Refusal): ApprovedFailure {
+  const unknown = sentOutcome(refusal) === 'unknown';
+  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}) };
+}
 
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
@@ -70,7 +80,7 @@ export async function runApproved(
       const outcome = await blockFile(deps, { hash, comment, caller: approver, requestedBy, options: subject.options }, delegation, acknowledged);
       if (outcome.kind === 'blocked') return { done: true, result: outcome.status };
       if (outcome.kind === 'needsConfirmation') return { done: false, failure: { detail: 'Defender asked for a confirmation that an approval already gives.' } };
-      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+      return { done: false, failure: failureOf(outcome) };
     }
     case 'unblock': {
       const seen = (subject.listed ?? []).flatMap((block) => (block.id === undefined ? [] : [block.id]));
@@ -86,7 +96,7 @@ export async function runApproved(
             failure: { detail: 'Defender now lists indicators not created by this bot that this card did not show, so nothing was lifted. Ask for a new approval.' },
           };
         default:
-          return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+          return { done: false, failure: failureOf(outcome) };
       }
     }
     case 'undo': {
@@ -94,7 +104,7 @@ export async function runApproved(
       const outcome = await liftOwnBlock(deps, { hash, comment: `${comment} Approved by ${approver.name}.`, caller: approver, made: subject.undo.made }, delegation);
       if (outcome.kind === 'unblocked') return { done: true, result: outcome.status };
       if (outcome.kind === 'alreadyLifted') return { done: true, note: 'The block this Undo was for is no longer in force (lifted or replaced): nothing changed in Defender.' };
-      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+      return { done: false, failure: failureOf(outcome) };
     }
   }
 }

@@ -1,5 +1,5 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { runApproved, type ApprovalSubject } from './approval-actions';
+import { runApproved, type ApprovalSubject, type ApprovedFailure } from './approval-actions';
 import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
 import type { FileStatus } from './file-status';
@@ -51,8 +51,8 @@ export interface ApprovalRequest extends ApprovalSubject {
   readonly result?: FileStatus;
   /** Said when the approved action found nothing to change (nothing blocked any more, the Undo's block already lifted). */
   readonly note?: string;
-  /** Why the approved action failed, and Defender's correlation id. */
-  readonly failure?: { readonly detail: string; readonly correlationId?: string };
+  /** Why the approved action failed, and Defender's correlation id; `unknown`: it may have been carried out. */
+  readonly failure?: ApprovedFailure;
   readonly attempts: number;
 }
 
@@ -179,7 +179,9 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const done = saved.value;
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
   const what = AUDIT_WORDS[done.action];
-  await auditDecision(deps, done, run.done ? 'done' : 'failed', run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} failed: ${done.failure?.detail}`);
+  const unknown = !run.done && done.failure?.unknown === true;
+  const ended = run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} ${unknown ? 'outcome unknown' : 'failed'}: ${done.failure?.detail}`;
+  await auditDecision(deps, done, run.done ? 'done' : unknown ? 'unknown' : 'failed', ended);
   return { kind: 'decided', request: done };
 }
 
@@ -295,7 +297,7 @@ export function samePerson(person: Person, caller: Caller): boolean {
   return person.userId === caller.userId;
 }
 
-async function auditDecision(deps: ApprovalDeps, request: ApprovalRequest, outcome: 'done' | 'failed' | 'cancelled', detail: string): Promise<void> {
+async function auditDecision(deps: ApprovalDeps, request: ApprovalRequest, outcome: 'done' | 'failed' | 'unknown' | 'cancelled', detail: string): Promise<void> {
   await deps.audit.record({
     tenantId: request.tenantId,
     actor: lastDecision(request)?.by ?? request.requester,

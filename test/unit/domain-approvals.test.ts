@@ -7,6 +7,7 @@ import { StoreKey, StorePrefix } from '../../src/domain/store-keys';
 import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { DefenderError } from '../../src/errors';
 import { MemoryStore } from '../../src/storage/memory-store';
+import { headlineOf } from '../../src/cards/approval-words';
 import { delegationOf, domainKit, heldAnswer, manualClock } from '../fixtures/domain-kit';
 
 const TTL_MS = 60 * 60_000;
@@ -337,6 +338,18 @@ describe('decide: approve', () => {
       ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
       ['done', 'oid-cy', 'retried (approved by Bob Approver) and blocked', 'req-1'],
     ]);
+  });
+
+  it('records an approved block whose answer was lost as outcome unknown (it may be blocked), never as NOT blocked', async () => {
+    const { deps, request, defender, audit } = setUp();
+    await request();
+    defender.script('block', new DefenderError('outcomeUnknown', 'Defender answered HTTP 500 after the request was sent', { httpStatus: 500, correlationId: 'corr-9' }));
+    const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    if (outcome.kind !== 'decided') throw new Error(`not decided: ${outcome.kind}`);
+    expect(outcome.request).toMatchObject({ status: 'failed', failure: { unknown: true, correlationId: 'corr-9' } });
+    expect(headlineOf(outcome.request).text).toBe("Approved, but the block's outcome is unknown: check its status");
+    const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
+    expect(decisions.map((e) => [e.outcome, e.detail])).toEqual([['unknown', expect.stringMatching(/^approved, block outcome unknown: /)]]);
   });
 
   it('refuses a retry of a request still pending (it must be approved first)', async () => {

@@ -82,6 +82,18 @@ describe('Azure Blob storage faults, end to end (Azurite behind a fault proxy)',
     await nextBlockWorks('2'.repeat(40));
   });
 
+  it('the audit intent timing out before Defender is called: the block is not sent, the user is told (never silence), and the next command works', async () => {
+    proxy.stall((method, path) => method === 'PUT' && path.includes('-audit/'));
+    const texts = await ask(`block ${SHA1} audit slow`);
+    expect(texts).toEqual([
+      'Something went wrong',
+      'The bot hit an unexpected error, so the outcome is unknown: the file may or may not be blocked.',
+      `Send "status ${SHA1}" to see what Defender holds before trying again.`,
+    ]);
+    expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    await nextBlockWorks('4'.repeat(40));
+  });
+
   it('storage answering 503 to everything: a command is refused with a clear answer before Defender is called, and the next one works', async () => {
     proxy.fail(503, () => true);
     const texts = await ask(`block ${SHA1} storage down`);

@@ -24,6 +24,7 @@ import { AuditExports } from './bot/history-export';
 import { SessionGate } from './bot/session-gate';
 import type { UserSessions } from './bot/user-sessions';
 import { WorkRunner } from './bot/work-runner';
+import { indexLegacyRequests, type ApprovalDeps } from './domain/approvals';
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {
@@ -56,8 +57,15 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
   const exports = new AuditExports({ roles: actions.roles, audit: actions.audit, store, files, now: actions.now, newId, ttlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
+  const approvalDeps: ApprovalDeps = {
+    ...actions,
+    store,
+    requestTtlMs: config.approvals.ttlMs,
+    maxOpenPerUser: config.approvals.maxOpenPerUser,
+    retentionMs: config.approvals.retentionMs,
+  };
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser, retentionMs: config.approvals.retentionMs },
+    approvals: approvalDeps,
     store,
     sessions,
     gate,
@@ -96,7 +104,12 @@ export function composeBot(parts: BotParts): { bot: BlockBot; admission: Admissi
     allowedTenants: config.allowedTenants,
     logger,
   });
+  let legacyIndexed = false;
   const sweep = async () => {
+    if (!legacyIndexed) {
+      await indexLegacyRequests(approvalDeps);
+      legacyIndexed = true;
+    }
     await board.sweep();
     await gate.sweep();
   };

@@ -224,6 +224,31 @@ export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> 
   return expired;
 }
 
+/** Marks that requests stored before the open-approval index and retention existed were brought up to date. */
+const LEGACY_MIGRATION_KEY = `${StorePrefix.migration}approval-index-v1`;
+
+/**
+ * Once per store (whichever instance gets there first): gives requests stored before this version
+ * their retention and, when they may still expire, their open-approval index entry. Lists every
+ * request, once; afterwards a marker makes it a single read. Returns how many requests it updated.
+ */
+export async function indexLegacyRequests(deps: ApprovalDeps): Promise<number> {
+  if (await deps.store.get(LEGACY_MIGRATION_KEY)) return 0;
+  const indexed = new Set((await deps.store.list<OpenEntry>(StorePrefix.openApproval)).map((entry) => entry.value.id));
+  let updated = 0;
+  for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
+    const request = normalized(entry.value);
+    const ttlMs = keptFor(deps, request);
+    if (!indexed.has(request.id) && ['pending', 'approving', 'failed'].includes(request.status)) {
+      const open: OpenEntry = { id: request.id, tenantId: request.tenantId, requester: request.requester, undoId: request.undo?.undoId };
+      await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), open, { ttlMs });
+    }
+    if ((await deps.store.put(approvalKey(request.id), entry.value, { ifMatch: entry.etag, ttlMs })).ok) updated++;
+  }
+  await deps.store.put(LEGACY_MIGRATION_KEY, { at: deps.now().toISOString(), updated });
+  return updated;
+}
+
 /** How the trail names each action's approved run. */
 const AUDIT_WORDS: Record<ApprovalRequest['action'], { readonly done: string; readonly noun: string }> = {
   block: { done: 'blocked', noun: 'block' },

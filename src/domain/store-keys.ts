@@ -13,6 +13,8 @@ export const StorePrefix = {
   approvers: 'approvers/',
   activity: 'activity:',
   botState: 'botstate/',
+  /** One marker per one-off data migration that has run. */
+  migration: 'migration/',
 } as const;
 
 /** The store key of each kind of record. */

@@ -1,4 +1,4 @@
-import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, indexLegacyRequests, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
 import { requestApproval, withdrawRequest } from '../../src/domain/approval-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
@@ -751,5 +751,24 @@ describe('approval retention', () => {
     expect((await findRequest(store, 'req-2'))?.value).toMatchObject({ status: 'expired', card: { activityId: 'm-1' } });
     advance(1);
     expect(await findRequest(store, 'req-2')).toBeUndefined();
+  });
+});
+
+describe('requests stored before the open-approval index', () => {
+  it('are indexed and given their retention once per store, so the sweep expires them and the store forgets them', async () => {
+    const { deps, request, store, advance } = setUp();
+    const pending = await request('req-old');
+    const decided = { ...pending, id: 'req-done', status: 'approved' as const };
+    for (const key of (await store.list('')).map((e) => e.key)) await store.delete(key);
+    await store.put(approvalKey('req-old'), pending);
+    await store.put(approvalKey('req-done'), decided);
+    expect(await indexLegacyRequests(deps)).toBe(2);
+    expect(await indexLegacyRequests(deps)).toBe(0);
+    expect((await store.list(StorePrefix.openApproval)).map((e) => e.value)).toEqual([expect.objectContaining({ id: 'req-old', requester: pending.requester })]);
+    advance(TTL_MS);
+    expect((await expireDue(deps)).map((r) => r.id)).toEqual(['req-old']);
+    advance(30 * 24 * 60 * 60_000);
+    expect(await findRequest(store, 'req-old')).toBeUndefined();
+    expect(await findRequest(store, 'req-done')).toBeUndefined();
   });
 });

@@ -96,12 +96,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 /** The state (SSO de-duplication included) and the audit trail: one local database, or Azure Blob Storage shared by every instance. */
 async function openStorage(config: Config): Promise<{ store: Store & OnceStore; audit: AuditLog; ssoStorage: Storage; close: () => void }> {
   if (config.storage.kind === 'azure-blob') {
-    const { connectionString, container } = config.storage;
+    const { connectionString, container, timeoutMs } = config.storage;
     // Loaded only for this storage: local mode starts faster and smaller without the Azure SDK.
     const { BlobStore } = await import('./storage/blob-store');
     const { BlobAuditLog } = await import('./storage/blob-audit-log');
-    const store = await BlobStore.connect(connectionString, container);
-    return { store, audit: await BlobAuditLog.connect(connectionString, `${container}-audit`), ssoStorage: new StoreBackedStorage(store), close: () => undefined };
+    const store = await BlobStore.connect(connectionString, container, { timeoutMs });
+    return { store, audit: await BlobAuditLog.connect(connectionString, `${container}-audit`, { timeoutMs }), ssoStorage: new StoreBackedStorage(store), close: () => undefined };
   }
   const db = openDatabase(config.dataDir);
   const store = new SqliteStore(db);

@@ -40,6 +40,7 @@ import type { ContainmentApi } from './domain/containment-ports';
 
 /** How long one containment step may hold its job before another instance may take it over. */
 const CONTAIN_LEASE_MS = 5 * 60 * 1000;
+import { indexLegacyRequests, type ApprovalDeps } from './domain/approvals';
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {
@@ -131,8 +132,16 @@ export function composeBot(parts: BotParts): {
   const containRunner = contain && tracker && new ContainRunner({ contain, tracker, logger, newId, decisionTtlMs: behaviour.decisionTtlMs });
   const runner = new WorkRunner({ blocks, bulk, exports, contain: containRunner });
   const gate = new SessionGate({ sessions, store, background, proactive, runner, logger, timeoutMs: config.signIn.pendingTimeoutMs, now: actions.now });
+  const approvalDeps: ApprovalDeps = {
+    ...actions,
+    store,
+    requestTtlMs: config.approvals.ttlMs,
+    maxOpenPerUser: config.approvals.maxOpenPerUser,
+    retentionMs: config.approvals.retentionMs,
+    contain,
+  };
   const board = new ApprovalBoard({
-    approvals: { ...actions, store, contain, requestTtlMs: config.approvals.ttlMs, maxOpenPerUser: config.approvals.maxOpenPerUser },
+    approvals: approvalDeps,
     contain: containRunner,
     continuation,
     followUps,
@@ -201,7 +210,12 @@ export function composeBot(parts: BotParts): {
     await tracker?.sweep();
     await followUps.sweep();
   };
+  let legacyIndexed = false;
   const sweep = async () => {
+    if (!legacyIndexed) {
+      await indexLegacyRequests(approvalDeps);
+      legacyIndexed = true;
+    }
     await board.sweep();
     await gate.sweep();
     await bulk.sweep();

@@ -99,6 +99,7 @@ export const schema = z.object({
   APPROVAL_CHANNEL: optionalText,
   APPROVAL_TTL_SECONDS: intInRange(1, 30 * 86_400).default(86_400),
   APPROVAL_MAX_OPEN_PER_USER: intInRange(1, 1000).default(10),
+  APPROVAL_RETENTION_DAYS: intInRange(1, 3650).default(30),
   SWEEP_SECONDS: intInRange(1, 3600).default(30),
   CONTAIN_CONFIRM_DEVICES: intInRange(1, 1000).default(25),
   CONTAIN_POLL_SECONDS: intInRange(1, 3600).default(30),
@@ -112,6 +113,7 @@ export const schema = z.object({
     .trim()
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a valid container name (3-63 lower-case letters, digits, hyphens)')
     .default('defender-block-bot'),
+  AZURE_STORAGE_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
   FILE_DOWNLOAD_HOSTS: hostSuffixList.default(DEFAULT_FILE_DOWNLOAD_HOSTS.split(',')),
   TEAMS_APP_ID: z.string().trim().uuid('must be a GUID').optional(),
   BOT_DOMAIN: optionalText,

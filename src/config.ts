@@ -96,6 +96,8 @@ export interface Config {
     readonly ttlMs: number;
     /** Pending requests one person may have at once. */
     readonly maxOpenPerUser: number;
+    /** How long a request is kept after it expired (decided or not), then forgotten by the store. */
+    readonly retentionMs: number;
   };
   /** How often expired approvals and sign-in waits are cleaned up (by whichever instance gets there first). */
   readonly sweepMs: number;
@@ -103,7 +105,15 @@ export interface Config {
   readonly containment: { readonly confirmAbove: number; readonly pollMs: number; readonly watchMs: number };
   /** A block is checked again and reported in its thread this long after it succeeded (0 = never). */
   readonly followUpAfterMs: number;
-  readonly storage: { readonly kind: 'local' } | { readonly kind: 'azure-blob'; readonly connectionString: string; readonly container: string };
+  readonly storage:
+    | { readonly kind: 'local' }
+    | {
+        readonly kind: 'azure-blob';
+        readonly connectionString: string;
+        readonly container: string;
+        /** Each storage request's time limit; a failed or timed-out request is tried 3 times in all. */
+        readonly timeoutMs: number;
+      };
   readonly defender: {
     readonly api: DefenderApiKind;
     readonly filesUrl: string;
@@ -265,12 +275,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       channelId: e.APPROVAL_CHANNEL?.split(';')[0],
       ttlMs: e.APPROVAL_TTL_SECONDS * 1000,
       maxOpenPerUser: e.APPROVAL_MAX_OPEN_PER_USER,
+      retentionMs: e.APPROVAL_RETENTION_DAYS * 86_400_000,
     },
     sweepMs: e.SWEEP_SECONDS * 1000,
     containment: { confirmAbove: e.CONTAIN_CONFIRM_DEVICES, pollMs: e.CONTAIN_POLL_SECONDS * 1000, watchMs: e.CONTAIN_WATCH_MINUTES * 60_000 },
     followUpAfterMs: e.FOLLOW_UP_AFTER_SECONDS !== undefined ? e.FOLLOW_UP_AFTER_SECONDS * 1000 : e.FOLLOW_UP_AFTER_MINUTES * 60_000,
     storage:
-      e.STORAGE === 'azure-blob' ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER } : { kind: 'local' },
+      e.STORAGE === 'azure-blob'
+        ? { kind: 'azure-blob', connectionString: e.AZURE_STORAGE_CONNECTION_STRING ?? '', container: e.AZURE_STORAGE_CONTAINER, timeoutMs: e.AZURE_STORAGE_TIMEOUT_MS }
+        : { kind: 'local' },
   };
   return deepFreeze(config);
 }

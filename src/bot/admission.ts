@@ -3,7 +3,8 @@ import { fairUseKey, type FairUse } from '../domain/fair-use';
 import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { slowDownReply, slowDownText } from '../cards/fair-use-views';
-import { tenantRefusedReply } from '../cards/session-views';
+import { storageUnavailableReply, tenantRefusedReply } from '../cards/session-views';
+import { errorFields } from '../errors';
 import { callerOf } from './caller-of';
 import { isProactiveTurn } from './proactive-turns';
 import { send } from './send';
@@ -49,7 +50,14 @@ export class Admission implements Middleware {
       if (activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 403 } });
       return;
     }
-    if (!(await this.firstDelivery(context))) {
+    const first = await this.firstDelivery(context).catch(async (error: unknown) => {
+      this.deps.logger.error({ activityId: activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
+      if (activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
+      await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
+      return undefined;
+    });
+    if (first === undefined) return;
+    if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       await answerRefusedInvoke(context);
       return;
@@ -95,8 +103,8 @@ export class Admission implements Middleware {
 }
 
 /** An invoke that is not acted on still gets its answer: a short message for a card button, an empty 200 otherwise. */
-async function answerRefusedInvoke(context: TurnContext): Promise<void> {
+async function answerRefusedInvoke(context: TurnContext, text = 'Not available.'): Promise<void> {
   if (context.activity.type !== ActivityTypes.Invoke) return;
-  const body = context.activity.name === ADAPTIVE_CARD_ACTION ? { statusCode: 200, type: MESSAGE_RESPONSE, value: 'Not available.' } : undefined;
+  const body = context.activity.name === ADAPTIVE_CARD_ACTION ? { statusCode: 200, type: MESSAGE_RESPONSE, value: text } : undefined;
   await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
 }

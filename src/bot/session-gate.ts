@@ -11,8 +11,10 @@ import { continuationFrom, turnFirst, type Continuation, type Proactive } from '
 import { within } from './deadline';
 import { send } from './send';
 import { threadReference } from './thread-reference';
+import { turnErrorLines } from './adapter';
+import { noticeReply } from '../cards/notice';
 import type { SessionIdentity, SessionResult, UserSessions } from './user-sessions';
-import type { RunsWork, Work } from './work-runner';
+import type { RunsWork, Work, WorkResult } from './work-runner';
 
 /** Work waiting for its sender to sign in, kept in the store. */
 interface Waiting {
@@ -160,7 +162,13 @@ export class SessionGate {
       const typing = setTimeout(() => {
         continuation((context) => context.sendActivity({ type: ActivityTypes.Typing }).then(() => undefined)).catch(() => undefined);
       }, TYPING_AFTER_MS);
-      const result = await this.deps.runner.run(work, caller, delegation, continuation, where).finally(() => clearTimeout(typing));
+      const result: WorkResult = await this.deps.runner.run(work, caller, delegation, continuation, where).catch(async (error: unknown) => {
+        // Work runs after Teams got its answer: an unexpected failure must still reach the user (the outcome is unknown).
+        this.deps.logger.error({ work: work.describe, err: errorFields(error) }, 'Work failed unexpectedly');
+        await continuation((context) => send(context, noticeReply('Something went wrong', turnErrorLines({ text: work.describe }))).then(() => undefined)).catch(() => undefined);
+        return {};
+      });
+      clearTimeout(typing);
       const text = result.signInAgain;
       if (text) await continuation((context) => this.again(context, work, caller, reference, text));
     });

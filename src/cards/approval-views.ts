@@ -138,6 +138,11 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
           : `Nobody approved the request ${w.toDo} ${file} in time; it is ${w.notDone}. Ask again if it is still needed.`,
       ]);
     case 'failed':
+      if (request.failure?.unknown) {
+        return noticeReply(`Your ${w.noun} request was approved, but its outcome is unknown`, [
+          `The ${w.noun} of ${file} was sent, but Defender's answer was lost: it may have been carried out. Send "status ${request.hash.value}" to see what Defender holds.`,
+        ]);
+      }
       return noticeReply(`Your ${w.noun} request was approved, but the ${w.noun} failed`, [
         `${file} is ${w.notDone}: ${request.failure ? shown(request.failure.detail) : 'Defender did not take it'}. Approvers can retry from the approval card.`,
       ]);

@@ -100,8 +100,10 @@ export function headlineOf(request: ApprovalRequest): { text: string; tone: Tone
     case 'cancelled':
       return { text: `Cancelled by the requester: ${w.notDone}`, tone: 'default' };
     case 'expired':
+      if (request.failure?.unknown) return { text: `Expired; the approved ${w.noun}'s outcome is unknown: check its status`, tone: 'attention' };
       return { text: `Expired: ${w.notDone}`, tone: 'default' };
     case 'failed':
+      if (request.failure?.unknown) return { text: `Approved, but the ${w.noun}'s outcome is unknown: check its status`, tone: 'attention' };
       return { text: `Approved, but the ${w.noun} FAILED: ${w.notDone}`, tone: 'attention' };
   }
 }

@@ -8,7 +8,21 @@ import type { UnblockOutcome } from '../domain/unblock-file';
 import type { AfterwardsProblem, Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { ALLOWED_MEANS } from './confirm-views';
-import { apiName, count, defenderWord, ENFORCEMENT, factsAndFields, formatUtc, hashTypeName, localTime, optionalFact, SIMULATED, toneStyle, type Fact, type Tone } from './card-text';
+import {
+  apiName,
+  count,
+  defenderWord,
+  ENFORCEMENT,
+  factsAndFields,
+  formatUtc,
+  hashTypeName,
+  localTime,
+  optionalFact,
+  SIMULATED,
+  toneStyle,
+  type Fact,
+  type Tone,
+} from './card-text';
 import { noticeReply } from './notice';
 import { refusalReply } from './refusal-views';
 import { renderCard, type Reply } from './render';
@@ -41,10 +55,12 @@ const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; li
   },
 };
 
+const LIFT_NOT_AUDITED = 'The audit entry for this unblock could not be written, so "history" will not show it. The block is lifted all the same.';
+
 /** "Blocked, but …" (or the effect's headline, but …) naming what failed after Defender accepted. */
 function headlineWithProblems(headline: string, effect: Effect, problems: readonly AfterwardsProblem[]): string {
   if (problems.length === 0) return headline;
-  const lead = effect === 'blocked' ? 'Blocked' : effect === 'sent' ? 'Block sent, not confirmed' : headline;
+  const lead = effect === 'blocked' ? 'Blocked' : effect === 'sent' ? 'Block sent, not confirmed' : effect === 'lifted' ? 'Unblocked' : headline;
   return `${lead}, but ${problems.map((p) => AFTERWARDS[p.kind].short).join(' and ')}`;
 }
 
@@ -146,7 +162,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...(extras.optionsIgnored ? ['The files API has no options (action, expiry, severity, device groups); they were not applied.'] : []),
     ...(extras.notes ?? []),
     ...(extras.undo ? [`Undo is available until ${localTime(extras.undo.until)}.`] : []),
-    ...problems.map((p) => AFTERWARDS[p.kind].line),
+    ...problems.map((p) => (effect === 'lifted' && p.kind === 'auditNotWritten' ? LIFT_NOT_AUDITED : AFTERWARDS[p.kind].line)),
   ];
   const card = renderCard('file-status', {
     headline,
@@ -174,7 +190,7 @@ export function unblockOutcomeReply(outcome: Exclude<UnblockOutcome, { kind: 'ne
   switch (outcome.kind) {
     case 'unblocked': {
       const more = outcome.lifted.length > 1 ? [`${outcome.lifted.length} indicators were deleted: ${outcome.lifted.map(liftedLine).join('; ')}.`] : [];
-      return fileStatusReply(outcome.status, { notes: more });
+      return fileStatusReply(outcome.status, { notes: more, afterwards: outcome.afterwards });
     }
     case 'notBlocked':
       return noticeReply('Nothing to lift', [`Defender has no block in force for ${HASH_NAMES[hash.type]} ${hash.value}, so nothing was changed.`], {
@@ -208,7 +224,7 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
       );
     }
     case 'unblocked':
-      return fileStatusReply(outcome.status);
+      return fileStatusReply(outcome.status, { afterwards: outcome.afterwards });
     default:
       return refusalReply(outcome, 'undo', caller, 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined);
   }

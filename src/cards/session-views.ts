@@ -67,6 +67,11 @@ export function tenantRefusedReply(): Reply {
   return noticeReply('This bot is not available to your organization', ["Your tenant is not on the bot's list of allowed tenants, so nothing was done."]);
 }
 
+/** The bot's storage failed before anything was done (the re-delivery check could not be made). */
+export function storageUnavailableReply(): Reply {
+  return noticeReply('Nothing was done: storage unavailable', ['The bot could not reach its storage, so it did not act on this message. Try again in a minute.']);
+}
+
 /** The token service could not be reached. */
 export function signInUnavailableReply(): Reply {
   return noticeReply('Nothing was blocked: sign-in service unavailable', ['The bot could not reach the sign-in service to act on your behalf. Try again in a minute.']);

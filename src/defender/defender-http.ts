@@ -1,6 +1,6 @@
 import { DefenderError } from '../errors';
 import type { Logger, TokenSource } from '../domain/ports';
-import { mapDefenderError } from './error-mapping';
+import { mapDefenderError, parseRetryAfter } from './error-mapping';
 import { RateLimiter, type CallKind, type Lane } from './rate-limiter';
 import { withRetries, type RetryPolicy } from './retry';
 
@@ -62,7 +62,8 @@ export class DefenderHttp {
     );
   }
 
-  private async once({ method, url, body }: DefenderCall, token: TokenSource, attempt: number): Promise<DefenderResponse> {
+  private async once(call: DefenderCall, token: TokenSource, attempt: number): Promise<DefenderResponse> {
+    const { method, url, body } = call;
     const bearer = await token();
     let response: Response;
     try {
@@ -83,8 +84,30 @@ export class DefenderHttp {
     const parsed = parseJson(text);
     this.options.logger.debug({ method, path: new URL(url).pathname, status: response.status, attempt }, 'Defender answered');
     if (response.status >= 200 && response.status < 300) return { status: response.status, body: parsed };
-    throw mapDefenderError(response.status, parsed, response.headers.get('retry-after'));
+    throw answeredError(call.kind, response.status, parsed, response.headers.get('retry-after'));
   }
+}
+
+/** Calls that act on every send: a block must not go out twice on a guess. */
+const ONE_SHOT: ReadonlySet<CallKind> = new Set<CallKind>(['block', 'submit']);
+
+/** Error answers that can come after the server acted (its gateway or handler failed or timed out, not a refusal to start). */
+const MAYBE_DONE_STATUSES: ReadonlySet<number> = new Set([408, 500, 502, 504]);
+
+/**
+ * The error for a non-2xx answer. A block answered 500/502/504/408 may have been carried out, so it is
+ * `outcomeUnknown` (never retried); 429 and 503 mean "not processed" and keep their Retry-After.
+ */
+function answeredError(kind: CallKind, status: number, body: unknown, retryAfter: string | null): DefenderError {
+  const mapped = mapDefenderError(status, body, retryAfter);
+  if (ONE_SHOT.has(kind) && MAYBE_DONE_STATUSES.has(status)) {
+    return new DefenderError('outcomeUnknown', `Defender answered HTTP ${status} after the request was sent (${mapped.message}); it may have been carried out.`, mapped.details);
+  }
+  if (status === 503 && mapped.details.retryAfterSeconds === undefined) {
+    const seconds = parseRetryAfter(retryAfter);
+    if (seconds !== undefined) return new DefenderError(mapped.reason, mapped.message, { ...mapped.details, retryAfterSeconds: seconds });
+  }
+  return mapped;
 }
 
 /** Errors that mean no request reached Defender: nothing can have happened there. */

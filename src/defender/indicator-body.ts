@@ -23,13 +23,38 @@ export function indicatorBody(request: BlockFileRequest): Record<string, unknown
     indicatorType: INDICATOR_TYPES[request.hash.type],
     action,
     title: indicatorTitle(action, request.comment),
-    description: request.comment,
+    description: indicatorDescription(request),
     application: APPLICATION,
     generateAlert: action === 'Audit',
     ...(request.options?.expiresAt ? { expirationTime: request.options.expiresAt } : {}),
     ...(request.options?.severity ? { severity: request.options.severity } : {}),
     ...(groups.length > 0 ? { rbacGroupNames: [...groups] } : {}),
   };
+}
+
+/** Starts the part of a description the bot adds after the analyst's comment. */
+const TRAILER = '\n\n-- Sent from Microsoft Teams (Defender Block Bot). ';
+
+/**
+ * The analyst's whole comment, then who asked, who approved (a four-eyes block) and that it came
+ * from Teams, so the indicator explains itself in the portal. `commentOf` reads the comment back.
+ */
+export function indicatorDescription(request: BlockFileRequest): string {
+  const asked = request.requestedBy ?? request.caller;
+  const approved = request.requestedBy ? ` Approved by ${person(request.caller)}.` : '';
+  return `${request.comment.trim()}${TRAILER}Requested by ${person(asked)}.${approved}`;
+}
+
+/** The analyst's comment in a description the bot wrote (descriptions written before the trailer, or by others, are the comment). */
+export function commentOf(description: string | undefined): string | undefined {
+  if (description === undefined) return undefined;
+  const at = description.lastIndexOf(TRAILER.trim());
+  return at < 0 ? description : description.slice(0, at).trimEnd() || undefined;
+}
+
+function person(who: { readonly name: string; readonly upn?: string }): string {
+  const name = who.name.replace(/\s+/g, ' ').trim() || 'someone';
+  return who.upn && who.upn.toLowerCase() !== name.toLowerCase() ? `${name} (${who.upn})` : name;
 }
 
 /**

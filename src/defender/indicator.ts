@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DefenderError } from '../errors';
 import type { FileStatus } from '../domain/file-status';
+import { commentOf } from './indicator-body';
 
 const text = z
   .string()
@@ -68,7 +69,7 @@ export function indicatorToFileStatus(indicator: Indicator): FileStatus {
     fileStatus: isBlockingAction(indicator.action) ? 'Blocked' : indicator.action,
     creationDateTimeUtc: indicator.creationTimeDateTimeUtc,
     requestor: describeRequestor(indicator.createdByDisplayName, indicator.createdBy),
-    requestorComment: indicator.description,
+    requestorComment: commentOf(indicator.description),
     lastUpdateDateTimeUtc: indicator.lastUpdateTime ?? indicator.creationTimeDateTimeUtc,
     confirmed: true,
     source: 'indicators',

@@ -9,7 +9,7 @@ import { MAX_BATCH, requireBatchSize } from './batch';
 import type { DefenderHttp } from './defender-http';
 import { fetchFileDetails, unlessNotFound, type FileDetails } from './file-details';
 import { requireHashType } from './hash-support';
-import { indicatorBody, isBotIndicator } from './indicator-body';
+import { commentOf, indicatorBody, isBotIndicator } from './indicator-body';
 import { importResults } from './indicator-import';
 import { describeRequestor, indicatorToFileStatus, isBlockingAction, isCurrentFileIndicator, newestFirst, parseIndicator, type Indicator } from './indicator';
 import { odataString, readCollection } from './odata';
@@ -158,7 +158,7 @@ function toLiftable(indicator: Indicator): LiftableBlock {
     createdBy: describeRequestor(indicator.createdByDisplayName, indicator.createdBy),
     createdAt: indicator.creationTimeDateTimeUtc,
     title: indicator.title,
-    comment: indicator.description,
+    comment: commentOf(indicator.description),
     foreign: !isBotIndicator(indicator),
   };
 }

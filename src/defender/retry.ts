@@ -4,7 +4,7 @@ import { isRetryable } from './error-mapping';
 /** How persistent a Defender call is. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
-  /** A 429 asking to wait longer than this is not waited for. */
+  /** A 429 or 503 asking to wait longer than this is not waited for. */
   readonly maxRetryAfterSeconds: number;
   readonly baseDelayMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -13,7 +13,7 @@ export interface RetryPolicy {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-/** Runs `operation`, retrying rate limits (honouring Retry-After) and transient failures with backoff. */
+/** Runs `operation`, retrying rate limits and 503s (honouring Retry-After) and transient failures with backoff. */
 export async function withRetries<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
   const sleep = policy.sleep ?? realSleep;
   for (let attempt = 1; ; attempt++) {
@@ -32,7 +32,7 @@ export async function withRetries<T>(operation: (attempt: number) => Promise<T>,
 function nextDelay(error: DefenderError, attempt: number, policy: RetryPolicy): number | undefined {
   if (!isRetryable(error) || attempt >= policy.maxAttempts) return undefined;
   const retryAfter = error.details.retryAfterSeconds;
-  if (error.reason === 'rateLimited' && retryAfter !== undefined) {
+  if ((error.reason === 'rateLimited' || error.reason === 'unavailable') && retryAfter !== undefined) {
     return retryAfter <= policy.maxRetryAfterSeconds ? retryAfter * 1000 : undefined;
   }
   const backoff = policy.baseDelayMs * 2 ** (attempt - 1);

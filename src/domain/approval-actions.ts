@@ -5,9 +5,10 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { DeviceSighting } from './containment-ports';
 import { DEVICE_ACTION_LIMIT, discoverDevices, type ContainDeps } from './containment';
-import { refusalDetail, refusalCorrelation } from './outcomes';
+import { refusalDetail, refusalCorrelation, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
-import { StoreKey, StorePrefix } from './store-keys';
+import { openRequests } from './approval-index';
+import { StoreKey } from './store-keys';
 import { liftOwnBlock, unblockFile } from './unblock-file';
 import type { UndoRecord } from './undo';
 
@@ -52,8 +53,19 @@ export interface ApprovedContainment {
 /** How running an approved action ended: done (with Defender's answer, or a note that nothing had to change) or failed. */
 export type ApprovedRun =
   | { readonly done: true; readonly result?: FileStatus; readonly note?: string; readonly containment?: ApprovedContainment }
-  | { readonly done: false; readonly failure: { readonly detail: string; readonly correlationId?: string } };
+  | { readonly done: false; readonly failure: ApprovedFailure };
 
+/** Why an approved action failed; `unknown`: it was sent but Defender's answer was lost, so it may have been carried out. */
+export interface ApprovedFailure {
+  readonly detail: string;
+  readonly correlationId?: string;
+  readonly unknown?: boolean;
+}
+
+function failureOf(refusal: Refusal): ApprovedFailure {
+  const unknown = sentOutcome(refusal) === 'unknown';
+  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}) };
+}
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
 
@@ -64,8 +76,14 @@ const BLOCK_ACKNOWLEDGED: readonly Concern['kind'][] = ['existingBlock', 'micros
  * card, so what it showed counts as confirmed: a block's or an allow's concerns, and the indicators
  * an unblock listed (an indicator that appeared since is not lifted: the unblock fails instead).
  */
-export async function runApproved(deps: ActionDeps & { readonly contain?: ContainDeps }, subject: ApprovalSubject, approver: Caller, delegation: Delegation): Promise<ApprovedRun> {
+export async function runApproved(
+  deps: ActionDeps & { readonly contain?: ContainDeps },
+  subject: ApprovalSubject & { readonly requester?: { readonly name: string } },
+  approver: Caller,
+  delegation: Delegation,
+): Promise<ApprovedRun> {
   const { hash, comment } = subject;
+  const requestedBy = subject.requester && { name: subject.requester.name };
   switch (subject.action) {
     case 'contain':
       return containApproved(deps.contain, subject, approver, delegation);
@@ -73,7 +91,7 @@ export async function runApproved(deps: ActionDeps & { readonly contain?: Contai
     case 'block+contain':
     case 'allow': {
       const acknowledged: Concern['kind'][] = subject.action === 'allow' ? ['allowed', ...BLOCK_ACKNOWLEDGED] : [...BLOCK_ACKNOWLEDGED];
-      const outcome = await blockFile(deps, { hash, comment, caller: approver, options: subject.options }, delegation, acknowledged);
+      const outcome = await blockFile(deps, { hash, comment, caller: approver, requestedBy, options: subject.options }, delegation, acknowledged);
       if (outcome.kind === 'blocked' && subject.action === 'block+contain') {
         const contained = await containApproved(deps.contain, subject, approver, delegation);
         return contained.done
@@ -88,7 +106,7 @@ export async function runApproved(deps: ActionDeps & { readonly contain?: Contai
           : 'Defender asked for a confirmation that an approval already gives.';
         return { done: false, failure: { detail } };
       }
-      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+      return { done: false, failure: failureOf(outcome) };
     }
     case 'unblock': {
       const seen = (subject.listed ?? []).flatMap((block) => (block.id === undefined ? [] : [block.id]));
@@ -104,7 +122,7 @@ export async function runApproved(deps: ActionDeps & { readonly contain?: Contai
             failure: { detail: 'Defender now lists indicators not created by this bot that this card did not show, so nothing was lifted. Ask for a new approval.' },
           };
         default:
-          return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+          return { done: false, failure: failureOf(outcome) };
       }
     }
     case 'undo': {
@@ -112,7 +130,7 @@ export async function runApproved(deps: ActionDeps & { readonly contain?: Contai
       const outcome = await liftOwnBlock(deps, { hash, comment: `${comment} Approved by ${approver.name}.`, caller: approver, made: subject.undo.made }, delegation);
       if (outcome.kind === 'unblocked') return { done: true, result: outcome.status };
       if (outcome.kind === 'alreadyLifted') return { done: true, note: 'The block this Undo was for is no longer in force (lifted or replaced): nothing changed in Defender.' };
-      return { done: false, failure: { detail: refusalDetail(outcome), correlationId: refusalCorrelation(outcome) } };
+      return { done: false, failure: failureOf(outcome) };
     }
   }
 }
@@ -150,9 +168,9 @@ export async function undoToApprove(store: Store, undoId: string, presser: Calle
   if (!stored || stored.value.tenantId !== presser.tenantId || !stored.value.made) return { kind: 'unknown' };
   const record = stored.value;
   if (now.getTime() > Date.parse(record.until)) return { kind: 'expired', record };
-  const open = (await store.list<{ readonly undo?: UndoTarget; readonly status: string; readonly expiresAt: string }>(StorePrefix.approval)).find(
-    ({ value }) => value.undo?.undoId === undoId && OPEN.includes(value.status) && Date.parse(value.expiresAt) > now.getTime(),
+  const open = (await openRequests(store, (entry) => entry.undoId === undoId)).find(
+    (request) => request.undo?.undoId === undoId && OPEN.includes(request.status) && Date.parse(request.expiresAt) > now.getTime(),
   );
-  if (open) return { kind: 'alreadyRequested', requestId: open.key.slice(StorePrefix.approval.length) };
+  if (open) return { kind: 'alreadyRequested', requestId: open.id };
   return { kind: 'ok', record, ask: { action: 'undo', undo: { undoId, made: record.made, blockedBy: record.blockedBy, blockedAt: record.blockedAt } } };
 }

@@ -1,11 +1,11 @@
 import { refusalFrom } from './access';
 import type { ApprovalAsk } from './approval-actions';
-import { approvalKey, samePerson, type ApprovalDeps, type ApprovalRequest } from './approvals';
+import { openRequests } from './approval-index';
+import { approvalKey, samePerson, storeNewRequest, type ApprovalDeps, type ApprovalRequest } from './approvals';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import { actorOf, refusalDetail } from './outcomes';
 import type { Delegation } from './ports';
-import { StorePrefix } from './store-keys';
 
 const DEFAULT_MAX_OPEN_PER_USER = 10;
 
@@ -33,8 +33,9 @@ export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, 
   const options = ask.action === 'block' || ask.action === 'block+contain' || ask.action === 'allow' ? ask.options : undefined;
   const max = deps.maxOpenPerUser ?? DEFAULT_MAX_OPEN_PER_USER;
   const now = deps.now();
-  const open = (await deps.store.list<ApprovalRequest>(StorePrefix.approval)).filter(
-    ({ value: r }) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
+  const mine = await openRequests(deps.store, (e) => e.tenantId === input.requester.tenantId && !!e.requester && samePerson(e.requester, input.requester));
+  const open = mine.filter(
+    (r) => r.status === 'pending' && Date.parse(r.expiresAt) > now.getTime() && r.tenantId === input.requester.tenantId && samePerson(r.requester, input.requester),
   ).length;
   const audited = { tenantId: input.requester.tenantId, actor: actorOf(input.requester), hash: input.hash.value, hashType: input.hash.type, comment: input.comment };
   if (open >= max) {
@@ -72,8 +73,7 @@ export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, 
     decisions: [],
     attempts: 0,
   };
-  const written = await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*' });
-  if (!written.ok) throw new Error(`approval ${request.id} already exists`);
+  if (!(await storeNewRequest(deps, request))) throw new Error(`approval ${request.id} already exists`);
   await deps.audit.record({
     ...audited,
     action: 'approval-request',

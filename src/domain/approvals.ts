@@ -1,5 +1,5 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { runApproved, type ApprovalSubject, type ApprovedContainment } from './approval-actions';
+import { runApproved, type ApprovalSubject, type ApprovedContainment, type ApprovedFailure } from './approval-actions';
 import type { ContainDeps } from './containment';
 import type { ActionDeps } from './block-file';
 import type { Caller } from './caller';
@@ -7,6 +7,7 @@ import type { FileStatus } from './file-status';
 import { actorOf, type Refusal } from './outcomes';
 import type { Delegation, Store, Versioned } from './ports';
 import { BLOCKING_ROLES } from './roles';
+import type { OpenEntry } from './approval-index';
 import { StoreKey, StorePrefix } from './store-keys';
 
 /** Where an approval request stands. */
@@ -51,8 +52,8 @@ export interface ApprovalRequest extends ApprovalSubject {
   readonly result?: FileStatus;
   /** Said when the approved action found nothing to change (nothing blocked any more, the Undo's block already lifted). */
   readonly note?: string;
-  /** Why the approved action failed, and Defender's correlation id. */
-  readonly failure?: { readonly detail: string; readonly correlationId?: string };
+  /** Why the approved action failed, and Defender's correlation id; `unknown`: it may have been carried out. */
+  readonly failure?: ApprovedFailure;
   readonly attempts: number;
 }
 
@@ -67,6 +68,27 @@ export interface ApprovalDeps extends ActionDeps {
   readonly requestTtlMs: number;
   /** Pending requests one person may have at once (10 unless set). */
   readonly maxOpenPerUser?: number;
+  /** How long a request is kept after its expiry, decided or not (30 days unless set); the store then forgets it. */
+  readonly retentionMs?: number;
+}
+
+const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The store's time to live for a request (and its index entry): until its expiry plus the retention. */
+function keptFor(deps: ApprovalDeps, request: Pick<ApprovalRequest, 'expiresAt'>): number {
+  return Math.max(1, Date.parse(request.expiresAt) + (deps.retentionMs ?? DEFAULT_RETENTION_MS) - deps.now().getTime());
+}
+
+/**
+ * Stores a new request, if none has its id, with its entry in the open-approval index (written
+ * first, so no stored request is missing from it; an entry whose request was never written is
+ * dropped by the sweep). False when the id is taken.
+ */
+export async function storeNewRequest(deps: ApprovalDeps, request: ApprovalRequest): Promise<boolean> {
+  const ttlMs = keptFor(deps, request);
+  const entry: OpenEntry = { id: request.id, tenantId: request.tenantId, requester: request.requester, undoId: request.undo?.undoId };
+  await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), entry, { ttlMs });
+  return (await deps.store.put(approvalKey(request.id), request, { ifNoneMatch: '*', ttlMs })).ok;
 }
 
 /** The latest decision on a request, if any. */
@@ -89,7 +111,7 @@ export async function attachCard(deps: ApprovalDeps, id: string, card: unknown):
   for (let attempt = 0; attempt < 5; attempt++) {
     const stored = await deps.store.get<ApprovalRequest>(approvalKey(id));
     if (!stored) return;
-    const written = await deps.store.put(approvalKey(id), { ...stored.value, card }, { ifMatch: stored.etag });
+    const written = await deps.store.put(approvalKey(id), { ...stored.value, card }, { ifMatch: stored.etag, ttlMs: keptFor(deps, stored.value) });
     if (written.ok) return;
   }
 }
@@ -160,7 +182,9 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const done = saved.value;
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
   const what = AUDIT_WORDS[done.action];
-  await auditDecision(deps, done, run.done ? 'done' : 'failed', run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} failed: ${done.failure?.detail}`);
+  const unknown = !run.done && done.failure?.unknown === true;
+  const ended = run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} ${unknown ? 'outcome unknown' : 'failed'}: ${done.failure?.detail}`;
+  await auditDecision(deps, done, run.done ? 'done' : unknown ? 'unknown' : 'failed', ended);
   return { kind: 'decided', request: done, ...(run.done && run.containment ? { containment: run.containment } : {}) };
 }
 
@@ -178,17 +202,54 @@ export async function cancelRequest(deps: ApprovalDeps, id: string, requester: C
   return { kind: 'decided', request: cancelled.value };
 }
 
-/** Marks requests past their time that still wait (pending, or failed and not retried) as expired; returns those this call expired (each once, across instances). */
+/**
+ * Marks requests past their time that still wait (pending, or failed and not retried) as expired;
+ * returns those this call expired (each once, across instances). Reads only the open-approval
+ * index up to now, never every request: an entry is dropped once its request is settled or gone;
+ * one whose approved action is still running stays for the next sweep.
+ */
 export async function expireDue(deps: ApprovalDeps): Promise<ApprovalRequest[]> {
   const now = deps.now();
   const expired: ApprovalRequest[] = [];
-  for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
-    const request = normalized(entry.value);
-    if ((request.status !== 'pending' && request.status !== 'failed') || Date.parse(request.expiresAt) > now.getTime()) continue;
-    const written = await saveDecision(deps, { ...entry, value: request }, expiry(request, now));
-    if (written) expired.push(written.value);
+  const due = await deps.store.list<OpenEntry>(StorePrefix.openApproval, { before: StoreKey.openApprovalDue(now.getTime() + 1) });
+  for (const entry of due) {
+    const stored = await findRequest(deps.store, entry.value.id);
+    const request = stored?.value;
+    if (request?.status === 'approving') continue;
+    if (stored && (request?.status === 'pending' || request?.status === 'failed')) {
+      if (Date.parse(stored.value.expiresAt) > now.getTime()) continue;
+      const written = await saveDecision(deps, stored, expiry(stored.value, now));
+      if (!written) continue;
+      expired.push(written.value);
+    }
+    await deps.store.delete(entry.key, { ifMatch: entry.etag });
   }
   return expired;
+}
+
+/** Marks that requests stored before the open-approval index and retention existed were brought up to date. */
+const LEGACY_MIGRATION_KEY = `${StorePrefix.migration}approval-index-v1`;
+
+/**
+ * Once per store (whichever instance gets there first): gives requests stored before this version
+ * their retention and, when they may still expire, their open-approval index entry. Lists every
+ * request, once; afterwards a marker makes it a single read. Returns how many requests it updated.
+ */
+export async function indexLegacyRequests(deps: ApprovalDeps): Promise<number> {
+  if (await deps.store.get(LEGACY_MIGRATION_KEY)) return 0;
+  const indexed = new Set((await deps.store.list<OpenEntry>(StorePrefix.openApproval)).map((entry) => entry.value.id));
+  let updated = 0;
+  for (const entry of await deps.store.list<ApprovalRequest>(StorePrefix.approval)) {
+    const request = normalized(entry.value);
+    const ttlMs = keptFor(deps, request);
+    if (!indexed.has(request.id) && ['pending', 'approving', 'failed'].includes(request.status)) {
+      const open: OpenEntry = { id: request.id, tenantId: request.tenantId, requester: request.requester, undoId: request.undo?.undoId };
+      await deps.store.put<OpenEntry>(StoreKey.openApproval(Date.parse(request.expiresAt), request.id), open, { ttlMs });
+    }
+    if ((await deps.store.put(approvalKey(request.id), entry.value, { ifMatch: entry.etag, ttlMs })).ok) updated++;
+  }
+  await deps.store.put(LEGACY_MIGRATION_KEY, { at: deps.now().toISOString(), updated });
+  return updated;
 }
 
 /** How the trail names each action's approved run. */
@@ -232,7 +293,7 @@ async function saveDecision(deps: ApprovalDeps, base: Versioned<ApprovalRequest>
   let current = base;
   for (let attempt = 0; attempt < 5; attempt++) {
     const value: ApprovalRequest = { ...next, card: current.value.card };
-    const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag });
+    const written = await deps.store.put(approvalKey(next.id), value, { ifMatch: current.etag, ttlMs: keptFor(deps, next) });
     if (written.ok) return { value, etag: written.etag };
     const latest = await findRequest(deps.store, next.id);
     if (!latest || !sameDecision(latest.value, base.value)) return undefined;
@@ -266,7 +327,7 @@ export function samePerson(person: Person, caller: Caller): boolean {
   return person.userId === caller.userId;
 }
 
-async function auditDecision(deps: ApprovalDeps, request: ApprovalRequest, outcome: 'done' | 'failed' | 'cancelled', detail: string): Promise<void> {
+async function auditDecision(deps: ApprovalDeps, request: ApprovalRequest, outcome: 'done' | 'failed' | 'unknown' | 'cancelled', detail: string): Promise<void> {
   await deps.audit.record({
     tenantId: request.tenantId,
     actor: lastDecision(request)?.by ?? request.requester,

@@ -43,6 +43,8 @@ export interface BlockFileRequest {
   readonly hash: FileHash;
   readonly comment: string;
   readonly caller: Caller;
+  /** Who asked for it when `caller` is the approver of someone else's request (four eyes). */
+  readonly requestedBy?: { readonly name: string; readonly upn?: string };
   /** Indicators API options; undefined = the API's plain block. */
   readonly options?: BlockOptions;
 }
@@ -126,14 +128,23 @@ export interface Versioned<T> {
 /** The result of a conditional write. */
 export type WriteResult = { readonly ok: true; readonly etag: string } | { readonly ok: false; readonly reason: 'conflict' };
 
+/** How much of a prefix a Store lists. */
+export interface ListOptions {
+  /** Only keys that sort (by code point) before this one. */
+  readonly before?: string;
+}
+
 /** Durable key-value state with eTags; survives a restart. */
 export interface Store {
   get<T>(key: string): Promise<Versioned<T> | undefined>;
   /** `ifMatch`: only over that version; `ifNoneMatch: '*'`: only if absent; `ttlMs`: forgotten after that long. */
   put<T>(key: string, value: T, condition?: { readonly ifMatch?: string; readonly ifNoneMatch?: '*'; readonly ttlMs?: number }): Promise<WriteResult>;
   delete(key: string, condition?: { readonly ifMatch?: string }): Promise<WriteResult>;
-  /** Values whose key starts with `prefix` (small sets: pending approvals, undo records). */
-  list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>>;
+  /**
+   * Values whose key starts with `prefix`, in key order; with `before`, only keys that sort before
+   * it, so a time-ordered index (`open/…/<due time>/…`) read up to now yields only what is due.
+   */
+  list<T>(prefix: string, options?: ListOptions): Promise<Array<Versioned<T> & { readonly key: string }>>;
 }
 
 /** How an audited action ended; `requested`: the intent, written before Defender is called; `unknown`: sent, but Defender's answer was lost. */

@@ -1,6 +1,8 @@
 /** Every key prefix the bot writes to its Store, in one place so that none can collide. */
 export const StorePrefix = {
   approval: 'approval/',
+  /** Index of requests that may still expire, by due time: `open/approval/<13-digit ms>/<id>`. */
+  openApproval: 'open/approval/',
   undo: 'undo/',
   confirmation: 'confirm/',
   unblockConfirmation: 'unblock-confirm/',
@@ -18,11 +20,17 @@ export const StorePrefix = {
   containDraft: 'contain-draft/',
   containOffer: 'contain-offer/',
   followUp: 'follow-up/',
+  /** One marker per one-off data migration that has run. */
+  migration: 'migration/',
 } as const;
 
 /** The store key of each kind of record. */
 export const StoreKey = {
   approval: (id: string) => `${StorePrefix.approval}${id}`,
+  /** The index entry of a request due at `dueMs`; keys sort by due time, so a listing up to `openApprovalDue(now)` holds only due ones. */
+  openApproval: (dueMs: number, id: string) => `${dueBound(dueMs)}/${id}`,
+  /** Every index key of a request due before `dueMs` sorts before this one. */
+  openApprovalDue: (dueMs: number) => dueBound(dueMs),
   undo: (id: string) => `${StorePrefix.undo}${id}`,
   confirmation: (id: string) => `${StorePrefix.confirmation}${id}`,
   unblockConfirmation: (id: string) => `${StorePrefix.unblockConfirmation}${id}`,
@@ -44,3 +52,8 @@ export const StoreKey = {
   /** A running bulk job, under its owner (so that one owner's jobs list by prefix). */
   bulkJob: (owner: string, id: string) => `${StorePrefix.bulkJob}${owner}/${id}`,
 } as const;
+
+/** A due time as 13 digits of epoch ms (good until the year 2286), so keys sort by it. */
+function dueBound(dueMs: number): string {
+  return `${StorePrefix.openApproval}${String(Math.max(0, Math.trunc(dueMs))).padStart(13, '0')}`;
+}

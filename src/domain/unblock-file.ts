@@ -1,5 +1,5 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
-import type { ActionDeps } from './block-file';
+import type { ActionDeps, AfterwardsProblem } from './block-file';
 import type { FileStatus } from './file-status';
 import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, UnblockFileRequest } from './ports';
@@ -7,7 +7,7 @@ import { BLOCKING_ROLES } from './roles';
 
 /** Every way an unblock can end; `needsConfirmation` lists what would be lifted when some of it is not the bot's. */
 export type UnblockOutcome =
-  | { readonly kind: 'unblocked'; readonly status: FileStatus; readonly lifted: readonly LiftableBlock[] }
+  | { readonly kind: 'unblocked'; readonly status: FileStatus; readonly lifted: readonly LiftableBlock[]; readonly afterwards?: readonly AfterwardsProblem[] }
   | { readonly kind: 'notBlocked' }
   | { readonly kind: 'needsConfirmation'; readonly listed: readonly LiftableBlock[] }
   | Refusal;
@@ -20,8 +20,8 @@ export type UnblockOutcome =
 export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<UnblockOutcome> {
   const outcome = await decideUnblock(deps, request, delegation, acknowledged);
   if (outcome.kind === 'needsConfirmation') return outcome;
-  if (outcome.kind === 'unblocked') await auditLift(deps, request, 'unblock', { outcome: 'done', detail: liftedDetail(outcome.lifted) });
-  else if (outcome.kind === 'notBlocked') await auditLift(deps, request, 'unblock', { outcome: 'not-found', detail: 'no block in force' });
+  if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'unblock', { outcome: 'done', detail: liftedDetail(outcome.lifted) }));
+  if (outcome.kind === 'notBlocked') await auditLift(deps, request, 'unblock', { outcome: 'not-found', detail: 'no block in force' });
   else await auditLift(deps, request, 'unblock', refusalAudit(outcome));
   return outcome;
 }
@@ -32,13 +32,14 @@ export interface LiftBlockRequest extends UnblockFileRequest {
 }
 
 /** Every way lifting one known block can end; `alreadyLifted`: it is no longer in force and nothing was changed. */
-export type LiftOutcome = { readonly kind: 'unblocked'; readonly status: FileStatus } | { readonly kind: 'alreadyLifted' } | Refusal;
+export type LiftOutcome =
+  { readonly kind: 'unblocked'; readonly status: FileStatus; readonly afterwards?: readonly AfterwardsProblem[] } | { readonly kind: 'alreadyLifted' } | Refusal;
 
 /** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo. */
 export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
   const outcome = await decideLift(deps, request, delegation);
-  if (outcome.kind === 'unblocked') await auditLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId });
-  else if (outcome.kind === 'alreadyLifted') await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' });
+  if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId }));
+  if (outcome.kind === 'alreadyLifted') await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' });
   else await auditLift(deps, request, 'undo', refusalAudit(outcome));
   return outcome;
 }
@@ -91,6 +92,20 @@ interface LiftAudit {
 
 function refusalAudit(refusal: Refusal): LiftAudit {
   return { outcome: sentOutcome(refusal), detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal) };
+}
+
+/** Once Defender lifted the block nothing throws: an audit write that fails is said on the card ("Unblocked, but …"). */
+async function auditAfterLift(deps: ActionDeps, request: UnblockFileRequest, action: 'unblock' | 'undo', ended: LiftAudit): Promise<AfterwardsProblem | undefined> {
+  try {
+    await auditLift(deps, request, action, ended);
+    return undefined;
+  } catch (error) {
+    return { kind: 'auditNotWritten', detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function withAfterwards<T extends { readonly afterwards?: readonly AfterwardsProblem[] }>(outcome: T, problem: AfterwardsProblem | undefined): T {
+  return problem ? { ...outcome, afterwards: [problem] } : outcome;
 }
 
 /** One audit entry for an unblock or an undo. */

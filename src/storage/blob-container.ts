@@ -1,9 +1,23 @@
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, StorageRetryPolicyType, type ContainerClient } from '@azure/storage-blob';
+
+/** How long each storage operation may take; a request that fails (5xx, a lost connection) is tried 3 times in all within it. */
+export interface BlobConnectOptions {
+  readonly timeoutMs?: number;
+}
+
+/** The time limit of a storage operation unless set. */
+export const DEFAULT_BLOB_TIMEOUT_MS = 10_000;
+
+/** Options that abort a storage operation (every try of it) after `timeoutMs`: the SDK itself has no client-side time limit. */
+export function within(timeoutMs: number): { readonly abortSignal: AbortSignal } {
+  return { abortSignal: AbortSignal.timeout(timeoutMs) };
+}
 
 /** A client for `container` in the account of `connectionString`; creates the container if missing. */
-export async function connectContainer(connectionString: string, container: string): Promise<ContainerClient> {
-  const client = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(container);
-  await client.createIfNotExists();
+export async function connectContainer(connectionString: string, container: string, options: BlobConnectOptions = {}): Promise<ContainerClient> {
+  const retryOptions = { retryPolicyType: StorageRetryPolicyType.EXPONENTIAL, maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 };
+  const client = BlobServiceClient.fromConnectionString(connectionString, { retryOptions }).getContainerClient(container);
+  await client.createIfNotExists(within(options.timeoutMs ?? DEFAULT_BLOB_TIMEOUT_MS));
   return client;
 }
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobRequestConditions, ContainerClient, Metadata } from '@azure/storage-blob';
-import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
-import { connectContainer, downloadedText, mapLimit } from './blob-container';
+import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import { connectContainer, DEFAULT_BLOB_TIMEOUT_MS, downloadedText, mapLimit, within, type BlobConnectOptions } from './blob-container';
 import { isBlobConflict, isBlobNotFound, unless } from './blob-errors';
 import { blobName, compareKeys, decodeKey, encodeKey } from './blob-names';
 import { expiry, toJson } from './store-values';
 
 /** How a BlobStore tells the time and how often it deletes expired blobs. */
-export interface BlobStoreOptions {
+export interface BlobStoreOptions extends BlobConnectOptions {
   readonly now?: () => Date;
   /** Least time between sweeps of expired blobs, which run on writes; Infinity turns them off. */
   readonly sweepIntervalMs?: number;
@@ -34,6 +34,7 @@ const PARALLEL_READS = 8;
 export class BlobStore implements Store, OnceStore {
   private readonly now: () => Date;
   private readonly sweepIntervalMs: number;
+  private readonly timeoutMs: number;
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -42,11 +43,12 @@ export class BlobStore implements Store, OnceStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_BLOB_TIMEOUT_MS;
   }
 
   /** A store on `container` (created if missing) in the account of `connectionString`. */
   static async connect(connectionString: string, container: string, options?: BlobStoreOptions): Promise<BlobStore> {
-    return new BlobStore(await connectContainer(connectionString, container), options);
+    return new BlobStore(await connectContainer(connectionString, container, options), options);
   }
 
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
@@ -83,15 +85,22 @@ export class BlobStore implements Store, OnceStore {
     if (!current) return { ok: true, etag: '' };
     if (await this.remove(name, current.etag)) return { ok: true, etag: isExpired(current.metadata, now) ? '' : current.etag };
     // A writer got in between: remove whatever is there now, whose etag we never saw.
-    await unless(this.container.deleteBlob(name), isBlobNotFound);
+    await unless(this.container.deleteBlob(name, this.limit()), isBlobNotFound);
     return { ok: true, etag: '' };
   }
 
-  /** Lists the prefix (one request per 5,000 blobs) and downloads each live match; ordered by key. */
-  async list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
+  /**
+   * Lists the prefix (one request per 5,000 blobs) and downloads each live match; ordered by key.
+   * With `before`, the listing stops at the first name past it when that is exact (see `stopsAt`).
+   */
+  async list<T>(prefix: string, options: ListOptions = {}): Promise<Array<Versioned<T> & { readonly key: string }>> {
     const now = this.nowMs();
     const names: string[] = [];
-    for await (const item of this.container.listBlobsFlat({ prefix: VALUES + encodeKey(prefix), includeMetadata: true })) {
+    const { before } = options;
+    const stop = before === undefined ? undefined : stopsAt(prefix, before);
+    for await (const item of this.container.listBlobsFlat({ prefix: VALUES + encodeKey(prefix), includeMetadata: true, ...this.limit() })) {
+      if (stop !== undefined && item.name >= stop) break;
+      if (before !== undefined && compareKeys(decodeKey(item.name.slice(VALUES.length)), before) >= 0) continue;
       if (!isExpired(item.metadata, now)) names.push(item.name);
     }
     const entries = await mapLimit(names, PARALLEL_READS, async (name) => {
@@ -112,7 +121,7 @@ export class BlobStore implements Store, OnceStore {
 
   /** The blob's value and ETag; undefined when it is absent or expired. The body is always read, so the connection is freed. */
   private async read<T>(name: string, now: number): Promise<Versioned<T> | undefined> {
-    const download = await unless(this.container.getBlobClient(name).download(), isBlobNotFound);
+    const download = await unless(this.container.getBlobClient(name).download(0, undefined, this.limit()), isBlobNotFound);
     if (!download) return undefined;
     const text = await downloadedText(download);
     if (download.etag === undefined || isExpired(download.metadata, now)) return undefined;
@@ -142,6 +151,7 @@ export class BlobStore implements Store, OnceStore {
     const writeId = randomUUID();
     try {
       const response = await this.container.getBlockBlobClient(name).upload(content, content.length, {
+        ...this.limit(),
         conditions,
         metadata: { ...metadata, [WRITE_ID]: writeId },
         blobHTTPHeaders: { blobContentType: 'application/json' },
@@ -157,14 +167,14 @@ export class BlobStore implements Store, OnceStore {
   /** The blob's ETag and metadata; undefined when it is absent or (with `ifMatch`) another version. */
   private async current(name: string, ifMatch?: string): Promise<Current | undefined> {
     const conditions = ifMatch === undefined ? {} : { ifMatch };
-    const properties = await unless(this.container.getBlobClient(name).getProperties({ conditions }), (error) => isBlobNotFound(error) || isBlobConflict(error));
+    const properties = await unless(this.container.getBlobClient(name).getProperties({ conditions, ...this.limit() }), (error) => isBlobNotFound(error) || isBlobConflict(error));
     return properties?.etag === undefined ? undefined : { etag: properties.etag, metadata: properties.metadata };
   }
 
   /** Deletes exactly that version; false when the blob is gone or another version. */
   private async remove(name: string, ifMatch: string): Promise<boolean> {
     const deleted = await unless(
-      this.container.deleteBlob(name, { conditions: { ifMatch } }).then(() => true),
+      this.container.deleteBlob(name, { conditions: { ifMatch }, ...this.limit() }).then(() => true),
       (error) => isBlobNotFound(error) || isBlobConflict(error),
     );
     return deleted === true;
@@ -174,18 +184,37 @@ export class BlobStore implements Store, OnceStore {
     return this.now().getTime();
   }
 
+  /** A fresh time limit for one storage operation. */
+  private limit(): { readonly abortSignal: AbortSignal } {
+    return within(this.timeoutMs);
+  }
+
   /** Deletes expired values and claims, each only in the version seen expired. */
   private async sweep(now: number): Promise<void> {
     if (now - this.lastSweep < this.sweepIntervalMs) return;
     this.lastSweep = now;
     const expired: Array<{ readonly name: string; readonly etag: string }> = [];
     for (const namespace of [VALUES, CLAIMS]) {
-      for await (const item of this.container.listBlobsFlat({ prefix: namespace, includeMetadata: true })) {
+      for await (const item of this.container.listBlobsFlat({ prefix: namespace, includeMetadata: true, ...this.limit() })) {
         if (isExpired(item.metadata, now)) expired.push({ name: item.name, etag: item.properties.etag });
       }
     }
     await mapLimit(expired, PARALLEL_READS, (blob) => this.remove(blob.name, blob.etag));
   }
+}
+
+/** Characters encodeKey keeps as they are and that sort above '%', which starts every escape. */
+const PLAIN = /^[0-9A-Za-z_~-]*$/;
+
+/**
+ * The blob name at which a listing of `prefix` may stop for `before`: listings come in encoded-name
+ * order, which is key order only among names that agree up to plain characters. When `before` is
+ * `prefix` plus plain characters (an index key's fixed-width time), every name at or past its
+ * encoding holds a key at or past it. Otherwise undefined: the whole prefix is listed and filtered.
+ */
+function stopsAt(prefix: string, before: string): string | undefined {
+  if (!before.startsWith(prefix) || !PLAIN.test(before.slice(prefix.length))) return undefined;
+  return blobName(VALUES, before);
 }
 
 function expiryMetadata(expiresAt: number | null): Metadata {

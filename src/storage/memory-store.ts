@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { expiry, toJson } from './store-values';
 
 /** How a MemoryStore tells the time, and whose entries it shares. */
@@ -68,11 +68,13 @@ export class MemoryStore implements Store, OnceStore {
     return { ok: true, etag: current?.etag ?? '' };
   }
 
-  /** Live values whose key starts with `prefix`, in code-point order of their keys. */
-  async list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
+  /** Live values whose key starts with `prefix` (and sorts before `before`), in code-point order of their keys. */
+  async list<T>(prefix: string, options: ListOptions = {}): Promise<Array<Versioned<T> & { readonly key: string }>> {
     const now = this.nowMs();
     const found: Array<Versioned<T> & { readonly key: string }> = [];
+    const before = options.before;
     for (const [key, entry] of this.entries.values) {
+      if (before !== undefined && compareCodePoints(key, before) >= 0) continue;
       if (key.startsWith(prefix) && isLive(entry, now)) found.push({ key, value: JSON.parse(entry.json) as T, etag: entry.etag });
     }
     return found.sort((a, b) => compareCodePoints(a.key, b.key));

@@ -31,6 +31,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit entries are immutable'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit entries are immutable'); END;
   `,
+  // A lookup by tenant and hash (status, history <hash>) reads only that hash's rows, newest first.
+  `
+  CREATE INDEX audit_tenant_hash_at ON audit (tenant_id, hash, at, seq);
+  `,
 ];
 
 /** The schema version this build writes. */

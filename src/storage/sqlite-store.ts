@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import type { OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
 import { expiry, toJson } from './store-values';
 import { groupCommitOf, type GroupCommit } from './group-commit';
@@ -77,10 +77,11 @@ export class SqliteStore implements Store, OnceStore {
     });
   }
 
-  list<T>(prefix: string): Promise<Array<Versioned<T> & { readonly key: string }>> {
+  /** One range scan of the primary key: `[prefix, min(prefix's upper bound, before))`. */
+  list<T>(prefix: string, options: ListOptions = {}): Promise<Array<Versioned<T> & { readonly key: string }>> {
     return this.commits.run(() => {
       const now = this.nowMs();
-      const upper = prefixUpperBound(prefix);
+      const upper = lowerOf(prefixUpperBound(prefix), options.before);
       const rows = (upper === undefined ? this.sql.listFrom.all({ lower: prefix, now }) : this.sql.listRange.all({ lower: prefix, upper, now })) as Row[];
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, etag: row.etag }));
     });
@@ -120,6 +121,13 @@ export class SqliteStore implements Store, OnceStore {
     this.lastSweep = now;
     this.sql.sweep(now);
   }
+}
+
+/** The lower of two exclusive upper bounds (undefined = none), in SQLite's BINARY order. */
+function lowerOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')) <= 0 ? a : b;
 }
 
 function statements(db: SqliteDatabase) {

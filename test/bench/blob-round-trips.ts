@@ -111,7 +111,9 @@ export async function blobRoundTrips(commands: number): Promise<void> {
     await measure('block', 'block', (i) => `block ${hash(`b${i}`)} bench ${i}`);
     await measure('status', 'status', (i) => `status ${hash(`b${i}`)}`);
     await measure('status of a hash with no history', 'status', (i) => `status ${hash(`s${i}`)}`);
-    console.log('  (status lists the audit trail until 50 entries match the hash: one list request per 5,000 entries of trail for a rarely seen hash)');
+    console.log(
+      "  (status lists only the hash's own index, audit-hash/<hash>/, however long the trail; each audit entry with a hash is two writes sent at once: the entry and its index blob)",
+    );
   } finally {
     await app.stop();
     await closeServer(sink);

@@ -7,6 +7,7 @@ import { ANA, GALE, RILEY, executeActivity, messageActivity, type TeamsUser } fr
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
+import { sentFromTeams } from './sent-from-teams';
 
 const SOC_CHANNEL = '19:soc-approvals@thread.tacv2';
 const COLLEAGUE = { upn: 'colleague@contoso.example', name: 'Cole League', scp: 'Ti.ReadWrite' };
@@ -89,7 +90,7 @@ describe('under APPROVAL_POLICY=always, lifting and allowing need four eyes too'
     const approved = await press(card, cardOf(card), 'Approve and allow', GALE);
     expect(answered(approved.body).card?.[0]).toBe('Approved and allowed');
     expect(posts()).toHaveLength(1);
-    expect(posts()[0].body).toMatchObject({ indicatorValue: hashOf('2'), action: 'Allowed', description: 'signed vendor updater' });
+    expect(posts()[0].body).toMatchObject({ indicatorValue: hashOf('2'), action: 'Allowed', description: sentFromTeams('signed vendor updater', ANA.name, GALE.name) });
     expect(posts()[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: GALE.aadObjectId });
     expect(rig.defender.indicators()).toEqual([expect.objectContaining({ action: 'Allowed', indicatorValue: hashOf('2') })]);
   });

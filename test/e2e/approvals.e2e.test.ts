@@ -4,6 +4,7 @@ import { ANA, GALE, RILEY, executeActivity, messageActivity, submitActivity, typ
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts, startRig, type Rig } from './rig';
+import { sentFromTeams } from './sent-from-teams';
 
 const SOC_CHANNEL = '19:soc-channel@thread.tacv2';
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -66,7 +67,7 @@ describe('approval cards with four eyes', () => {
 
     expect(posts()).toHaveLength(1);
     expect(posts()[0].claims).toMatchObject({ oid: GALE.aadObjectId });
-    expect(posts()[0].body).toMatchObject({ indicatorValue: SHA1, description: 'seen in a phishing mail' });
+    expect(posts()[0].body).toMatchObject({ indicatorValue: SHA1, description: sentFromTeams('seen in a phishing mail', RILEY.name, GALE.name) });
 
     const update = await updateOf(rig, card);
     expect(cardTexts(cardOf(update))[0]).toBe('Approved and blocked');
@@ -135,7 +136,7 @@ describe('approval cards with four eyes', () => {
 
   it('a failed block stays visible as failed with a Retry button for approvers', async () => {
     const { card } = await rileyRequests(rig, '6'.repeat(40));
-    rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'boom', matcher: (method) => method === 'POST' });
+    rig.defender.failNext(Infinity, { status: 503, code: 'ServiceUnavailable', message: 'boom', matcher: (method) => method === 'POST' });
     const failed = await press(rig, card, 'Approve and block', GALE);
     const failedCard = (failed.body as { value: Record<string, unknown> }).value;
     expect(cardTexts(failedCard)[0]).toBe('Approved, but the block FAILED: NOT blocked');

@@ -1,6 +1,8 @@
 import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, RILEY, messageActivity } from '../fixtures/activities';
+import { cardOf } from '../fixtures/cards';
 import { BOT_APP_ID, FILES_AUDIENCE, INDICATORS_AUDIENCE, replyTexts, startRig, upnOf, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 
@@ -49,7 +51,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
         indicatorValue: SHA1,
         indicatorType: 'FileSha1',
         action: 'Block',
-        description: 'Dropper from alert 32123',
+        description: sentFromTeams('Dropper from alert 32123', signedIn(ANA)),
         title: 'Blocked from Teams: Dropper from alert 32123',
       });
       expect(calls[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
@@ -92,7 +94,7 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     expect(replyTexts(reply)[0]).toBe('File blocked');
     expect(reply.conversationId).toBe((activity.conversation as { id: string }).id);
     expect(defenderCalls()).toHaveLength(1);
-    expect(defenderCalls()[0].body).toMatchObject(api === 'files' ? { Comment: 'seen on 3 hosts' } : { description: 'seen on 3 hosts' });
+    expect(defenderCalls()[0].body).toMatchObject(api === 'files' ? { Comment: 'seen on 3 hosts' } : { description: sentFromTeams('seen on 3 hosts', signedIn(ANA)) });
   });
 
   it('denies a Security Reader and sends Defender nothing', async () => {
@@ -155,19 +157,21 @@ describe.each(['files', 'indicators'] as const)('block through the %s API (auth 
     expect(defenderCalls().map((r) => r.status)).toEqual([429, api === 'files' ? 201 : 200]);
   });
 
-  it('after persistent 500s says the file was NOT blocked with the correlation id, and stays healthy', async () => {
+  it('after a 500 to the block says the outcome is unknown (it may be blocked) with a Status button, sends it once, and stays healthy', async () => {
     rig.defender.failNext(Infinity, { status: 500, code: 'InternalServerError', message: 'Something broke', matcher: (method) => method === 'POST' });
     const activity = messageActivity(rig.connector.serviceUrl, `block ${SHA1} during an outage`);
     expect((await rig.send(activity)).status).toBe(200);
     const reply = await rig.reply(activity);
     const texts = replyTexts(reply);
-    expect(texts[0]).toBe('File NOT blocked');
+    expect(texts[0]).toBe('Outcome unknown: the file may be blocked');
+    expect(texts.join(' ')).not.toContain('NOT blocked');
     const calls = defenderCalls();
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(1);
     const correlation = texts.find((t) => t.startsWith('Correlation id: '));
     expect(correlation).toMatch(/^Correlation id: [0-9a-f-]{36}$/);
-    expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 3', 'Something broke']));
-    expect((reply.body as { summary: string }).summary).toMatch(/^File NOT blocked/);
+    expect(texts).toEqual(expect.arrayContaining(['HTTP status: 500', 'Attempts: 1']));
+    expect(JSON.stringify(cardOf(reply))).toContain(`{"type":"Action.Submit","title":"Status","data":{"msteams":{"type":"imBack","value":"status ${SHA1}"}}}`);
+    expect((reply.body as { summary: string }).summary).toMatch(/^Outcome unknown/);
 
     const health = await fetch(`${rig.app.url}/healthz`);
     expect(health.status).toBe(200);

@@ -3,6 +3,7 @@ import { ANA, executeActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { INDICATORS_AUDIENCE, replyTexts, startRig, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const COLLEAGUE = { upn: 'colleague@contoso.example', name: 'Cole League', scp: 'Ti.ReadWrite' };
@@ -138,7 +139,12 @@ describe('Undo, unblock and allow on the Indicators API lift and allow only what
     expect(result[0]).toBe('File allowed');
     expect(result).toContain('Action: Allowed');
     expect(posts()).toHaveLength(1);
-    expect(posts()[0].body).toMatchObject({ indicatorValue: SHA1, action: 'Allowed', application: 'Defender Block Bot', description: 'signed vendor updater' });
+    expect(posts()[0].body).toMatchObject({
+      indicatorValue: SHA1,
+      action: 'Allowed',
+      application: 'Defender Block Bot',
+      description: sentFromTeams('signed vendor updater', signedIn(ANA)),
+    });
     expect(posts()[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: ANA.aadObjectId });
     expect(rig.defender.indicators()).toEqual([expect.objectContaining({ action: 'Allowed' })]);
   });

@@ -9,6 +9,7 @@ import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf } from '../fixtures/cards';
 import { startAzurite, type Azurite } from '../integration/azurite';
 import { CONNECTION, replyTexts, startRig, type Rig } from './rig';
+import { sentFromTeams } from './sent-from-teams';
 
 const ROOT = path.join(__dirname, '../..');
 const BUILD = path.join(ROOT, '.e2e-build');
@@ -124,7 +125,8 @@ describe('two bot instances behind one registration share Azure Blob storage (Az
     }
     const posts = rig.defender.requestsTo('POST', /^\/api\/indicators$/);
     expect(posts).toHaveLength(1);
-    expect(posts[0].body).toMatchObject({ indicatorValue: 'e'.repeat(40), description: 'campaign 77' });
+    const approver = posts[0].claims?.oid === GALE.aadObjectId ? GALE : BEN;
+    expect(posts[0].body).toMatchObject({ indicatorValue: 'e'.repeat(40), description: sentFromTeams('campaign 77', RILEY.name, approver.name) });
 
     const replay = await toSecond({ ...press(GALE), id: 'f:replayed-press' });
     expect((replay.body as { value: string }).value).toMatch(/already decided/);

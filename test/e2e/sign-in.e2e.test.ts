@@ -2,6 +2,7 @@ import type { ConnectorRequest } from '../fakes/fake-connector';
 import { DirectoryRole } from '../../src/domain/roles';
 import { ANA, GALE, NICO, OTHER_TENANT_ID, RILEY, invokeActivity, messageActivity, type TeamsUser } from '../fixtures/activities';
 import { BOT_APP_ID, CONNECTION, GRAPH_AUDIENCE, INDICATORS_AUDIENCE, SSO_RESOURCE, replyTexts, startRig, upnOf, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
@@ -131,7 +132,7 @@ describe('acting as the analyst: sign-in, on-behalf-of and the live role check',
     expect(done.activityId).toBe(activity.id);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(defenderPosts()).toHaveLength(1);
-    expect(defenderPosts()[0].body).toMatchObject({ description: 'waits for sign-in' });
+    expect(defenderPosts()[0].body).toMatchObject({ description: sentFromTeams('waits for sign-in', signedIn(PAT)) });
     expect(defenderPosts()[0].claims).toMatchObject({ oid: PAT.aadObjectId });
   });
 

@@ -3,6 +3,7 @@ import { ANA, GALE, RILEY, executeActivity, messageActivity, submitActivity } fr
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { INDICATORS_AUDIENCE, replyTexts, startRig, upnOf, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 
@@ -137,7 +138,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
     expect(answer.status).toBe(200);
     expect(invokeTexts(answer.body)[0]).toBe('File blocked');
     expect(posts()).toHaveLength(1);
-    expect(posts()[0].body).toMatchObject({ action: 'Block', description: 'escalate to a block' });
+    expect(posts()[0].body).toMatchObject({ action: 'Block', description: sentFromTeams('escalate to a block', signedIn(ANA)) });
 
     const again = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(prompt), confirm.verb!, confirm.data!));
     expect(invokeTexts(again.body)[0]).toBe('This request is no longer open');
@@ -212,7 +213,7 @@ describe('status, warnings before blocking, the form, and Undo (Indicators API)'
       generateAlert: true,
       severity: 'High',
       rbacGroupNames: ['Servers', 'Finance'],
-      description: 'from the form',
+      description: sentFromTeams('from the form', ANA.name),
     });
     const expires = Date.parse((post.body as { expirationTime: string }).expirationTime);
     expect(Math.abs(expires - (started + 30 * 86_400_000))).toBeLessThan(60_000);

@@ -10,6 +10,7 @@ import { ANA, invokeActivity, messageActivity, RILEY, submitActivity } from '../
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts, startRig, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 /** `count` distinct SHA-1s. */
 function hashes(count: number, seed: string): string[] {
@@ -161,7 +162,7 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
     ]);
     expect(new Set(rig.defender.indicators().map((i) => i.indicatorValue))).toEqual(new Set(list));
     expect(imports().every((r) => r.claims?.oid === ANA.aadObjectId)).toBe(true);
-    expect((imports()[0].body as { Indicators: Array<{ description: string }> }).Indicators[0].description).toBe('campaign 42, row 1');
+    expect((imports()[0].body as { Indicators: Array<{ description: string }> }).Indicators[0].description).toBe(sentFromTeams('campaign 42, row 1', signedIn(ANA)));
   }, 60_000);
 
   it('reports bad lines first and blocks nothing until the analyst confirms (Action.Submit path), then reports every failure', async () => {
@@ -185,8 +186,8 @@ describe('bulk blocks and the audit export (Indicators API)', () => {
     expect(cardTexts(cardOf(done))).toEqual(expect.arrayContaining(['Skipped: not blocked', 'Line 2', 'not-a-hash', 'Line 4', 'same hash as line 1', 'Skipped lines: 2']));
     const sent = (imports()[0].body as { Indicators: Array<{ indicatorValue: string; description: string }> }).Indicators;
     expect(sent.map((i) => [i.indicatorValue, i.description])).toEqual([
-      [good1, 'shared reason'],
-      [good2, 'own reason'],
+      [good1, sentFromTeams('shared reason', ANA.name)],
+      [good2, sentFromTeams('own reason', ANA.name)],
     ]);
   });
 

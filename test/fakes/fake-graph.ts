@@ -99,6 +99,8 @@ export class FakeGraph {
   private readonly assignments = new Map<string, string[]>();
   private readonly users = new Map<string, GraphUser>();
   private faults: Array<GraphFault & { remaining: number; status: number }> = [];
+  private stalls: Array<{ remaining: number; ms: number }> = [];
+  private readonly stallTimers = new Set<NodeJS.Timeout>();
   private base = '';
 
   constructor(private readonly options: FakeGraphOptions) {
@@ -123,6 +125,8 @@ export class FakeGraph {
 
   /** Stops the server. */
   close(): Promise<void> {
+    for (const timer of this.stallTimers) clearTimeout(timer);
+    this.stallTimers.clear();
     return closeServer(this.server);
   }
 
@@ -139,6 +143,11 @@ export class FakeGraph {
   /** Makes the next `n` matching requests (after authentication) fail with `status` in Graph's error shape. */
   failNext(n: number, status: number, fault: GraphFault = {}): void {
     this.faults.push({ ...fault, status, remaining: n });
+  }
+
+  /** Holds the answer to the next `n` requests for `ms` (longer than the caller's timeout, it never arrives in time). */
+  stallNext(n: number, ms: number): void {
+    this.stalls.push({ remaining: n, ms });
   }
 
   /** Requests whose method equals `method` and whose path matches `path`. */
@@ -164,6 +173,14 @@ export class FakeGraph {
       at: Date.now(),
     };
     this.requests.push(rec);
+    const stall = this.stalls.find((s) => s.remaining > 0);
+    if (stall) {
+      stall.remaining -= 1;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => (this.stallTimers.delete(timer), resolve()), stall.ms);
+        this.stallTimers.add(timer);
+      });
+    }
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       rec.status = status;
       if (!res.destroyed) sendJson(res, status, body, { 'request-id': randomUUID(), ...headers });

@@ -52,11 +52,50 @@ describe('BlobAuditLog', () => {
       const log = new BlobAuditLog(fresh.container, { now: () => at });
       const first = await log.record(entry);
       const second = await log.record(entry);
-      const names = await blobNames(fresh.container);
+      const names = (await blobNames(fresh.container)).filter((name) => name.startsWith('audit/'));
       expect(names).toEqual([`audit/8259169599999-9999999998-${second.id}.json`, `audit/8259169599999-9999999999-${first.id}.json`]);
       const properties = await fresh.container.getBlobClient(names[1]).getProperties();
       expect(properties.metadata).toEqual({ tenant: 'tenant-a', hash: 'abc' });
       await expect(fresh.container.getBlockBlobClient(names[1]).upload('{}', 2, { conditions: { ifNoneMatch: '*' } })).rejects.toMatchObject({ statusCode: 409 });
+    } finally {
+      await fresh.remove();
+    }
+  });
+
+  it('indexes each entry with a hash under its lower-case hash, so a lookup by hash lists only that hash', async () => {
+    const fresh = await freshContainer(azurite.connectionString);
+    try {
+      let time = at.getTime();
+      const log = new BlobAuditLog(fresh.container, { now: () => new Date(time++) });
+      const mine = [await log.record(entry), await log.record({ ...entry, tenantId: 'tenant-b' })];
+      for (let i = 0; i < 30; i++) await log.record({ ...entry, hash: `other-${i}` });
+      await log.record({ ...entry, hash: undefined });
+      const newest = await log.record({ ...entry, hash: 'abc', outcome: 'requested' });
+      const listed: Array<string | undefined> = [];
+      const container = fresh.reconnect();
+      const spied = Object.assign(Object.create(container) as typeof container, {
+        listBlobsFlat: (options?: Parameters<typeof container.listBlobsFlat>[0]) => (listed.push(options?.prefix), container.listBlobsFlat(options)),
+      });
+      const reader = new BlobAuditLog(spied);
+      expect((await reader.recent({ hash: 'aBc', limit: 10 })).map((e) => e.id)).toEqual([newest.id, mine[1].id, mine[0].id]);
+      expect((await reader.recent({ hash: 'ABC', tenantId: 'tenant-a', limit: 1 })).map((e) => e.id)).toEqual([newest.id]);
+      expect(await reader.recent({ hash: 'never-seen', limit: 50 })).toEqual([]);
+      expect(listed).toEqual(['audit-hash/abc/', 'audit-hash/abc/', 'audit-hash/never-seen/']);
+      const index = (await blobNames(fresh.container)).filter((name) => name.startsWith('audit-hash/abc/'));
+      expect(index).toHaveLength(3);
+      expect(index[0]).toMatch(new RegExp(`^audit-hash/abc/\\d{13}-\\d{10}-${newest.id}\\.json$`));
+    } finally {
+      await fresh.remove();
+    }
+  });
+
+  it('skips an index blob whose entry was never written (a write cut off halfway)', async () => {
+    const fresh = await freshContainer(azurite.connectionString);
+    try {
+      const log = new BlobAuditLog(fresh.container, { now: () => at });
+      const kept = await log.record(entry);
+      await fresh.container.getBlockBlobClient('audit-hash/abc/0000000000000-0000000000-00000000-0000-4000-8000-000000000000.json').upload('', 0);
+      expect(await log.recent({ hash: 'abc', limit: 5 })).toEqual([kept]);
     } finally {
       await fresh.remove();
     }

@@ -266,6 +266,32 @@ export function storeContract(name: string, open: (now: () => Date) => Promise<S
         const put = await store.put('pending:1', { by: 'ana' });
         expect(await store.list('pending:')).toEqual([{ key: 'pending:1', value: { by: 'ana' }, etag: put.ok && put.etag }]);
       });
+
+      it('lists a time-ordered index only up to `before`: what is due, nothing after it, nothing expired', async () => {
+        const { store, advance } = await setUp();
+        const due = (ms: number, id: string) => `open/approval/${String(ms).padStart(13, '0')}/${id}`;
+        await store.put(due(START - 5, 'old'), { id: 'old' });
+        await store.put(due(START, 'now'), { id: 'now' });
+        await store.put(due(START + 1, 'next'), { id: 'next' });
+        await store.put(due(START + 60_000, 'later'), { id: 'later' });
+        await store.put(due(START - 9, 'gone'), { id: 'gone' }, { ttlMs: 1_000 });
+        await store.put('open/approval0', 'outside the prefix');
+        const before = `open/approval/${String(START + 1).padStart(13, '0')}`;
+        expect((await store.list('open/approval/', { before })).map((e) => e.value)).toEqual([{ id: 'gone' }, { id: 'old' }, { id: 'now' }]);
+        advance(1_000);
+        expect((await store.list('open/approval/', { before })).map((e) => e.value)).toEqual([{ id: 'old' }, { id: 'now' }]);
+        expect(await store.list('open/approval/', { before: 'open/approval/' })).toEqual([]);
+        expect(await store.list('open/approval/', { before: 'open/approval/~' })).toHaveLength(4);
+      });
+
+      it('applies `before` by code point whatever characters the keys hold', async () => {
+        const { store } = await setUp();
+        for (const key of ['i/a+', 'i/a%', "i/a'", 'i/a~', 'i/a', 'i/a😀', 'i/b']) await store.put(key, key);
+        expect((await store.list('i/', { before: 'i/a+' })).map((e) => e.key)).toEqual(['i/a', 'i/a%', "i/a'"]);
+        expect((await store.list('i/', { before: 'i/a~' })).map((e) => e.key)).toEqual(['i/a', 'i/a%', "i/a'", 'i/a+']);
+        expect((await store.list('i/a', { before: 'i/b' })).map((e) => e.key)).toEqual(['i/a', 'i/a%', "i/a'", 'i/a+', 'i/a~', 'i/a😀']);
+        expect((await store.list('i/', { before: 'h' })).map((e) => e.key)).toEqual([]);
+      });
     });
 
     describe('a new instance over the same storage (a restart)', () => {

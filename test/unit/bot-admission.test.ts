@@ -232,3 +232,24 @@ describe("Admission: the bot's own proactive turns", () => {
     expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-3'), DEDUPE_TTL_MS)).toBe(false);
   });
 });
+
+describe('Admission: storage failing before anything is done', () => {
+  /** A store whose re-delivery claim fails, as Azure Blob storage does during an outage. */
+  const broken = (): MemoryStore => Object.assign(Object.create(new MemoryStore()) as MemoryStore, { claim: () => Promise.reject(new Error('ServerBusy')) });
+
+  it('tells the sender of a message that nothing was done, and runs no handler', async () => {
+    const { deliver, reached } = instance({ seen: broken() });
+    const sent = await deliver(messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-9' }));
+    expect(cardsOf(sent)).toEqual([['Nothing was done: storage unavailable', 'The bot could not reach its storage, so it did not act on this message. Try again in a minute.']]);
+    expect(reached).toEqual([]);
+  });
+
+  it('answers a card press with the same words and a 200, and runs no handler', async () => {
+    const { deliver, reached } = instance({ seen: broken() });
+    const sent = await deliver(executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA }));
+    expect(invokeAnswers(sent)).toEqual([
+      { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Storage is unavailable, so nothing was done. Try again in a minute.' } },
+    ]);
+    expect(reached).toEqual([]);
+  });
+});

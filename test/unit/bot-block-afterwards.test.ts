@@ -16,7 +16,7 @@ const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' a
 const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', tenantId: 'tenant-a' };
 const request: BlockFileRequest = { hash: HASH, comment: 'dropper', caller: ana };
 
-function setUp(faults: { audit?: boolean; undo?: boolean } = {}) {
+function setUp(faults: { audit?: boolean; undo?: boolean; auditLifts?: boolean } = {}) {
   const kit = domainKit({ held: { 'oid-ana': [DirectoryRole.SecurityAdministrator] } });
   const actions: ActionDeps = {
     ...kit.actions,
@@ -25,6 +25,7 @@ function setUp(faults: { audit?: boolean; undo?: boolean } = {}) {
       all: (query) => kit.audit.all(query),
       record: async (entry) => {
         if (faults.audit && entry.outcome === 'done') throw new Error('audit disk full');
+        if (faults.auditLifts && entry.outcome === 'done' && entry.action !== 'block') throw new Error('audit disk full');
         return kit.audit.record(entry);
       },
     },
@@ -70,6 +71,35 @@ describe('BlockActions: a block Defender accepted is always reported as blocked'
     expect(texts[0]).toBe('File blocked');
     expect(JSON.stringify(reply.card.content).length).toBeLessThan(40 * 1024);
     expect(texts.find((t) => t.includes('group-0-'))?.endsWith('…')).toBe(true);
+  });
+});
+
+describe('BlockActions: a lift Defender carried out is always reported as done', () => {
+  it('says "Unblocked, but" not audited when the audit write after an unblock throws, and says the block is lifted', async () => {
+    const { blocks, defender } = setUp({ auditLifts: true });
+    defender.script('liftable', [{ id: '1001', action: 'Block', foreign: false }]);
+    const { reply } = await blocks.unblock({ hash: HASH, comment: 'false positive', caller: ana }, delegationOf(ana));
+    const texts = cardTexts(reply.card.content);
+    expect(texts[0]).toBe('Unblocked, but not recorded in the audit trail');
+    expect(texts.join('\n')).toContain('The audit entry for this unblock could not be written');
+    expect(texts.join('\n')).not.toMatch(/NOT (un)?blocked|nothing was/i);
+    expect(defender.callsOf('unblock')).toHaveLength(1);
+  });
+
+  it('says "Unblocked, but" not audited when the audit write after an Undo throws', async () => {
+    const faults = { auditLifts: false };
+    const { blocks, defender, audit } = setUp(faults);
+    const { reply: blocked } = await blocks.block(request, delegationOf(ana));
+    const undo = buttons(blocked.card.content).Undo;
+    faults.auditLifts = true;
+    const { reply } = await blocks.undo(String((undo.data as { undoId: string }).undoId), ana, delegationOf(ana));
+    const texts = cardTexts(reply.card.content);
+    expect(texts[0]).toBe('Unblocked, but not recorded in the audit trail');
+    expect(defender.callsOf('liftBlock')).toHaveLength(1);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome])).toEqual([
+      ['block', 'requested'],
+      ['block', 'done'],
+    ]);
   });
 });
 

@@ -11,6 +11,8 @@ const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 const FAKE_NOW = Date.parse('2025-03-01T09:00:00Z');
 const ANA: Caller = { userId: '29:1ana', name: 'Ana Analyst', aadObjectId: 'oid-ana', tenantId: 'tenant-1' };
 const SEEDER = { upn: 'Sam@contoso.com', name: 'Sam Soc', scp: 'Ti.ReadWrite' };
+/** What the bot appends to the comment of an indicator Ana asked for herself. */
+const BY_ANA = '\n\n-- Sent from Microsoft Teams (Defender Block Bot). Requested by Ana Analyst.';
 const hashOf = (value: string, type: FileHash['type']): FileHash => ({ value, type });
 const indicatorSeed = (value: string, type: string, extra: Record<string, unknown> = {}) => ({
   indicatorValue: value,
@@ -53,7 +55,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
       indicatorType: 'FileSha256',
       action: 'BlockAndRemediate',
       title: 'Blocked and remediated from Teams: Dropper from alert 32123',
-      description: '  Dropper from alert 32123 ',
+      description: `Dropper from alert 32123${BY_ANA}`,
       application: 'Defender Block Bot',
       generateAlert: false,
       expirationTime: '2025-04-01T00:00:00.000Z',
@@ -79,7 +81,7 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
       indicatorType: 'FileMd5',
       action: 'Block',
       title: 'Blocked from Teams: seen twice',
-      description: 'seen twice',
+      description: `seen twice${BY_ANA}`,
       application: 'Defender Block Bot',
       generateAlert: false,
     });
@@ -177,7 +179,19 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
     const body = kit.fake.requests[0].body as { title: string; description: string };
     expect(body.title).toHaveLength(100);
     expect(body.title).toBe(`Warned from Teams: Dropper from alert 32123 seen on 3 hosts ${'x'.repeat(39)}…`);
-    expect(body.description).toBe(comment);
+    expect(body.description).toBe(`${comment}${BY_ANA}`);
+  });
+
+  it('says in the description who asked and who approved a four-eyes block, and reads the comment back from it (and from older descriptions)', async () => {
+    const gale: Caller = { ...ANA, userId: '29:gale', name: 'Gale Global', upn: 'gale@contoso.com' };
+    await api.block({ hash: hashOf(SHA1, 'Sha1'), comment: 'phishing\nmail 42', caller: gale, requestedBy: { name: 'Riley Reader' } }, kit.indicatorsToken);
+    const body = kit.fake.requests[0].body as { description: string };
+    expect(body.description).toBe('phishing\nmail 42\n\n-- Sent from Microsoft Teams (Defender Block Bot). Requested by Riley Reader. Approved by Gale Global (gale@contoso.com).');
+    const [listed] = await api.liftable(hashOf(SHA1, 'Sha1'), kit.indicatorsToken);
+    expect(listed.comment).toBe('phishing\nmail 42');
+    expect((await api.currentBlock(hashOf(SHA1, 'Sha1'), kit.indicatorsToken))?.requestorComment).toBe('phishing\nmail 42');
+    kit.fake.seedIndicator(indicatorSeed(SHA256, 'FileSha256', { description: 'written before the trailer' }), SEEDER);
+    expect((await api.liftable(hashOf(SHA256, 'Sha256'), kit.indicatorsToken))[0].comment).toBe('written before the trailer');
   });
 
   it('unblocks only the indicators it was given: one not listed (created since the list was shown) stays', async () => {
@@ -294,9 +308,9 @@ describe('IndicatorsDefenderApi against the fake indicators API', () => {
       indicatorValue: requests[700].hash.value,
       expirationTime: 'next tuesday',
       title: 'Blocked from Teams: bulk 700',
-      description: 'bulk 700',
+      description: `bulk 700${BY_ANA}`,
     });
-    expect((calls[0].body as { Indicators: unknown[] }).Indicators[3]).toMatchObject({ title: 'Blocked from Teams: bulk 3', description: 'bulk 3' });
+    expect((calls[0].body as { Indicators: unknown[] }).Indicators[3]).toMatchObject({ title: 'Blocked from Teams: bulk 3', description: `bulk 3${BY_ANA}` });
     expect(results.map((r) => r.hash)).toEqual(requests.map((r) => r.hash));
     expect(results[700]).toEqual({ hash: requests[700].hash, ok: false, reason: 'Request body is incorrect' });
     expect(results.filter((r) => r.ok)).toHaveLength(1_199);

@@ -1,11 +1,13 @@
-import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, indexLegacyRequests, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
 import { requestApproval, withdrawRequest } from '../../src/domain/approval-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';
-import type { Delegation, RoleDirectory, RoleLookup } from '../../src/domain/ports';
+import type { Delegation, RoleDirectory, RoleLookup, Store } from '../../src/domain/ports';
+import { StoreKey, StorePrefix } from '../../src/domain/store-keys';
 import { BLOCKING_ROLES, DirectoryRole } from '../../src/domain/roles';
 import { DefenderError } from '../../src/errors';
 import { MemoryStore } from '../../src/storage/memory-store';
+import { headlineOf } from '../../src/cards/approval-words';
 import { delegationOf, domainKit, heldAnswer, manualClock } from '../fixtures/domain-kit';
 
 const TTL_MS = 60 * 60_000;
@@ -262,7 +264,7 @@ describe('decide: approve', () => {
       ['fileDetails', 'token-of-oid-bob'],
       ['block', 'token-of-oid-bob'],
     ]);
-    expect(defender.callsOf('block')[0].request).toEqual({ hash: HASH, comment: 'dropper seen on 3 hosts', caller: bob, options: undefined });
+    expect(defender.callsOf('block')[0].request).toEqual({ hash: HASH, comment: 'dropper seen on 3 hosts', caller: bob, requestedBy: { name: ana.name }, options: undefined });
     const trail = await audit.all({});
     expect(trail.map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
       ['approval-request', 'done', 'oid-ana', undefined, 'req-1'],
@@ -336,6 +338,18 @@ describe('decide: approve', () => {
       ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
       ['done', 'oid-cy', 'retried (approved by Bob Approver) and blocked', 'req-1'],
     ]);
+  });
+
+  it('records an approved block whose answer was lost as outcome unknown (it may be blocked), never as NOT blocked', async () => {
+    const { deps, request, defender, audit } = setUp();
+    await request();
+    defender.script('block', new DefenderError('outcomeUnknown', 'Defender answered HTTP 500 after the request was sent', { httpStatus: 500, correlationId: 'corr-9' }));
+    const outcome = await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    if (outcome.kind !== 'decided') throw new Error(`not decided: ${outcome.kind}`);
+    expect(outcome.request).toMatchObject({ status: 'failed', failure: { unknown: true, correlationId: 'corr-9' } });
+    expect(headlineOf(outcome.request).text).toBe("Approved, but the block's outcome is unknown: check its status");
+    const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
+    expect(decisions.map((e) => [e.outcome, e.detail])).toEqual([['unknown', expect.stringMatching(/^approved, block outcome unknown: /)]]);
   });
 
   it('refuses a retry of a request still pending (it must be approved first)', async () => {
@@ -658,5 +672,103 @@ describe('expireDue', () => {
     expect(await Promise.all(['req-1', 'req-2', 'req-approved', 'req-later'].map(async (id) => (await stored(id))?.status))).toEqual(['expired', 'expired', 'approved', 'pending']);
     advance(30 * 60_000);
     expect((await expireDue(deps)).map((r) => r.id)).toEqual(['req-later']);
+  });
+
+  it('reads only the open-approval index up to now: no request that is not due, and never the whole store', async () => {
+    const { deps, request, store, advance } = setUp();
+    const lists: Array<[string, string | undefined]> = [];
+    const gets: string[] = [];
+    const watched: Store = Object.assign(Object.create(store) as Store, {
+      list: (prefix: string, options?: { before?: string }) => (lists.push([prefix, options?.before]), store.list(prefix, options)),
+      get: (key: string) => (gets.push(key), store.get(key)),
+    });
+    const sweeping = { ...deps, store: watched };
+    await request('req-1');
+    advance(30 * 60_000);
+    await request('req-later');
+    expect(await expireDue(sweeping)).toEqual([]);
+    expect(gets).toEqual([]);
+    advance(30 * 60_000);
+    expect((await expireDue(sweeping)).map((r) => r.id)).toEqual(['req-1']);
+    expect(gets).toEqual([approvalKey('req-1')]);
+    expect(lists.map(([prefix]) => prefix)).toEqual([StorePrefix.openApproval, StorePrefix.openApproval]);
+    expect(lists[1][1]).toBe(StoreKey.openApprovalDue(deps.now().getTime() + 1));
+    expect((await store.list(StorePrefix.openApproval)).map((e) => e.key)).toEqual([StoreKey.openApproval(deps.now().getTime() + 30 * 60_000, 'req-later')]);
+  });
+
+  it('drops index entries of requests decided or withdrawn before they were due, without expiring them', async () => {
+    const { deps, request, stored, store, advance } = setUp();
+    await request('req-approved');
+    await decide(deps, 'req-approved', bob, delegationOf(bob), { kind: 'approve' });
+    const withdrawn = await request('req-withdrawn');
+    await withdrawRequest(deps, withdrawn, 'card could not be posted');
+    advance(TTL_MS);
+    expect(await expireDue(deps)).toEqual([]);
+    expect(await store.list(StorePrefix.openApproval)).toEqual([]);
+    expect((await stored('req-approved'))?.status).toBe('approved');
+  });
+});
+
+describe('questions about open requests read the open-approval index, not every request', () => {
+  it("counts a requester's pending requests from the index, reading only that requester's requests", async () => {
+    const { deps, request, store } = setUp();
+    await request('req-1');
+    await requestApproval(deps, { id: 'req-riley', hash: HASH, comment: 'c', requester: riley }, delegationOf(riley));
+    const lists: string[] = [];
+    const gets: string[] = [];
+    const watched: Store = Object.assign(Object.create(store) as Store, {
+      list: (prefix: string, options?: { before?: string }) => (lists.push(prefix), store.list(prefix, options)),
+      get: (key: string) => (gets.push(key), store.get(key)),
+    });
+    const outcome = await requestApproval({ ...deps, store: watched, maxOpenPerUser: 1 }, { id: 'req-2', hash: HASH, comment: 'c', requester: ana }, delegationOf(ana));
+    expect(outcome).toEqual({ kind: 'tooMany', open: 1, max: 1 });
+    expect(lists).toEqual([StorePrefix.openApproval]);
+    expect(gets).toEqual([approvalKey('req-1')]);
+  });
+});
+
+describe('approval retention', () => {
+  it('keeps a decided request (and its index entry) for 30 days after its expiry by default, then the store forgets it', async () => {
+    const { deps, request, store, advance } = setUp();
+    await request('req-1');
+    await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+    advance(TTL_MS + 30 * 24 * 60 * 60_000 - 1);
+    expect((await findRequest(store, 'req-1'))?.value.status).toBe('approved');
+    advance(1);
+    expect(await findRequest(store, 'req-1')).toBeUndefined();
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it('keeps an expired request for the configured retention after its expiry, whichever write came last', async () => {
+    const { deps, store, advance } = setUp();
+    const days = 24 * 60 * 60_000;
+    const kept = { ...deps, retentionMs: 2 * days };
+    await requestApproval(kept, { id: 'req-2', hash: HASH, comment: 'c', requester: ana }, delegationOf(ana));
+    await attachCard(kept, 'req-2', { activityId: 'm-1' });
+    advance(TTL_MS);
+    expect((await expireDue(kept)).map((r) => r.id)).toEqual(['req-2']);
+    advance(2 * days - 1);
+    expect((await findRequest(store, 'req-2'))?.value).toMatchObject({ status: 'expired', card: { activityId: 'm-1' } });
+    advance(1);
+    expect(await findRequest(store, 'req-2')).toBeUndefined();
+  });
+});
+
+describe('requests stored before the open-approval index', () => {
+  it('are indexed and given their retention once per store, so the sweep expires them and the store forgets them', async () => {
+    const { deps, request, store, advance } = setUp();
+    const pending = await request('req-old');
+    const decided = { ...pending, id: 'req-done', status: 'approved' as const };
+    for (const key of (await store.list('')).map((e) => e.key)) await store.delete(key);
+    await store.put(approvalKey('req-old'), pending);
+    await store.put(approvalKey('req-done'), decided);
+    expect(await indexLegacyRequests(deps)).toBe(2);
+    expect(await indexLegacyRequests(deps)).toBe(0);
+    expect((await store.list(StorePrefix.openApproval)).map((e) => e.value)).toEqual([expect.objectContaining({ id: 'req-old', requester: pending.requester })]);
+    advance(TTL_MS);
+    expect((await expireDue(deps)).map((r) => r.id)).toEqual(['req-old']);
+    advance(30 * 24 * 60 * 60_000);
+    expect(await findRequest(store, 'req-old')).toBeUndefined();
+    expect(await findRequest(store, 'req-done')).toBeUndefined();
   });
 });

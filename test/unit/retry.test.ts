@@ -58,3 +58,16 @@ describe('withRetries', () => {
     expect(sleeps).toEqual([]);
   });
 });
+
+describe('withRetries and 503', () => {
+  it('waits the Retry-After a 503 names, like a 429', async () => {
+    const { sleeps, policy: p } = policy();
+    const answers = [new DefenderError('unavailable', 'busy', { httpStatus: 503, retryAfterSeconds: 3 })];
+    const result = await withRetries(async () => {
+      const next = answers.shift();
+      if (next) throw next;
+      return 'ok';
+    }, p);
+    expect([result, sleeps]).toEqual(['ok', [3000]]);
+  });
+});

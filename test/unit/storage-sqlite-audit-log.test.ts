@@ -43,3 +43,26 @@ describe('SqliteAuditLog recent', () => {
     await expect(log.recent({ limit })).rejects.toThrow(RangeError);
   });
 });
+
+describe('SqliteAuditLog lookups by hash', () => {
+  it.each([
+    ['hash alone', { hash: SHA1 }, 'audit_hash_at'],
+    ['tenant and hash', { tenantId: 'tenant-a', hash: SHA1 }, 'audit_tenant_hash_at'],
+  ])('reads only that hash through an index (%s), newest first, with no sort step', async (_name, filter, index) => {
+    const { db, log, advance } = setUp();
+    const prepared: string[] = [];
+    const prepare = db.prepare.bind(db);
+    jest.spyOn(db, 'prepare').mockImplementation((sql: string) => (prepared.push(sql), prepare(sql)));
+    await log.record(entry());
+    advance(1);
+    await log.record(entry({ hash: 'ffff0123456789abcdef0123456789abcdef0123' }));
+    advance(1);
+    const newest = await log.record(entry({ outcome: 'requested' }));
+    const found = await log.recent({ ...filter, limit: 1 });
+    expect(found.map((e) => e.id)).toEqual([newest.id]);
+    const sql = prepared.find((text) => text.includes('hash = @hash')) as string;
+    const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ tenant: 'tenant-a', hash: SHA1.toLowerCase(), limit: 1 }) as Array<{ detail: string }>).map((row) => row.detail);
+    expect(plan.join('\n')).toContain(`USING INDEX ${index}`);
+    expect(plan.join('\n')).not.toContain('TEMP B-TREE');
+  });
+});

@@ -90,7 +90,7 @@ export class BlockActions {
           this.deps.canContain && devices > 0 && request.options?.action !== 'Allowed'
             ? await storeOffer(store, { hash: request.hash, comment: request.comment, tenantId: request.caller.tenantId }, this.deps.newId()).catch(() => undefined)
             : undefined;
-        const contain = offerId ? { offerId, devices } : undefined;
+        const contain = offerId ? { offerId, orgPrevalence: devices } : undefined;
         const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes, undo, afterwards: outcome.afterwards, acknowledged, contain };
         return { reply: blockedReply(outcome.status, request.hash, extras), blocked: outcome.status };
       }

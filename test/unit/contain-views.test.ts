@@ -29,8 +29,9 @@ describe('containment cards', () => {
       ]),
     );
     const t = texts(reply);
-    expect(t[0]).toBe('Stop & quarantine finished: 1 of 4 succeeded');
-    expect(t.slice(2, 8)).toEqual(['Devices: 4', 'Succeeded: 1', 'Pending or in progress: 0', 'Failed: 1', 'Refused: 2', 'Acting as: Ana Analyst']);
+    expect(t[0]).toBe('Stop & quarantine finished: 1 of 4 devices done, 1 failed, 2 refused');
+    expect(t.slice(1, 3)).toEqual(['SHA-1 of the file', SHA1]);
+    expect(t.slice(3, 9)).toEqual(['Devices: 4', 'Succeeded: 1', 'Pending or in progress: 0', 'Failed: 1', 'Refused: 2', 'Acting as: Ana Analyst']);
     expect(t).toEqual(
       expect.arrayContaining([
         'FIN-2',

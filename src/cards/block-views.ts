@@ -45,7 +45,7 @@ export interface BlockResultExtras {
 }
 
 /** The block result's containment button: Defender's prevalence is an estimate, so the title promises no count. */
-export const CONTAIN_OFFER_TITLE = 'Stop & quarantine where seen';
+const CONTAIN_OFFER_TITLE = 'Stop & quarantine where seen';
 
 const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
   auditNotWritten: {

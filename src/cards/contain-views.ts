@@ -116,7 +116,7 @@ export function containProgressReply(job: ContainJob, callerName: string = job.c
       name: shown(d.name ?? d.machineId, { max: 120 }),
       ...stateOf(d),
     })),
-    moreDevices: job.devices.length > LISTED ? `…and ${count(job.devices.length - LISTED)} more devices; "history ${job.hash.value}" lists every one.` : '',
+    moreDevices: job.devices.length > LISTED ? `…and ${count(job.devices.length - LISTED)} more devices; "history" with the hash above lists every one.` : '',
     auditNote: job.auditMissed
       ? `${count(job.auditMissed)} audit ${job.auditMissed === 1 ? 'entry' : 'entries'} could not be written: "history" does not show ${job.auditMissed === 1 ? 'that step' : 'those steps'}.`
       : '',

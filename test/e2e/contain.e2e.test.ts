@@ -48,7 +48,7 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     return rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === cardId && final.test(headline(r)), timeoutMs);
   }
 
-  it('blocks, then "Stop & quarantine on 3 devices" contains each device with the analyst\'s token and the right body, until every action is final', async () => {
+  it('blocks, then "Stop & quarantine where seen" contains each device with the analyst\'s token and the right body, until every action is final', async () => {
     rig.defender.seedDevices({ sha1: SHA1, orgPrevalence: 3 }, windows(3));
     for (const d of windows(3)) rig.defender.scriptMachineAction(d.id, ['InProgress', 'Succeeded']);
     const { reply: blocked } = await say(`block ${SHA1} dropper from alert 42`);
@@ -100,7 +100,7 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     expect(resolved[0].at).toBeLessThanOrEqual(listed[0].at);
 
     const end = await finalCard(messageId(reply), /^Stop & quarantine finished/);
-    expect(headline(end)).toBe('Stop & quarantine finished: 1 of 3 devices done, 2 failed');
+    expect(headline(end)).toBe('Stop & quarantine finished: 1 of 3 devices done, 1 refused, 1 still pending');
     const texts = replyTexts(end).join('\n');
     expect(texts).toContain('Pending: an earlier stop & quarantine is still running on this device.');
     expect(texts).toContain('Not supported on this device');
@@ -116,7 +116,7 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     const { reply } = await say(`contain ${SHA1} outbreak`);
     const texts = replyTexts(reply);
     expect(texts[0]).toBe('Stop & quarantine on 5 devices? Nothing sent yet');
-    expect(texts).toEqual(expect.arrayContaining(['FIN-LT-001: last seen 2026-11-30 10:00:00 UTC · Windows11', 'FIN-LT-005: last seen 2026-11-30 10:00:00 UTC · Windows11']));
+    expect(texts).toEqual(expect.arrayContaining(['FIN-LT-001', 'FIN-LT-005', 'last seen 2026-11-30 10:00:00 UTC · Windows11']));
     expect(posts()).toHaveLength(0);
     const confirm = buttons(cardOf(reply))['Contain 5 devices'];
     const press = executeActivity(rig.connector.serviceUrl, messageId(reply), confirm.verb!, confirm.data!);

@@ -20,7 +20,7 @@ import { DefenderError, TokenError } from '../../src/errors';
 import { NEW_VIEW_SAMPLES } from './new-view-samples';
 import { COMMENT_400, HOSTILE, LONG_UPN, MD5, SHA1, SHA256, T0, type CardSample } from './sample-data';
 
-export { COMMENT_400, LONG_UPN, MD5, SHA1, SHA256, type CardKind, type CardSample } from './sample-data';
+export { COMMENT_400, LONG_UPN, SHA1, SHA256, type CardKind, type CardSample } from './sample-data';
 
 const sha1: FileHash = { value: SHA1, type: 'Sha1' };
 const sha256: FileHash = { value: SHA256, type: 'Sha256' };

@@ -97,7 +97,7 @@ export class BlockActions {
     switch (outcome.kind) {
       case 'blocked': {
         const notes = followUpMissed ? [...outcome.notes, 'The follow-up check of this block could not be scheduled.'] : outcome.notes;
-        const contain = offerId ? { offerId, devices: outcome.orgPrevalence ?? 0 } : undefined;
+        const contain = offerId ? { offerId, orgPrevalence: outcome.orgPrevalence ?? 0 } : undefined;
         const extras = { options: request.options, optionsIgnored: outcome.optionsIgnored, notes, undo, afterwards: outcome.afterwards, acknowledged, contain };
         return { reply: blockedReply(outcome.status, request.hash, extras), blocked: outcome.status };
       }

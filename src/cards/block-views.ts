@@ -40,9 +40,12 @@ export interface BlockResultExtras {
   readonly afterwards?: readonly AfterwardsProblem[];
   /** The warnings the analyst confirmed before the block went out ("Block anyway"). */
   readonly acknowledged?: readonly Concern['kind'][];
-  /** Offers "Stop & quarantine on N devices" when Defender knows devices with the file. */
-  readonly contain?: { readonly offerId: string; readonly devices: number };
+  /** Offers "Stop & quarantine where seen" when Defender knows devices with the file (`orgPrevalence`: Defender's count, not the device list). */
+  readonly contain?: { readonly offerId: string; readonly orgPrevalence: number };
 }
+
+/** The block result's containment button: Defender's prevalence is an estimate, so the title promises no count. */
+const CONTAIN_OFFER_TITLE = 'Stop & quarantine where seen';
 
 const AFTERWARDS: Readonly<Record<AfterwardsProblem['kind'], { short: string; line: string }>> = {
   auditNotWritten: {
@@ -161,6 +164,11 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     ...(status.confirmed ? [] : ['Defender accepted the request but returned no details; the fields above come from your request.']),
     ...(extras.optionsIgnored ? ['The files API has no options (action, expiry, severity, device groups); they were not applied.'] : []),
     ...(extras.notes ?? []),
+    ...(extras.contain
+      ? [
+          `Defender has seen this file on about ${count(extras.contain.orgPrevalence)} ${extras.contain.orgPrevalence === 1 ? 'device' : 'devices'} in your org. Stop & quarantine lists the devices it is on now before anything is done.`,
+        ]
+      : []),
     ...(extras.undo ? [`Undo is available until ${localTime(extras.undo.until)}.`] : []),
     ...problems.map((p) => (effect === 'lifted' && p.kind === 'auditNotWritten' ? LIFT_NOT_AUDITED : AFTERWARDS[p.kind].line)),
   ];
@@ -179,7 +187,7 @@ export function fileStatusReply(status: FileStatus, extras: BlockResultExtras = 
     hasUndo: !!extras.undo,
     undoId: extras.undo?.id ?? '',
     containOfferId: extras.contain?.offerId ?? '',
-    containTitle: extras.contain ? `Stop & quarantine on ${count(extras.contain.devices)} devices` : '',
+    containTitle: extras.contain ? CONTAIN_OFFER_TITLE : '',
     verbs: CardVerb,
   });
   return { card, summary: `${headline}: ${hashType} ${status.fileIdentifier}` };

@@ -9,6 +9,8 @@ import { shown, shownInRun } from './safe-text';
 
 /** Failures and problems listed on a card; the rest is counted (the audit export has them all). */
 const LISTED = 20;
+/** Hashes listed on the cards that ask before sending (each takes two lines on a phone); the rest are counted. */
+const FLAGGED_LISTED = 12;
 
 /** Some lines of a bulk list are unusable: list them and ask before blocking the others. */
 export function bulkReviewReply(lines: readonly BulkLine[], reviewId: string, validCount: number): Reply {
@@ -40,12 +42,13 @@ export function bulkPrecheckReply(flags: readonly BulkFlag[], total: number, ids
   const headline = `Check before blocking: ${count(flags.length)} of ${count(total)} hashes need a look`;
   const card = renderCard('bulk-precheck', {
     headline,
+    tone: toneStyle('warning'),
     summary:
       rest > 0
         ? `A single block would ask about these first. Block the other ${count(rest)} and leave these out, or include them.`
         : 'A single block would ask about every one of these first. Include them, or cancel.',
-    flagged: flags.slice(0, LISTED).map((f) => ({ hash: shown(f.hash.value), why: f.concerns.map(flagText).join('; ') })),
-    moreFlagged: flags.length > LISTED ? `…and ${count(flags.length - LISTED)} more.` : '',
+    flagged: flags.slice(0, FLAGGED_LISTED).map((f) => ({ hash: shown(f.hash.value), why: f.concerns.map(flagText).join('; ') })),
+    moreFlagged: flags.length > FLAGGED_LISTED ? `…and ${count(flags.length - FLAGGED_LISTED)} more.` : '',
     footer: 'Nothing has been sent to Defender yet.',
     allCount: total,
     restCount: rest,
@@ -74,9 +77,10 @@ export function bulkInterruptedReply(state: BulkInterruption, resumeId: string):
   const headline = `Bulk block interrupted: ${count(state.blocked)} of ${count(state.total)} blocked`;
   const card = renderCard('bulk-precheck', {
     headline,
+    tone: toneStyle('warning'),
     summary: `The bot stopped while this bulk block ran. Blocked: ${count(state.blocked)}. Not blocked: ${count(state.failed)}. Not sent yet: ${count(state.notSent)}. Sent, answer not received: ${count(state.unknown.length)} (listed below; Defender is asked about them before anything is sent again, so no hash is imported twice).`,
-    flagged: state.unknown.slice(0, LISTED).map((hash) => ({ hash: shown(hash), why: 'sent; outcome unknown until checked' })),
-    moreFlagged: state.unknown.length > LISTED ? `…and ${count(state.unknown.length - LISTED)} more.` : '',
+    flagged: state.unknown.slice(0, FLAGGED_LISTED).map((hash) => ({ hash: shown(hash), why: 'sent; outcome unknown until checked' })),
+    moreFlagged: state.unknown.length > FLAGGED_LISTED ? `…and ${count(state.unknown.length - FLAGGED_LISTED)} more.` : '',
     footer: remaining > 0 ? 'Nothing more is sent until you resume.' : 'Nothing is left to send.',
     allCount: remaining,
     allTitle: `Resume: send the remaining ${count(remaining)}`,
@@ -121,14 +125,14 @@ export function bulkTooManyReply(hashes: number, max: number): Reply {
 
 /** A message carried more than one CSV file; none was downloaded. */
 export function bulkOneFileReply(files: number): Reply {
-  return noticeReply('One file at a time', [
+  return noticeReply('One file at a time: nothing was blocked', [
     `The message has ${count(files)} CSV files attached; the bot reads one per message. Nothing was downloaded or blocked; send each file on its own.`,
   ]);
 }
 
 /** CSV attachments the bot does not download (production reads Teams file attachments only). */
 export function bulkFileNotReadReply(): Reply {
-  return noticeReply('The attachment was not read', [
+  return noticeReply('The attachment was not read: nothing was blocked', [
     'The bot reads CSV files shared through Teams (attach the file to the message) and nothing else. Nothing was downloaded or blocked.',
   ]);
 }

@@ -10,6 +10,8 @@ import { NAME_MAX, shown, shownInRun } from './safe-text';
 
 /** Hashes and problems listed on the pasted-hashes review card; the rest is counted. */
 const LISTED = 20;
+/** Usable hashes listed on that card (each takes two lines on a phone); the rest are counted. */
+const HASHES_LISTED = 12;
 
 /** The title of the message action, as the manifest names it. */
 export const MESSAGE_ACTION_TITLE = 'Block files in this message';
@@ -34,7 +36,7 @@ export function messageActionDialogCard(dialog: MessageActionDialog): CardAttach
   const n = dialog.hashes.length;
   return renderCard('message-action', {
     headline: `${count(n)} ${n === 1 ? 'file' : 'files'} found in ${shown(dialog.author, { max: NAME_MAX })}'s message`,
-    intro: 'Turn off what should not be blocked, check the comment, then press the button. The result is posted as a reply to the message.',
+    intro: 'Check the comment, turn off any file that should not be blocked, then press the button at the end. The result is posted as a reply to the message.',
     moreNote: dialog.more ? `The message has more hashes than one dialog lists; these are the first ${count(n)}. Use a bulk block for the rest.` : '',
     hashes: dialog.hashes.map((hash) => ({ id: `${TOGGLE_PREFIX}${hash.value}`, title: shownInRun(`${HASH_NAMES[hash.type]} ${hash.value}`) })),
     comment: prefilledComment(dialog.author, dialog.firstLine),
@@ -43,7 +45,7 @@ export function messageActionDialogCard(dialog: MessageActionDialog): CardAttach
     actions: INDICATOR_ACTIONS.filter((a) => a !== 'Allowed').map((value) => ({ title: ACTION_TITLES[value], value })),
     expires: dialog.defaultExpiryDays > 0 ? `${dialog.defaultExpiryDays}d` : 'never',
     expiries: [...days.map((d) => ({ title: `In ${d} days`, value: `${d}d` })), { title: 'Never', value: 'never' }],
-    severities: [{ title: 'Not set', value: '' }, ...SEVERITIES.map((value) => ({ title: value, value }))],
+    severities: SEVERITIES.map((value) => ({ title: value, value })),
     footer: 'Nothing has been sent to Defender yet. Only people with the Security Administrator or Global Administrator role block directly; for others, an approval is requested.',
     formId: 'message-action',
   });
@@ -92,8 +94,8 @@ export function pastedReviewReply(lines: readonly BulkLine[], reviewId: string, 
           ? `Block ${validCount === 1 ? 'it' : 'them'} in Defender? Add the comment Defender keeps with each block${usable.some((l) => l.comment) ? ' (hashes with their own comment keep theirs)' : ''}.`
           : `Block ${validCount === 1 ? 'it' : 'them'} in Defender, each with the comment on its line?`
         : 'None of the lines can be used. Fix the list and send it again.',
-    shownHashes: usable.slice(0, LISTED).map((l) => ({ text: shown(l.hash ? `${HASH_NAMES[l.hash.type]} ${l.hash.value}` : '') })),
-    moreHashes: usable.length > LISTED ? `…and ${count(usable.length - LISTED)} more.` : '',
+    shownHashes: usable.slice(0, HASHES_LISTED).map((l) => ({ text: shown(l.hash ? `${HASH_NAMES[l.hash.type]} ${l.hash.value}` : '') })),
+    moreHashes: usable.length > HASHES_LISTED ? `…and ${count(usable.length - HASHES_LISTED)} more.` : '',
     problemsHeadline: bad.length > 0 ? `${count(bad.length)} ${bad.length === 1 ? 'line' : 'lines'} can't be used` : '',
     problems: bad.slice(0, LISTED).map((l) => ({ where: `Line ${l.line}: ${shown(l.text, { max: 60 })}`, problem: shownInRun(l.problem ?? '') })),
     moreProblems: bad.length > LISTED ? `…and ${count(bad.length - LISTED)} more.` : '',

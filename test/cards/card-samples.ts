@@ -8,7 +8,6 @@ import { blockFieldsOf, blockFormReply } from '../../src/cards/form-views';
 import { helpReply, parseErrorReply } from '../../src/cards/help-views';
 import { historyReply } from '../../src/cards/history-views';
 import { refusalReply } from '../../src/cards/refusal-views';
-import type { Reply } from '../../src/cards/render';
 import { fileReportReply } from '../../src/cards/report-views';
 import { accountMismatchReply, pendingDroppedReply, signedInReply } from '../../src/cards/session-views';
 import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approvals';
@@ -18,28 +17,14 @@ import type { FileStatus } from '../../src/domain/file-status';
 import type { AuditEntry } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
 import { DefenderError, TokenError } from '../../src/errors';
+import { NEW_VIEW_SAMPLES } from './new-view-samples';
+import { COMMENT_400, HOSTILE, LONG_UPN, MD5, SHA1, SHA256, T0, type CardSample } from './sample-data';
 
-/** What a card is, for its height bound. */
-export type CardKind = 'notice' | 'result' | 'failure' | 'confirm' | 'approval' | 'form' | 'help' | 'history' | 'bulk' | 'report';
+export { COMMENT_400, LONG_UPN, SHA1, SHA256, type CardKind, type CardSample } from './sample-data';
 
-/** One view with its data. */
-export interface CardSample {
-  readonly name: string;
-  readonly kind: CardKind;
-  readonly reply: () => Reply;
-}
-
-export const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
-export const SHA256 = 'a3f5c9e1d2b4a6c8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7';
-export const MD5 = '44d88612fea8a8f36de82e1278abb02f';
 const sha1: FileHash = { value: SHA1, type: 'Sha1' };
 const sha256: FileHash = { value: SHA256, type: 'Sha256' };
-export const LONG_UPN = 'maximilian.alexander.von-hohenzollern-sigmaringen.security-operations@subsidiary-emea-north.contoso-holdings.example';
-const HOSTILE = 'Eve <b>**Admin**</b> [click](https://evil.example/x) \u202eexe.txt {{DATE(2017-02-14T06:08:39Z, SHORT)}}';
-export const COMMENT_400 =
-  `Dropper from phishing campaign 42 (alert 32123), seen on 14 devices in finance; ${'see incident INC-2025-0042 and the sandbox report, '.repeat(6)}`.slice(0, 400);
 const GROUPS = ['Tier0-Domain-Controllers-and-Privileged-Access-Workstations-EMEA', 'Finance-Servers'];
-const T0 = '2025-03-01T12:00:00.000Z';
 
 const caller = { userId: '29:1', aadObjectId: 'oid-1', name: 'Ana Analyst', tenantId: 't1' };
 const longCaller = { ...caller, name: LONG_UPN };
@@ -330,6 +315,7 @@ export const CARD_SAMPLES: readonly CardSample[] = [
     reply: () => accountMismatchReply({ signedInAs: LONG_UPN, teamsAccount: HOSTILE, otherTenant: true, signedOut: true, dropped: `block of SHA-256 ${SHA256}` }),
   },
   { name: 'pending-dropped', kind: 'notice', reply: () => pendingDroppedReply(`block of SHA-256 ${SHA256}`, 600_000) },
+  ...NEW_VIEW_SAMPLES,
 ];
 
 function undoRecord() {

@@ -19,6 +19,9 @@ const MAX_HEIGHT: Record<CardKind, number> = {
   history: 1000,
   bulk: 1300,
   report: 1100,
+  contain: 1300,
+  /** A dialog scrolls in Teams' task module: 50 hash toggles of two or three lines each, then the form. */
+  dialog: 4400,
 };
 
 let renderer: CardRenderer;

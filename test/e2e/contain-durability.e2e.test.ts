@@ -90,7 +90,7 @@ describe('a containment job lives in the store: it survives a restart and one in
       (r) => r.method === 'PUT' && r.activityId === cardId && replyTexts(r).some((t) => t.startsWith('Tracking paused: Ana Analyst is not signed in to the bot any more')),
       10_000,
     );
-    expect(headline(paused)).toBe('Stop & quarantine running: 0 of 2 devices final');
+    expect(headline(paused)).toBe('Stop & quarantine running: 0 of 2 devices done, 2 still pending');
     const readsWhilePaused = reads().length;
     for (const id of actionIds) rig.defender.setMachineActionStatus(id, 'Succeeded');
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);

@@ -48,12 +48,12 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     return rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === cardId && final.test(headline(r)), timeoutMs);
   }
 
-  it('blocks, then "Stop & quarantine on 3 devices" contains each device with the analyst\'s token and the right body, until every action is final', async () => {
+  it('blocks, then "Stop & quarantine where seen" contains each device with the analyst\'s token and the right body, until every action is final', async () => {
     rig.defender.seedDevices({ sha1: SHA1, orgPrevalence: 3 }, windows(3));
     for (const d of windows(3)) rig.defender.scriptMachineAction(d.id, ['InProgress', 'Succeeded']);
     const { reply: blocked } = await say(`block ${SHA1} dropper from alert 42`);
     expect(headline(blocked)).toMatch(/blocked/i);
-    const button = buttons(cardOf(blocked))['Stop & quarantine on 3 devices'];
+    const button = buttons(cardOf(blocked))['Stop & quarantine where seen'];
     expect(button?.verb).toBe('contain.offer');
     expect(posts()).toHaveLength(0);
 
@@ -106,7 +106,7 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     expect(resolved[0].at).toBeLessThanOrEqual(listed[0].at);
 
     const end = await finalCard(messageId(reply), /^Stop & quarantine finished/);
-    expect(headline(end)).toBe('Stop & quarantine finished: 1 of 3 succeeded');
+    expect(headline(end)).toBe('Stop & quarantine finished: 1 of 3 devices done, 1 refused, 1 still pending');
     const texts = replyTexts(end).join('\n');
     expect(texts).toContain('Pending: an earlier stop & quarantine is still running on this device.');
     expect(texts).toContain('Not supported on this device');
@@ -121,10 +121,10 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     rig.defender.seedDevices({ sha1: SHA1, orgPrevalence: 5 }, windows(5));
     const { reply } = await say(`contain ${SHA1} outbreak`);
     const texts = replyTexts(reply);
-    expect(texts[0]).toBe('Stop & quarantine on 5 devices?');
-    expect(texts).toEqual(expect.arrayContaining(['FIN-LT-001: last seen 2026-11-30 10:00:00 UTC · Windows11', 'FIN-LT-005: last seen 2026-11-30 10:00:00 UTC · Windows11']));
+    expect(texts[0]).toBe('Stop & quarantine on 5 devices? Nothing sent yet');
+    expect(texts).toEqual(expect.arrayContaining(['FIN-LT-001', 'FIN-LT-005', 'last seen 2026-11-30 10:00:00 UTC · Windows11']));
     expect(posts()).toHaveLength(0);
-    const confirm = buttons(cardOf(reply))['Stop & quarantine on 5 devices'];
+    const confirm = buttons(cardOf(reply))['Contain 5 devices'];
     const press = executeActivity(rig.connector.serviceUrl, messageId(reply), confirm.verb!, confirm.data!);
     expect((await rig.send(press)).status).toBe(200);
     await finalCard(messageId(reply), /^Stop & quarantine running|^Stopped/);
@@ -150,7 +150,7 @@ describe('contain: stop & quarantine on the devices that have the file (real HTT
     expect(rig.defender.requestsTo('GET', /machines/i)).toEqual([]);
 
     const { reply } = await say(`contain ${SHA1} outbreak`);
-    const confirm = buttons(cardOf(reply))['Stop & quarantine on 5 devices'];
+    const confirm = buttons(cardOf(reply))['Contain 5 devices'];
     const stolen = await rig.send(executeActivity(rig.connector.serviceUrl, messageId(reply), confirm.verb!, confirm.data!, { user: RILEY }));
     expect(stolen.status).toBe(200);
     expect(JSON.stringify(stolen.body)).toContain('Only the person who asked can answer this');

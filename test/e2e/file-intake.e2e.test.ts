@@ -66,7 +66,7 @@ describe('CSV intake refuses what an attacker can name in an activity (productio
 
   it('does not fetch a text/csv attachment whose contentUrl names an arbitrary host', async () => {
     const texts = await send([{ contentType: 'text/csv', name: 'iocs.csv', contentUrl: `http://127.0.0.1:${attacker.port}/latest/meta-data` }]);
-    expect(texts[0]).toBe('The attachment was not read');
+    expect(texts[0]).toBe('The attachment was not read: nothing was blocked');
   });
 
   it('does not fetch a Teams file whose downloadUrl host is not allowed', async () => {
@@ -86,7 +86,7 @@ describe('CSV intake refuses what an attacker can name in an activity (productio
 
   it('reads one file per message: two attachments are refused and neither is downloaded', async () => {
     const texts = await send([teamsFile(`https://127.0.0.1:${attacker.port}/a.csv`, 'a.csv'), teamsFile(`https://127.0.0.1:${attacker.port}/b.csv`, 'b.csv')]);
-    expect(texts[0]).toBe('One file at a time');
+    expect(texts[0]).toBe('One file at a time: nothing was blocked');
   });
 
   it('downloads nothing for a caller without a blocking role', async () => {

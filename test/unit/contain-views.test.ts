@@ -1,4 +1,6 @@
 import { containProgressReply } from '../../src/cards/contain-views';
+import { fileStatusReply } from '../../src/cards/block-views';
+import type { FileStatus } from '../../src/domain/file-status';
 import { refusalReply } from '../../src/cards/refusal-views';
 import { newJob, type ContainJob } from '../../src/domain/containment';
 import { DefenderError } from '../../src/errors';
@@ -29,8 +31,9 @@ describe('containment cards', () => {
       ]),
     );
     const t = texts(reply);
-    expect(t[0]).toBe('Stop & quarantine finished: 1 of 4 succeeded');
-    expect(t.slice(2, 8)).toEqual(['Devices: 4', 'Succeeded: 1', 'Pending or in progress: 0', 'Failed: 1', 'Refused: 2', 'Acting as: Ana Analyst']);
+    expect(t[0]).toBe('Stop & quarantine finished: 1 of 4 devices done, 1 failed, 2 refused');
+    expect(t.slice(1, 3)).toEqual(['SHA-1 of the file', SHA1]);
+    expect(t.slice(3, 9)).toEqual(['Devices: 4', 'Succeeded: 1', 'Pending or in progress: 0', 'Failed: 1', 'Refused: 2', 'Acting as: Ana Analyst']);
     expect(t).toEqual(
       expect.arrayContaining([
         'FIN-2',
@@ -49,5 +52,23 @@ describe('containment cards', () => {
     expect(t).toContain('Nothing stopped or quarantined');
     expect(t).toContain('Machine.Read');
     expect(t).toContain('Machine.StopAndQuarantine');
+  });
+});
+
+describe('the containment headlines and offers say what they know', () => {
+  const device = (i: number, state: ContainJob['devices'][number]['state']) => ({ machineId: `m${i}`, name: `FIN-${i}`, state });
+
+  it('a running job says how many devices are done, failed and still pending', () => {
+    const reply = containProgressReply(job([device(1, 'Succeeded'), device(2, 'Succeeded'), device(3, 'Succeeded'), device(4, 'Failed'), device(5, 'Pending')], 'tracking'));
+    expect(texts(reply)[0]).toBe('Stop & quarantine running: 3 of 5 devices done, 1 failed, 1 still pending');
+  });
+
+  it("the block result's button promises no device count: Defender's prevalence is an estimate, said as one", () => {
+    const status: FileStatus = { fileIdentifier: SHA1, fileIdentifierType: 'Sha1', actionType: 'Block', fileStatus: 'Blocked', confirmed: true, source: 'indicators' };
+    const reply = fileStatusReply(status, { contain: { offerId: 'o1', orgPrevalence: 12_345 } });
+    const titles = ((reply.card.content.actions ?? []) as Array<{ title: string }>).map((a) => a.title);
+    expect(titles).toContain('Stop & quarantine where seen');
+    expect(titles.join(' ')).not.toMatch(/\d/);
+    expect(texts(reply)).toContain('Defender has seen this file on about 12,345 devices in your org. Stop & quarantine lists the devices it is on now before anything is done.');
   });
 });

@@ -15,13 +15,14 @@ export type CallKind =
 
 /**
  * Who a call is for: `lookup` (status, history, approval cards: reads only) or `action` (blocks, unblocks,
- * imports and the lookups they make first). Queries of the two lanes spend separate shares of Defender's
- * query budget, so a reader looping `status` cannot starve the pre-block checks, and so blocks.
+ * imports and the lookups they make first). Lookups may spend at most their share of Defender's query
+ * budget; actions may spend all of it that lookups leave. So a reader looping `status` cannot starve the
+ * pre-block checks, and so blocks, while a burst of blocks still has the whole budget when nobody reads.
  */
 export type Lane = 'lookup' | 'action';
 
-/** The action lane's share of the query budget: each block or unblock makes up to three GETs before it acts. */
-export const ACTION_QUERY_SHARE = 0.6;
+/** The most of the query budget lookups may spend; actions may spend everything they leave. */
+export const LOOKUP_QUERY_SHARE = 0.4;
 
 /** At most `limit` calls in any `windowMs` sliding window. */
 export interface Budget {
@@ -102,20 +103,24 @@ export class RateLimiter {
     }
   }
 
-  /** Milliseconds until every window of `key` has room at `now`. */
+  /** Milliseconds until every window of `key` has room at `now` (queries: within the lane's share and within the whole budget). */
   private waitFor(kind: CallKind, key: BudgetKey, now: number): number {
-    const share = key === 'action:query' ? ACTION_QUERY_SHARE : key === 'lookup:query' ? 1 - ACTION_QUERY_SHARE : 1;
-    const budgets = this.budgets[kind].map((b) => ({ windowMs: b.windowMs, limit: Math.max(1, Math.floor(b.limit * share)) }));
-    const stamps = this.stampsOf(key);
+    const budgets = this.budgets[kind];
     const longest = Math.max(0, ...budgets.map((b) => b.windowMs));
-    const stale = stamps.findIndex((t) => t > now - longest);
+    const own = this.pruned(key, now - longest);
+    if (kind !== 'query') return windowWait(budgets, 1, own, now);
+    const lanes = [this.pruned('lookup:query', now - longest), this.pruned('action:query', now - longest)];
+    const both = [...lanes[0], ...lanes[1]].sort((a, b) => a - b);
+    const whole = windowWait(budgets, 1, both, now);
+    return key === 'lookup:query' ? Math.max(whole, windowWait(budgets, LOOKUP_QUERY_SHARE, own, now)) : whole;
+  }
+
+  /** The stamps of `key`, without those older than `oldest`. */
+  private pruned(key: BudgetKey, oldest: number): number[] {
+    const stamps = this.stampsOf(key);
+    const stale = stamps.findIndex((t) => t > oldest);
     stamps.splice(0, stale === -1 ? stamps.length : stale);
-    let wait = 0;
-    for (const { limit, windowMs } of budgets) {
-      const inWindow = stamps.filter((t) => t > now - windowMs);
-      if (inWindow.length >= limit) wait = Math.max(wait, inWindow[inWindow.length - limit] + windowMs - now);
-    }
-    return wait;
+    return stamps;
   }
 
   private stampsOf(key: BudgetKey): number[] {
@@ -126,6 +131,17 @@ export class RateLimiter {
     }
     return stamps;
   }
+}
+
+/** Milliseconds until `stamps` (oldest first) leave room for one more call in every window, at `share` of each limit. */
+function windowWait(budgets: readonly Budget[], share: number, stamps: readonly number[], now: number): number {
+  let wait = 0;
+  for (const { limit, windowMs } of budgets) {
+    const allowed = Math.max(1, Math.floor(limit * share));
+    const inWindow = stamps.filter((t) => t > now - windowMs);
+    if (inWindow.length >= allowed) wait = Math.max(wait, inWindow[inWindow.length - allowed] + windowMs - now);
+  }
+  return wait;
 }
 
 /** Where a call's stamps are kept: queries per lane, other kinds on their own. */

@@ -44,7 +44,7 @@ describe('RateLimiter', () => {
     expect(clock.now).toBe(3_600_000);
   });
 
-  it('splits the query budget: lookups get 40 a minute and 600 an hour, actions (and their pre-checks) 60 and 900', async () => {
+  it('caps lookups at 40 queries a minute (600 an hour); actions (and their pre-checks) get what lookups leave', async () => {
     const { clock, options } = fakeClock();
     const limiter = new RateLimiter(options);
     const lookups = [];
@@ -55,9 +55,19 @@ describe('RateLimiter', () => {
     expect(actions.every((w) => w === 0)).toBe(true);
     expect(clock.sleeps).toEqual([]);
 
+    // Lookups have spent their 40%; actions spent the rest: the whole budget is used.
     expect(await limiter.acquire('query', 'lookup')).toBe(60_000);
     expect(await limiter.acquire('query', 'action')).toBe(0);
-    expect(await limiter.acquire('query')).toBe(0);
+  });
+
+  it('actions may spend the whole query budget when nobody looks up, and lookups then wait for it', async () => {
+    const { clock, options } = fakeClock();
+    const limiter = new RateLimiter(options);
+    const actions = [];
+    for (let i = 0; i < 100; i++) actions.push(await limiter.acquire('query', 'action'));
+    expect(actions.every((w) => w === 0)).toBe(true);
+    expect(clock.sleeps).toEqual([]);
+    expect(await limiter.acquire('query', 'lookup')).toBe(60_000);
   });
 
   it('a loop of lookups does not delay a block: its pre-checks and its submit go straight through', async () => {
@@ -103,7 +113,7 @@ describe('DefenderHttp with a RateLimiter', () => {
 
   it('spends a slot of the call’s kind on every attempt, retries included', async () => {
     const { clock, options } = fakeClock();
-    const limiter = new RateLimiter({ ...options, budgets: { ...DEFENDER_BUDGETS, query: [{ limit: 4, windowMs: 60_000 }] } });
+    const limiter = new RateLimiter({ ...options, budgets: { ...DEFENDER_BUDGETS, query: [{ limit: 2, windowMs: 60_000 }] } });
     const api = new IndicatorsDefenderApi(kit.fake.indicatorsUrl, kit.http(limiter));
     kit.fake.failNext(1, { status: 503, matcher: (m) => m === 'GET' });
 

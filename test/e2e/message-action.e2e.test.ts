@@ -5,6 +5,7 @@ import { ANA, messageActionActivity, RILEY, SOC_CHANNEL_ID, type TeamsUser } fro
 import { cardTexts } from '../fixtures/card-texts';
 import { cardOf } from '../fixtures/cards';
 import { BOT_APP_ID, CONNECTION, INDICATORS_AUDIENCE, startRig, upnOf, type Rig } from './rig';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const sha256 = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const A = sha256('dropper');
@@ -161,8 +162,8 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(imports[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, azp: BOT_APP_ID, oid: ANA.aadObjectId, upn: upnOf(ANA) });
     const sent = (imports[0].body as { Indicators: { indicatorValue: string; action: string; description: string }[] }).Indicators;
     expect(sent.map((i) => [i.indicatorValue, i.action, i.description])).toEqual([
-      [A, 'Block', 'Wacatac from alert 4711'],
-      [S, 'Block', 'Wacatac from alert 4711'],
+      [A, 'Block', sentFromTeams('Wacatac from alert 4711', signedIn(ANA))],
+      [S, 'Block', sentFromTeams('Wacatac from alert 4711', signedIn(ANA))],
     ]);
 
     const again = await rig.send(activity);

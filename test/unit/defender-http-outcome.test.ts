@@ -90,7 +90,9 @@ async function scriptedServer(statuses: number[], headers: Record<string, string
       received.push(req.method ?? '');
       const status = statuses.shift() ?? 200;
       const body = status === 200 ? { id: '1' } : { error: { code: 'InternalServerError', message: `scripted ${status}`, target: 'corr-1' } };
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 200 ? {} : headers) }).end(JSON.stringify(body));
+      // Not chained: restify, loaded by other suites in the same worker, replaces writeHead with one that returns nothing.
+      res.writeHead(status, { 'content-type': 'application/json', ...(status === 200 ? {} : headers) });
+      res.end(JSON.stringify(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -19,6 +19,7 @@ import { DirectoryRole } from '../../src/domain/roles';
 import { DefenderError, TokenError } from '../../src/errors';
 import { NEW_VIEW_SAMPLES } from './new-view-samples';
 import { COMMENT_400, HOSTILE, LONG_UPN, MD5, SHA1, SHA256, T0, type CardSample } from './sample-data';
+import { BLOCKED_STATUS as status } from './sample-data';
 
 export { COMMENT_400, LONG_UPN, SHA1, SHA256, type CardKind, type CardSample } from './sample-data';
 
@@ -29,20 +30,6 @@ const GROUPS = ['Tier0-Domain-Controllers-and-Privileged-Access-Workstations-EME
 const caller = { userId: '29:1', aadObjectId: 'oid-1', name: 'Ana Analyst', tenantId: 't1' };
 const longCaller = { ...caller, name: LONG_UPN };
 
-const status: FileStatus = {
-  fileIdentifier: SHA256,
-  fileIdentifierType: 'Sha256',
-  actionType: 'Block',
-  fileStatus: 'Blocked',
-  creationDateTimeUtc: T0,
-  requestor: LONG_UPN,
-  requestorComment: COMMENT_400,
-  lastUpdateDateTimeUtc: T0,
-  expirationTime: '2025-03-31T12:00:00Z',
-  confirmed: true,
-  source: 'indicators',
-  indicatorId: '9223372036854775807',
-};
 const options = { action: 'Block' as const, expiresAt: '2025-03-31T12:00:00.000Z', severity: 'High' as const, deviceGroups: GROUPS };
 
 function approval(status: ApprovalStatus, extra: Partial<ApprovalRequest> = {}): ApprovalRequest {

@@ -12,9 +12,9 @@ import type { BulkLine } from '../../src/domain/bulk-intake';
 import type { ContainDevice, ContainJob } from '../../src/domain/containment';
 import type { DeviceSighting } from '../../src/domain/containment-ports';
 import type { FileHash } from '../../src/domain/file-hash';
-import type { FileStatus } from '../../src/domain/file-status';
 import type { FollowUp, FollowUpFinding } from '../../src/domain/follow-up';
 import { COMMENT_400, HOSTILE, LONG_UPN, SHA1, SHA256, T0, type CardSample } from './sample-data';
+import { BLOCKED_STATUS as status } from './sample-data';
 
 const sha1: FileHash = { value: SHA1, type: 'Sha1' };
 const sha256: FileHash = { value: SHA256, type: 'Sha256' };
@@ -89,21 +89,6 @@ const finished = job([device(0, { state: 'Succeeded' }), device(1, { state: 'Suc
 function report(block: Report['block'], over: Partial<Report> = {}): Report {
   return { kind: 'report', block, seenSince: sightings(5), remaining: sightings(5).slice(2), jobs: [finished], ...over };
 }
-
-const status: FileStatus = {
-  fileIdentifier: SHA256,
-  fileIdentifierType: 'Sha256',
-  actionType: 'Block',
-  fileStatus: 'Blocked',
-  creationDateTimeUtc: T0,
-  requestor: LONG_UPN,
-  requestorComment: COMMENT_400,
-  lastUpdateDateTimeUtc: T0,
-  expirationTime: '2025-03-31T12:00:00Z',
-  confirmed: true,
-  source: 'indicators',
-  indicatorId: '9223372036854775807',
-};
 
 function containApproval(action: ApprovalAction, s: ApprovalStatus): ApprovalRequest {
   const approver = { userId: '29:2', aadObjectId: 'oid-2', name: 'Gale Global' };

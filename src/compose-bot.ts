@@ -188,6 +188,7 @@ export function composeBot(parts: BotParts): {
     roles: actions.roles,
     form,
     approvalPolicy,
+    contain: containRunner,
     logger,
     now: actions.now,
   });

@@ -8,6 +8,7 @@ import { fairUseKey } from '../domain/fair-use';
 import { errorFields } from '../errors';
 import { slowDownReply } from '../cards/fair-use-views';
 import type { Caller } from '../domain/caller';
+import type { FileHash } from '../domain/file-hash';
 import type { Delegation, Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
 import { StoreKey } from '../domain/store-keys';
@@ -79,7 +80,8 @@ export class BulkRunner {
     return { skipped: spec.skipped ?? [], simulated: this.deps.actions.defender.kind === 'simulator' };
   }
 
-  async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<void> {
+  /** Runs the job (or holds it for review); returns the hashes Defender accepted a block for (none when it was held or refused). */
+  async run(spec: BulkJobSpec, delegation: Delegation, continuation: Continuation, cardActivityId?: string): Promise<readonly FileHash[]> {
     const api = apiName(this.deps.actions.defender.kind);
     let messageId = cardActivityId;
     let reference: Partial<ConversationReference> | undefined;
@@ -94,13 +96,13 @@ export class BulkRunner {
     const jobs = this.deps.jobs;
     if (jobs && (await jobs.jobs.running(owner)) >= jobs.maxPerUser) {
       await showReply(slowDownReply('bulkJobs', { max: jobs.maxPerUser }));
-      return;
+      return [];
     }
-    if (!spec.prechecked && (await this.heldForReview(spec, delegation, showReply))) return;
+    if (!spec.prechecked && (await this.heldForReview(spec, delegation, showReply))) return [];
     // The other button of the same review card must not start a second run of the same list.
     if (spec.sibling && !(await this.withdraw(spec.sibling))) {
       await showReply(confirmationClosedReply('unknown'));
-      return;
+      return [];
     }
     const job = await jobs?.jobs.start(this.deps.reviews.newId(), owner, spec);
     await show({ total: spec.items.length, done: 0, blocked: 0, failures: [], finished: false });
@@ -122,9 +124,10 @@ export class BulkRunner {
       const { total, blocked, failures } = outcome.progress;
       this.deps.logger.info({ total, blocked, failed: failures.length }, 'Bulk block finished');
       await show(outcome.progress);
-      return;
+      return outcome.blockedHashes;
     }
     await continuation((context) => replaceMessage(context, messageId, refusalReply(outcome, 'bulk-block', spec.caller)));
+    return [];
   }
 
   /** Takes the other choice of a review card out of the store; false when it was already taken (that choice runs) or cancelled. */

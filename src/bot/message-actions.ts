@@ -24,10 +24,13 @@ import { BLOCKING_ROLES } from '../domain/roles';
 import { explainParseError } from '../cards/help-views';
 import {
   messageActionDialogCard,
+  containUnknownReply,
   MESSAGE_ACTION_TITLE,
+  NO_CONTAINMENT_TEXT,
   NO_HASH_TEXT,
   NOT_IN_MESSAGE_TEXT,
   NOTHING_PICKED_TEXT,
+  notContainedReply,
   SIGN_IN_AGAIN_TEXT,
   submittedText,
   TOGGLE_PREFIX,
@@ -41,6 +44,7 @@ import type { ApprovalBoard } from './approval-board';
 import type { BackgroundWork } from './background-work';
 import { boundCaller, callerOf } from './caller-of';
 import type { BlockFormSettings } from './chat-commands';
+import type { ContainRunner } from './contain-runner';
 import { continuationFrom, type Continuation, type Proactive } from './continuation';
 import { send } from './send';
 import { sessionFailureReply } from './session-gate';
@@ -66,6 +70,8 @@ export interface MessageActionsDeps {
   readonly roles: RoleDirectory;
   readonly form: BlockFormSettings;
   readonly approvalPolicy: ApprovalPolicy;
+  /** Runs "also stop & quarantine where it is seen" for each file blocked; absent when the bot cannot (the legacy files API). */
+  readonly contain?: Pick<ContainRunner, 'run'>;
   readonly logger: Logger;
   readonly now: () => Date;
 }
@@ -78,6 +84,7 @@ const submitted = z
     expires: z.string().max(100).optional(),
     severity: z.string().max(100).optional(),
     groups: z.string().max(20_000).optional(),
+    contain: z.union([z.enum(['true', 'false']), z.boolean()]).optional(),
   })
   .catchall(z.unknown());
 
@@ -87,6 +94,8 @@ interface Chosen {
   readonly request: Omit<BlockFileRequest, 'hash' | 'options'> & { readonly options: BlockOptions };
   readonly delegation: Delegation;
   readonly thread: Continuation;
+  /** Also stop & quarantine each file that gets blocked. */
+  readonly contain: boolean;
 }
 
 /**
@@ -117,6 +126,7 @@ export class MessageActions {
       firstLine: text.split('\n').find((line) => line.trim() !== '') ?? '',
       supportsOptions: this.deps.form.supportsOptions,
       defaultExpiryDays: this.deps.form.defaultExpiryDays,
+      canContain: !!this.deps.contain,
     });
     return { task: { type: 'continue', value: { title: MESSAGE_ACTION_TITLE, width: 'medium', height: 'large', card } } };
   }
@@ -127,6 +137,9 @@ export class MessageActions {
     const parsed = submitted.safeParse(action.data ?? {});
     if (!parsed.success) return message('The dialog sent something the bot cannot read. Nothing was blocked.');
     const data = parsed.data;
+    const contain = data.contain === true || data.contain === 'true';
+    // The dialog of a bot that cannot contain has no switch: a submit asking for it is not what that dialog showed.
+    if (contain && !this.deps.contain) return message(NO_CONTAINMENT_TEXT);
     const picked = pickedHashes(data);
     if (picked.length === 0) return message(NOTHING_PICKED_TEXT);
     // Only hashes the dialog listed (the message's first MAX_DIALOG_HASHES): the dialog's toggles are echoed back by the client.
@@ -147,8 +160,9 @@ export class MessageActions {
       request: { comment: fields.command.comment, caller, options },
       delegation: session.delegation,
       thread: continuationFrom(this.deps.proactive, threadOf(context.activity, action.messagePayload)),
+      contain,
     };
-    this.deps.logger.info({ activityId: context.activity.id, hashes: picked.length, user: caller.aadObjectId }, 'Message action submitted');
+    this.deps.logger.info({ activityId: context.activity.id, hashes: picked.length, contain, user: caller.aadObjectId }, 'Message action submitted');
     if (!(await this.reachable(chosen.thread))) return message(UNREACHABLE_TEXT);
     void this.deps.background.run('message action', () => this.act(chosen));
     return message(submittedText(picked.length));
@@ -186,7 +200,35 @@ export class MessageActions {
           payload: { kind: 'bulk-block', spec: { items: hashes.map((hash) => ({ hash, comment: request.comment })), options: request.options, caller: request.caller } },
         };
     const result = await this.deps.runner.run(work, request.caller, delegation, thread);
-    if (result.signInAgain) await this.renewSignIn(thread);
+    if (result.signInAgain) {
+      await this.renewSignIn(thread);
+      return;
+    }
+    if (chosen.contain) await this.containBlocked(chosen, result.blocked ?? []);
+  }
+
+  /**
+   * "Also stop & quarantine where it is seen": one containment per file Defender accepted a block for, each with its
+   * device count, confirmation threshold and 1,000-device rule, its card in the message's thread. A file not blocked is not contained.
+   */
+  private async containBlocked({ hashes, request, delegation, thread }: Chosen, blocked: readonly FileHash[]): Promise<void> {
+    const runner = this.deps.contain;
+    if (!runner) return;
+    const done = new Set(blocked.map((hash) => hash.value));
+    for (const hash of hashes.filter((h) => done.has(h.value))) {
+      const started = await runner.run({ hash, comment: request.comment, caller: request.caller }, delegation, thread).catch((error: unknown) => {
+        this.deps.logger.warn({ err: errorFields(error), hash: hash.value }, 'Stop & quarantine after a message action failed unexpectedly');
+        return { failed: true } as const;
+      });
+      if ('failed' in started) {
+        await this.say(thread, containUnknownReply(hash));
+        continue;
+      }
+      // Its refusal card is posted; the other files would be refused the same way.
+      if (started.signInAgain) return;
+    }
+    const notBlocked = hashes.filter((h) => !done.has(h.value)).length;
+    if (notBlocked > 0) await this.say(thread, notContainedReply(notBlocked, hashes.length));
   }
 
   /**
@@ -233,7 +275,7 @@ export class MessageActions {
   }
 
   /** One approval request per hash (each through the approval board, as a typed request would be). */
-  private async askApprovals({ hashes, request, thread }: Chosen): Promise<void> {
+  private async askApprovals({ hashes, request, thread, contain }: Chosen): Promise<void> {
     if (hashes.length > MAX_APPROVAL_ASKS) {
       const why =
         this.deps.approvalPolicy === 'always'
@@ -252,7 +294,8 @@ export class MessageActions {
       }
       for (const hash of hashes) {
         if (unsupported.includes(hash)) continue;
-        await send(context, await this.deps.board.request(context, { hash, comment: request.comment, ask: { action: 'block', options: request.options } }));
+        const ask = { action: contain ? ('block+contain' as const) : ('block' as const), options: request.options };
+        await send(context, await this.deps.board.request(context, { hash, comment: request.comment, ask }));
       }
       if (unsupported.length > 0) {
         await send(

@@ -32,6 +32,8 @@ export interface Work {
 /** How a piece of work ended: done, or the analyst must sign in again (Entra asked for MFA or consent). */
 export interface WorkResult {
   readonly signInAgain?: string;
+  /** For a block or a bulk block run here: the hashes Defender accepted a block for (none when it waits for a confirmation or was refused). */
+  readonly blocked?: readonly FileHash[];
 }
 
 /** Runs work as the analyst; what it has to say goes through the continuation of its conversation. */
@@ -56,9 +58,11 @@ export class WorkRunner implements RunsWork {
   async run(work: Work, caller: Caller, delegation: Delegation, continuation: Continuation, where?: Partial<ConversationReference>): Promise<WorkResult> {
     const payload = work.payload;
     if (payload.kind === 'bulk-block') {
-      if (payload.intake) await this.deps.bulk.runFromFile(payload.intake, payload.spec.caller, delegation, continuation);
-      else await this.deps.bulk.run(payload.spec, delegation, continuation);
-      return {};
+      if (payload.intake) {
+        await this.deps.bulk.runFromFile(payload.intake, payload.spec.caller, delegation, continuation);
+        return {};
+      }
+      return { blocked: await this.deps.bulk.run(payload.spec, delegation, continuation) };
     }
     if (payload.kind === 'contain') {
       if (!this.deps.contain) {
@@ -79,6 +83,7 @@ export class WorkRunner implements RunsWork {
     await continuation(async (context) => {
       await send(context, result.reply);
     });
+    if (payload.kind === 'block') return { blocked: result.blocked ? [payload.request.hash] : [] };
     return {};
   }
 

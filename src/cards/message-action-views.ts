@@ -5,6 +5,7 @@ import { MAX_COMMENT_LENGTH } from '../commands/limits';
 import { CardVerb } from './card-verbs';
 import { count } from './card-text';
 import { ACTION_TITLES, EXPIRY_DAYS } from './form-views';
+import { noticeReply } from './notice';
 import { renderCard, type CardAttachment, type Reply } from './render';
 import { NAME_MAX, shown, shownInRun } from './safe-text';
 
@@ -28,6 +29,8 @@ export interface MessageActionDialog {
   readonly firstLine: string;
   readonly supportsOptions: boolean;
   readonly defaultExpiryDays: number;
+  /** The bot can stop & quarantine the file on devices (not on the legacy files API): the dialog offers it, off. */
+  readonly canContain?: boolean;
 }
 
 /** The dialog of "Block files in this message": every hash with a toggle (on), a prefilled comment, and the Indicators API's options. */
@@ -46,6 +49,8 @@ export function messageActionDialogCard(dialog: MessageActionDialog): CardAttach
     expires: dialog.defaultExpiryDays > 0 ? `${dialog.defaultExpiryDays}d` : 'never',
     expiries: [...days.map((d) => ({ title: `In ${d} days`, value: `${d}d` })), { title: 'Never', value: 'never' }],
     severities: SEVERITIES.map((value) => ({ title: value, value })),
+    withContain: !!dialog.canContain,
+    containTitle: CONTAIN_TOGGLE_TITLE,
     footer: 'Nothing has been sent to Defender yet. Only people with the Security Administrator or Global Administrator role block directly; for others, an approval is requested.',
     formId: 'message-action',
   });
@@ -55,6 +60,30 @@ export function messageActionDialogCard(dialog: MessageActionDialog): CardAttach
 export function prefilledComment(author: string, firstLine: string): string {
   const opening = `From ${shownInRun(author, { max: NAME_MAX })}'s message: `;
   return opening + shownInRun(firstLine, { max: Math.min(200, MAX_COMMENT_LENGTH - opening.length) });
+}
+
+/** The dialog's containment switch: each file blocked is then also stopped and quarantined on the devices that have it. */
+export const CONTAIN_TOGGLE_TITLE = 'Also stop & quarantine where it is seen';
+
+/** A submit asking to stop & quarantine from a bot whose Defender API cannot (its dialog has no such switch). */
+export const NO_CONTAINMENT_TEXT =
+  "This bot's Defender API cannot stop and quarantine files on devices, so its dialog has no such switch. Nothing was blocked; use the action on the message again.";
+
+/** After a submit with "also stop & quarantine": some chosen files were not blocked here, so nothing was started for them. */
+export function notContainedReply(notBlocked: number, chosen: number): Reply {
+  const which = chosen === 1 ? 'The file was not blocked here' : `${count(notBlocked)} of the ${count(chosen)} files ${notBlocked === 1 ? 'was' : 'were'} not blocked here`;
+  return noticeReply('Not stopped or quarantined', [
+    `${which}, so nothing was stopped or quarantined for ${notBlocked === 1 ? 'it' : 'them'}. The reply above says why.`,
+    'Once a file is blocked, send "contain ‹hash› ‹comment›" to stop & quarantine it where it is seen.',
+  ]);
+}
+
+/** A containment after a message action failed unexpectedly: whether anything reached the devices is not known. */
+export function containUnknownReply(hash: FileHash): Reply {
+  return noticeReply('Stop & quarantine: outcome unknown', [
+    `The file ${shownInRun(`${HASH_NAMES[hash.type]} ${hash.value}`)} is blocked, but the bot could not tell whether stop & quarantine started on its devices.`,
+    'Send "history ‹hash›" to see what was sent, or "contain ‹hash› ‹comment›" to try again.',
+  ]);
 }
 
 /** The message the action was used on holds no hash. */

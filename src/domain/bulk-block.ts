@@ -29,7 +29,14 @@ export interface BulkProgress {
 }
 
 /** How a bulk block ends. */
-export type BulkOutcome = { readonly kind: 'finished'; readonly progress: BulkProgress } | Refusal;
+export type BulkOutcome =
+  | {
+      readonly kind: 'finished';
+      readonly progress: BulkProgress;
+      /** The hashes Defender accepted a block for, in the list's order. */
+      readonly blockedHashes: readonly FileHash[];
+    }
+  | Refusal;
 
 /** A hash of a bulk list that a single block would ask about first, and why. */
 export interface BulkFlag {
@@ -162,7 +169,7 @@ export async function bulkBlock(
   await auditItems(deps, job, run);
   const progress = run.snapshot(undefined, true);
   await auditSummary(deps, job, progress.failures.length === progress.total ? 'failed' : 'done', `${progress.blocked} of ${progress.total} blocked`);
-  return { kind: 'finished', progress };
+  return { kind: 'finished', progress, blockedHashes: run.blockedHashes() };
 }
 
 class BulkRun {
@@ -189,6 +196,10 @@ class BulkRun {
 
   fail(items: readonly BulkItem[], reason: string): void {
     for (const item of items) this.results.set(item.hash.value, { hash: item.hash, ok: false, reason });
+  }
+
+  blockedHashes(): FileHash[] {
+    return [...this.results.values()].filter((r) => r.ok).map((r) => r.hash);
   }
 
   snapshot(waitingUntil?: string, finished = false): BulkProgress {

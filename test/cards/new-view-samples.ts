@@ -5,7 +5,7 @@ import { bulkFileNotReadReply, bulkInterruptedReply, bulkOneFileReply, bulkPrech
 import { containDevicesReply, containProgressReply, followUpNotCheckedReply, followUpReply, noContainmentReply } from '../../src/cards/contain-views';
 import { slowDownReply } from '../../src/cards/fair-use-views';
 import { blockFormReply } from '../../src/cards/form-views';
-import { messageActionDialogCard, pastedReviewReply } from '../../src/cards/message-action-views';
+import { containUnknownReply, messageActionDialogCard, notContainedReply, pastedReviewReply } from '../../src/cards/message-action-views';
 import type { ApprovalAction } from '../../src/domain/approval-actions';
 import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approvals';
 import type { BulkLine } from '../../src/domain/bulk-intake';
@@ -284,6 +284,16 @@ export const NEW_VIEW_SAMPLES: readonly CardSample[] = [
       summary: '',
     }),
   },
+  {
+    name: 'message-action-dialog-contain',
+    kind: 'dialog',
+    reply: () => ({
+      card: messageActionDialogCard({ hashes: dialogHashes, more: false, author: HOSTILE, firstLine: COMMENT_400, supportsOptions: true, defaultExpiryDays: 30, canContain: true }),
+      summary: '',
+    }),
+  },
+  { name: 'message-action-not-contained', kind: 'notice', reply: () => notContainedReply(12, 50) },
+  { name: 'message-action-contain-unknown', kind: 'notice', reply: () => containUnknownReply({ type: 'Sha256', value: SHA256 }) },
   {
     name: 'message-action-dialog-files-api',
     kind: 'dialog',

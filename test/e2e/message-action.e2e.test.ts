@@ -69,7 +69,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(task?.value.card.contentType).toBe('application/vnd.microsoft.card.adaptive');
     return task!.value;
   };
-  const submit = (user: TeamsUser, on: Record<string, boolean>, comment: string) =>
+  const submit = (user: TeamsUser, on: Record<string, boolean>, comment: string, extra: Record<string, string> = {}) =>
     messageActionActivity(
       rig.connector.serviceUrl,
       'composeExtension/submitAction',
@@ -84,11 +84,20 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
           severity: '',
           groups: '',
           ...Object.fromEntries(Object.entries(on).map(([h, v]) => [`h_${h}`, String(v)])),
+          ...extra,
         },
       },
       { user },
     );
   const isMessage = (r: ConnectorRequest) => (r.body as { type?: string } | undefined)?.type === 'message';
+  /** A posted card's texts (none for a message without a card). */
+  const textsOf = (r: ConnectorRequest): string[] => {
+    try {
+      return cardTexts(cardOf(r));
+    } catch {
+      return [];
+    }
+  };
   /** A message (not the typing indicator the bot sends first, to learn it can post there) in the alert's thread. */
   const inThread = (r: ConnectorRequest) => r.conversationId === THREAD && isMessage(r);
 
@@ -99,6 +108,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(dialog.title).toBe('Block files in this message');
     const toggles = inputs(dialog.card.content).filter((i) => i.type === 'Input.Toggle');
     expect(toggles.map((t) => [t.id, t.title, t.value])).toEqual([
+      ['contain', 'Also stop & quarantine where it is seen', 'false'],
       [`h_${A}`, `SHA-256 ${A}`, 'true'],
       [`h_${B}`, `SHA-256 ${B}`, 'true'],
       [`h_${S}`, `SHA-1 ${S}`, 'true'],
@@ -133,7 +143,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     rig.tokens.magicCode(MO.id, CONNECTION, '482913', await rig.ssoToken(MO));
     rig.graph.setRoles(MO.aadObjectId, [DirectoryRole.SecurityAdministrator]);
     const again = await fetchTask(MO, { state: '482913' });
-    expect(inputs(dialogOf(again.body).card.content).filter((i) => i.type === 'Input.Toggle')).toHaveLength(3);
+    expect(inputs(dialogOf(again.body).card.content).filter((i) => i.type === 'Input.Toggle' && i.id?.startsWith('h_'))).toHaveLength(3);
   });
 
   it("a magic code that signs in another person's account is refused (and signed out): no dialog", async () => {
@@ -203,6 +213,66 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     expect(rig.defender.requestsTo('POST', /indicators/)).toEqual([]);
   });
 
+  it('with "also stop & quarantine" on: blocks the two toggled on with the analyst\'s token, then stops & quarantines each where it is seen, the progress cards in the message\'s thread', async () => {
+    const A1 = createHash('sha1').update('dropper').digest('hex');
+    const device = (id: string, name: string) => ({ id, computerDnsName: name, osPlatform: 'Windows11', lastSeen: '2026-12-01T22:00:00Z' });
+    rig.defender.seedDevices({ sha1: A1, sha256: A, orgPrevalence: 2 }, [device('m-ws-042', 'WS-042'), device('m-ws-077', 'WS-077')]);
+    rig.defender.seedDevices({ sha1: S, orgPrevalence: 1 }, [device('m-srv-009', 'SRV-009')]);
+    const answer = await rig.send(submit(ANA, { [A]: true, [B]: false, [S]: true }, 'Wacatac from alert 4712', { contain: 'true' }));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 2 files:/);
+
+    const sent = await rig.defender.waitForRequests('POST', /\/StopAndQuarantineFile$/i, 3, 20_000);
+    const imports = rig.defender.requestsTo('POST', /\/indicators\/import$/);
+    expect(imports).toHaveLength(1);
+    expect(imports[0].claims).toMatchObject({ aud: INDICATORS_AUDIENCE, oid: ANA.aadObjectId });
+    expect((imports[0].body as { Indicators: { indicatorValue: string }[] }).Indicators.map((i) => i.indicatorValue)).toEqual([A, S]);
+    expect(Math.max(...imports.map((r) => r.at))).toBeLessThanOrEqual(Math.min(...sent.map((r) => r.at)));
+    const comment = 'Wacatac from alert 4712';
+    expect(sent.map((p) => [p.path, p.body, p.claims?.oid, p.claims?.aud, p.status]).sort()).toEqual(
+      [
+        ['/api/machines/m-srv-009/StopAndQuarantineFile', { Comment: comment, Sha1: S }, ANA.aadObjectId, INDICATORS_AUDIENCE, 201],
+        ['/api/machines/m-ws-042/StopAndQuarantineFile', { Comment: comment, Sha1: A1 }, ANA.aadObjectId, INDICATORS_AUDIENCE, 201],
+        ['/api/machines/m-ws-077/StopAndQuarantineFile', { Comment: comment, Sha1: A1 }, ANA.aadObjectId, INDICATORS_AUDIENCE, 201],
+      ].sort(),
+    );
+    expect(rig.defender.requestsTo('GET', /^\/api\/files\/[^/]+\/machines$/i).map((r) => [r.path, r.claims?.oid])).toEqual([
+      [`/api/files/${A1}/machines`, ANA.aadObjectId],
+      [`/api/files/${S}/machines`, ANA.aadObjectId],
+    ]);
+
+    const progressOn = (device: string) =>
+      rig.connector.waitFor((r) => r.method === 'POST' && inThread(r) && (textsOf(r)[0] ?? '').startsWith('Stop & quarantine: sending to') && textsOf(r).includes(device), 10_000);
+    const progress = await Promise.all([progressOn('WS-042'), progressOn('SRV-009')]);
+    expect(progress.map((r) => [r.path, textsOf(r).filter((t) => /^(WS|SRV)-\d+$/.test(t))])).toEqual([
+      [`/v3/conversations/${encodeURIComponent(THREAD)}/activities/${ROOT}`, ['WS-042', 'WS-077']],
+      [`/v3/conversations/${encodeURIComponent(THREAD)}/activities/${ROOT}`, ['SRV-009']],
+    ]);
+    expect(rig.connector.requests.filter((r) => r.method === 'POST' && r.conversationId !== THREAD)).toEqual([]);
+  });
+
+  it('a reader\'s submit with "also stop & quarantine" files block + contain approval requests in the thread; Defender receives nothing', async () => {
+    const answer = await rig.send(submit(RILEY, { [A]: true, [B]: false, [S]: true }, 'please block and contain', { contain: 'true' }));
+    expect((answer.body as { task: { value: string } }).task.value).toMatch(/^Working on 2 files:/);
+    const askedFor = (hash: string) =>
+      rig.connector.waitFor(
+        (r) => r.method === 'POST' && inThread(r) && textsOf(r)[0] === 'Block and stop & quarantine requested: waiting for approval' && textsOf(r).includes(hash),
+        10_000,
+      );
+    const cards = (await Promise.all([askedFor(A), askedFor(S)])).map(textsOf);
+    expect(cards.map((texts) => [texts.includes(A), texts.includes(S), texts.includes('Requested by: Riley Reader'), texts.includes('please block and contain')])).toEqual([
+      [true, false, true, true],
+      [false, true, true, true],
+    ]);
+    expect(rig.defender.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(rig.defender.requestsTo('GET', /machines|machineactions/i)).toEqual([]);
+  });
+
+  it('rejects a "contain" that is neither on nor off, and sends nothing', async () => {
+    const answer = await rig.send(submit(ANA, { [A]: true, [B]: false, [S]: false }, 'odd switch', { contain: 'yes please' }));
+    expect(answer.body).toEqual({ task: { type: 'message', value: 'The dialog sent something the bot cannot read. Nothing was blocked.' } });
+    expect(rig.defender.requests).toEqual([]);
+  });
+
   it('refuses a submit picking a hash the dialog did not list (past the first 50 of a long message)', async () => {
     const many = Array.from({ length: 55 }, (_, i) => sha256(`many-${i}`));
     const content = many.map((h) => `<p>${h}</p>`).join('');
@@ -264,5 +334,42 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
     const answer = await rig.send(submit(ANA, { [A]: true, [forged]: true }, 'forged'));
     expect(answer.body).toEqual({ task: { type: 'message', value: 'The selection does not match the message. Nothing was blocked; use the action on the message again.' } });
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+});
+
+describe('"Block files in this message" on the files API (no device actions)', () => {
+  let rig: Rig;
+
+  beforeAll(async () => {
+    rig = await startRig({ defenderApi: 'files', env: { ROLE_CACHE_SECONDS: '0' } });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+  });
+  afterAll(() => rig.stop());
+
+  it('the dialog has no stop & quarantine switch, and a forged contain=true is refused with nothing sent to Defender', async () => {
+    const opened = await rig.send(
+      messageActionActivity(rig.connector.serviceUrl, 'composeExtension/fetchTask', { commandId: 'blockFromMessage', messagePayload: payload() }, { user: ANA }),
+    );
+    const card = (opened.body as { task: { type: string; value: { card: { content: CardElement } } } }).task;
+    expect(card.type).toBe('continue');
+    expect(inputs(card.value.card.content).map((i) => i.id)).not.toContain('contain');
+
+    rig.connector.clear();
+    rig.defender.reset();
+    const forged = messageActionActivity(
+      rig.connector.serviceUrl,
+      'composeExtension/submitAction',
+      { commandId: 'blockFromMessage', messagePayload: payload(), data: { comment: 'contain it too', [`h_${S}`]: 'true', contain: 'true' } },
+      { user: ANA },
+    );
+    const answer = await rig.send(forged);
+    expect(answer.body).toEqual({
+      task: {
+        type: 'message',
+        value: "This bot's Defender API cannot stop and quarantine files on devices, so its dialog has no such switch. Nothing was blocked; use the action on the message again.",
+      },
+    });
+    expect(rig.defender.requests).toEqual([]);
+    expect(rig.connector.requests.filter((r) => r.method === 'POST')).toEqual([]);
   });
 });

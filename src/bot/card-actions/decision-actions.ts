@@ -69,7 +69,9 @@ export function decisionActions(deps: DecisionActionsDeps): Pick<CardActionRegis
       }
       await surface.replaceNow(context, deps.bulk.startingReply(spec));
       const continuation = deps.continuation(context);
-      replies.later('bulk-block', () => deps.bulk.run(spec, delegation, continuation, surface.cardActivityId));
+      replies.later('bulk-block', async () => {
+        await deps.bulk.run(spec, delegation, continuation, surface.cardActivityId);
+      });
     });
   return {
     [CardVerb.Confirm]: confirmation('confirm'),

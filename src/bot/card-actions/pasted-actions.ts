@@ -48,7 +48,9 @@ export function pastedActions(deps: PastedActionsDeps): Pick<CardActionRegistry,
       const delegation = taken.delegation;
       await surface.replaceNow(context, deps.bulk.startingReply(spec));
       const continuation = deps.continuation(context);
-      replies.later('bulk-block', () => deps.bulk.run(spec, delegation, continuation, surface.cardActivityId));
+      replies.later('bulk-block', async () => {
+        await deps.bulk.run(spec, delegation, continuation, surface.cardActivityId);
+      });
     }),
     [CardVerb.PastedCancel]: cardAction(z.object({ reviewId: recordId }), async ({ context, surface, presser, data }) => {
       const taken = await decisions.take(context, surface, presser, record(data.reviewId, false));

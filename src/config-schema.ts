@@ -36,6 +36,9 @@ const guidList = z
   });
 
 /** SharePoint Online / OneDrive hosts of the public cloud, GCC High, DoD and Microsoft 365 operated by 21Vianet. */
+/** An empty setting (`NAME=` in .env) counts as unset, so its default applies. */
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 export const DEFAULT_FILE_DOWNLOAD_HOSTS = '.sharepoint.com,.sharepoint.us,.sharepoint-mil.us,.sharepoint.cn';
 
 const hostSuffixList = z
@@ -88,9 +91,11 @@ export const schema = z.object({
   INVOKE_BUDGET_MS: intInRange(500, 14_000).default(8_000),
   DECISION_TTL_MINUTES: intInRange(1, 1440).default(30),
   BULK_PATIENCE_MINUTES: intInRange(1, 720).default(60),
-  RATE_COMMANDS_PER_MINUTE: intInRange(0, 6000).default(30),
+  /** Unset: 30 in production, off in local mode (one simulated user, demos and benchmarks). */
+  RATE_COMMANDS_PER_MINUTE: z.preprocess(blankAsUnset, intInRange(0, 6000).optional()),
   RATE_COMMAND_BURST: intInRange(1, 6000).default(30),
-  RATE_CARD_PRESSES_PER_MINUTE: intInRange(0, 6000).default(60),
+  /** Unset: 60 in production, off in local mode. */
+  RATE_CARD_PRESSES_PER_MINUTE: z.preprocess(blankAsUnset, intInRange(0, 6000).optional()),
   RATE_CARD_PRESS_BURST: intInRange(1, 6000).default(60),
   MAX_BULK_JOBS_PER_USER: intInRange(1, 100).default(1),
   MAX_EXPORTS_PER_USER: intInRange(1, 100).default(2),
@@ -105,7 +110,7 @@ export const schema = z.object({
   CONTAIN_POLL_SECONDS: intInRange(1, 3600).default(30),
   CONTAIN_WATCH_MINUTES: intInRange(1, 1440).default(60),
   FOLLOW_UP_AFTER_MINUTES: intInRange(0, 10_080).default(120),
-  FOLLOW_UP_AFTER_SECONDS: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), intInRange(1, 604_800).optional()),
+  FOLLOW_UP_AFTER_SECONDS: z.preprocess(blankAsUnset, intInRange(1, 604_800).optional()),
   STORAGE: z.enum(['local', 'azure-blob']).default('local'),
   AZURE_STORAGE_CONNECTION_STRING: optionalText,
   AZURE_STORAGE_CONTAINER: z

@@ -264,8 +264,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bulkPatienceMs: e.BULK_PATIENCE_MINUTES * 60_000,
     },
     fairUse: {
-      commands: { perMinute: e.RATE_COMMANDS_PER_MINUTE, burst: e.RATE_COMMAND_BURST },
-      presses: { perMinute: e.RATE_CARD_PRESSES_PER_MINUTE, burst: e.RATE_CARD_PRESS_BURST },
+      // Local mode is one simulated user (demos, benchmarks): its buckets are off unless set.
+      commands: { perMinute: e.RATE_COMMANDS_PER_MINUTE ?? (mode === 'local' ? 0 : 30), burst: e.RATE_COMMAND_BURST },
+      presses: { perMinute: e.RATE_CARD_PRESSES_PER_MINUTE ?? (mode === 'local' ? 0 : 60), burst: e.RATE_CARD_PRESS_BURST },
       maxBulkJobs: e.MAX_BULK_JOBS_PER_USER,
       maxExports: e.MAX_EXPORTS_PER_USER,
       bulkJobLeaseMs: e.BULK_JOB_LEASE_SECONDS * 1000,

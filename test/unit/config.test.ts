@@ -172,4 +172,15 @@ describe('.env.sample', () => {
     expect(config.mode).toBe('local');
     expect(config.defender.api).toBe('simulator');
   });
+  it('limits each person to 30 commands and 60 presses a minute in production, and not at all in local mode unless set', () => {
+    const perMinute = (env: NodeJS.ProcessEnv) => {
+      const { commands, presses } = loadConfig(env).fairUse;
+      return [commands.perMinute, presses.perMinute];
+    };
+    expect(perMinute(production)).toEqual([30, 60]);
+    expect(perMinute({ ...production, RATE_COMMANDS_PER_MINUTE: '', RATE_CARD_PRESSES_PER_MINUTE: ' ' })).toEqual([30, 60]);
+    expect(perMinute({})).toEqual([0, 0]);
+    expect(perMinute({ RATE_COMMANDS_PER_MINUTE: '5', RATE_CARD_PRESSES_PER_MINUTE: '7' })).toEqual([5, 7]);
+    expect(perMinute({ ...production, RATE_COMMANDS_PER_MINUTE: '0' })).toEqual([0, 60]);
+  });
 });

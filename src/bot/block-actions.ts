@@ -79,7 +79,8 @@ export class BlockActions {
     let followUpMissed = false;
     // Everything kept about a block is written alongside its audit entry: one commit on local storage.
     const whenBlocked = async (status: FileStatus, orgPrevalence?: number) => {
-      const canOffer = this.deps.canContain && (orgPrevalence ?? 0) > 0 && request.options?.action !== 'Allowed';
+      // Defender does not stop & quarantine Microsoft-signed files: no button that could only fail on every device.
+      const canOffer = this.deps.canContain && (orgPrevalence ?? 0) > 0 && request.options?.action !== 'Allowed' && !acknowledged.includes('microsoftSigned');
       const followUps = this.deps.followUps;
       const [offered] = await Promise.allSettled([
         undoWindowMs > 0 ? offerUndo(store, { ...request, status }, this.deps.newId(), actions.now(), undoWindowMs).then((record) => void (undo = record)) : undefined,

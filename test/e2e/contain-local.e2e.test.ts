@@ -6,9 +6,9 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { ConnectorRequest } from '../fakes/fake-connector';
 import { FakeConnector } from '../fakes/fake-connector';
-import { messageActivity } from '../fixtures/activities';
+import { executeActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
-import { cardOf, messageId } from '../fixtures/cards';
+import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts } from './rig';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
@@ -58,5 +58,17 @@ describe('local mode: the simulator shows containment and the follow-up with no 
     const texts = replyTexts(update).join('\n');
     expect(texts).toContain('Not supported on this device');
     expect(texts).toMatch(/Pending: Defender waits for the device|In progress/);
+  });
+
+  it('a Microsoft-signed file blocked anyway gets no stop & quarantine button (Defender refuses those on every device)', async () => {
+    await say('block 5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1 signed but suspicious');
+    const warning = await connector.waitFor((r) => r.method === 'POST' && headline(r) === 'Check before blocking', 10_000);
+    const anyway = buttons(cardOf(warning))['Block anyway'];
+    const press = executeActivity(connector.serviceUrl, messageId(warning), anyway.verb!, anyway.data!);
+    const answer = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(press) });
+    expect(answer.status).toBe(200);
+    const card = ((await answer.json()) as { value: Record<string, unknown> }).value;
+    expect(cardTexts(card)[0]).toBe('Block sent, but Defender does not block Microsoft-signed files');
+    expect(Object.keys(buttons(card))).toEqual(['Undo']);
   });
 });

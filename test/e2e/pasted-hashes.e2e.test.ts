@@ -4,7 +4,7 @@ import { ANA, executeActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import { replyTexts, startRig, type Rig } from './rig';
-import { sentFromTeams } from './sent-from-teams';
+import { sentFromTeams, signedIn } from './sent-from-teams';
 
 const sha256s = (count: number, seed: string) => Array.from({ length: count }, (_, i) => createHash('sha256').update(`${seed}-${i}`).digest('hex'));
 
@@ -54,7 +54,7 @@ describe('hashes pasted with no command word (Indicators API)', () => {
     const sent = imports().flatMap((r) => (r.body as { Indicators: { indicatorValue: string; description: string }[] }).Indicators);
     expect(imports().map((r) => (r.body as { Indicators: unknown[] }).Indicators.length)).toEqual([500, 500, 200]);
     expect(sent.map((i) => i.indicatorValue).sort()).toEqual([...list].sort());
-    expect(sent.find((i) => i.indicatorValue === list[41])?.description).toBe(sentFromTeams('campaign 42 row 42', ANA.name));
+    expect(sent.find((i) => i.indicatorValue === list[41])?.description).toBe(sentFromTeams('campaign 42 row 42', signedIn(ANA)));
     expect(imports().every((r) => r.claims?.oid === ANA.aadObjectId)).toBe(true);
 
     // A second press of the same card finds the review taken: nothing is imported twice.
@@ -79,8 +79,8 @@ describe('hashes pasted with no command word (Indicators API)', () => {
     await rig.connector.waitFor((r) => r.method === 'PUT' && r.activityId === messageId(review) && cardTexts(cardOf(r))[0] === 'Bulk block done: 2 files blocked', 15_000);
     const sent = imports().flatMap((r) => (r.body as { Indicators: { indicatorValue: string; description: string }[] }).Indicators);
     expect(sent.map((i) => [i.indicatorValue, i.description])).toEqual([
-      [a, sentFromTeams('Alert 4711', ANA.name)],
-      [b, sentFromTeams('Alert 4711', ANA.name)],
+      [a, sentFromTeams('Alert 4711', signedIn(ANA))],
+      [b, sentFromTeams('Alert 4711', signedIn(ANA))],
     ]);
   });
 

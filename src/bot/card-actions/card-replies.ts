@@ -8,7 +8,7 @@ import type { ActionResult } from '../block-actions';
 import type { CardSurface } from '../card-surface';
 import { within } from '../deadline';
 import { send } from '../send';
-import type { SessionGate } from '../session-gate';
+import type { OpenSession, SessionGate } from '../session-gate';
 
 /** What card replies use. */
 export interface CardRepliesDeps {
@@ -24,9 +24,14 @@ export class CardReplies {
 
   /** The presser's delegation, or undefined after asking them to sign in. */
   async delegation(context: TurnContext, surface: CardSurface, what: string): Promise<Delegation | undefined> {
-    const delegation = (await this.deps.gate.now(context, signInPromptText(what)))?.delegation;
-    if (!delegation) surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
-    return delegation;
+    return (await this.session(context, surface, what))?.delegation;
+  }
+
+  /** The presser's session: their delegation and who they are as their sign-in says; undefined after asking them to sign in. */
+  async session(context: TurnContext, surface: CardSurface, what: string): Promise<OpenSession | undefined> {
+    const session = await this.deps.gate.now(context, signInPromptText(what));
+    if (!session) surface.answerWithMessage('Sign in first (see the card below), then press the button again.');
+    return session;
   }
 
   /** Replaces the card with the result if it comes within the invoke budget; else "working" now and the result later. */

@@ -40,7 +40,9 @@ export function pastedActions(deps: PastedActionsDeps): Pick<CardActionRegistry,
       }
       const taken = await decisions.take(context, surface, presser, record(data.reviewId, true));
       if (!taken?.delegation) return;
-      const spec = pastedJob(taken.value, comment);
+      // Run as the presser's sign-in names them (the review was made before any sign-in): the owner check already matched their Teams id.
+      const found = pastedJob(taken.value, comment);
+      const spec = found && taken.caller ? { ...found, caller: taken.caller } : found;
       if (!spec) {
         await surface.replaceNow(context, noticeReply('Nothing was blocked', ['A comment is required for every block. Send the hashes again and fill in the comment.']));
         return;

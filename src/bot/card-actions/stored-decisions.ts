@@ -28,7 +28,13 @@ export interface DecisionRecord<T> {
 export class StoredDecisions {
   constructor(private readonly deps: StoredDecisionsDeps) {}
 
-  async take<T>(context: TurnContext, surface: CardSurface, presser: Caller, record: DecisionRecord<T>): Promise<{ value: T; delegation?: Delegation } | undefined> {
+  /** `caller`: the presser as their sign-in names them (only when the record needs a sign-in). */
+  async take<T>(
+    context: TurnContext,
+    surface: CardSurface,
+    presser: Caller,
+    record: DecisionRecord<T>,
+  ): Promise<{ value: T; delegation?: Delegation; caller?: Caller } | undefined> {
     const stored = await this.deps.store.get<T>(record.key);
     if (!stored) {
       await surface.replaceNow(context, confirmationClosedReply('unknown'));
@@ -38,13 +44,13 @@ export class StoredDecisions {
       await tellOnly(context, surface, confirmationClosedReply('notYours').summary);
       return undefined;
     }
-    const delegation = record.signInFor ? await this.deps.replies.delegation(context, surface, record.signInFor) : undefined;
-    if (record.signInFor && !delegation) return undefined;
+    const session = record.signInFor ? await this.deps.replies.session(context, surface, record.signInFor) : undefined;
+    if (record.signInFor && !session) return undefined;
     const taken = await this.deps.store.delete(record.key, { ifMatch: stored.etag });
     if (!taken.ok) {
       await surface.replaceNow(context, confirmationClosedReply('unknown'));
       return undefined;
     }
-    return { value: stored.value, delegation };
+    return { value: stored.value, delegation: session?.delegation, caller: session?.caller };
   }
 }

@@ -1,4 +1,4 @@
-import type { BlockOptions } from './block-options';
+import { optionsSentAt, type BlockOptions } from './block-options';
 import type { FileHash } from './file-hash';
 import type { FileInfo, FileStats } from './file-report';
 import type { FileStatus } from './file-status';
@@ -100,7 +100,9 @@ async function decide(deps: ActionDeps, request: BlockFileRequest, delegation: D
     // A check that could not be made asks first; once acknowledged, it is said on the result card.
     const notes = concerns.filter((c) => !open.includes(c)).flatMap(uncheckedNote);
     if (open.length > 0) return { kind: 'needsConfirmation', concerns: open, notes };
-    const sent = deps.defender.supportsOptions ? request : { ...request, options: undefined };
+    const sent = deps.defender.supportsOptions
+      ? { ...request, ...(request.options ? { options: optionsSentAt(request.options, deps.now()) } : {}) }
+      : { ...request, options: undefined };
     await auditIntent(deps, request);
     const status = await deps.defender.block(sent, delegation.defender);
     const blocked = {

@@ -13,9 +13,17 @@ export interface BlockOptions {
   readonly action: IndicatorAction;
   /** ISO time the indicator expires; undefined = never. */
   readonly expiresAt?: string;
+  /** The expiry as typed ("30d"): counted again from when the block goes out (a confirmation or approval can come days later). */
+  readonly expiresInDays?: number;
   readonly severity?: Severity;
   /** Defender device groups (rbacGroupNames); empty or undefined = all devices. */
   readonly deviceGroups?: readonly string[];
+}
+
+/** The options as they go out at `now`: a relative expiry counts from now, so it is never earlier than the indicator itself. */
+export function optionsSentAt(options: BlockOptions, now: Date): BlockOptions {
+  if (options.expiresInDays === undefined) return options;
+  return { ...options, expiresAt: new Date(now.getTime() + options.expiresInDays * 86_400_000).toISOString() };
 }
 
 /** Block options as typed; the use case turns the expiry into a date with its clock and default. */

@@ -1,7 +1,7 @@
 import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
 import { detailConcerns, lookupFailure, type ActionDeps, type Concern } from './block-file';
-import type { BlockOptions } from './block-options';
+import { optionsSentAt, type BlockOptions } from './block-options';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
@@ -128,7 +128,8 @@ export async function bulkBlock(
   let waitedMs = 0;
   for (let start = 0; start < supported.length;) {
     const batch = supported.slice(start, start + deps.defender.maxBatch);
-    const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options: deps.defender.supportsOptions ? job.options : undefined }));
+    const options = deps.defender.supportsOptions && job.options ? optionsSentAt(job.options, deps.now()) : undefined;
+    const requests: BlockFileRequest[] = batch.map((item) => ({ ...item, caller: job.caller, options }));
     try {
       await journal?.intent(batch);
     } catch {

@@ -7,6 +7,7 @@ export function resolveOptions(input: OptionsInput, now: Date, defaultExpiryDays
   return {
     action: input.action ?? 'Block',
     ...(expiresAt ? { expiresAt } : {}),
+    ...(expires !== 'never' && 'days' in expires ? { expiresInDays: expires.days } : {}),
     ...(input.severity ? { severity: input.severity } : {}),
     ...(input.deviceGroups?.length ? { deviceGroups: input.deviceGroups } : {}),
   };

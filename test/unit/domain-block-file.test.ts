@@ -1,4 +1,5 @@
 import { blockFile, type ActionDeps, type Concern } from '../../src/domain/block-file';
+import { resolveOptions } from '../../src/domain/resolve-options';
 import type { BlockOptions } from '../../src/domain/block-options';
 import type { Caller } from '../../src/domain/caller';
 import type { FileHash } from '../../src/domain/file-hash';
@@ -390,5 +391,26 @@ describe('blockFile: once Defender accepted, nothing throws', () => {
       ['block', 'requested', undefined, undefined],
       ['block', 'unknown', 'outcomeUnknown: The request was sent, but Defender closed the connection before answering.', undefined],
     ]);
+  });
+});
+
+describe('blockFile: an expiry typed as days counts from when the block goes out', () => {
+  it('a "1d" block confirmed or approved two days later expires a day after it is sent, never before it exists', async () => {
+    const kit = domainKit({ held: { 'oid-ana': [DirectoryRole.SecurityAdministrator] } });
+    const options = resolveOptions({ expires: { days: 1 } }, kit.clock.now(), 30);
+    kit.clock.advance(2 * 86_400_000);
+    const sentAt = kit.clock.now().getTime();
+    const outcome = await blockFile(kit.actions, { hash: SHA1, comment: 'dropper', caller: ana, options }, delegationOf(ana), ['existingBlock']);
+    expect(outcome.kind).toBe('blocked');
+    const [sent] = kit.defender.callsOf('block');
+    expect(sent.request.options?.expiresAt).toBe(new Date(sentAt + 86_400_000).toISOString());
+  });
+
+  it('an expiry given as a date stays that date', async () => {
+    const kit = domainKit({ held: { 'oid-ana': [DirectoryRole.SecurityAdministrator] } });
+    const options = resolveOptions({ expires: { at: '2031-01-01T00:00:00.000Z' } }, kit.clock.now(), 30);
+    kit.clock.advance(2 * 86_400_000);
+    await blockFile(kit.actions, { hash: SHA1, comment: 'dropper', caller: ana, options }, delegationOf(ana));
+    expect(kit.defender.callsOf('block')[0].request.options?.expiresAt).toBe('2031-01-01T00:00:00.000Z');
   });
 });

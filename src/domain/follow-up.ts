@@ -40,9 +40,10 @@ export async function scheduleFollowUp(store: Store, followUp: FollowUp, now: Da
 
 /** Follow-ups due by `now` that nobody is posting. */
 export async function dueFollowUps(store: Store, now: Date): Promise<Array<Versioned<FollowUp> & { readonly key: string }>> {
+  // Keys sort by due time: the listing stops at now, so a sweep never reads the follow-ups still to come.
   const upTo = StoreKey.followUp(now.toISOString(), '\uffff');
-  return (await store.list<FollowUp>(StorePrefix.followUp)).filter(
-    (entry) => entry.key <= upTo && Date.parse(entry.value.dueAt) <= now.getTime() && !claimedElsewhere(entry.value, now),
+  return (await store.list<FollowUp>(StorePrefix.followUp, { before: upTo })).filter(
+    (entry) => Date.parse(entry.value.dueAt) <= now.getTime() && !claimedElsewhere(entry.value, now),
   );
 }
 

@@ -86,4 +86,22 @@ describe('the due follow-ups', () => {
     kit.clock.advance(60 * 60_000);
     expect(await dueFollowUps(kit.store, kit.clock.now())).toEqual([]);
   });
+
+  it('are read from the due part of the store only: a thousand follow-ups still to come are never read by a sweep', async () => {
+    const { kit, followUp } = setUp();
+    for (let i = 0; i < 1000; i++) await scheduleFollowUp(kit.store, { ...followUp, id: `later-${i}`, dueAt: kit.clock.at(3_600_000 + i) }, kit.clock.now());
+    await scheduleFollowUp(kit.store, { ...followUp, id: 'now', dueAt: kit.clock.at(1_000) }, kit.clock.now());
+    kit.clock.advance(1_000);
+    const read: string[] = [];
+    const list = kit.store.list.bind(kit.store);
+    const counting = Object.assign(Object.create(kit.store) as typeof kit.store, {
+      list: async <T>(prefix: string, options?: { readonly before?: string }) => {
+        const found = await list<T>(prefix, options);
+        read.push(...found.map((entry) => entry.key));
+        return found;
+      },
+    });
+    expect((await dueFollowUps(counting, kit.clock.now())).map((entry) => entry.value.id)).toEqual(['now']);
+    expect(read).toHaveLength(1);
+  });
 });

@@ -109,7 +109,10 @@ export async function checkBack(deps: FollowUpDeps, followUp: FollowUp, delegati
   if (undo) return { kind: 'undone', by: undo.actor.name, at: undo.at };
   const block = await blockNow(deps, followUp, delegation, trail);
   const devices = await devicesSince(deps, followUp, delegation);
-  const jobs = (await listJobs(deps.store)).filter((j) => j.hash.value === followUp.hash.value || (devices.sha1 !== undefined && j.sha1 === devices.sha1));
+  // Only this tenant's jobs: another tenant's containment of the same file is neither shown nor counted as covering a device.
+  const jobs = (await listJobs(deps.store)).filter(
+    (j) => j.tenantId === followUp.tenantId && (j.hash.value === followUp.hash.value || (devices.sha1 !== undefined && j.sha1 === devices.sha1)),
+  );
   const contained = new Set(jobs.flatMap((j) => j.devices.filter((d) => d.state === 'Succeeded').map((d) => d.machineId)));
   const remaining = devices.seen?.filter((d) => !contained.has(d.id));
   const finding: FollowUpFinding = { kind: 'report', block, seenSince: devices.seen, remaining, jobs };

@@ -45,6 +45,24 @@ describe('checking a block again', () => {
     expect(audited).toMatchObject({ action: 'follow-up', outcome: 'done', detail: 'block still in force; seen on 2 devices since the block' });
   });
 
+  it("never reports another tenant's stop & quarantine of the same file, nor counts its devices as covered", async () => {
+    const { kit, containment, deps, followUp } = setUp();
+    kit.defender.script('currentBlock', BLOCK);
+    containment.seed(SHA1, [{ id: 'm1', name: 'NEW-1', lastSeen: kit.clock.at(60_000) }]);
+    const EVE = { userId: '29:eve', aadObjectId: 'oid-eve', name: 'Eve Elsewhere', tenantId: 't2' };
+    const foreign = newJob({ id: 'other-tenant', hash: HASH, sha1: SHA1, comment: 'theirs', caller: EVE, devices: [{ id: 'm1' }] }, kit.clock.now(), {
+      confirmAbove: 25,
+      pollMs: 1000,
+      watchMs: 60_000,
+    });
+    await createJob(kit.store, { ...foreign, phase: 'finished', devices: [{ ...foreign.devices[0], state: 'Succeeded' }] }, kit.clock.now());
+    kit.clock.advance(2 * 60 * 60_000);
+    const found = await checkBack(deps, followUp, delegationOf(ANA));
+    if (found.kind !== 'report') throw new Error('no report');
+    expect(found.jobs.map((j) => j.id)).toEqual([]);
+    expect(found.remaining?.map((d) => d.id)).toEqual(['m1']);
+  });
+
   it('names who lifted the block from the audit trail, and says "outside the bot" when nobody there did', async () => {
     const { kit, deps, followUp } = setUp();
     kit.clock.advance(1000);

@@ -1,4 +1,6 @@
 import { DefenderError, TokenError } from '../errors';
+import { refuseUnlessHolds } from './access';
+import { BLOCKING_ROLES } from './roles';
 import { FINAL_MACHINE_ACTION_STATES, type MachineActionStatus, type StopAndQuarantineResult } from './containment-ports';
 import type { ContainDeps, ContainDevice, ContainJob } from './containment';
 import { actorOf } from './outcomes';
@@ -63,6 +65,8 @@ class Step {
 
   async send(delegation: Delegation): Promise<void> {
     const { containment, settings } = this.deps;
+    // The role is checked live before every sending step: a job resumed hours later (or after a restart) sends nothing for someone who lost it.
+    if (this.devices.some((d) => d.state === 'queued') && !this.watchOver() && !(await this.stillHoldsRole(delegation))) return;
     let sent = 0;
     for (let i = 0; i < this.devices.length; i++) {
       const device = this.devices[i];
@@ -103,6 +107,26 @@ class Step {
     this.next = this.devices.some(tracked)
       ? { phase: 'tracking', polls: 0, nextAt: this.later(settings.pollMs) }
       : { phase: 'finished', endedAt: this.now.toISOString(), nextAt: this.now.toISOString() };
+  }
+
+  /** False when the step must not send: the role is gone (every queued device is then refused) or could not be checked (tried again later). */
+  private async stillHoldsRole(delegation: Delegation): Promise<boolean> {
+    const refused = await refuseUnlessHolds(this.deps.roles, this.job.caller, delegation, BLOCKING_ROLES);
+    if (!refused) return true;
+    if (refused.kind !== 'denied') {
+      this.next = { nextAt: this.later(this.deps.settings.pollMs) };
+      return false;
+    }
+    const detail = `Not sent: ${this.job.caller.name} no longer holds the Security Administrator or Global Administrator role.`;
+    for (let i = 0; i < this.devices.length; i++) {
+      if (this.devices[i].state !== 'queued') continue;
+      this.devices[i] = { ...this.devices[i], state: 'refused', reason: 'missing-permission', detail };
+      await this.audit(this.devices[i]);
+    }
+    this.next = this.devices.some(tracked)
+      ? { phase: 'tracking', polls: 0, nextAt: this.later(this.deps.settings.pollMs) }
+      : { phase: 'finished', endedAt: this.now.toISOString(), nextAt: this.now.toISOString() };
+    return false;
   }
 
   async poll(delegation: Delegation): Promise<void> {

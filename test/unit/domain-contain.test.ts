@@ -209,6 +209,31 @@ describe('sending to many devices', () => {
   });
 });
 
+describe('the role, checked again before each sending step', () => {
+  it('sends nothing more to any device once the analyst no longer holds the role, and says so per device', async () => {
+    const { kit, containment, deps, job } = setUp();
+    let holds = true;
+    const graphTokens: string[] = [];
+    const roles: ContainDeps['roles'] = {
+      rolesOf: async (_caller, delegation) => {
+        graphTokens.push(await delegation.graph());
+        return { ok: true, roles: new Set(holds ? [DirectoryRole.SecurityAdministrator] : [DirectoryRole.SecurityReader]) };
+      },
+    };
+    const many = Array.from({ length: 30 }, (_, i) => ({ id: `d${i}`, name: `PC-${i}` }));
+    const first = await advanceJob({ ...deps, roles }, job(many), delegationOf(ANA));
+    expect(containment.callsOf('stopAndQuarantine')).toHaveLength(25);
+    holds = false;
+    kit.clock.advance(60_000);
+    const second = await advanceJob({ ...deps, roles }, first, delegationOf(ANA));
+    expect(containment.callsOf('stopAndQuarantine')).toHaveLength(25);
+    expect(graphTokens).toEqual(['graph-token-of-oid-ana', 'graph-token-of-oid-ana']);
+    expect(second.devices.filter((d) => d.state === 'queued')).toEqual([]);
+    expect(second.devices.slice(25).map((d) => d.state)).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
+    expect(second.devices[29].detail).toMatch(/no longer holds/);
+  });
+});
+
 describe('a slow step', () => {
   it('stops sending once it has run for a minute (throttled calls wait in the client) and is due again at once', async () => {
     const { kit, deps, job } = setUp();

@@ -130,9 +130,17 @@ class Step {
   }
 
   async poll(delegation: Delegation): Promise<void> {
-    for (let i = 0; i < this.devices.length; i++) {
+    // A poll stops at the step budget like sending does (throttled reads wait in the client), and the next one starts where it stopped.
+    const n = this.devices.length;
+    const start = Math.min(this.job.pollFrom ?? 0, n);
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n;
       const device = this.devices[i];
       if (!tracked(device) || !device.actionId) continue;
+      if (this.deps.now().getTime() - this.now.getTime() >= STEP_BUDGET_MS) {
+        this.next = { pollFrom: i, nextAt: this.later(0) };
+        return;
+      }
       try {
         const action = await this.deps.containment.machineAction(device.actionId, delegation.defender);
         if (!action) {
@@ -146,13 +154,14 @@ class Step {
       } catch (error) {
         if (!(error instanceof DefenderError)) throw error;
         if (error.reason === 'rateLimited') {
-          this.next = { nextAt: this.later((error.details.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S) * 1000) };
+          this.next = { pollFrom: i, nextAt: this.later((error.details.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S) * 1000) };
           return;
         }
         // Any other failure: this device is asked again on the next poll.
       }
     }
     this.finishOrWait();
+    this.next = { ...this.next, pollFrom: undefined };
   }
 
   private finishOrWait(): void {

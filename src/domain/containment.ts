@@ -65,6 +65,8 @@ export interface ContainJob {
   /** When the job should next be driven (send the queued devices, or poll). */
   readonly nextAt: string;
   readonly polls: number;
+  /** Where the next poll starts (index into `devices`), when the last one stopped at its step budget or at a 429. */
+  readonly pollFrom?: number;
   readonly phase: 'sending' | 'tracking' | 'finished';
   readonly devices: readonly ContainDevice[];
   /** Where the progress card lives (opaque to the domain). */

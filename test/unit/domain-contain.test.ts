@@ -249,3 +249,29 @@ describe('a slow step', () => {
     expect(next.devices.map((d) => d.state)).toEqual(['Pending', 'Pending', 'queued']);
   });
 });
+
+describe('a slow poll', () => {
+  it('stops polling once it has run for a minute, so it ends within its lease, and the next poll starts with the devices not asked yet', async () => {
+    const { kit, containment, deps, job } = setUp();
+    const tracking = await advanceJob(deps, job(), delegationOf(ANA));
+    expect(tracking.phase).toBe('tracking');
+    const ids = tracking.devices.map((d) => d.actionId);
+    const original = containment.machineAction.bind(containment);
+    containment.machineAction = async (...args) => {
+      kit.clock.advance(40_000);
+      return original(...args);
+    };
+    kit.clock.advance(30_000);
+    const first = await advanceJob(deps, tracking, delegationOf(ANA));
+    expect(containment.callsOf('machineAction').map((c) => c.actionId)).toEqual([ids[0], ids[1]]);
+    expect(first).toMatchObject({ phase: 'tracking', nextAt: kit.clock.at(30_000 + 80_000) });
+    const second = await advanceJob(deps, first, delegationOf(ANA));
+    expect(
+      containment
+        .callsOf('machineAction')
+        .map((c) => c.actionId)
+        .slice(2, 3),
+    ).toEqual([ids[2]]);
+    expect(second.phase).toBe('tracking');
+  });
+});

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { closeServer, listen, readBody, sendJson } from '../fakes/http-json';
 import { messageActivity } from '../fixtures/activities';
-import { startAzurite, viaPort, type Azurite } from '../integration/azurite';
+import { forwardToAzurite, startAzurite, viaPort, type Azurite } from '../integration/azurite';
 
 /** What one command may cost in storage round trips on the hot path. */
 const TARGET = 3;
@@ -17,12 +17,7 @@ async function countingProxy(azurite: Azurite): Promise<{ readonly port: number;
   const server = http.createServer((req, res) => {
     const shape = shapeOf(req.method ?? '?', req.url ?? '/');
     counts.set(shape, (counts.get(shape) ?? 0) + 1);
-    const forwarded = http.request({ host: '127.0.0.1', port: azurite.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {
-      res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-      upstream.pipe(res);
-    });
-    forwarded.on('error', () => res.destroy());
-    req.pipe(forwarded);
+    forwardToAzurite(azurite, req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -1,6 +1,6 @@
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Azurite } from '../integration/azurite';
+import { forwardToAzurite, type Azurite } from '../integration/azurite';
 
 /** Which storage requests a fault hits: method and the blob path after the account (`/{container}/{blob}`), decoded. */
 export type BlobMatcher = (method: string, path: string) => boolean;
@@ -51,13 +51,7 @@ export async function blobFaultProxy(azurite: Azurite): Promise<BlobFaultProxy> 
       res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>Scripted ${fault.status}</Message></Error>`);
       return;
     }
-    const forwarded = request({ host: '127.0.0.1', port: azurite.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {
-      seen.outcome = upstream.statusCode ?? 0;
-      res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-      upstream.pipe(res);
-    });
-    forwarded.on('error', () => res.destroy());
-    req.pipe(forwarded);
+    forwardToAzurite(azurite, req, res, (status) => (seen.outcome = status));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,4 +158,15 @@ export async function lossyProxy(azurite: Azurite, drop: (req: IncomingMessage) 
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Forwards one request to Azurite as it came and pipes the answer back; `answered` sees Azurite's status. Proxies in tests count or fail requests around it. */
+export function forwardToAzurite(azurite: Azurite, req: IncomingMessage, res: ServerResponse, answered: (status: number) => void = () => undefined): void {
+  const forwarded = request({ host: '127.0.0.1', port: azurite.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {
+    answered(upstream.statusCode ?? 0);
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    upstream.pipe(res);
+  });
+  forwarded.on('error', () => res.destroy());
+  req.pipe(forwarded);
 }

@@ -1,6 +1,6 @@
 import { TeamsSSOTokenExchangeMiddleware, type Storage } from 'botbuilder';
 import { StoreBackedStorage } from './bot/store-backed-storage';
-import type { Config } from './config';
+import type { Config } from './config-types';
 import type { ContainmentApi } from './domain/containment-ports';
 import type { AuditLog, DefenderApi, Delegations, Logger, OnceStore, RoleDirectory, Store } from './domain/ports';
 import { createAdapter, continuationsFor, proactiveFor } from './bot/adapter';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudAdapter } from 'botbuilder';
-import type { Config } from './config';
+import type { Config } from './config-types';
 import type { ActionDeps } from './domain/block-file';
 import { BulkJobs } from './domain/bulk-job';
 import { FairUse } from './domain/fair-use';

@@ -8,7 +8,7 @@ import {
   type ConversationParameters,
   type ConversationReference,
 } from 'botbuilder';
-import type { Config } from '../config';
+import type { Config } from '../config-types';
 import { errorFields } from '../errors';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';

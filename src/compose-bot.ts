@@ -40,7 +40,8 @@ import type { ContainmentApi } from './domain/containment-ports';
 
 /** How long one containment step may hold its job before another instance may take it over. */
 const CONTAIN_LEASE_MS = 5 * 60 * 1000;
-import { indexLegacyRequests, type ApprovalDeps } from './domain/approvals';
+import type { ApprovalDeps } from './domain/approval-record';
+import { indexLegacyRequests } from './domain/approval-sweep';
 
 /** What the bot is built from: the configuration and the already-built adapters and ports. */
 export interface BotParts {

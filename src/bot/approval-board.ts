@@ -1,16 +1,7 @@
 import { CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
-import {
-  attachCard,
-  cancelRequest,
-  decide,
-  expireDue,
-  findRequest,
-  type ApprovalDeps,
-  type ApprovalRequest,
-  type Decision,
-  type DecisionOutcome,
-  lastDecision,
-} from '../domain/approvals';
+import { attachCard, findRequest, type ApprovalDeps, type ApprovalRequest, lastDecision } from '../domain/approval-record';
+import { expireDue } from '../domain/approval-sweep';
+import { cancelRequest, decide, type Decision, type DecisionOutcome } from '../domain/approvals';
 import { undoToApprove, type ApprovalAsk, type ApprovedContainment } from '../domain/approval-actions';
 import { requestApproval, withdrawRequest } from '../domain/approval-requests';
 import type { Caller } from '../domain/caller';

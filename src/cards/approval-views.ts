@@ -1,4 +1,5 @@
-import { approverOf, lastDecision, type ApprovalRequest, type DecisionOutcome } from '../domain/approvals';
+import { approverOf, lastDecision, type ApprovalRequest } from '../domain/approval-record';
+import type { DecisionOutcome } from '../domain/approvals';
 import type { Caller } from '../domain/caller';
 import { HASH_NAMES } from '../domain/file-hash';
 import { decisionText, headlineOf, WORDS } from './approval-words';

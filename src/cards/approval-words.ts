@@ -1,6 +1,6 @@
 import type { RefusedAction } from '../domain/action-names';
 import type { ApprovalAction } from '../domain/approval-actions';
-import type { ApprovalDecision, ApprovalRequest } from '../domain/approvals';
+import type { ApprovalDecision, ApprovalRequest } from '../domain/approval-record';
 import type { Tone } from './card-text';
 
 /** How each action is worded on its card, its notices and its refusals; every headline and button follows from it. */

@@ -1,4 +1,4 @@
-import type { ApprovalRequest, Person } from './approvals';
+import type { ApprovalRequest, Person } from './approval-record';
 import type { Store } from './ports';
 import { StoreKey, StorePrefix } from './store-keys';
 

@@ -1,7 +1,7 @@
 import { refusalFrom } from './access';
 import type { ApprovalAsk } from './approval-actions';
 import { openRequests } from './approval-index';
-import { approvalKey, samePerson, storeNewRequest, type ApprovalDeps, type ApprovalRequest } from './approvals';
+import { approvalKey, samePerson, storeNewRequest, type ApprovalDeps, type ApprovalRequest } from './approval-record';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import { actorOf, refusalDetail } from './outcomes';

@@ -10,7 +10,7 @@ import { historyReply } from '../../src/cards/history-views';
 import { refusalReply } from '../../src/cards/refusal-views';
 import { fileReportReply } from '../../src/cards/report-views';
 import { accountMismatchReply, pendingDroppedReply, signedInReply } from '../../src/cards/session-views';
-import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approvals';
+import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approval-record';
 import type { BulkLine } from '../../src/domain/bulk-intake';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { FileStatus } from '../../src/domain/file-status';

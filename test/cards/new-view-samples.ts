@@ -7,7 +7,7 @@ import { slowDownReply } from '../../src/cards/fair-use-views';
 import { blockFormReply } from '../../src/cards/form-views';
 import { containUnknownReply, messageActionDialogCard, notContainedReply, pastedReviewReply } from '../../src/cards/message-action-views';
 import type { ApprovalAction } from '../../src/domain/approval-actions';
-import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approvals';
+import type { ApprovalRequest, ApprovalStatus } from '../../src/domain/approval-record';
 import type { BulkLine } from '../../src/domain/bulk-intake';
 import type { ContainDevice, ContainJob } from '../../src/domain/containment';
 import type { DeviceSighting } from '../../src/domain/containment-ports';

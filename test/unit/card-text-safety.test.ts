@@ -18,7 +18,7 @@ import {
   signInUnavailableReply,
   tenantRefusedReply,
 } from '../../src/cards/session-views';
-import type { ApprovalRequest } from '../../src/domain/approvals';
+import type { ApprovalRequest } from '../../src/domain/approval-record';
 import { containDevicesReply, containProgressReply, followUpNotCheckedReply, followUpReply } from '../../src/cards/contain-views';
 import { newJob, type ContainDevice, type ContainJob } from '../../src/domain/containment';
 import type { FollowUp } from '../../src/domain/follow-up';

@@ -10,7 +10,7 @@ import { historyReply } from '../../src/cards/history-views';
 import { refusalReply } from '../../src/cards/refusal-views';
 import type { Reply } from '../../src/cards/render';
 import { fileReportReply } from '../../src/cards/report-views';
-import type { ApprovalRequest } from '../../src/domain/approvals';
+import type { ApprovalRequest } from '../../src/domain/approval-record';
 import { DefenderError } from '../../src/errors';
 import { cardTexts } from '../fixtures/card-texts';
 import { CARD_SAMPLES, COMMENT_400, HISTORY_15, LONG_UPN, SHA1, SHA256 } from '../cards/card-samples';

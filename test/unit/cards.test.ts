@@ -13,7 +13,7 @@ import { blockFormReply } from '../../src/cards/form-views';
 import { historyReply } from '../../src/cards/history-views';
 import { fileReportReply } from '../../src/cards/report-views';
 import { approvalCardReply, decisionRefusedText, notRequestedReply, requesterNoticeReply, requestPendingReply } from '../../src/cards/approval-views';
-import type { ApprovalRequest } from '../../src/domain/approvals';
+import type { ApprovalRequest } from '../../src/domain/approval-record';
 
 const SHA1 = '7327b54fd718525cbca07dacde913b5ac3c85673';
 const hash = { value: SHA1, type: 'Sha1' as const };

@@ -1,6 +1,7 @@
 import { undoToApprove } from '../../src/domain/approval-actions';
 import { requestApproval } from '../../src/domain/approval-requests';
-import { approvalKey, decide, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { approvalKey, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approval-record';
+import { decide } from '../../src/domain/approvals';
 import type { ApprovalAsk } from '../../src/domain/approval-actions';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';

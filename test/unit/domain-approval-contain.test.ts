@@ -1,6 +1,7 @@
 import { requestApproval } from '../../src/domain/approval-requests';
 import type { ApprovalAsk } from '../../src/domain/approval-actions';
-import { decide, type ApprovalDeps } from '../../src/domain/approvals';
+import type { ApprovalDeps } from '../../src/domain/approval-record';
+import { decide } from '../../src/domain/approvals';
 import type { Caller } from '../../src/domain/caller';
 import { DirectoryRole } from '../../src/domain/roles';
 import { delegationOf, domainKit } from '../fixtures/domain-kit';

@@ -1,4 +1,6 @@
-import { approvalKey, attachCard, cancelRequest, decide, expireDue, findRequest, indexLegacyRequests, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approvals';
+import { approvalKey, attachCard, findRequest, type ApprovalDeps, type ApprovalRequest } from '../../src/domain/approval-record';
+import { expireDue, indexLegacyRequests } from '../../src/domain/approval-sweep';
+import { cancelRequest, decide } from '../../src/domain/approvals';
 import { requestApproval, withdrawRequest } from '../../src/domain/approval-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { FileStatus } from '../../src/domain/file-status';

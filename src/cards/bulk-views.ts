@@ -1,5 +1,6 @@
 import type { BulkLine } from '../domain/bulk-intake';
-import type { BulkFlag, BulkProgress } from '../domain/bulk-block';
+import type { BulkProgress } from '../domain/bulk-block';
+import type { BulkFlag } from '../domain/bulk-precheck';
 import type { Concern } from '../domain/block-file';
 import { CardVerb } from './card-verbs';
 import { count, ENFORCEMENT, factsAndFields, localTime, SIMULATED, toneStyle, type Fact } from './card-text';

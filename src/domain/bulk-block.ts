@@ -1,13 +1,14 @@
 import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { detailConcerns, lookupFailure, type ActionDeps, type Concern } from './block-file';
+import type { ActionDeps } from './block-file';
 import { optionsSentAt, type BlockOptions } from './block-options';
+import { auditItems, auditSummary } from './bulk-audit';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { BulkItemResult } from './file-report';
-import { actorOf, refusalDetail, refusalOutcome, type Refusal } from './outcomes';
-import type { BulkItemOutcome, BulkJobRecord, BulkJournal } from './bulk-job';
+import { refusalDetail, refusalOutcome, type Refusal } from './outcomes';
+import type { BulkItemOutcome, BulkJournal } from './bulk-job';
 import type { BlockFileRequest, Delegation } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -37,61 +38,6 @@ export type BulkOutcome =
       readonly blockedHashes: readonly FileHash[];
     }
   | Refusal;
-
-/** A hash of a bulk list that a single block would ask about first, and why. */
-export interface BulkFlag {
-  readonly hash: FileHash;
-  readonly concerns: readonly Concern[];
-}
-
-/** Lists of up to this many hashes also get the signer and prevalence checks (three GETs per hash), as a single block does. */
-export const BULK_DETAIL_CHECKS = 20;
-
-/**
- * The checks a single block makes, for a whole list before anything is sent: which hashes already have an
- * indicator (one filtered GET per lookup batch, never one per hash), and for short lists which are
- * Microsoft-signed or widespread. A check that fails flags its hashes as unchecked; nothing passes silently.
- */
-export async function precheckBulk(deps: ActionDeps, items: readonly BulkItem[], delegation: Delegation): Promise<BulkFlag[]> {
-  const hashes = items.map((item) => item.hash).filter((hash) => deps.defender.hashTypes.includes(hash.type));
-  const concerns = new Map<string, Concern[]>(hashes.map((hash) => [hash.value, []]));
-  const add = (hash: FileHash, concern: Concern) => concerns.get(hash.value)?.push(concern);
-  const detailed = hashes.length <= BULK_DETAIL_CHECKS;
-  const { defender } = deps;
-  if (defender.existingBlocks) {
-    let existing: ReadonlyMap<string, FileStatus> | undefined;
-    let failure = '';
-    try {
-      existing = await defender.existingBlocks(hashes, delegation.defender);
-    } catch (error) {
-      if (error instanceof TokenError) throw error;
-      failure = lookupFailure(error);
-    }
-    for (const hash of hashes) {
-      const status = existing?.get(hash.value);
-      if (!existing) add(hash, { kind: 'existingUnchecked', reason: failure });
-      else if (status) add(hash, { kind: 'existingBlock', status });
-    }
-  } else if (detailed) {
-    const settled = await Promise.allSettled(hashes.map((hash) => defender.currentBlock(hash, delegation.defender)));
-    settled.forEach((one, i) => {
-      if (one.status === 'rejected' && one.reason instanceof TokenError) throw one.reason;
-      if (one.status === 'rejected') add(hashes[i], { kind: 'existingUnchecked', reason: lookupFailure(one.reason) });
-      else if (one.value) add(hashes[i], { kind: 'existingBlock', status: one.value });
-    });
-  }
-  if (detailed) {
-    const settled = await Promise.allSettled(hashes.map((hash) => defender.fileDetails(hash, delegation.defender)));
-    settled.forEach((one, i) => {
-      if (one.status === 'rejected' && one.reason instanceof TokenError) throw one.reason;
-      detailConcerns(one, deps.widespreadThreshold).forEach((concern) => add(hashes[i], concern));
-    });
-  }
-  return hashes.flatMap((hash) => {
-    const found = concerns.get(hash.value) ?? [];
-    return found.length ? [{ hash, concerns: found }] : [];
-  });
-}
 
 /** Timing of the bulk runner; injectable for tests. */
 export interface BulkTiming {
@@ -173,7 +119,7 @@ export async function bulkBlock(
   return { kind: 'finished', progress, blockedHashes: run.blockedHashes() };
 }
 
-class BulkRun {
+export class BulkRun {
   readonly results = new Map<string, { ok: boolean; reason?: string; hash: FileHash }>();
 
   constructor(private readonly total: number) {}
@@ -295,75 +241,4 @@ function reasonOf(error: unknown): string {
   }
   if (error instanceof TokenError) return `sign-in problem: ${error.message}`;
   return 'unexpected error';
-}
-
-async function auditItems(deps: ActionDeps, job: { items: readonly BulkItem[]; options?: BlockOptions; caller: Caller }, run: BulkRun): Promise<void> {
-  for (const item of job.items) {
-    const result = run.results.get(item.hash.value);
-    await deps.audit.record({
-      tenantId: job.caller.tenantId,
-      actor: actorOf(job.caller),
-      action: 'block',
-      outcome: result?.ok ? 'done' : 'failed',
-      hash: item.hash.value,
-      hashType: item.hash.type,
-      comment: item.comment,
-      options: job.options,
-      api: deps.defender.kind,
-      detail: result?.ok ? 'bulk' : `bulk: ${result?.reason ?? 'not attempted'}`,
-    });
-  }
-}
-
-async function auditSummary(
-  deps: ActionDeps,
-  job: { items: readonly BulkItem[]; options?: BlockOptions; caller: Caller },
-  outcome: 'done' | 'denied' | 'failed',
-  detail: string,
-): Promise<void> {
-  await deps.audit.record({
-    tenantId: job.caller.tenantId,
-    actor: actorOf(job.caller),
-    action: 'bulk-block',
-    outcome,
-    options: job.options,
-    api: deps.defender.kind,
-    detail,
-    count: job.items.length,
-  });
-}
-
-/** What an interrupted job's record says, after its per-hash outcomes (and the unknown ones) are written to the audit trail. */
-export async function auditInterrupted(
-  deps: ActionDeps,
-  record: BulkJobRecord,
-): Promise<{ total: number; blocked: number; failed: number; notSent: number; unknown: readonly string[] }> {
-  const { spec, results, inFlight } = record;
-  for (const item of spec.items) {
-    const result = results[item.hash.value];
-    const unknown = !result && inFlight.includes(item.hash.value);
-    if (!result && !unknown) continue;
-    await deps.audit
-      .record({
-        tenantId: spec.caller.tenantId,
-        actor: actorOf(spec.caller),
-        action: 'block',
-        outcome: unknown ? 'unknown' : result?.ok ? 'done' : 'failed',
-        hash: item.hash.value,
-        hashType: item.hash.type,
-        comment: item.comment,
-        options: spec.options,
-        api: deps.defender.kind,
-        detail: unknown ? 'bulk: sent before a restart, answer not received' : result?.ok ? 'bulk' : `bulk: ${result?.reason ?? 'failed'}`,
-      })
-      .catch(() => undefined);
-  }
-  const all = Object.values(results);
-  const blocked = all.filter((r) => r.ok).length;
-  const unknown = inFlight.filter((hash) => !results[hash]);
-  const state = { total: spec.items.length, blocked, failed: all.length - blocked, notSent: spec.items.length - all.length - unknown.length, unknown };
-  await auditSummary(deps, spec, 'failed', `interrupted: ${blocked} blocked, ${state.failed} not blocked, ${state.notSent} not sent, ${unknown.length} unknown`).catch(
-    () => undefined,
-  );
-  return state;
 }

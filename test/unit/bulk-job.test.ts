@@ -1,4 +1,6 @@
-import { auditInterrupted, bulkBlock, precheckBulk } from '../../src/domain/bulk-block';
+import { auditInterrupted } from '../../src/domain/bulk-audit';
+import { bulkBlock } from '../../src/domain/bulk-block';
+import { precheckBulk } from '../../src/domain/bulk-precheck';
 import { BulkJobs } from '../../src/domain/bulk-job';
 import type { AuditEntry, AuditLog, BlockFileRequest, DefenderApi } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';

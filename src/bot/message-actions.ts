@@ -1,15 +1,5 @@
-import {
-  ActivityTypes,
-  TurnContext,
-  type ConversationReference,
-  type MessageActionsPayload,
-  type MessagingExtensionAction,
-  type MessagingExtensionActionResponse,
-} from 'botbuilder';
-import { z } from 'zod';
+import { ActivityTypes, type TurnContext, type MessagingExtensionAction, type MessagingExtensionActionResponse } from 'botbuilder';
 import { findHashes } from '../commands/find-hashes';
-import { MAX_MESSAGE_HTML_LENGTH } from '../commands/limits';
-import { normalizeMessageText } from '../commands/normalize-text';
 import { parseBlockFields } from '../commands/parse-block-fields';
 import { refusalFrom, refuseUnlessHolds } from '../domain/access';
 import { offersApprovalOnDenial, routeAction, type ApprovalPolicy } from '../domain/approval-policy';
@@ -17,7 +7,7 @@ import type { BlockOptions } from '../domain/block-options';
 import type { Caller } from '../domain/caller';
 import type { Refusal } from '../domain/outcomes';
 import { errorFields } from '../errors';
-import { classifyHash, type FileHash } from '../domain/file-hash';
+import type { FileHash } from '../domain/file-hash';
 import type { BlockFileRequest, Delegation, Logger, RoleDirectory } from '../domain/ports';
 import { resolveOptions } from '../domain/resolve-options';
 import { BLOCKING_ROLES } from '../domain/roles';
@@ -33,7 +23,6 @@ import {
   notContainedReply,
   SIGN_IN_AGAIN_TEXT,
   submittedText,
-  TOGGLE_PREFIX,
   UNKNOWN_ACTION_TEXT,
   UNREACHABLE_TEXT,
 } from '../cards/message-action-views';
@@ -46,16 +35,11 @@ import { boundCaller, callerOf } from './caller-of';
 import type { BlockFormSettings } from './chat-commands';
 import type { ContainRunner } from './contain-runner';
 import { continuationFrom, type Continuation, type Proactive } from './continuation';
+import { authorOf, magicCodeOf, MAX_DIALOG_HASHES, MESSAGE_ACTION_ID, message, messageText, pickedHashes, submitted, threadOf } from './message-action-protocol';
 import { send } from './send';
 import { sessionFailureReply } from './session-gate';
 import type { UserSessions } from './user-sessions';
 import type { RunsWork, Work } from './work-runner';
-
-/** The manifest's id of the "Block files in this message" action command. */
-export const MESSAGE_ACTION_ID = 'blockFromMessage';
-
-/** Most hashes one dialog lists: each is a toggle, and 50 SHA-256 toggles with the options keep the card near half of the 40 KB limit. */
-export const MAX_DIALOG_HASHES = 50;
 
 /** Most approval requests one submit from someone without the role files (one per hash); more are refused with a word. */
 const MAX_APPROVAL_ASKS = 10;
@@ -75,18 +59,6 @@ export interface MessageActionsDeps {
   readonly logger: Logger;
   readonly now: () => Date;
 }
-
-/** What the dialog sends back: its inputs (a toggle per hash, `h_<hash>`), checked here once. */
-const submitted = z
-  .object({
-    comment: z.string().max(20_000).optional(),
-    action: z.string().max(100).optional(),
-    expires: z.string().max(100).optional(),
-    severity: z.string().max(100).optional(),
-    groups: z.string().max(20_000).optional(),
-    contain: z.union([z.enum(['true', 'false']), z.boolean()]).optional(),
-  })
-  .catchall(z.unknown());
 
 /** Chosen work from one submit: the hashes, the comment and options, who acts, and where the answer goes. */
 interface Chosen {
@@ -323,75 +295,4 @@ export class MessageActions {
 /** A token failure the analyst fixes by signing in again (not an outage). */
 function needsNewSignIn(refusal: Refusal): boolean {
   return refusal.kind === 'tokenFailed' && refusal.error.reason !== 'unavailable';
-}
-
-/** A `task` message: what the dialog (or Teams' small notice) says. */
-function message(text: string): MessagingExtensionActionResponse {
-  return { task: { type: 'message', value: text } };
-}
-
-/** The magic code Teams may send back in `state` after a sign-in (digits only; anything else is ignored). */
-function magicCodeOf(action: MessagingExtensionAction): string | undefined {
-  const state = (action as { state?: unknown }).state;
-  return typeof state === 'string' && /^\d{4,10}$/.test(state.trim()) ? state.trim() : undefined;
-}
-
-/** The message's text as plain text: its HTML (at most MAX_MESSAGE_HTML_LENGTH of it, never a hash cut in two) normalized like chat text. */
-export function messageText(payload: MessageActionsPayload | undefined): string {
-  const raw = typeof payload?.body?.content === 'string' ? payload.body.content : '';
-  return normalizeMessageText(capped(raw, MAX_MESSAGE_HTML_LENGTH).replace(BLOCK_TAG, '\n<').replace(EMBED_TAG, ' <'));
-}
-
-/**
- * What shows as something between the text around it (an image, an emoji, a rule, an attached card):
- * a space goes before its tag, so that two hashes on either side are never read as one longer hash
- * the reader does not see (two MD5s as a SHA-256). Linear, as BLOCK_TAG.
- */
-const EMBED_TAG = /<(?=(?:img|emoji|hr|attachment|video|audio|iframe|object|embed)\b)/gi;
-
-/**
- * Where a block starts or ends in HTML that posted alerts use and chat text does not (tables, code
- * blocks, headings, lists, paragraphs): a line break goes before its tag, so that a hash in one cell
- * is not glued to the next cell's text. The look-ahead reads only the tag name: linear.
- */
-const BLOCK_TAG = /<(?=\/?(?:p|div|li|pre|code|codeblock|td|th|tr|thead|tbody|table|h[1-6]|blockquote|ul|ol|section|article)\b)/gi;
-
-/** `text` cut at `max`, also dropping the letters and digits the cut ran into (the start of a hash must not pass for a shorter one). */
-function capped(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max;
-  while (end > 0 && /[0-9A-Za-z]/.test(text[end - 1])) end--;
-  return text.slice(0, end);
-}
-
-function authorOf(payload: MessageActionsPayload | undefined): string {
-  return payload?.from?.user?.displayName?.trim() || payload?.from?.application?.displayName?.trim() || 'someone';
-}
-
-/** The hashes whose toggles are on, each once, in the dialog's order; anything that is not a hash is ignored. */
-function pickedHashes(data: Record<string, unknown>): FileHash[] {
-  const seen = new Set<string>();
-  return Object.entries(data).flatMap(([key, value]) => {
-    if (!key.startsWith(TOGGLE_PREFIX) || (value !== 'true' && value !== true)) return [];
-    const hash = classifyHash(key.slice(TOGGLE_PREFIX.length));
-    if (!hash || seen.has(hash.value)) return [];
-    seen.add(hash.value);
-    return [hash];
-  });
-}
-
-/**
- * Where the outcome is posted: in a channel, the thread of the message (`<channel>;messageid=<root>`,
- * the root being the message itself or the post it replies to); in a chat, the chat, as a reply to the message.
- */
-export function threadOf(activity: TurnContext['activity'], payload: MessageActionsPayload | undefined): Partial<ConversationReference> {
-  const reference = TurnContext.getConversationReference(activity);
-  const conversation = activity.conversation;
-  if (conversation?.conversationType === 'channel') {
-    const root = payload?.replyToId || payload?.id;
-    if (!root) return reference;
-    const channel = conversation.id.split(';')[0];
-    return { ...reference, conversation: { ...reference.conversation!, id: `${channel};messageid=${root}` }, activityId: root };
-  }
-  return payload?.id ? { ...reference, activityId: payload.id } : reference;
 }

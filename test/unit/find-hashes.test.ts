@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findHashes } from '../../src/commands/find-hashes';
 import { parseCommand } from '../../src/commands/parse';
-import { messageText } from '../../src/bot/message-actions';
+import { messageText } from '../../src/bot/message-action-protocol';
 
 const sha256 = (seed: string) => createHash('sha256').update(seed).digest('hex');
 const sha1 = (seed: string) => createHash('sha1').update(seed).digest('hex');

@@ -11,7 +11,7 @@ import { loadPackageSettings } from '../../src/package-settings';
 import { projectRoot } from '../../src/project-root';
 import { commandListsFor, MAX_COMMANDS_PER_SCOPE, renderManifest, type ManifestValues } from '../../src/tools/manifest';
 import { packageApp, PLACEHOLDER_BOT_ID } from '../../src/tools/package-app';
-import { MESSAGE_ACTION_ID } from '../../src/bot/message-actions';
+import { MESSAGE_ACTION_ID } from '../../src/bot/message-action-protocol';
 import { MESSAGE_ACTION_TITLE } from '../../src/cards/message-action-views';
 
 const APP_PACKAGE = path.join(projectRoot(), 'appPackage');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
-import { MAX_DIALOG_HASHES, MessageActions, threadOf, type MessageActionsDeps } from '../../src/bot/message-actions';
+import { MAX_DIALOG_HASHES, threadOf } from '../../src/bot/message-action-protocol';
+import { MessageActions, type MessageActionsDeps } from '../../src/bot/message-actions';
 import type { SessionResult, UserSessions } from '../../src/bot/user-sessions';
 import { pastedJob, preparePasted } from '../../src/domain/pasted-review';
 import { cardTexts } from '../fixtures/card-texts';

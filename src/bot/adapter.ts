@@ -12,7 +12,7 @@ import type { Config } from '../config-types';
 import { errorFields } from '../errors';
 import type { Logger } from '../domain/ports';
 import { noticeReply } from '../cards/notice';
-import type { CardRef, PostToChannel } from './approval-board';
+import type { CardRef, PostToChannel } from './approval-cards';
 import { callerOf } from './caller-of';
 import { continuationFrom, type PrepareContinuation, type Proactive } from './continuation';
 import { asProactiveTurn } from './proactive-turns';

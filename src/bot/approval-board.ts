@@ -1,4 +1,4 @@
-import { CardFactory, TurnContext, type ConversationReference } from 'botbuilder';
+import { TurnContext, type ConversationReference } from 'botbuilder';
 import { attachCard, findRequest, type ApprovalDeps, type ApprovalRequest, lastDecision } from '../domain/approval-record';
 import { expireDue } from '../domain/approval-sweep';
 import { cancelRequest, decide, type Decision, type DecisionOutcome } from '../domain/approvals';
@@ -8,7 +8,6 @@ import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import type { Logger, Store } from '../domain/ports';
 import { BLOCKING_ROLES } from '../domain/roles';
-import { StoreKey } from '../domain/store-keys';
 import { utcText } from '../domain/undo';
 import { errorFields } from '../errors';
 import {
@@ -16,7 +15,6 @@ import {
   decisionRefusedText,
   notRequestedReply,
   REQUEST_SIGN_IN_TEXT,
-  requesterNoticeReply,
   requestPendingReply,
   requestSignInReply,
   undoRequestedReply,
@@ -26,6 +24,7 @@ import { undoOutcomeReply } from '../cards/block-views';
 import { noticeReply } from '../cards/notice';
 import type { Reply } from '../cards/render';
 import { signInPromptText } from '../cards/session-views';
+import { notifyRequester, postCard, rememberApprover, refreshUsers, unreachable, updateCard, type CardRef, type PostToChannel } from './approval-cards';
 import type { CardSurface } from './card-surface';
 import type { ContainRunner } from './contain-runner';
 import type { FollowUps } from './follow-ups';
@@ -33,15 +32,6 @@ import type { PrepareContinuation, Proactive } from './continuation';
 import type { OpenSession, SessionGate } from './session-gate';
 import { send } from './send';
 import type { UserSessions } from './user-sessions';
-
-/** Where an approval card lives: the conversation (a channel thread, a group chat) and the card's message. */
-export interface CardRef {
-  readonly reference: Partial<ConversationReference>;
-  readonly activityId: string;
-}
-
-/** Posts a card as a new thread in a Teams channel, through the Bot Connector of the turn's activity; throws when the channel cannot be reached. */
-export type PostToChannel = (context: TurnContext, channelId: string, reply: Reply) => Promise<CardRef>;
 
 /** What the board needs. */
 export interface ApprovalBoardDeps {
@@ -60,9 +50,6 @@ export interface ApprovalBoardDeps {
   /** Checks an approved block again later, in the conversation it was requested from. */
   readonly followUps?: FollowUps;
 }
-
-const approversKey = StoreKey.approvers;
-const MAX_REFRESH_USERS = 60;
 
 /**
  * Four-eyes approvals in Teams: posts the approval card to the SOC channel, takes decisions
@@ -124,7 +111,7 @@ export class ApprovalBoard {
     const inChannel = !!this.deps.channel;
     let card: CardRef;
     try {
-      card = await this.post(context, origin, approvalCardReply(request, 'shared', await this.refreshUsers(request)));
+      card = await postCard(this.deps, context, origin, approvalCardReply(request, 'shared', await refreshUsers(this.deps.store, request)));
     } catch (error) {
       const detail = unreachable(error);
       this.deps.logger.warn({ approvalId: request.id, channelId: this.deps.channel?.id, err: errorFields(error) }, 'Approval card could not be posted: request withdrawn');
@@ -139,18 +126,6 @@ export class ApprovalBoard {
   /** The requester as their sign-in names them (the token's account asks) with their delegation; otherwise undefined after prompting sign-in (they ask again afterwards). */
   private signedIn(context: TurnContext): Promise<OpenSession | undefined> {
     return this.deps.gate.now(context, REQUEST_SIGN_IN_TEXT);
-  }
-
-  /** Posts the card in the approval channel (a new thread), or else in the shared conversation the request came from. */
-  private async post(context: TurnContext, origin: Partial<ConversationReference>, reply: Reply): Promise<CardRef> {
-    const channel = this.deps.channel;
-    if (channel) return channel.post(context, channel.id, reply);
-    let activityId: string | undefined;
-    await this.deps.proactive(origin, async (proactive) => {
-      activityId = await send(proactive, reply);
-    });
-    if (!activityId) throw new Error('the Bot Connector gave the card no message id');
-    return { reference: { ...origin, activityId: undefined }, activityId };
   }
 
   /** An approver's or the requester's press on an approval card. */
@@ -194,11 +169,11 @@ export class ApprovalBoard {
     }
     const request = outcome.request;
     this.deps.logger.info({ approvalId, action: request.action, status: request.status, user: presser.aadObjectId }, 'Approval decided');
-    if (action !== 'cancel') await this.rememberApprover(request.tenantId, presser.userId);
+    if (action !== 'cancel') await rememberApprover(this.deps.store, request.tenantId, presser.userId);
     const reply = approvalCardReply(request, 'shared');
     await surface.replaceNow(context, reply);
-    await this.updateCard(request, reply);
-    await this.notifyRequester(request);
+    await updateCard(this.deps.proactive, request, reply);
+    await notifyRequester(this.deps.proactive, request);
     if (outcome.containment && session) await this.contain(context, request, outcome.containment, session);
     if (session && request.status === 'approved' && request.result && (request.action === 'block' || request.action === 'block+contain')) {
       const origin = request.origin as Partial<ConversationReference> | undefined;
@@ -227,8 +202,8 @@ export class ApprovalBoard {
   async sweep(): Promise<number> {
     const expired = await expireDue(this.deps.approvals);
     for (const request of expired) {
-      await this.updateCard(request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
-      await this.notifyRequester(request).catch((error: unknown) => this.warn(request, error));
+      await updateCard(this.deps.proactive, request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
+      await notifyRequester(this.deps.proactive, request).catch((error: unknown) => this.warn(request, error));
     }
     return expired.length;
   }
@@ -236,8 +211,8 @@ export class ApprovalBoard {
   /** A press found the request past its time: its card loses its buttons and the requester is told (the press that expired it). */
   private async closeExpired(request: ApprovalRequest): Promise<void> {
     if (request.status !== 'expired' || lastDecision(request)?.action !== 'expire') return;
-    await this.updateCard(request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
-    await this.notifyRequester(request).catch((error: unknown) => this.warn(request, error));
+    await updateCard(this.deps.proactive, request, approvalCardReply(request, 'shared')).catch((error: unknown) => this.warn(request, error));
+    await notifyRequester(this.deps.proactive, request).catch((error: unknown) => this.warn(request, error));
   }
 
   /** A card never carries the hash; one that does must carry the stored one (a tampered card is refused). */
@@ -253,7 +228,7 @@ export class ApprovalBoard {
       return;
     }
     const request = stored.value;
-    await surface.replaceNow(context, approvalCardReply(request, await this.viewerOf(context, request, viewer), await this.refreshUsers(request)));
+    await surface.replaceNow(context, approvalCardReply(request, await this.viewerOf(context, request, viewer), await refreshUsers(this.deps.store, request)));
   }
 
   /** The requester, an approver (role held now, signed in), someone else, or unknown (not signed in: the shared view). */
@@ -266,47 +241,7 @@ export class ApprovalBoard {
     return roles?.ok && BLOCKING_ROLES.some((role) => roles.roles.has(role)) ? 'approver' : 'observer';
   }
 
-  private async refreshUsers(request: ApprovalRequest): Promise<string[]> {
-    const known = (await this.deps.store.get<string[]>(approversKey(request.tenantId)))?.value ?? [];
-    return [...new Set([request.requester.userId, ...known])].slice(0, MAX_REFRESH_USERS);
-  }
-
-  private async rememberApprover(tenant: string | undefined, userId: string): Promise<void> {
-    const key = approversKey(tenant);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await this.deps.store.get<string[]>(key);
-      const next = [userId, ...(stored?.value ?? []).filter((u) => u !== userId)].slice(0, MAX_REFRESH_USERS - 1);
-      const written = await this.deps.store.put(key, next, stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' });
-      if (written.ok) return;
-    }
-  }
-
-  private async updateCard(request: ApprovalRequest, reply: Reply): Promise<void> {
-    const card = request.card as CardRef | undefined;
-    if (!card) return;
-    await this.deps.proactive(card.reference, async (context) => {
-      await context.updateActivity({ id: card.activityId, type: 'message', attachments: [CardFactory.adaptiveCard(reply.card.content)], summary: reply.summary });
-    });
-  }
-
-  private async notifyRequester(request: ApprovalRequest): Promise<void> {
-    const origin = request.origin as Partial<ConversationReference> | undefined;
-    if (!origin) return;
-    await this.deps.proactive({ ...origin, activityId: undefined }, async (context) => {
-      await send(context, requesterNoticeReply(request));
-    });
-  }
-
   private warn(request: ApprovalRequest, error: unknown): void {
     this.deps.logger.warn({ approvalId: request.id, err: errorFields(error) }, 'Could not update an approval card');
   }
-}
-
-/** Why the Bot Connector refused the card, in words for the requester and the audit trail. */
-function unreachable(error: unknown): string {
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  const answer = [statusCode, code].filter((part) => typeof part === 'number' || typeof part === 'string').join(' ');
-  if (statusCode === 403) return `the bot is not a member of the team of that channel (${answer})`;
-  if (statusCode === 404) return `the channel was not found (${answer})`;
-  return answer ? `the Bot Connector answered ${answer}` : 'the Bot Connector could not be reached';
 }

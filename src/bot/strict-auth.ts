@@ -29,8 +29,10 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
     super();
   }
 
-  authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
-    return unauthorizedOnTokenError(() => this.inner.authenticateRequest(activity, authHeader));
+  async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const result = await unauthorizedOnTokenError(() => this.inner.authenticateRequest(activity, authHeader));
+    // The inbound turn's connector factory comes with the result, not from createConnectorFactory: reuse its clients too.
+    return result.connectorFactory ? { ...result, connectorFactory: this.reusing(result.claimsIdentity, result.connectorFactory) } : result;
   }
 
   authenticateStreamingRequest(authHeader: string, channelIdHeader: string): Promise<AuthenticateRequestResult> {
@@ -42,14 +44,18 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
   }
 
   createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
-    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
-    const inner = this.inner.createConnectorFactory(claimsIdentity);
-    return new ReusingConnectorFactory((serviceUrl, audience) => reuse(this.connectors, `${appId}|${serviceUrl}|${audience ?? ''}`, () => inner.create(serviceUrl, audience)));
+    return this.reusing(claimsIdentity, this.inner.createConnectorFactory(claimsIdentity));
   }
 
   createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
     const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
     return reuse(this.userTokenClients, appId, () => this.inner.createUserTokenClient(claimsIdentity));
+  }
+
+  /** A factory handing out the kept client per app id, service URL and audience, made by `inner` the first time. */
+  private reusing(claimsIdentity: ClaimsIdentity, inner: ConnectorFactory): ConnectorFactory {
+    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    return new ReusingConnectorFactory((serviceUrl, audience) => reuse(this.connectors, `${appId}|${serviceUrl}|${audience ?? ''}`, () => inner.create(serviceUrl, audience)));
   }
 
   override createBotFrameworkClient(): BotFrameworkClient {

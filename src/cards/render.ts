@@ -56,8 +56,7 @@ function template(name: CardName): ACData.Template {
 export function renderCard(name: CardName, data: object): CardAttachment {
   const content = template(name).expand({ $root: data }) as Record<string, unknown>;
   const serialized = JSON.stringify(content);
-  const fromData = JSON.stringify(data);
-  const unbound = (serialized.match(/\$\{[^}]*\}/g) ?? []).filter((expr) => !fromData.includes(expr));
+  const unbound = serialized.includes('${') ? unboundExpressions(serialized, data) : [];
   if (unbound.length > 0) {
     throw new BotError('card', `Card ${name} left ${unbound.join(', ')} unbound.`);
   }
@@ -65,4 +64,10 @@ export function renderCard(name: CardName, data: object): CardAttachment {
     throw new BotError('card', `Card ${name} is ${serialized.length * 2} bytes, over the ${MAX_CARD_BYTES} limit.`);
   }
   return { contentType: 'application/vnd.microsoft.card.adaptive', content };
+}
+
+/** Expressions left in the card that the data did not bring (a value may itself contain "${…}", shown as typed). */
+function unboundExpressions(serialized: string, data: object): string[] {
+  const fromData = JSON.stringify(data);
+  return (serialized.match(/\$\{[^}]*\}/g) ?? []).filter((expr) => !fromData.includes(expr));
 }

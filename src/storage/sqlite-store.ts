@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import type { EarlyClaim, ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
 import { expiry, toJson } from './store-values';
 import { groupCommitOf, type GroupCommit } from './group-commit';
@@ -89,16 +89,24 @@ export class SqliteStore implements Store, OnceStore {
 
   /** True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list. */
   claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.commits.run(() => {
-      const now = this.nowMs();
-      this.sweep(now);
-      return this.sql.claim.run({ key, expiresAt: expiry(now, ttlMs), now }).changes === 1;
-    });
+    return this.commits.run(() => this.claimNow(key, ttlMs));
+  }
+
+  /** The claim's answer as soon as its statement ran; it goes to disk with the turn's first writes (one commit, one flush). */
+  async claimEarly(key: string, ttlMs: number): Promise<EarlyClaim> {
+    const { value: first, onDisk } = await this.commits.runEarly(() => this.claimNow(key, ttlMs));
+    return { first, onDisk, within: (turn) => this.commits.after(onDisk, turn) };
+  }
+
+  private claimNow(key: string, ttlMs: number): boolean {
+    const now = this.nowMs();
+    this.sweep(now);
+    return this.sql.claim.run({ key, expiresAt: expiry(now, ttlMs), now }).changes === 1;
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */
   close(): void {
-    this.commits.flush();
+    this.commits.close();
     this.db.close();
   }
 

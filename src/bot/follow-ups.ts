@@ -41,7 +41,10 @@ export interface FollowUpsDeps {
  * and claimed with an eTag, so across instances and restarts it is posted once.
  */
 export class FollowUps {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** When follow-ups scheduled here fall due, earliest first; one timer waits for the first of them. */
+  private readonly wakeAt: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Number.POSITIVE_INFINITY;
   private stopped = false;
 
   constructor(private readonly deps: FollowUpsDeps) {}
@@ -88,8 +91,9 @@ export class FollowUps {
   /** Stops the local wake-ups (shutdown); the sweep of any instance still posts what is due. */
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wakeAt.length = 0;
   }
 
   private async post(followUp: FollowUp): Promise<void> {
@@ -113,15 +117,41 @@ export class FollowUps {
     });
   }
 
+  /** Sweeps when the follow-up just scheduled falls due: one timer for all, never one per block. */
   private wake(afterMs: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const at = Date.now() + afterMs;
+    // Every follow-up waits the same time, so due times come in order: this is a push but for a clock step.
+    let i = this.wakeAt.length;
+    while (i > 0 && this.wakeAt[i - 1] > at) i--;
+    this.wakeAt.splice(i, 0, at);
+    this.arm();
+  }
+
+  private arm(): void {
+    const next = this.wakeAt[0];
+    if (this.stopped || next === undefined || next >= this.armedFor) return;
+    clearTimeout(this.timer);
+    this.armedFor = next;
+    this.timer = setTimeout(() => this.fire(), Math.min(Math.max(0, next - Date.now()), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let due = 0;
+    while (due < this.wakeAt.length && this.wakeAt[due] <= now) due++;
+    this.wakeAt.splice(0, due);
+    if (due > 0) {
       void this.deps.background.run('follow-up', async () => {
         await this.sweep();
       });
-    }, afterMs);
-    timer.unref();
-    this.timers.add(timer);
+    }
+    this.arm();
   }
 }
+
+/** The longest delay a Node timer takes (about 24.8 days); a later wake-up is armed again when this one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -22,7 +22,8 @@ export const DEMO_UNSEEN_SHA1 = 'feedfacefeedfacefeedfacefeedfacefeedface';
 /** Demo hash of a file seen on 40 devices: more than containment acts on without asking. */
 export const DEMO_MANY_DEVICES_SHA1 = 'da7aba5eda7aba5eda7aba5eda7aba5eda7aba5e';
 
-const CATALOG_SIZE = 10_000;
+/** Files remembered (each under its three hashes); a demo shows far fewer, and each costs about 1 KB of heap. */
+const CATALOG_SIZE = 1_000;
 
 /**
  * The simulated files shown so far, by each of their hashes: a SHA-256 or MD5 shown as a file's

@@ -35,25 +35,44 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** Counts the disk flushes (fdatasync of the SQLite WAL) the app makes: each is one wait for the disk. */
+function countDiskFlushes(): { count(): number; stop(): void } {
+  const original = fs.fdatasync;
+  let flushes = 0;
+  fs.fdatasync = ((fd: number, callback: fs.NoParamCallback) => {
+    flushes += 1;
+    original(fd, callback);
+  }) as typeof fs.fdatasync;
+  return { count: () => flushes, stop: () => void (fs.fdatasync = original) };
+}
+
 /** Local-mode round trips: POST /api/messages → card reply at a sink connector. */
 async function endToEnd(total: number, concurrency: number): Promise<void> {
   const waiting = new Map<string, () => void>();
+  let blocked = 0;
   const sink = http.createServer(async (req, res) => {
-    const body = JSON.parse((await readBody(req)) || '{}') as { type?: string; replyToId?: string };
+    const raw = (await readBody(req)) || '{}';
+    const body = JSON.parse(raw) as { type?: string; replyToId?: string };
     sendJson(res, 200, { id: `r${Math.random()}` });
-    if (body.type === 'message' && body.replyToId) waiting.get(body.replyToId)?.();
+    if (body.type === 'message' && body.replyToId) {
+      if (raw.includes('File blocked')) blocked += 1;
+      waiting.get(body.replyToId)?.();
+    }
   });
   const serviceUrl = await listen(sink);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const app = await startApp(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir }), createLogger('silent'));
   const latencies: number[] = [];
   const heapBefore = process.memoryUsage().heapUsed;
+  const flushes = countDiskFlushes();
   let next = 0;
   const started = performance.now();
   const worker = async () => {
     while (next < total) {
       const i = next++;
-      const activity = messageActivity(serviceUrl, `block ${SHA1} bench ${i}`, { id: `bench-${i}` });
+      // A new file each time: the same hash again would only ask to confirm replacing its block.
+      const sha1 = createHash('sha1').update(`bench ${concurrency} ${i}`).digest('hex');
+      const activity = messageActivity(serviceUrl, `block ${sha1} bench ${i}`, { id: `bench-${i}` });
       const t0 = performance.now();
       const replied = new Promise<void>((resolve) => waiting.set(`bench-${i}`, resolve));
       const res = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
@@ -65,13 +84,15 @@ async function endToEnd(total: number, concurrency: number): Promise<void> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = performance.now() - started;
+  flushes.stop();
   latencies.sort((a, b) => a - b);
   const mem = process.memoryUsage();
-  console.log(`end-to-end blocks (local mode)      ${total} with ${concurrency} in flight: ${(total / (elapsed / 1000)).toFixed(0)} blocks/s`);
+  console.log(`end-to-end blocks (local mode)      ${total} with ${concurrency} in flight: ${(total / (elapsed / 1000)).toFixed(0)} blocks/s, ${blocked} answered "File blocked"`);
   console.log(
     `  latency ms                        p50 ${percentile(latencies, 50).toFixed(1)}  p95 ${percentile(latencies, 95).toFixed(1)}  max ${latencies[latencies.length - 1].toFixed(1)}`,
   );
   console.log(`  memory                            rss ${mb(mem.rss)}  heap ${mb(mem.heapUsed)} (heap grew ${mb(mem.heapUsed - heapBefore)})`);
+  console.log(`  disk flushes per block            ${(flushes.count() / total).toFixed(2)} (SQLite commits wait for them; under load one serves many turns)`);
   await app.stop();
   await closeServer(sink);
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -146,6 +167,7 @@ async function main(): Promise<void> {
   rate('render file-status card', 10_000, () => fileStatusReply(status));
   const size = JSON.stringify(fileStatusReply(status).card.content).length * 2;
   console.log(`file-status card size               ${size} bytes (UTF-16), limit 40960`);
+  await endToEnd(Number(process.env.BENCH_BLOCKS_ONE_AT_A_TIME ?? 200), 1);
   await endToEnd(Number(process.env.BENCH_BLOCKS ?? 500), Number(process.env.BENCH_CONCURRENCY ?? 20));
   await bulk(Number(process.env.BENCH_BULK ?? 10_000));
   await blobRoundTrips(Number(process.env.BENCH_BLOB_COMMANDS ?? 50));

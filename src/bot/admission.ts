@@ -1,6 +1,6 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import { fairUseKey, type FairUse } from '../domain/fair-use';
-import type { EarlyClaim, Logger, OnceStore } from '../domain/ports';
+import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { slowDownReply, slowDownText } from '../cards/fair-use-views';
 import { storageUnavailableReply, tenantRefusedReply } from '../cards/session-views';
@@ -50,36 +50,13 @@ export class Admission implements Middleware {
       if (activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 403 } });
       return;
     }
-    const claim = await this.firstDelivery(context).catch(async (error: unknown) => {
+    const first = await this.firstDelivery(context).catch(async (error: unknown) => {
       this.deps.logger.error({ activityId: activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
       if (activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
       await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
       return undefined;
     });
-    if (claim === undefined) return;
-    if (!('within' in claim)) {
-      await this.admitted(context, next, claim.first);
-      return;
-    }
-    // An early claim: the turn runs while the claim is flushed, but nothing it sends, no storage
-    // work it hears of, and not the HTTP answer, gets out before the claim is on disk.
-    const gate = <T>(_context: TurnContext, _what: unknown, go: () => Promise<T>): Promise<T> => claim.onDisk.then(go);
-    context.onSendActivities(gate);
-    context.onUpdateActivity(gate);
-    context.onDeleteActivity(gate);
-    await (claim.first ? claim.within(() => this.admitted(context, next, true)) : this.admitted(context, next, false));
-    await claim.onDisk.catch((error: unknown) => {
-      this.deps.logger.error(
-        { activityId: activity.id, err: errorFields(error) },
-        'Storage unavailable: the claim of this activity was not stored, so its turn counts for nothing',
-      );
-      throw error;
-    });
-  }
-
-  /** The checks after the first-delivery claim: a re-delivery is dropped, a tenant not served or a sender over the limit is refused. */
-  private async admitted(context: TurnContext, next: () => Promise<void>, first: boolean): Promise<void> {
-    const { activity } = context;
+    if (first === undefined) return;
     if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       await answerRefusedInvoke(context);
@@ -113,14 +90,10 @@ export class Admission implements Middleware {
     return false;
   }
 
-  /** Claims the activity id: an early claim where the store can answer before the claim is on disk. */
-  private async firstDelivery(context: TurnContext): Promise<{ readonly first: boolean } | EarlyClaim> {
+  private async firstDelivery(context: TurnContext): Promise<boolean> {
     const { activity } = context;
-    if (!activity.id) return { first: true };
-    const key = StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id);
-    const { seen } = this.deps;
-    if (seen.claimEarly) return seen.claimEarly(key, DEDUPE_TTL_MS);
-    return { first: await seen.claim(key, DEDUPE_TTL_MS) };
+    if (!activity.id) return true;
+    return this.deps.seen.claim(StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id), DEDUPE_TTL_MS);
   }
 
   private tenantAllowed(tenantId: string | undefined): boolean {

@@ -117,20 +117,6 @@ export interface DefenderApi {
 /** Remembers keys for a while; `claim` is true only for the first claim of a key. */
 export interface OnceStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
-  /**
-   * A claim whose answer is known before it is on disk (a store that commits in batches), so the
-   * turn can start while the claim is flushed with the turn's first writes. Absent: use `claim`.
-   */
-  claimEarly?(key: string, ttlMs: number): Promise<EarlyClaim>;
-}
-
-/** A claim answered before it is on disk; nothing the turn does may be seen outside before `onDisk`. */
-export interface EarlyClaim {
-  readonly first: boolean;
-  /** Settles once the claim is on disk; rejects if it never got there (then nothing of the turn may count). */
-  readonly onDisk: Promise<void>;
-  /** Runs `turn`: no read or write it makes through the store is acknowledged before `onDisk`, or at all if the claim is lost. */
-  within<T>(turn: () => Promise<T>): Promise<T>;
 }
 
 /** A stored value with the tag of its version, for optimistic concurrency. */

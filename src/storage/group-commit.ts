@@ -6,13 +6,6 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-/** What a caller hears of its work: `ran` as soon as the work ran (runEarly), `done` once it is on disk. */
-interface Outcome<T> {
-  readonly ran?: (value: T) => void;
-  readonly done: (value: T) => void;
-  readonly fail: (error: unknown) => void;
-}
-
 /** How long a write waits for another connection's transaction before it fails. */
 const LOCK_WAIT_MS = 5000;
 
@@ -28,14 +21,26 @@ export function groupCommitOf(db: SqliteDatabase): GroupCommit {
   return commit;
 }
 
+/** Said to every caller once a disk flush failed: what was written may not be on disk, and cannot be trusted to be. */
+export class DiskFlushFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super(`A disk flush of the database failed (${reason instanceof Error ? reason.message : String(reason)}); nothing more is acknowledged until the bot restarts`);
+    this.name = 'DiskFlushFailed';
+  }
+}
+
 /**
  * Group commit on one SQLite connection: every statement run in one turn of the event loop joins
  * one transaction, committed once for all of them; the commit is then flushed to disk off the
- * event loop. While a flush is under way the next transaction stays open and gathers every turn's
- * work until it is done, so under load one commit and one flush serve many turns. No caller hears of its write, or of a read that saw it, before that
- * commit is on disk, so the bot never says "done" about something a crash could lose; a failed
- * commit or flush fails every caller. The write lock is taken without blocking the event loop:
- * while another connection holds it, the statement is tried again on the next turn.
+ * event loop. While a flush is under way the next transaction stays open and gathers every
+ * turn's work until it is done, so under load one commit and one flush serve many turns.
+ *
+ * No caller hears of its write, or of a read that saw it, before that commit is on disk, so the
+ * bot never says "done" about something a crash could lose; a failed commit fails every caller
+ * of its turn. A failed flush is final: the operating system may have dropped the pages it could
+ * not write, and later commits chain onto them in the WAL, so from then on nothing is
+ * acknowledged. The write lock is taken without blocking the event loop: while another
+ * connection holds it, the statement is tried again on the next turn.
  */
 export class GroupCommit {
   private waiters: Waiter[] = [];
@@ -46,9 +51,7 @@ export class GroupCommit {
   /** The open transaction is to be committed when the disk flush under way is done. */
   private commitWhenSynced = false;
   private changesAtBegin = 0;
-  /** Turns still running whose early claim never reached the disk; while any does, nothing is acknowledged. */
-  private lostClaims = 0;
-  private lostClaimError: unknown;
+  private broken: DiskFlushFailed | undefined;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -65,45 +68,13 @@ export class GroupCommit {
     this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
-  /** Runs `work` inside the turn's transaction; settles once that transaction is committed and on disk. */
-  run<T>(work: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.attempt(work, { done: resolve, fail: reject }, Date.now()));
-  }
-
   /**
-   * Runs `work` inside the turn's transaction and hands over its result at once; `onDisk` settles
-   * as run's promise would. Used for a turn's claim, with `after`.
+   * Runs `work` inside the turn's transaction; settles once that transaction is committed and on
+   * disk. `work` runs in a savepoint of its own, so that a failing one keeps none of its writes;
+   * `whole` says it needs none (one write statement, which SQLite undoes by itself when it fails).
    */
-  runEarly<T>(work: () => T): Promise<{ readonly value: T; readonly onDisk: Promise<void> }> {
-    return new Promise((resolve, reject) => {
-      let settle: Pick<Outcome<T>, 'done' | 'fail'> = { done: () => undefined, fail: () => undefined };
-      const onDisk = new Promise<void>((done, fail) => (settle = { done: () => done(), fail }));
-      // The caller handles a failure through onDisk; until then it must not count as unhandled.
-      onDisk.catch(() => undefined);
-      this.attempt(work, { ran: (value) => resolve({ value, onDisk }), done: (value) => settle.done(value), fail: (error) => (settle.fail(error), reject(error)) }, Date.now());
-    });
-  }
-
-  /**
-   * Runs `turn`, admitted on a claim that is still on its way to disk. Should that claim never get
-   * there, the connection acknowledges no work at all (any turn's: they cannot be told apart)
-   * until every such turn has ended, so a turn whose claim was lost can change nothing.
-   */
-  async after<T>(onDisk: Promise<void>, turn: () => Promise<T>): Promise<T> {
-    let running = true;
-    let lost = false;
-    onDisk.catch((error: unknown) => {
-      if (!running) return;
-      lost = true;
-      this.lostClaims += 1;
-      this.lostClaimError = error;
-    });
-    try {
-      return await turn();
-    } finally {
-      running = false;
-      if (lost) this.lostClaims -= 1;
-    }
+  run<T>(work: () => T, whole = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, Date.now(), whole));
   }
 
   /** Commits what is open now (the turn's end, or before the connection closes). */
@@ -113,6 +84,11 @@ export class GroupCommit {
     if (waiters.length === 0 && !this.db.inTransaction) return;
     if (!this.db.open || !this.db.inTransaction) {
       for (const waiter of waiters) waiter.reject(new Error('The transaction was lost before it was committed'));
+      return;
+    }
+    if (this.broken) {
+      this.rollback.run();
+      for (const waiter of waiters) waiter.reject(this.broken);
       return;
     }
     let wrote: boolean;
@@ -140,6 +116,7 @@ export class GroupCommit {
     this.syncing = undefined;
     this.committed = [];
     try {
+      if (this.broken) throw this.broken;
       this.durability?.syncNow();
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
@@ -157,19 +134,31 @@ export class GroupCommit {
     this.committed = [];
     this.syncing = batch;
     this.durability.sync().then(
-      () => this.synced(batch, (waiter) => waiter.resolve()),
-      (error: unknown) => this.synced(batch, (waiter) => waiter.reject(error)),
+      () => this.synced(batch),
+      (error: unknown) => this.flushFailed(batch, error),
     );
   }
 
-  private synced(batch: Waiter[], settle: (waiter: Waiter) => void): void {
+  private synced(batch: Waiter[]): void {
     if (this.syncing !== batch) return;
     this.syncing = undefined;
-    for (const waiter of batch) settle(waiter);
+    for (const waiter of batch) waiter.resolve();
     if (this.commitWhenSynced) {
       this.commitWhenSynced = false;
       this.flush();
     } else this.startSync();
+  }
+
+  /** A failed flush fails its batch and everything after it, now and from now on. */
+  private flushFailed(batch: Waiter[], error: unknown): void {
+    if (this.syncing !== batch) return;
+    this.syncing = undefined;
+    this.broken = new DiskFlushFailed(error);
+    const everyone = [...batch, ...this.committed];
+    this.committed = [];
+    for (const waiter of everyone) waiter.reject(this.broken);
+    this.commitWhenSynced = false;
+    this.flush();
   }
 
   /**
@@ -182,9 +171,13 @@ export class GroupCommit {
     else this.flush();
   }
 
-  private attempt<T>(work: () => T, outcome: Outcome<T>, started: number): void {
+  private attempt<T>(work: () => T, resolve: (value: T) => void, reject: (error: unknown) => void, started: number, whole: boolean): void {
+    if (this.broken) {
+      reject(this.broken);
+      return;
+    }
     if (!this.db.open) {
-      outcome.fail(new TypeError('The database connection is not open'));
+      reject(new TypeError('The database connection is not open'));
       return;
     }
     if (!this.db.inTransaction) {
@@ -192,8 +185,8 @@ export class GroupCommit {
         this.begin.run();
         this.changesAtBegin = this.totalChanges.get() as number;
       } catch (error) {
-        if (isBusy(error) && Date.now() - started < LOCK_WAIT_MS) setImmediate(() => this.attempt(work, outcome, started));
-        else outcome.fail(error);
+        if (isBusy(error) && Date.now() - started < LOCK_WAIT_MS) setImmediate(() => this.attempt(work, resolve, reject, started, whole));
+        else reject(error);
         return;
       }
       setImmediate(() => this.commitOrWait());
@@ -201,14 +194,13 @@ export class GroupCommit {
     let result: T;
     try {
       // Each piece of work is its own savepoint: a failing one leaves none of its writes in the turn's commit.
-      result = this.db.transaction(work)();
+      result = whole ? work() : this.db.transaction(work)();
     } catch (error) {
       if (!this.db.inTransaction) this.fail(error);
-      outcome.fail(error);
+      reject(error);
       return;
     }
-    this.waiters.push({ resolve: () => (this.lostClaims > 0 ? outcome.fail(this.lostClaimError) : outcome.done(result)), reject: outcome.fail });
-    outcome.ran?.(result);
+    this.waiters.push({ resolve: () => resolve(result), reject });
   }
 
   private fail(error: unknown): void {

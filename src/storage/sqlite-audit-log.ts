@@ -36,20 +36,20 @@ export class SqliteAuditLog implements AuditLog {
     return this.commits.run(() => {
       this.insert.run({ id: stored.id, at: stored.at, tenantId: stored.tenantId ?? null, hash: stored.hash?.toLowerCase() ?? null, entry: json });
       return stored;
-    });
+    }, true);
   }
 
   /** Newest first; `hash` matches in any letter case. */
   async recent(query: RecentQuery): Promise<AuditEntry[]> {
     checkLimit(query.limit);
     const filters = present({ tenant: query.tenantId, hash: query.hash?.toLowerCase() });
-    return this.commits.run(() => this.select(filters, 'DESC', query.limit));
+    return this.commits.run(() => this.select(filters, 'DESC', query.limit), true);
   }
 
   /** Oldest first; `since` (any ISO time) is inclusive. */
   async all(query: AllQuery): Promise<AuditEntry[]> {
     const since = query.since === undefined ? undefined : isoTime(query.since);
-    return this.commits.run(() => this.select(present({ tenant: query.tenantId, since }), 'ASC'));
+    return this.commits.run(() => this.select(present({ tenant: query.tenantId, since }), 'ASC'), true);
   }
 
   private select(filters: Partial<Record<Filter, string>>, order: 'ASC' | 'DESC', limit?: number): AuditEntry[] {

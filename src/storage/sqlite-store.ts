@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import type { EarlyClaim, ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
+import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
 import { expiry, toJson } from './store-values';
 import { groupCommitOf, type GroupCommit } from './group-commit';
@@ -17,6 +17,8 @@ type PutCondition = Parameters<Store['put']>[2];
 type Row = { readonly key: string; readonly value: string; readonly etag: string };
 
 const CONFLICT: WriteResult = { ok: false, reason: 'conflict' };
+/** Each store operation is one statement (and perhaps the sweep, a transaction of its own): it needs no savepoint. */
+const WHOLE = true;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
@@ -47,7 +49,7 @@ export class SqliteStore implements Store, OnceStore {
     return this.commits.run(() => {
       const row = this.sql.get.get({ key, now: this.nowMs() }) as Row | undefined;
       return row && { value: JSON.parse(row.value) as T, etag: row.etag };
-    });
+    }, WHOLE);
   }
 
   put<T>(key: string, value: T, condition: PutCondition = {}): Promise<WriteResult> {
@@ -60,7 +62,7 @@ export class SqliteStore implements Store, OnceStore {
       if (!statement) return CONFLICT;
       const changed = statement.run({ ...params, ifMatch: condition.ifMatch ?? null }).changes === 1;
       return changed ? { ok: true, etag: params.etag } : CONFLICT;
-    });
+    }, WHOLE);
   }
 
   /** Without `ifMatch`, deleting an absent key succeeds; the etag returned is the removed version's, or ''. */
@@ -74,7 +76,7 @@ export class SqliteStore implements Store, OnceStore {
       }
       const removed = this.sql.removeIfMatch.get({ key, now, ifMatch: condition.ifMatch }) as { etag: string } | undefined;
       return removed ? { ok: true, etag: removed.etag } : CONFLICT;
-    });
+    }, WHOLE);
   }
 
   /** One range scan of the primary key: `[prefix, min(prefix's upper bound, before))`. */
@@ -84,18 +86,12 @@ export class SqliteStore implements Store, OnceStore {
       const upper = lowerOf(prefixUpperBound(prefix), options.before);
       const rows = (upper === undefined ? this.sql.listFrom.all({ lower: prefix, now }) : this.sql.listRange.all({ lower: prefix, upper, now })) as Row[];
       return rows.map((row) => ({ key: row.key, value: JSON.parse(row.value) as T, etag: row.etag }));
-    });
+    }, WHOLE);
   }
 
   /** True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list. */
   claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.commits.run(() => this.claimNow(key, ttlMs));
-  }
-
-  /** The claim's answer as soon as its statement ran; it goes to disk with the turn's first writes (one commit, one flush). */
-  async claimEarly(key: string, ttlMs: number): Promise<EarlyClaim> {
-    const { value: first, onDisk } = await this.commits.runEarly(() => this.claimNow(key, ttlMs));
-    return { first, onDisk, within: (turn) => this.commits.after(onDisk, turn) };
+    return this.commits.run(() => this.claimNow(key, ttlMs), WHOLE);
   }
 
   private claimNow(key: string, ttlMs: number): boolean {

@@ -1,7 +1,7 @@
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
 import { asProactiveTurn } from '../../src/bot/proactive-turns';
 import { Admission, DEDUPE_TTL_MS } from '../../src/bot/admission';
-import type { Logger, OnceStore } from '../../src/domain/ports';
+import type { Logger } from '../../src/domain/ports';
 import { StoreKey } from '../../src/domain/store-keys';
 import { MemoryStore } from '../../src/storage/memory-store';
 import { ANA, OTHER_TENANT_ID, TENANT_ID, executeActivity, invokeActivity, messageActivity } from '../fixtures/activities';
@@ -251,79 +251,5 @@ describe('Admission: storage failing before anything is done', () => {
       { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Storage is unavailable, so nothing was done. Try again in a minute.' } },
     ]);
     expect(reached).toEqual([]);
-  });
-});
-
-describe('Admission: a claim answered before it is on disk', () => {
-  /** A store whose claims are answered at once and reach the disk when the test says so. */
-  function earlyStore() {
-    const claimed = new Set<string>();
-    const flushes: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-    const seen: OnceStore = {
-      claim: () => Promise.reject(new Error('the early claim should be used')),
-      claimEarly: async (key) => {
-        const first = !claimed.has(key);
-        claimed.add(key);
-        const onDisk = new Promise<void>((resolve, reject) => flushes.push({ resolve, reject }));
-        onDisk.catch(() => undefined);
-        return { first, onDisk, within: (turn) => turn() };
-      },
-    };
-    return { seen, flushes };
-  }
-
-  function bot(seen: OnceStore) {
-    const adapter = new TestAdapter();
-    const errors: string[] = [];
-    adapter.onTurnError = async (context, error) => {
-      errors.push(error instanceof Error ? error.message : String(error));
-      await context.sendActivity('Something went wrong.').catch((sendError: unknown) => errors.push(`notice: ${(sendError as Error).message}`));
-    };
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
-    const reached: string[] = [];
-    const deliver = (activity: Record<string, unknown>) =>
-      adapter.processActivity(structuredClone(activity), async (context) => {
-        reached.push(`${context.activity.type}:${context.activity.id}`);
-        await context.sendActivity('Blocked.');
-      });
-    return { adapter, deliver, reached, errors };
-  }
-
-  it('runs the turn at once but sends nothing until the claim is on disk', async () => {
-    const { seen, flushes } = earlyStore();
-    const { adapter, deliver, reached } = bot(seen);
-    const turn = deliver(messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'e-1' }));
-    await new Promise((resolve) => setImmediate(resolve));
-
-    expect([reached, adapter.activeQueue.length]).toEqual([['message:e-1'], 0]);
-    flushes[0].resolve();
-    await turn;
-    expect(adapter.activeQueue.map((activity) => activity.text)).toEqual(['Blocked.']);
-  });
-
-  it('sends nothing, not even the error notice, when the claim never reaches the disk', async () => {
-    const { seen, flushes } = earlyStore();
-    const { adapter, deliver, errors } = bot(seen);
-    const turn = deliver(messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'e-2' }));
-    await new Promise((resolve) => setImmediate(resolve));
-    flushes[0].reject(new Error('disk full'));
-    await turn.catch(() => undefined);
-
-    expect(adapter.activeQueue).toEqual([]);
-    expect(errors).toEqual(['disk full', 'notice: disk full']);
-  });
-
-  it('answers a re-delivery only once the first delivery’s claim is on disk', async () => {
-    const { seen, flushes } = earlyStore();
-    const { adapter, deliver, reached } = bot(seen);
-    const press = executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA });
-    const first = deliver(press);
-    const again = deliver(press);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect([reached, invokeAnswers(adapter.activeQueue)]).toEqual([[`invoke:${press.id}`], []]);
-
-    flushes.forEach((flush) => flush.resolve());
-    await Promise.all([first, again]);
-    expect(invokeAnswers(adapter.activeQueue)).toEqual([NOT_AVAILABLE]);
   });
 });

@@ -81,17 +81,23 @@ describe('group commit: a commit is acknowledged only once its disk flush is don
     expect([second.settled, third.settled, pending.length]).toEqual(['ok', 'ok', 2]);
   });
 
-  it('fails every caller of a flush that fails', async () => {
+  it('fails every caller of a flush that fails, and from then on acknowledges nothing, not even a read', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
-    const writes = [tracked(insert(commit, 1)), tracked(insert(commit, 2))];
+    const count = () => commit.run(() => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n);
+    const writes = [insert(commit, 1), insert(commit, 2)];
+    await turns();
+    // Gathered while the flush is under way: a read that sees the unflushed rows, and another write.
+    const gathered = [count(), insert(commit, 3)];
     await turns();
     pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
-    await turns();
-    expect(writes.map((write) => [write.settled, (write.error as { code?: string })?.code])).toEqual([
-      ['failed', 'EIO'],
-      ['failed', 'EIO'],
-    ]);
+
+    for (const settled of await Promise.allSettled([...writes, ...gathered])) {
+      expect(settled).toMatchObject({ status: 'rejected', reason: { name: 'DiskFlushFailed', reason: { code: 'EIO' } } });
+    }
+    await expect(insert(commit, 4)).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    await expect(count()).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    expect(pending.length).toBe(1);
   });
 
   it('answers a turn that only read at once when no commit waits for a flush, and once the flush is done when one does', async () => {
@@ -110,6 +116,28 @@ describe('group commit: a commit is acknowledged only once its disk flush is don
     await turns();
     // The read saw a commit on its way to disk: it is answered once that commit is there, with no flush of its own.
     expect([write.settled, read, pending.length]).toEqual(['ok', expect.objectContaining({ settled: 'ok', value: 1 }), 1]);
+  });
+});
+
+describe('group commit: work that needs no savepoint', () => {
+  it('keeps the rest of the turn when one whole statement fails, and none of that statement', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'whole-'));
+    const db = openDatabase(dir);
+    try {
+      db.exec('CREATE TABLE n (v INTEGER NOT NULL) STRICT');
+      const commit = new GroupCommit(db);
+      const insert = db.prepare('INSERT INTO n (v) VALUES (?)');
+      const settled = await Promise.allSettled([
+        commit.run(() => insert.run(1).changes, true),
+        commit.run(() => insert.run('not a number').changes, true),
+        commit.run(() => insert.run(3).changes, true),
+      ]);
+      expect(settled.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(db.prepare('SELECT v FROM n ORDER BY v').pluck().all()).toEqual([1, 3]);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -140,7 +168,9 @@ describe('the real disk flush', () => {
 
       expect(heard).toEqual([1, 2]);
       expect(flushed).toEqual([join(dir, 'defender-block-bot.sqlite-wal'), join(dir, 'defender-block-bot.sqlite-wal')]);
-      expect(openDatabase(dir).pragma('synchronous', { simple: true })).toBe(1);
+      const other = openDatabase(dir);
+      expect(other.pragma('synchronous', { simple: true })).toBe(1);
+      other.close();
     } finally {
       store.close();
     }
@@ -158,52 +188,6 @@ describe('the real disk flush', () => {
       expect((await reopened.get('k'))?.value).toBe('v');
     } finally {
       reopened.close();
-    }
-  });
-});
-
-describe('an early claim', () => {
-  let dir: string;
-  beforeEach(() => (dir = fs.mkdtempSync(join(tmpdir(), 'early-claim-'))));
-  afterEach(() => {
-    jest.restoreAllMocks();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('answers before the claim is committed, goes to disk with the turn’s first writes, and refuses the same key meanwhile', async () => {
-    const store = SqliteStore.open(dir);
-    const reader = openDatabase(dir);
-    const claims = () => (reader.prepare('SELECT count(*) AS n FROM once').get() as { n: number }).n;
-    const syncs = jest.spyOn(fs, 'fdatasync');
-    try {
-      const claim = await store.claimEarly('activity:1', 60_000);
-      const again = await store.claimEarly('activity:1', 60_000);
-      expect([claim.first, again.first, claims()]).toEqual([true, false, 0]);
-
-      const onDisk = tracked(claim.onDisk);
-      const put = await claim.within(() => store.put('undo:1', { hash: 'ab' }));
-      expect([put.ok, onDisk.settled, claims(), syncs.mock.calls.length]).toEqual([true, 'ok', 1, 1]);
-    } finally {
-      reader.close();
-      store.close();
-    }
-  });
-
-  it('fails its turn’s storage work when the claim never got to disk, even work committed later', async () => {
-    const db = openDatabase(dir);
-    // A deferred foreign key fails the claim's commit; the turn's own write goes to the next, good commit.
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
-    db.pragma('foreign_keys = ON');
-    const store = new SqliteStore(db);
-    try {
-      const claim = await store.claimEarly('activity:1', 60_000);
-      const breaking = db.prepare('INSERT INTO child (parent) VALUES (1)');
-      breaking.run();
-      await expect(claim.onDisk).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
-      await expect(claim.within(() => store.put('undo:1', { hash: 'ab' }))).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
-      expect(await store.claim('activity:1', 60_000)).toBe(true);
-    } finally {
-      store.close();
     }
   });
 });

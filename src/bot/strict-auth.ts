@@ -1,8 +1,8 @@
 import {
+  AuthenticationConstants,
   AuthenticationError,
   BotFrameworkAuthentication,
   ConnectorFactory,
-  JwtTokenValidation,
   type ConnectorClient,
   type AuthenticateRequestResult,
   type BotFrameworkClient,
@@ -48,13 +48,13 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
   }
 
   createUserTokenClient(claimsIdentity: ClaimsIdentity): Promise<UserTokenClient> {
-    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    const appId = signingAppId(claimsIdentity);
     return reuse(this.userTokenClients, appId, () => this.inner.createUserTokenClient(claimsIdentity));
   }
 
   /** A factory handing out the kept client per app id, service URL and audience, made by `inner` the first time. */
   private reusing(claimsIdentity: ClaimsIdentity, inner: ConnectorFactory): ConnectorFactory {
-    const appId = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    const appId = signingAppId(claimsIdentity);
     return new ReusingConnectorFactory((serviceUrl, audience) => reuse(this.connectors, `${appId}|${serviceUrl}|${audience ?? ''}`, () => inner.create(serviceUrl, audience)));
   }
 
@@ -65,6 +65,11 @@ export class StrictBotFrameworkAuthentication extends BotFrameworkAuthentication
   override getOriginatingAudience(): string {
     return this.inner.getOriginatingAudience();
   }
+}
+
+/** The app id botbuilder's connector and user-token clients sign as: the token's audience, else its appid claim (the emulator's). */
+function signingAppId(claimsIdentity: ClaimsIdentity): string {
+  return claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? claimsIdentity.getClaimValue(AuthenticationConstants.AppIdClaim) ?? '';
 }
 
 /** A ConnectorFactory that hands out the kept client for a service URL and audience. */

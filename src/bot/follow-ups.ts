@@ -120,10 +120,13 @@ export class FollowUps {
   /** Sweeps when the follow-up just scheduled falls due: one timer for all, never one per block. */
   private wake(afterMs: number): void {
     if (this.stopped) return;
-    const at = Date.now() + afterMs;
+    // Follow-ups falling due close together share one wake-up (at most a 20th of the delay late, and 10 s).
+    const step = Math.max(1, Math.min(MAX_WAKE_STEP_MS, Math.floor(afterMs / 20)));
+    const at = Math.ceil((Date.now() + afterMs) / step) * step;
     // Every follow-up waits the same time, so due times come in order: this is a push but for a clock step.
     let i = this.wakeAt.length;
     while (i > 0 && this.wakeAt[i - 1] > at) i--;
+    if (this.wakeAt[i - 1] === at) return;
     this.wakeAt.splice(i, 0, at);
     this.arm();
   }
@@ -152,6 +155,9 @@ export class FollowUps {
     this.arm();
   }
 }
+
+/** Follow-ups due within this long of each other are swept together. */
+const MAX_WAKE_STEP_MS = 10_000;
 
 /** The longest delay a Node timer takes (about 24.8 days); a later wake-up is armed again when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -17,7 +17,7 @@ describe('follow-ups: waking up when they fall due', () => {
   beforeEach(() => jest.useFakeTimers({ now: new Date('2026-12-01T09:00:00Z') }));
   afterEach(() => jest.useRealTimers());
 
-  it('keeps one timer for any number of scheduled follow-ups, and posts each once when they fall due', async () => {
+  it('keeps one timer for any number of scheduled follow-ups, sweeps once for those due close together, and posts each once', async () => {
     const posted: string[] = [];
     const now = () => new Date();
     const store = new MemoryStore({ now });
@@ -51,12 +51,15 @@ describe('follow-ups: waking up when they fall due', () => {
       jest.advanceTimersByTime(10);
     }
     expect(jest.getTimerCount()).toBe(1);
+    const sweeps = jest.spyOn(followUps, 'sweep');
 
-    jest.advanceTimersByTime(AFTER_MS + hashes.length * 10);
+    jest.advanceTimersByTime(AFTER_MS + 20_000);
     await background.drain(60_000);
     expect(posted).toHaveLength(hashes.length);
     expect(hashes.every((hash) => posted.filter((text) => text.includes(hash)).length === 1)).toBe(true);
     expect(jest.getTimerCount()).toBe(0);
+    // 300 blocks over 3 s, two hours before: one or two 10-second wake-ups, not 300.
+    expect(sweeps.mock.calls.length).toBeLessThanOrEqual(2);
     followUps.stop();
   });
 });

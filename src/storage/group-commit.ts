@@ -6,8 +6,16 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
+/** Since when a piece of work waits for another connection's write lock, and how long it pauses next. */
+interface LockTries {
+  readonly started: number;
+  readonly pauseMs: number;
+}
+
 /** How long a write waits for another connection's transaction before it fails. */
 const LOCK_WAIT_MS = 5000;
+/** The longest pause between two tries of the write lock (they start at 1 ms and double). */
+const MAX_LOCK_PAUSE_MS = 50;
 
 const commits = new WeakMap<SqliteDatabase, GroupCommit>();
 
@@ -40,7 +48,9 @@ export class DiskFlushFailed extends Error {
  * of its turn. A failed flush is final: the operating system may have dropped the pages it could
  * not write, and later commits chain onto them in the WAL, so from then on nothing is
  * acknowledged. The write lock is taken without blocking the event loop: while another
- * connection holds it, the statement is tried again on the next turn.
+ * connection holds it, the statement is tried again after a short pause. The bot writes its
+ * database through one connection; a read here that saw another connection's commit does not
+ * wait for that connection's flush.
  */
 export class GroupCommit {
   private waiters: Waiter[] = [];
@@ -52,6 +62,8 @@ export class GroupCommit {
   private commitWhenSynced = false;
   private changesAtBegin = 0;
   private broken: DiskFlushFailed | undefined;
+  /** close() was called: what is committed from now on is flushed there, on the closing thread. */
+  private closing = false;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -74,7 +86,7 @@ export class GroupCommit {
    * `whole` says it needs none (one write statement, which SQLite undoes by itself when it fails).
    */
   run<T>(work: () => T, whole = false): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, Date.now(), whole));
+    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, { started: Date.now(), pauseMs: 1 }, whole));
   }
 
   /** Commits what is open now (the turn's end, or before the connection closes). */
@@ -87,8 +99,9 @@ export class GroupCommit {
       return;
     }
     if (this.broken) {
-      this.rollback.run();
-      for (const waiter of waiters) waiter.reject(this.broken);
+      const broken = this.broken;
+      this.rollBack();
+      for (const waiter of waiters) waiter.reject(broken);
       return;
     }
     let wrote: boolean;
@@ -96,7 +109,7 @@ export class GroupCommit {
       wrote = (this.totalChanges.get() as number) !== this.changesAtBegin;
       this.commit.run();
     } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
+      this.rollBack();
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
@@ -109,27 +122,32 @@ export class GroupCommit {
     this.startSync();
   }
 
-  /** Commits what is open and flushes every commit to disk on this thread (before the connection closes). */
+  /**
+   * Commits what is open and flushes it to disk on this thread (before the connection closes). A
+   * flush under way still decides for its batch, and for what was committed after it: the
+   * operating system reports a failed write once, perhaps to that flush and not to this one.
+   */
   close(): void {
+    this.closing = true;
     this.flush();
-    const waiters = [...(this.syncing ?? []), ...this.committed];
-    this.syncing = undefined;
+    const committed = this.committed;
     this.committed = [];
     try {
       if (this.broken) throw this.broken;
       this.durability?.syncNow();
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
+      for (const waiter of committed) waiter.reject(error);
       this.durability?.close();
       return;
     }
-    for (const waiter of waiters) waiter.resolve();
+    if (this.syncing) this.syncing.push(...committed);
+    else for (const waiter of committed) waiter.resolve();
     this.durability?.close();
   }
 
   /** Flushes the committed batch to disk unless a flush is under way (the batch then waits for the next one). */
   private startSync(): void {
-    if (this.syncing || this.committed.length === 0 || !this.durability) return;
+    if (this.syncing || this.committed.length === 0 || !this.durability || this.closing) return;
     const batch = this.committed;
     this.committed = [];
     this.syncing = batch;
@@ -161,6 +179,15 @@ export class GroupCommit {
     this.flush();
   }
 
+  /** Rolls the open transaction back; if even that fails, the connection's state is unknown and it is broken. */
+  private rollBack(): void {
+    try {
+      if (this.db.inTransaction) this.rollback.run();
+    } catch (error) {
+      this.broken ??= new DiskFlushFailed(error);
+    }
+  }
+
   /**
    * The turn's end: commits, unless a disk flush is under way; then the transaction stays open and
    * gathers the work of the next turns until that flush is done, and is committed then (one
@@ -171,7 +198,7 @@ export class GroupCommit {
     else this.flush();
   }
 
-  private attempt<T>(work: () => T, resolve: (value: T) => void, reject: (error: unknown) => void, started: number, whole: boolean): void {
+  private attempt<T>(work: () => T, resolve: (value: T) => void, reject: (error: unknown) => void, tries: LockTries, whole: boolean): void {
     if (this.broken) {
       reject(this.broken);
       return;
@@ -185,8 +212,10 @@ export class GroupCommit {
         this.begin.run();
         this.changesAtBegin = this.totalChanges.get() as number;
       } catch (error) {
-        if (isBusy(error) && Date.now() - started < LOCK_WAIT_MS) setImmediate(() => this.attempt(work, resolve, reject, started, whole));
-        else reject(error);
+        if (isBusy(error) && Date.now() - tries.started < LOCK_WAIT_MS) {
+          const next = { started: tries.started, pauseMs: Math.min(tries.pauseMs * 2, MAX_LOCK_PAUSE_MS) };
+          setTimeout(() => this.attempt(work, resolve, reject, next, whole), tries.pauseMs);
+        } else reject(error);
         return;
       }
       setImmediate(() => this.commitOrWait());
@@ -212,5 +241,5 @@ export class GroupCommit {
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }

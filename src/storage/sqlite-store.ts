@@ -56,8 +56,9 @@ export class SqliteStore implements Store, OnceStore {
     return this.commits.run((): WriteResult => {
       const json = toJson(value);
       const now = this.nowMs();
+      const expiresAt = expiry(now, condition.ttlMs);
       this.sweep(now);
-      const params = { key, value: json, etag: randomUUID(), expiresAt: expiry(now, condition.ttlMs), now };
+      const params = { key, value: json, etag: randomUUID(), expiresAt, now };
       const statement = this.putStatement(condition);
       if (!statement) return CONFLICT;
       const changed = statement.run({ ...params, ifMatch: condition.ifMatch ?? null }).changes === 1;
@@ -96,8 +97,9 @@ export class SqliteStore implements Store, OnceStore {
 
   private claimNow(key: string, ttlMs: number): boolean {
     const now = this.nowMs();
+    const expiresAt = expiry(now, ttlMs);
     this.sweep(now);
-    return this.sql.claim.run({ key, expiresAt: expiry(now, ttlMs), now }).changes === 1;
+    return this.sql.claim.run({ key, expiresAt, now }).changes === 1;
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */

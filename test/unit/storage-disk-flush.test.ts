@@ -100,6 +100,22 @@ describe('group commit: a commit is acknowledged only once its disk flush is don
     expect(pending.length).toBe(1);
   });
 
+  it('lets a flush under way decide, when the connection closes, for its batch and for what was committed after it', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    const first = insert(commit, 1);
+    await turns();
+    const second = insert(commit, 2);
+    commit.close();
+    expect(rows()).toBe(2);
+    pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+
+    for (const settled of await Promise.allSettled([first, second])) {
+      expect(settled).toMatchObject({ status: 'rejected', reason: { name: 'DiskFlushFailed', reason: { code: 'EIO' } } });
+    }
+    expect(pending.length).toBe(1);
+  });
+
   it('answers a turn that only read at once when no commit waits for a flush, and once the flush is done when one does', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);

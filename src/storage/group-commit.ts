@@ -17,6 +17,9 @@ const LOCK_WAIT_MS = 5000;
 /** The longest pause between two tries of the write lock (they start at 1 ms and double). */
 const MAX_LOCK_PAUSE_MS = 50;
 
+/** For `run`: the work is one write statement (SQLite undoes a failing one by itself), so it needs no savepoint. */
+export const WHOLE = true;
+
 const commits = new WeakMap<SqliteDatabase, GroupCommit>();
 
 /** The group commit of a connection (one per connection, shared by the store and the audit log on it). */

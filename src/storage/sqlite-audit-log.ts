@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { AuditEntry, AuditLog } from '../domain/ports';
 import { auditEntry, checkLimit, isoTime } from './audit-entry';
-import { groupCommitOf, type GroupCommit } from './group-commit';
+import { groupCommitOf, WHOLE, type GroupCommit } from './group-commit';
 import type { SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteAuditLog tells the time. */
@@ -36,20 +36,20 @@ export class SqliteAuditLog implements AuditLog {
     return this.commits.run(() => {
       this.insert.run({ id: stored.id, at: stored.at, tenantId: stored.tenantId ?? null, hash: stored.hash?.toLowerCase() ?? null, entry: json });
       return stored;
-    }, true);
+    }, WHOLE);
   }
 
   /** Newest first; `hash` matches in any letter case. */
   async recent(query: RecentQuery): Promise<AuditEntry[]> {
     checkLimit(query.limit);
     const filters = present({ tenant: query.tenantId, hash: query.hash?.toLowerCase() });
-    return this.commits.run(() => this.select(filters, 'DESC', query.limit), true);
+    return this.commits.run(() => this.select(filters, 'DESC', query.limit), WHOLE);
   }
 
   /** Oldest first; `since` (any ISO time) is inclusive. */
   async all(query: AllQuery): Promise<AuditEntry[]> {
     const since = query.since === undefined ? undefined : isoTime(query.since);
-    return this.commits.run(() => this.select(present({ tenant: query.tenantId, since }), 'ASC'), true);
+    return this.commits.run(() => this.select(present({ tenant: query.tenantId, since }), 'ASC'), WHOLE);
   }
 
   private select(filters: Partial<Record<Filter, string>>, order: 'ASC' | 'DESC', limit?: number): AuditEntry[] {

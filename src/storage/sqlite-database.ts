@@ -26,7 +26,7 @@ export function openDatabase(dataDir: string): SqliteDatabase {
     // A commit writes the WAL without flushing it; the group commit flushes it off the event loop
     // before anyone hears of the commit (wal-sync.ts). Checkpoints still sync WAL and database.
     db.pragma('synchronous = NORMAL');
-    // Group commit takes the write lock without blocking the event loop (it retries on the next turn).
+    // Group commit takes the write lock without blocking the event loop (it tries again after a short pause).
     db.pragma('busy_timeout = 0');
     migrate(db);
     return db;

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { ListOptions, OnceStore, Store, Versioned, WriteResult } from '../domain/ports';
 import { prefixUpperBound } from './prefix-range';
 import { expiry, toJson } from './store-values';
-import { groupCommitOf, type GroupCommit } from './group-commit';
+import { groupCommitOf, WHOLE, type GroupCommit } from './group-commit';
 import { openDatabase, type SqliteDatabase } from './sqlite-database';
 
 /** How a SqliteStore tells the time and how often it deletes expired rows. */
@@ -17,8 +17,6 @@ type PutCondition = Parameters<Store['put']>[2];
 type Row = { readonly key: string; readonly value: string; readonly etag: string };
 
 const CONFLICT: WriteResult = { ok: false, reason: 'conflict' };
-/** Each store operation is one statement (and perhaps the sweep, a transaction of its own): it needs no savepoint. */
-const WHOLE = true;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const LIVE = '(expires_at IS NULL OR expires_at > @now)';
 
@@ -92,14 +90,12 @@ export class SqliteStore implements Store, OnceStore {
 
   /** True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list. */
   claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.commits.run(() => this.claimNow(key, ttlMs), WHOLE);
-  }
-
-  private claimNow(key: string, ttlMs: number): boolean {
-    const now = this.nowMs();
-    const expiresAt = expiry(now, ttlMs);
-    this.sweep(now);
-    return this.sql.claim.run({ key, expiresAt, now }).changes === 1;
+    return this.commits.run(() => {
+      const now = this.nowMs();
+      const expiresAt = expiry(now, ttlMs);
+      this.sweep(now);
+      return this.sql.claim.run({ key, expiresAt, now }).changes === 1;
+    }, WHOLE);
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */

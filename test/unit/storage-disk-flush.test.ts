@@ -166,7 +166,8 @@ describe('the real disk flush', () => {
   });
 
   it('runs SQLite with synchronous=NORMAL and answers a write only after fdatasync of the WAL file has returned', async () => {
-    const store = SqliteStore.open(dir);
+    const db = openDatabase(dir);
+    const store = new SqliteStore(db);
     const flushed: string[] = [];
     const fdatasync = fs.fdatasync.bind(fs);
     jest.spyOn(fs, 'fdatasync').mockImplementation((fd: number, callback: fs.NoParamCallback) =>
@@ -178,15 +179,11 @@ describe('the real disk flush', () => {
     try {
       const heard: number[] = [];
       await store.put('k', 'v').then(() => heard.push(flushed.length));
-      await new SqliteAuditLog((store as unknown as { db: SqliteDatabase }).db)
-        .record({ actor: { name: 'Ana', userId: '29:ana' }, action: 'block', outcome: 'done', api: 'simulator' })
-        .then(() => heard.push(flushed.length));
+      await new SqliteAuditLog(db).record({ actor: { name: 'Ana', userId: '29:ana' }, action: 'block', outcome: 'done', api: 'simulator' }).then(() => heard.push(flushed.length));
 
       expect(heard).toEqual([1, 2]);
       expect(flushed).toEqual([join(dir, 'defender-block-bot.sqlite-wal'), join(dir, 'defender-block-bot.sqlite-wal')]);
-      const other = openDatabase(dir);
-      expect(other.pragma('synchronous', { simple: true })).toBe(1);
-      other.close();
+      expect(db.pragma('synchronous', { simple: true })).toBe(1);
     } finally {
       store.close();
     }

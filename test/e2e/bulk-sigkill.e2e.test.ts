@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,10 +8,9 @@ import type { ConnectorRequest } from '../fakes/fake-connector';
 import { ANA, executeActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf } from '../fixtures/cards';
-import { freePort } from '../fixtures/free-port';
+import { compileBot, ROOT, startCompiledBot, type CompiledBot } from './compiled-bot';
 import { startRig, type Rig } from './rig';
 
-const ROOT = path.join(__dirname, '../..');
 const BUILD = path.join(ROOT, '.e2e-build-bulk-kill');
 const TOTAL = 520;
 
@@ -21,32 +20,14 @@ function headline(request: ConnectorRequest): string {
   return body.attachments?.length ? (cardTexts(cardOf(request))[0] ?? '') : '';
 }
 
-interface Bot {
+interface Bot extends CompiledBot {
   readonly url: string;
-  readonly child: ChildProcess;
-  readonly closed: Promise<void>;
 }
 
 /** The compiled bot in production mode against the rig's fakes, resolved once it listens. */
 async function startBot(env: Readonly<Record<string, string>>, caFile: string): Promise<Bot> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(BUILD, 'src/index.js')], {
-    cwd: ROOT,
-    env: { ...env, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      if (output.length < 200_000) output += chunk.toString();
-      if (/Listening on http:\/\/127\.0\.0\.1:\d+\/api\/messages/.test(output)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void closed.then(() => reject(new Error(`the bot exited before listening:\n${output}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/api/messages`, child, closed };
+  const bot = await startCompiledBot(BUILD, { ...env, HOST: '127.0.0.1', NODE_EXTRA_CA_CERTS: caFile });
+  return { ...bot, url: `http://127.0.0.1:${bot.port}/api/messages` };
 }
 
 describe('a bulk block survives SIGKILL in the middle (Indicators API, compiled bot)', () => {
@@ -55,7 +36,7 @@ describe('a bulk block survives SIGKILL in the middle (Indicators API, compiled 
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', BUILD], { cwd: ROOT, stdio: 'pipe' });
+    compileBot(BUILD);
     rig = await startRig({ defenderApi: 'indicators', env: { BULK_JOB_LEASE_SECONDS: '5', SWEEP_SECONDS: '1' } });
     await rig.app.stop();
     await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,10 +8,9 @@ import type { AuditEntry } from '../../src/domain/ports';
 import { openDatabase } from '../../src/storage/sqlite-database';
 import { FakeConnector, type ConnectorRequest } from '../fakes/fake-connector';
 import { messageActivity, type TeamsUser } from '../fixtures/activities';
-import { freePort } from '../fixtures/free-port';
+import { compileBot, ROOT, startCompiledBot, type CompiledBot } from './compiled-bot';
 import { replyTexts } from './rig';
 
-const ROOT = path.join(__dirname, '../..');
 const BUILD = path.join(ROOT, '.e2e-build-durable');
 const TOTAL = 200;
 const IN_FLIGHT = 32;
@@ -23,33 +22,14 @@ function analyst(i: number): TeamsUser {
   return { id: `29:1durable-${i}`, name: `Durable Analyst ${i}`, aadObjectId: `d0d0d0d0-0000-4000-8000-${n}` };
 }
 
-interface Bot {
+interface Bot extends CompiledBot {
   readonly url: string;
-  readonly child: ChildProcess;
-  readonly closed: Promise<void>;
-  output(): string;
 }
 
 /** The compiled bot in local mode on `dataDir`, resolved once it says it is listening. */
 async function startBot(dataDir: string): Promise<Bot> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(BUILD, 'src/index.js')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      if (output.length < 200_000) output += chunk.toString();
-      if (/Listening on http:\/\/127\.0\.0\.1:\d+\/api\/messages/.test(output)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void closed.then(() => reject(new Error(`the bot exited before listening:\n${output}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, closed, output: () => output };
+  const bot = await startCompiledBot(BUILD, { DATA_DIR: dataDir });
+  return { ...bot, url: `http://127.0.0.1:${bot.port}` };
 }
 
 /** Posts every activity with at most `inFlight` POSTs open; stops taking new ones once `stop()` is true. */
@@ -115,7 +95,7 @@ describe('local storage survives SIGKILL: what a reply says is done is on disk',
 
   beforeAll(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durability-'));
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--outDir', BUILD], { cwd: ROOT, stdio: 'pipe' });
+    compileBot(BUILD);
     before = await new FakeConnector({ anonymous: true }).start();
     after = await new FakeConnector({ anonymous: true }).start();
   }, 120_000);

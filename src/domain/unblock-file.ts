@@ -15,7 +15,8 @@ export type UnblockOutcome =
 /**
  * Lifts a block on the caller's behalf (same role rule as blocking) and audits it. It first lists
  * what it would lift; indicators someone or something else created are lifted only once their ids
- * are in `acknowledged` (the caller saw them on a confirmation card), else it asks.
+ * are in `acknowledged` (the caller saw them on a confirmation card), else it asks. The intent is
+ * recorded before Defender is asked, so a lift whose answer is lost still shows in the trail.
  */
 export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<UnblockOutcome> {
   const outcome = await decideUnblock(deps, request, delegation, acknowledged);
@@ -35,7 +36,7 @@ export interface LiftBlockRequest extends UnblockFileRequest {
 export type LiftOutcome =
   { readonly kind: 'unblocked'; readonly status: FileStatus; readonly afterwards?: readonly AfterwardsProblem[] } | { readonly kind: 'alreadyLifted' } | Refusal;
 
-/** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo. */
+/** Lifts only the block `request.made` describes, never another block of the same file; audited as an undo (its intent first, as for unblock). */
 export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
   const outcome = await decideLift(deps, request, delegation);
   if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId }));
@@ -53,6 +54,7 @@ async function decideUnblock(deps: ActionDeps, request: UnblockFileRequest, dele
     const listed = await deps.defender.liftable(request.hash, delegation.defender);
     if (listed.length === 0) return { kind: 'notBlocked' };
     if (listed.some((block) => block.foreign && !(block.id !== undefined && acknowledged.includes(block.id)))) return { kind: 'needsConfirmation', listed };
+    await auditLift(deps, request, 'unblock', { outcome: 'requested', detail: liftingDetail(listed) });
     const status = await deps.defender.unblock(request, delegation.defender, listed);
     return status ? { kind: 'unblocked', status, lifted: listed } : { kind: 'notBlocked' };
   } catch (error) {
@@ -66,6 +68,7 @@ async function decideLift(deps: ActionDeps, request: LiftBlockRequest, delegatio
     if (refused) return refused;
     const unsupported = unsupportedHash(deps, request);
     if (unsupported) return unsupported;
+    await auditLift(deps, request, 'undo', { outcome: 'requested', correlationId: request.made.indicatorId });
     const status = await deps.defender.liftBlock(request.made, { hash: request.hash, comment: request.comment, caller: request.caller }, delegation.defender);
     return status ? { kind: 'unblocked', status } : { kind: 'alreadyLifted' };
   } catch (error) {
@@ -79,13 +82,22 @@ function unsupportedHash(deps: ActionDeps, request: UnblockFileRequest): Refusal
 }
 
 function liftedDetail(lifted: readonly LiftableBlock[]): string | undefined {
-  const ids = lifted.flatMap((block) => (block.id === undefined ? [] : [block.id]));
+  const ids = idsOf(lifted);
   return ids.length === 0 ? undefined : `lifted indicator${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+}
+
+function liftingDetail(listed: readonly LiftableBlock[]): string | undefined {
+  const ids = idsOf(listed);
+  return ids.length === 0 ? undefined : `lifting indicator${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+}
+
+function idsOf(blocks: readonly LiftableBlock[]): string[] {
+  return blocks.flatMap((block) => (block.id === undefined ? [] : [block.id]));
 }
 
 /** How a lift ended, as the audit trail records it. */
 interface LiftAudit {
-  readonly outcome: 'done' | 'not-found' | 'denied' | 'failed' | 'unknown';
+  readonly outcome: 'requested' | 'done' | 'not-found' | 'denied' | 'failed' | 'unknown';
   readonly detail?: string;
   readonly correlationId?: string;
 }

@@ -99,6 +99,7 @@ describe('BlockActions: a lift Defender carried out is always reported as done',
     expect((await audit.all({})).map((e) => [e.action, e.outcome])).toEqual([
       ['block', 'requested'],
       ['block', 'done'],
+      ['undo', 'requested'],
     ]);
   });
 });

@@ -61,6 +61,7 @@ describe('approving an unblock', () => {
     expect((await stored())?.decisions.map((d) => [d.by?.name, d.action, d.outcome])).toEqual([['Bob Approver', 'approve', 'blocked']]);
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.name, e.detail])).toEqual([
       ['approval-request', 'done', 'Ana Requester', 'asks to approve: unblock'],
+      ['unblock', 'requested', 'Bob Approver', 'lifting indicators ind-ours, ind-theirs'],
       ['unblock', 'done', 'Bob Approver', 'lifted indicators ind-ours, ind-theirs'],
       ['approval-decision', 'done', 'Bob Approver', 'approved and unblocked'],
     ]);
@@ -136,7 +137,10 @@ describe('approving an Undo', () => {
       made: { indicatorId: 'ind-7' },
       request: { caller: bob, comment: expect.stringContaining('Approved by Bob Approver.') },
     });
-    expect((await audit.all({})).filter((e) => e.action === 'undo').map((e) => [e.outcome, e.actor.name, e.correlationId])).toEqual([['done', 'Bob Approver', 'ind-7']]);
+    expect((await audit.all({})).filter((e) => e.action === 'undo').map((e) => [e.outcome, e.actor.name, e.correlationId])).toEqual([
+      ['requested', 'Bob Approver', 'ind-7'],
+      ['done', 'Bob Approver', 'ind-7'],
+    ]);
   });
 
   it('refuses to ask again while a request for the same Undo is open, and asks again once it was rejected', async () => {

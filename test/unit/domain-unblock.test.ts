@@ -1,8 +1,10 @@
 import { BlockActions, type PendingUnblock } from '../../src/bot/block-actions';
+import type { ActionDeps } from '../../src/domain/block-file';
 import { CardVerb } from '../../src/cards/card-verbs';
 import type { Caller } from '../../src/domain/caller';
 import type { LiftableBlock } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
+import { DefenderError } from '../../src/errors';
 import { StoreKey } from '../../src/domain/store-keys';
 import { unblockFile } from '../../src/domain/unblock-file';
 import { cardTexts } from '../fixtures/card-texts';
@@ -40,7 +42,10 @@ describe('unblockFile lists what it would lift first', () => {
     expect(outcome).toMatchObject({ kind: 'unblocked', lifted: [ours], status: { fileStatus: 'Unblocked' } });
     expect(defender.calls.map((c) => c.method)).toEqual(['liftable', 'unblock']);
     expect(defender.callsOf('unblock')[0]).toMatchObject({ listed: [ours], token: 'token-of-oid-ana' });
-    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['unblock', 'done', 'lifted indicator 1001']]);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([
+      ['unblock', 'requested', 'lifting indicator 1001'],
+      ['unblock', 'done', 'lifted indicator 1001'],
+    ]);
   });
 
   it('asks first, deleting nothing and auditing nothing yet, when an indicator someone else created would go too', async () => {
@@ -59,7 +64,10 @@ describe('unblockFile lists what it would lift first', () => {
     expect(defender.callsOf('unblock')[0].listed).toEqual([ours, theirs]);
     expect(await unblock(['1002'])).toEqual({ kind: 'needsConfirmation', listed: [ours, theirs, newcomer] });
     expect(defender.callsOf('unblock')).toHaveLength(1);
-    expect((await audit.all({})).map((e) => [e.outcome, e.detail])).toEqual([['done', 'lifted indicators 1001, 1002']]);
+    expect((await audit.all({})).map((e) => [e.outcome, e.detail])).toEqual([
+      ['requested', 'lifting indicators 1001, 1002'],
+      ['done', 'lifted indicators 1001, 1002'],
+    ]);
   });
 
   it('says nothing was blocked without sending an unblock when the list is empty', async () => {
@@ -68,6 +76,32 @@ describe('unblockFile lists what it would lift first', () => {
     expect(await unblock()).toEqual({ kind: 'notBlocked' });
     expect(defender.calls.map((c) => c.method)).toEqual(['liftable']);
     expect((await audit.all({})).map((e) => [e.outcome, e.detail])).toEqual([['not-found', 'no block in force']]);
+  });
+
+  it('records the intent before Defender is asked to lift, so a lift whose answer is lost still shows in the trail', async () => {
+    const { defender, audit, actions } = setUp();
+    defender.script('liftable', [ours]);
+    const lost = new DefenderError('outcomeUnknown', 'The request was sent, but Defender closed the connection before answering.');
+    defender.script('unblock', lost);
+    const seen: string[] = [];
+    const watched: ActionDeps = {
+      ...actions,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: async (entry) => (seen.push(`${entry.outcome} (${defender.callsOf('unblock').length} sent)`), audit.record(entry)) },
+    };
+    expect(await unblockFile(watched, request, delegationOf(ana))).toEqual({ kind: 'failed', error: lost });
+    expect(seen).toEqual(['requested (0 sent)', 'unknown (1 sent)']);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.comment])).toEqual([
+      ['unblock', 'requested', 'oid-ana', 'false positive'],
+      ['unblock', 'unknown', 'oid-ana', 'false positive'],
+    ]);
+  });
+
+  it('sends no unblock when its intent cannot be recorded', async () => {
+    const { defender, audit, actions } = setUp();
+    defender.script('liftable', [ours]);
+    const failing: ActionDeps = { ...actions, audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: () => Promise.reject(new Error('disk full')) } };
+    await expect(unblockFile(failing, request, delegationOf(ana))).rejects.toThrow('disk full');
+    expect(defender.calls.map((c) => c.method)).toEqual(['liftable']);
   });
 
   it('refuses someone without a blocking role before listing anything', async () => {

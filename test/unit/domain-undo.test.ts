@@ -101,6 +101,7 @@ describe('undoBlock', () => {
     expect(roles.lookups).toEqual(['graph-token-of-oid-bob', 'graph-token-of-oid-bob']);
     expect(await stored()).toBeUndefined();
     expect(await audit.all({})).toEqual([
+      expect.objectContaining({ action: 'undo', outcome: 'requested', actor: { userId: '29:bob', aadObjectId: 'oid-bob', name: 'Bob Analyst' }, comment: undoComment(bob) }),
       expect.objectContaining({
         action: 'undo',
         outcome: 'done',
@@ -157,7 +158,9 @@ describe('undoBlock', () => {
     expect(defender.callsOf('liftBlock').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-ana']);
     expect(await stored()).toBeUndefined();
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
+      ['undo', 'requested', 'oid-bob', undefined, undefined],
       ['undo', 'failed', 'oid-bob', 'unavailable: Defender is busy', 'corr-3'],
+      ['undo', 'requested', 'oid-ana', undefined, undefined],
       ['undo', 'done', 'oid-ana', undefined, undefined],
     ]);
   });
@@ -179,7 +182,10 @@ describe('undoBlock', () => {
     expect(await press(bob)).toEqual({ kind: 'alreadyLifted', record });
     expect(defender.calls.map((c) => c.method)).toEqual(['liftBlock']);
     expect(await stored()).toBeUndefined();
-    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([['undo', 'not-found', 'the block this Undo made is no longer in force']]);
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([
+      ['undo', 'requested', undefined],
+      ['undo', 'not-found', 'the block this Undo made is no longer in force'],
+    ]);
   });
 
   it('refuses a presser without a blocking role, sending nothing, keeping the offer and auditing the denial', async () => {
@@ -204,6 +210,7 @@ describe('undoBlock', () => {
     expect((await press(bob)).kind).toBe('unblocked');
     expect((await audit.all({})).map((e) => [e.action, e.outcome, e.actor.aadObjectId])).toEqual([
       ['undo', 'denied', 'oid-riley'],
+      ['undo', 'requested', 'oid-bob'],
       ['undo', 'done', 'oid-bob'],
     ]);
   });
@@ -271,7 +278,9 @@ describe('Undo lifts only the block it belongs to', () => {
     expect(outcome.kind).toBe('alreadyLifted');
     expect(await sim.currentBlock(HASH, token)).toMatchObject({ actionType: 'Audit', requestor: 'Bob Analyst', requestorComment: 'watch it', fileStatus: 'Audit' });
     expect((await audit.all({})).map((e) => [e.action, e.outcome])).toEqual([
+      ['unblock', 'requested'],
       ['unblock', 'done'],
+      ['undo', 'requested'],
       ['undo', 'not-found'],
     ]);
 

@@ -86,7 +86,11 @@ describe('unblockFile lists what it would lift first', () => {
     const seen: string[] = [];
     const watched: ActionDeps = {
       ...actions,
-      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: async (entry) => (seen.push(`${entry.outcome} (${defender.callsOf('unblock').length} sent)`), audit.record(entry)) },
+      audit: {
+        recent: (q) => audit.recent(q),
+        all: (q) => audit.all(q),
+        record: async (entry) => (seen.push(`${entry.outcome} (${defender.callsOf('unblock').length} sent)`), audit.record(entry)),
+      },
     };
     expect(await unblockFile(watched, request, delegationOf(ana))).toEqual({ kind: 'failed', error: lost });
     expect(seen).toEqual(['requested (0 sent)', 'unknown (1 sent)']);

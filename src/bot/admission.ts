@@ -1,11 +1,12 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
-import { fairUseKey, type FairUse } from '../domain/fair-use';
+import { fairUseKey, type FairUse, type FairUseKind } from '../domain/fair-use';
 import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { slowDownReply, slowDownText } from '../cards/fair-use-views';
 import { storageUnavailableReply, tenantRefusedReply } from '../cards/session-views';
 import { errorFields } from '../errors';
 import { callerOf } from './caller-of';
+import { message } from './message-action-protocol';
 import { isProactiveTurn } from './proactive-turns';
 import { send } from './send';
 
@@ -13,6 +14,10 @@ import { send } from './send';
 export const DEDUPE_TTL_MS = 10 * 60 * 1000;
 
 const ADAPTIVE_CARD_ACTION = 'adaptiveCard/action';
+const MESSAGE_ACTION_FETCH = 'composeExtension/fetchTask';
+const MESSAGE_ACTION_SUBMIT = 'composeExtension/submitAction';
+/** A message action delivered again: the first delivery is the one that acts (and posts in the thread, if it acted). */
+const ALREADY_RECEIVED = 'This was already received, so nothing more was done.';
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 
 /** The only Bot Framework channel that is Teams. */
@@ -59,7 +64,7 @@ export class Admission implements Middleware {
     if (first === undefined) return;
     if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
-      await answerRefusedInvoke(context);
+      await answerRefusedInvoke(context, 'Not available.', ALREADY_RECEIVED);
       return;
     }
     const tenantId = callerOf(activity).tenantId;
@@ -73,20 +78,24 @@ export class Admission implements Middleware {
     await next();
   }
 
-  /** Spends a token of the sender's bucket (messages: commands; card buttons: presses); over the limit, answers and stops the turn. */
+  /**
+   * Spends a token of the sender's bucket; over the limit, answers and stops the turn. Commands: messages, and a
+   * message action's submit (it blocks what was picked). Presses: card buttons, and opening a message action's dialog.
+   */
   private async withinFairUse(context: TurnContext): Promise<boolean> {
     const { activity } = context;
-    const kind = activity.type === ActivityTypes.Message ? 'command' : activity.type === ActivityTypes.Invoke && activity.name === ADAPTIVE_CARD_ACTION ? 'press' : undefined;
+    const kind = fairUseKind(activity);
     if (!this.deps.fairUse || !kind) return true;
     const verdict = await this.deps.fairUse.take(kind, fairUseKey(callerOf(activity)));
     if (verdict.ok) return true;
-    this.deps.logger.info({ activityId: activity.id, kind, retryAfterSeconds: verdict.retryAfterSeconds }, 'Over the fair-use limit; nothing was done');
-    if (kind === 'command') await send(context, slowDownReply('command', verdict));
-    else
+    this.deps.logger.info({ activityId: activity.id, kind, name: activity.name, retryAfterSeconds: verdict.retryAfterSeconds }, 'Over the fair-use limit; nothing was done');
+    if (activity.type === ActivityTypes.Message) await send(context, slowDownReply('command', verdict));
+    else if (activity.name === ADAPTIVE_CARD_ACTION)
       await context.sendActivity({
         type: ActivityTypes.InvokeResponse,
         value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: slowDownText(verdict.retryAfterSeconds) } },
       });
+    else await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: message(slowDownText(verdict.retryAfterSeconds)) } });
     return false;
   }
 
@@ -102,9 +111,24 @@ export class Admission implements Middleware {
   }
 }
 
-/** An invoke that is not acted on still gets its answer: a short message for a card button, an empty 200 otherwise. */
-async function answerRefusedInvoke(context: TurnContext, text = 'Not available.'): Promise<void> {
+/** Which bucket an activity spends, if any (sign-in, file consent and other protocol invokes spend none). */
+function fairUseKind(activity: TurnContext['activity']): FairUseKind | undefined {
+  if (activity.type === ActivityTypes.Message) return 'command';
+  if (activity.type !== ActivityTypes.Invoke) return undefined;
+  if (activity.name === MESSAGE_ACTION_SUBMIT) return 'command';
+  if (activity.name === ADAPTIVE_CARD_ACTION || activity.name === MESSAGE_ACTION_FETCH) return 'press';
+  return undefined;
+}
+
+/** An invoke that is not acted on still gets its answer: a short message for a card button or a message action's dialog, an empty 200 otherwise. */
+async function answerRefusedInvoke(context: TurnContext, text = 'Not available.', dialogText = text): Promise<void> {
   if (context.activity.type !== ActivityTypes.Invoke) return;
-  const body = context.activity.name === ADAPTIVE_CARD_ACTION ? { statusCode: 200, type: MESSAGE_RESPONSE, value: text } : undefined;
+  const { name } = context.activity;
+  const body =
+    name === ADAPTIVE_CARD_ACTION
+      ? { statusCode: 200, type: MESSAGE_RESPONSE, value: text }
+      : name === MESSAGE_ACTION_FETCH || name === MESSAGE_ACTION_SUBMIT
+        ? message(dialogText)
+        : undefined;
   await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DirectoryRole } from '../../src/domain/roles';
-import { ANA, executeActivity, messageActivity } from '../fixtures/activities';
+import { ANA, executeActivity, messageActionActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons, cardOf, messageId } from '../fixtures/cards';
 import type { ConnectorRequest } from '../fakes/fake-connector';
@@ -177,5 +177,51 @@ describe('bulk pre-checks (Indicators API)', () => {
     expect(texts).toEqual(expect.arrayContaining([only, expect.stringMatching(/^could not check whether it already has an indicator/)]));
     expect(Object.keys(buttons(cardOf(review)))).toEqual(['Block it anyway', 'Cancel']);
     expect(imports()).toEqual([]);
+  });
+});
+
+describe('fair use: message actions spend the same buckets (Indicators API)', () => {
+  let rig: Rig;
+  const SLOW_DOWN = expect.stringMatching(/^Slow down: nothing was done\. Try again in \d+ seconds?\.$/);
+
+  beforeAll(async () => {
+    rig = await startRig({
+      defenderApi: 'indicators',
+      env: { RATE_COMMANDS_PER_MINUTE: '1', RATE_COMMAND_BURST: '1', RATE_CARD_PRESSES_PER_MINUTE: '1', RATE_CARD_PRESS_BURST: '1' },
+    });
+    await rig.signIn(ANA, [DirectoryRole.SecurityAdministrator]);
+  });
+  afterAll(() => rig.stop());
+
+  const messagePayload = (hash: string) => ({ id: '1733100000001', body: { contentType: 'html', content: `<p>Dropper seen on ws-042: ${hash}</p>` } });
+  const invoke = (name: 'composeExtension/fetchTask' | 'composeExtension/submitAction', value: Record<string, unknown>) =>
+    messageActionActivity(rig.connector.serviceUrl, name, { commandId: 'blockFromMessage', ...value });
+
+  it('a submit over the command limit blocks nothing and posts nothing: the dialog shows "Slow down"', async () => {
+    const [spent, hash] = hashes(2, 'message-action');
+    const status = messageActivity(rig.connector.serviceUrl, `status ${spent}`);
+    await rig.send(status);
+    expect(replyTexts(await rig.reply(status))[0]).not.toMatch(/Slow down/);
+    rig.defender.clear();
+    rig.connector.clear();
+
+    const answer = await rig.send(
+      invoke('composeExtension/submitAction', { messagePayload: messagePayload(hash), data: { comment: 'dropper', action: 'Block', expires: '30d', [`h_${hash}`]: 'true' } }),
+    );
+
+    expect(answer).toEqual({ status: 200, body: { task: { type: 'message', value: SLOW_DOWN } } });
+    expect(rig.defender.requests).toEqual([]);
+    expect(rig.connector.requests).toEqual([]);
+    expect(rig.defender.indicators().map((i) => i.indicatorValue)).not.toContain(hash);
+  });
+
+  it('opening the dialog spends a press: the second one in the minute shows "Slow down" instead of the dialog', async () => {
+    const [hash] = hashes(1, 'dialog');
+    const first = await rig.send(invoke('composeExtension/fetchTask', { messagePayload: messagePayload(hash) }));
+    expect((first.body as { task?: { type?: string } }).task?.type).toBe('continue');
+
+    const second = await rig.send(invoke('composeExtension/fetchTask', { messagePayload: messagePayload(hash) }));
+
+    expect(second).toEqual({ status: 200, body: { task: { type: 'message', value: SLOW_DOWN } } });
   });
 });

@@ -178,7 +178,7 @@ describe('"Block files in this message" (message action, Indicators API)', () =>
 
     const again = await rig.send(activity);
     expect(again.status).toBe(200);
-    expect(again.body).toBeUndefined();
+    expect(again.body).toEqual({ task: { type: 'message', value: 'This was already received, so nothing more was done.' } });
     expect(rig.defender.requestsTo('POST', /\/indicators/)).toHaveLength(1);
   });
 

@@ -4,7 +4,7 @@ import { Admission, DEDUPE_TTL_MS } from '../../src/bot/admission';
 import type { Logger } from '../../src/domain/ports';
 import { StoreKey } from '../../src/domain/store-keys';
 import { MemoryStore } from '../../src/storage/memory-store';
-import { ANA, OTHER_TENANT_ID, TENANT_ID, executeActivity, invokeActivity, messageActivity } from '../fixtures/activities';
+import { ANA, OTHER_TENANT_ID, TENANT_ID, executeActivity, invokeActivity, messageActionActivity, messageActivity } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 
 const SERVICE_URL = 'https://smba.test.example/emea/';
@@ -171,6 +171,16 @@ describe('Admission: tenants', () => {
 
   it.each([
     ['a card press', executeActivity(SERVICE_URL, 'card-1', 'approval.approve', { approvalId: 'a-1' }, { user: ANA, tenantId: OTHER_TENANT_ID }), NOT_AVAILABLE],
+    [
+      "a message action's submit",
+      messageActionActivity(SERVICE_URL, 'composeExtension/submitAction', { commandId: 'blockFromMessage', data: {} }, { user: ANA, tenantId: OTHER_TENANT_ID }),
+      { status: 200, body: { task: { type: 'message', value: 'Not available.' } } },
+    ],
+    [
+      "a message action's dialog",
+      messageActionActivity(SERVICE_URL, 'composeExtension/fetchTask', { commandId: 'blockFromMessage' }, { user: ANA, tenantId: OTHER_TENANT_ID }),
+      { status: 200, body: { task: { type: 'message', value: 'Not available.' } } },
+    ],
     ['another invoke', invokeActivity(SERVICE_URL, 'signin/tokenExchange', { id: 'x', token: 't' }, { user: ANA, tenantId: OTHER_TENANT_ID }), EMPTY_OK],
   ])('answers %s from a tenant not on the allow-list with its invoke answer and no card', async (_what, activity, answer) => {
     const { deliver, reached } = instance();

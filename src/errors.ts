@@ -28,6 +28,8 @@ export type DefenderFailureReason =
   | 'timeout'
   | 'network'
   | 'outcomeUnknown'
+  /** Nothing was sent: the bot could not record its intent in the audit trail first. */
+  | 'notSent'
   | 'invalidRequest'
   | 'invalidHash'
   | 'forbidden'

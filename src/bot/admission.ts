@@ -18,6 +18,7 @@ const MESSAGE_ACTION_FETCH = 'composeExtension/fetchTask';
 const MESSAGE_ACTION_SUBMIT = 'composeExtension/submitAction';
 /** A message action delivered again: the first delivery is the one that acts (and posts in the thread, if it acted). */
 const ALREADY_RECEIVED = 'This was already received, so nothing more was done.';
+const OPEN_AGAIN = 'This was already received. Open the message action again to see its dialog.';
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 
 /** The only Bot Framework channel that is Teams. */
@@ -64,7 +65,7 @@ export class Admission implements Middleware {
     if (first === undefined) return;
     if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
-      await answerRefusedInvoke(context, 'Not available.', ALREADY_RECEIVED);
+      await answerRefusedInvoke(context, 'Not available.', activity.name === MESSAGE_ACTION_FETCH ? OPEN_AGAIN : ALREADY_RECEIVED);
       return;
     }
     const tenantId = callerOf(activity).tenantId;

@@ -208,6 +208,10 @@ const FAILURES: Record<DefenderFailureReason, (e: DefenderError, action: Refused
     reason: `The ${noun(action)} was sent, but the connection to Defender broke before it answered, so the bot cannot tell whether Defender carried it out. It was not sent again.`,
     advice: 'Press "Status" (or send "status ‹hash›") to see what Defender holds before sending it again.',
   }),
+  notSent: (_e, action) => ({
+    reason: `The bot could not write its audit trail, so the ${noun(action)} was not sent to Defender: nothing changed.`,
+    advice: `${treatAsNotDone(action)} Wait a minute for the bot's storage to recover, then send it again.`,
+  }),
   network: (e) => ({
     reason: `The bot could not reach Defender${attemptsText(e)}.`,
     advice: "Try again shortly; if it persists, the bot's network path to Defender needs checking.",

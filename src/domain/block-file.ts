@@ -4,7 +4,7 @@ import type { FileInfo, FileStats } from './file-report';
 import type { FileStatus } from './file-status';
 import { DefenderError, TokenError } from '../errors';
 import { refusalFrom, refuseUnlessHolds } from './access';
-import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
+import { actorOf, auditEnding, recordIntent, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
 import type { AuditLog, BlockFileRequest, DefenderApi, Delegation, RoleDirectory } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
@@ -69,7 +69,7 @@ export async function blockFile(
   const outcome = await decide(deps, request, delegation, acknowledged);
   if (outcome.kind === 'needsConfirmation') return outcome;
   if (outcome.kind !== 'blocked') {
-    await auditBlock(deps, request, outcome);
+    await auditEnding(outcome, () => auditBlock(deps, request, outcome));
     return outcome;
   }
   const [audited, offered] = await Promise.allSettled([auditBlock(deps, request, outcome), whenBlocked ? whenBlocked(outcome.status, outcome.orgPrevalence) : undefined]);
@@ -166,7 +166,7 @@ function isPlainBlock(options: BlockOptions): boolean {
 
 /** The intent, written before Defender is called, so that a block whose answer is lost still shows in the trail. */
 async function auditIntent(deps: ActionDeps, request: BlockFileRequest): Promise<void> {
-  await deps.audit.record({
+  await recordIntent(deps.audit, {
     tenantId: request.caller.tenantId,
     actor: actorOf(request.caller),
     action: 'block',

@@ -1,7 +1,8 @@
-import type { DefenderError, TokenError } from '../errors';
+import { DefenderError, type TokenError } from '../errors';
 import type { Caller } from './caller';
 import type { FileHash, HashType } from './file-hash';
 import type { FileStatus } from './file-status';
+import type { AuditEntry, AuditLog } from './ports';
 import type { RoleTemplateId } from './roles';
 
 /** Every way an action can be refused or fail before or while talking to Defender. */
@@ -36,6 +37,27 @@ export function refusalOutcome(refusal: Refusal): 'denied' | 'failed' {
 /** The audit outcome of an action Defender was asked to carry out: `unknown` when the request was sent and its answer lost. */
 export function sentOutcome(refusal: Refusal): 'denied' | 'failed' | 'unknown' {
   return refusal.kind === 'failed' && refusal.error.reason === 'outcomeUnknown' ? 'unknown' : refusalOutcome(refusal);
+}
+
+/**
+ * Records the intent of an action before Defender is asked. When it cannot be written, nothing is sent:
+ * that is a `notSent` failure (the file's state is unchanged), not a Defender failure.
+ */
+export async function recordIntent(audit: AuditLog, entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+  try {
+    await audit.record(entry);
+  } catch (error) {
+    throw new DefenderError('notSent', 'The bot could not write its audit trail, so nothing was sent to Defender.', {}, { cause: error });
+  }
+}
+
+/**
+ * Audits how an action ended. A `notSent` failure is audited if the trail takes it now, and never throws:
+ * the audit trail just failed, and the user must still hear that nothing was done.
+ */
+export async function auditEnding(refusal: Refusal | undefined, write: () => Promise<unknown>): Promise<void> {
+  if (refusal?.kind === 'failed' && refusal.error.reason === 'notSent') await write().catch(() => undefined);
+  else await write();
 }
 
 /** Defender's correlation id, when a refusal has one. */

@@ -1,8 +1,8 @@
 import { refusalFrom, refuseUnlessHolds } from './access';
 import type { ActionDeps, AfterwardsProblem } from './block-file';
 import type { FileStatus } from './file-status';
-import { actorOf, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
-import type { BlockMade, Delegation, LiftableBlock, UnblockFileRequest } from './ports';
+import { actorOf, auditEnding, recordIntent, refusalCorrelation, refusalDetail, sentOutcome, type Refusal } from './outcomes';
+import type { AuditEntry, BlockMade, Delegation, LiftableBlock, UnblockFileRequest } from './ports';
 import { BLOCKING_ROLES } from './roles';
 
 /** Every way an unblock can end; `needsConfirmation` lists what would be lifted when some of it is not the bot's. */
@@ -23,7 +23,7 @@ export async function unblockFile(deps: ActionDeps, request: UnblockFileRequest,
   if (outcome.kind === 'needsConfirmation') return outcome;
   if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'unblock', { outcome: 'done', detail: liftedDetail(outcome.lifted) }));
   if (outcome.kind === 'notBlocked') await auditLift(deps, request, 'unblock', { outcome: 'not-found', detail: 'no block in force' });
-  else await auditLift(deps, request, 'unblock', refusalAudit(outcome));
+  else await auditEnding(outcome, () => auditLift(deps, request, 'unblock', refusalAudit(outcome)));
   return outcome;
 }
 
@@ -41,7 +41,7 @@ export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, 
   const outcome = await decideLift(deps, request, delegation);
   if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId }));
   if (outcome.kind === 'alreadyLifted') await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' });
-  else await auditLift(deps, request, 'undo', refusalAudit(outcome));
+  else await auditEnding(outcome, () => auditLift(deps, request, 'undo', refusalAudit(outcome)));
   return outcome;
 }
 
@@ -54,7 +54,7 @@ async function decideUnblock(deps: ActionDeps, request: UnblockFileRequest, dele
     const listed = await deps.defender.liftable(request.hash, delegation.defender);
     if (listed.length === 0) return { kind: 'notBlocked' };
     if (listed.some((block) => block.foreign && !(block.id !== undefined && acknowledged.includes(block.id)))) return { kind: 'needsConfirmation', listed };
-    await auditLift(deps, request, 'unblock', { outcome: 'requested', detail: liftingDetail(listed) });
+    await recordIntent(deps.audit, liftEntry(deps, request, 'unblock', { outcome: 'requested', detail: liftingDetail(listed) }));
     const status = await deps.defender.unblock(request, delegation.defender, listed);
     return status ? { kind: 'unblocked', status, lifted: listed } : { kind: 'notBlocked' };
   } catch (error) {
@@ -68,7 +68,7 @@ async function decideLift(deps: ActionDeps, request: LiftBlockRequest, delegatio
     if (refused) return refused;
     const unsupported = unsupportedHash(deps, request);
     if (unsupported) return unsupported;
-    await auditLift(deps, request, 'undo', { outcome: 'requested', correlationId: request.made.indicatorId });
+    await recordIntent(deps.audit, liftEntry(deps, request, 'undo', { outcome: 'requested', correlationId: request.made.indicatorId }));
     const status = await deps.defender.liftBlock(request.made, { hash: request.hash, comment: request.comment, caller: request.caller }, delegation.defender);
     return status ? { kind: 'unblocked', status } : { kind: 'alreadyLifted' };
   } catch (error) {
@@ -122,7 +122,11 @@ function withAfterwards<T extends { readonly afterwards?: readonly AfterwardsPro
 
 /** One audit entry for an unblock or an undo. */
 async function auditLift(deps: ActionDeps, request: UnblockFileRequest, action: 'unblock' | 'undo', ended: LiftAudit): Promise<void> {
-  await deps.audit.record({
+  await deps.audit.record(liftEntry(deps, request, action, ended));
+}
+
+function liftEntry(deps: ActionDeps, request: UnblockFileRequest, action: 'unblock' | 'undo', ended: LiftAudit): Omit<AuditEntry, 'id' | 'at'> {
+  return {
     tenantId: request.caller.tenantId,
     actor: actorOf(request.caller),
     action,
@@ -133,5 +137,5 @@ async function auditLift(deps: ActionDeps, request: UnblockFileRequest, action: 
     api: deps.defender.kind,
     detail: ended.detail,
     correlationId: ended.correlationId,
-  });
+  };
 }

@@ -82,10 +82,16 @@ export async function undoBlock(deps: ActionDeps & { readonly store: Store }, un
   }
   const claimed = await deps.store.delete(key(undoId), { ifMatch: stored.etag });
   if (!claimed.ok) return { kind: 'alreadyUndone', record };
-  const outcome = await liftOwnBlock(deps, { hash: record.hash, comment, caller: presser, made: record.made }, delegation);
-  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') {
-    await deps.store.put(key(undoId), record, { ifNoneMatch: '*', ttlMs: Math.max(1, Date.parse(record.until) - deps.now().getTime()) + KEEP_AFTER_WINDOW_MS });
+  const restore = () => deps.store.put(key(undoId), record, { ifNoneMatch: '*', ttlMs: Math.max(1, Date.parse(record.until) - deps.now().getTime()) + KEEP_AFTER_WINDOW_MS });
+  let outcome: LiftOutcome;
+  try {
+    outcome = await liftOwnBlock(deps, { hash: record.hash, comment, caller: presser, made: record.made }, delegation);
+  } catch (error) {
+    // Whatever failed, the Undo stays pressable while its window lasts.
+    await restore().catch(() => undefined);
+    throw error;
   }
+  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') await restore();
   return { ...outcome, record };
 }
 

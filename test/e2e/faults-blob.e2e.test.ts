@@ -82,13 +82,15 @@ describe('Azure Blob storage faults, end to end (Azurite behind a fault proxy)',
     await nextBlockWorks('2'.repeat(40));
   });
 
-  it('the audit intent timing out before Defender is called: the block is not sent, the user is told (never silence), and the next command works', async () => {
+  it('the audit intent timing out before Defender is called: the block is not sent, the user is told it was not (never silence), and the next command works', async () => {
     proxy.stall((method, path) => method === 'PUT' && path.includes('-audit/'));
     const texts = await ask(`block ${SHA1} audit slow`);
     expect(texts).toEqual([
-      'Something went wrong',
-      'The bot hit an unexpected error, so the outcome is unknown: the file may or may not be blocked.',
-      `Send "status ${SHA1}" to see what Defender holds before trying again.`,
+      'File NOT blocked',
+      'SHA-1 of the file',
+      SHA1,
+      'The bot could not write its audit trail, so the block was not sent to Defender: nothing changed.',
+      "Treat the file as not blocked. Sending the same block again is safe. Wait a minute for the bot's storage to recover, then send it again.",
     ]);
     expect(rig.defender.requests.filter((r) => r.method === 'POST')).toEqual([]);
     await nextBlockWorks('4'.repeat(40));

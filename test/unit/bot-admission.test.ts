@@ -57,6 +57,19 @@ describe('Admission: re-deliveries', () => {
     expect(reached).toEqual([`invoke:${press.id}`]);
   });
 
+  it.each([
+    ['composeExtension/submitAction', 'This was already received, so nothing more was done.'],
+    ['composeExtension/fetchTask', 'This was already received. Open the message action again to see its dialog.'],
+  ] as const)('answers a re-delivered %s in the dialog, without running it again', async (name, text) => {
+    const { deliver, reached } = instance();
+    const invoke = messageActionActivity(SERVICE_URL, name, { commandId: 'blockFromMessage' }, { user: ANA });
+
+    await deliver(invoke);
+    expect(invokeAnswers(await deliver(invoke))).toEqual([{ status: 200, body: { task: { type: 'message', value: text } } }]);
+
+    expect(reached).toEqual([`invoke:${invoke.id}`]);
+  });
+
   it('answers another re-delivered invoke with an empty 200', async () => {
     const { deliver, reached } = instance();
     const verify = invokeActivity(SERVICE_URL, 'signin/verifyState', { state: '123456' }, { user: ANA });

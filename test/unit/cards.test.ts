@@ -125,6 +125,19 @@ describe('failure and denial cards', () => {
     expect(shown).toContain('Defender asked to wait 120 seconds; send the command again after that.');
   });
 
+  it.each([
+    ['block', 'File NOT blocked', 'Treat the file as not blocked.'],
+    ['unblock', 'Block NOT lifted', 'Treat the block as still in force.'],
+    ['undo', 'Undo failed: the block is still in force', 'Treat the block as still in force.'],
+  ] as const)('an intent the trail could not take: %s says nothing was sent, never that Defender failed', (action, headline, advice) => {
+    const error = new DefenderError('notSent', 'The bot could not write its audit trail, so nothing was sent to Defender.');
+    const shown = texts(refusalReply({ kind: 'failed', error }, action, caller, hash));
+    expect(shown[0]).toBe(headline);
+    expect(shown).toContain(`The bot could not write its audit trail, so the ${action} was not sent to Defender: nothing changed.`);
+    expect(shown.join('\n')).toContain(advice);
+    expect(shown.join('\n')).not.toMatch(/Defender (had|did not|rejected|refused)|unexpected/);
+  });
+
   it('a role lookup failure fails closed and says so', () => {
     const shown = texts(refusalReply({ kind: 'rolesUnavailable', detail: 'Graph answered 500' }, 'block', caller, hash));
     expect(shown[0]).toBe('File NOT blocked');

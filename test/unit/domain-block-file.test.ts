@@ -366,6 +366,13 @@ describe('blockFile: once Defender accepted, nothing throws', () => {
     ]);
   });
 
+  it('sends no block when its intent cannot be recorded, and answers "not sent" without throwing', async () => {
+    const { deps, defender } = setUp();
+    const outcome = await blockFile(failingOn(deps, 'requested'), { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana));
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'notSent' } });
+    expect(defender.callsOf('block')).toEqual([]);
+  });
+
   it('returns blocked with the problem when the outcome audit write throws', async () => {
     const { deps, defender } = setUp();
     const outcome = await blockFile(failingOn(deps, 'done'), { hash: SHA1, comment: 'dropper', caller: ana }, delegationOf(ana));

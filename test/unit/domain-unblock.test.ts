@@ -100,12 +100,28 @@ describe('unblockFile lists what it would lift first', () => {
     ]);
   });
 
-  it('sends no unblock when its intent cannot be recorded', async () => {
+  it('sends no unblock when its intent cannot be recorded, and says nothing was sent (not a Defender failure)', async () => {
     const { defender, audit, actions } = setUp();
     defender.script('liftable', [ours]);
     const failing: ActionDeps = { ...actions, audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: () => Promise.reject(new Error('disk full')) } };
-    await expect(unblockFile(failing, request, delegationOf(ana))).rejects.toThrow('disk full');
+    const outcome = await unblockFile(failing, request, delegationOf(ana));
+    expect(outcome).toMatchObject({ kind: 'failed', error: { reason: 'notSent', message: 'The bot could not write its audit trail, so nothing was sent to Defender.' } });
     expect(defender.calls.map((c) => c.method)).toEqual(['liftable']);
+  });
+
+  it('audits the unsent unblock when the trail takes writes again by then', async () => {
+    const { defender, audit, actions } = setUp();
+    defender.script('liftable', [ours]);
+    let writes = 0;
+    const once: ActionDeps = {
+      ...actions,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: (entry) => (++writes === 1 ? Promise.reject(new Error('disk full')) : audit.record(entry)) },
+    };
+    expect((await unblockFile(once, request, delegationOf(ana))).kind).toBe('failed');
+    expect((await audit.all({})).map((e) => [e.action, e.outcome, e.detail])).toEqual([
+      ['unblock', 'failed', 'notSent: The bot could not write its audit trail, so nothing was sent to Defender.'],
+    ]);
+    expect(defender.callsOf('unblock')).toEqual([]);
   });
 
   it('refuses someone without a blocking role before listing anything', async () => {

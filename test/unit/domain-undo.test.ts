@@ -165,6 +165,36 @@ describe('undoBlock', () => {
     ]);
   });
 
+  it('keeps the Undo pressable when its intent cannot be recorded: nothing is lifted, the answer says nothing was sent', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    let failing = true;
+    const watched: typeof deps = {
+      ...deps,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: (entry) => (failing ? Promise.reject(new Error('disk full')) : audit.record(entry)) },
+    };
+
+    expect(await undoBlock(watched, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' }, record });
+    expect(defender.calls).toEqual([]);
+    expect(await stored()).toEqual(record);
+
+    failing = false;
+    expect((await undoBlock(watched, 'undo-1', bob, delegationOf(bob))).kind).toBe('unblocked');
+    expect(defender.callsOf('liftBlock')).toHaveLength(1);
+  });
+
+  it('keeps the Undo pressable when the lift fails and its audit entry cannot be written either', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    defender.script('liftBlock', new Error('a bug in the client'));
+    let writes = 0;
+    const watched: typeof deps = {
+      ...deps,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: (entry) => (++writes > 1 ? Promise.reject(new Error('disk full')) : audit.record(entry)) },
+    };
+    await expect(undoBlock(watched, 'undo-1', bob, delegationOf(bob))).rejects.toThrow('disk full');
+    expect(defender.callsOf('liftBlock')).toHaveLength(1);
+    expect(await stored()).toEqual(record);
+  });
+
   it('keeps a restored offer as long as the original one', async () => {
     const { advance, press, stored, defender } = await setUp();
     defender.script('liftBlock', new DefenderError('timeout', 'no answer'));

@@ -101,6 +101,7 @@ export function composeBot(parts: BotParts): {
     followUps,
     canContain: !!parts.containment,
     lookups: parts.lookups,
+    logger,
   });
   const bulk = new BulkRunner({
     actions,

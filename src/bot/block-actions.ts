@@ -7,7 +7,8 @@ import type { FileHash } from '../domain/file-hash';
 import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
 import type { Refusal } from '../domain/outcomes';
-import type { BlockFileRequest, DefenderApi, Delegation, Store, UnblockFileRequest } from '../domain/ports';
+import type { BlockFileRequest, DefenderApi, Delegation, Logger, Store, UnblockFileRequest } from '../domain/ports';
+import { DefenderError, errorFields } from '../errors';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
@@ -65,6 +66,8 @@ export interface BlockActionsDeps {
   readonly followUps?: FollowUps;
   /** Whether the bot can stop & quarantine (the block result then offers it where devices have the file). */
   readonly canContain?: boolean;
+  /** Hears when an action was not sent because the audit trail would not take its intent. */
+  readonly logger?: Logger;
 }
 
 /** Runs the file use cases as one analyst and turns each outcome into its card. */
@@ -95,6 +98,7 @@ export class BlockActions {
       if (offered.status === 'rejected') throw offered.reason;
     };
     const outcome = await blockFile(actions, request, delegation, acknowledged, whenBlocked);
+    this.noteNotSent(outcome, 'block', request.hash);
     switch (outcome.kind) {
       case 'blocked': {
         const notes = followUpMissed ? [...outcome.notes, 'The follow-up check of this block could not be scheduled.'] : outcome.notes;
@@ -124,6 +128,7 @@ export class BlockActions {
   async unblock(request: UnblockFileRequest, delegation: Delegation, acknowledged: readonly string[] = []): Promise<ActionResult> {
     const { actions, store, decisionTtlMs } = this.deps;
     const outcome = await unblockFile(actions, request, delegation, acknowledged);
+    this.noteNotSent(outcome, 'unblock', request.hash);
     switch (outcome.kind) {
       case 'unblocked':
       case 'notBlocked':
@@ -144,7 +149,14 @@ export class BlockActions {
   /** Undoes a block from its Undo button. */
   async undo(undoId: string, presser: Caller, delegation: Delegation): Promise<ActionResult> {
     const outcome = await undoBlock({ ...this.deps.actions, store: this.deps.store }, undoId, presser, delegation);
+    if ('record' in outcome) this.noteNotSent(outcome, 'undo', outcome.record.hash);
     return { reply: undoOutcomeReply(outcome, presser) };
+  }
+
+  /** Operators hear of an audit trail that refuses writes: the user only sees that nothing was sent. */
+  private noteNotSent(outcome: { readonly kind: string; readonly error?: unknown }, action: RefusedAction, hash: FileHash): void {
+    if (outcome.kind !== 'failed' || !(outcome.error instanceof DefenderError) || outcome.error.reason !== 'notSent') return;
+    this.deps.logger?.error({ action, hash: hash.value, err: errorFields(outcome.error.cause ?? outcome.error) }, 'Audit trail unavailable: nothing was sent to Defender');
   }
 
   /** The status of a file. */

@@ -60,11 +60,14 @@ export interface ApprovedFailure {
   readonly detail: string;
   readonly correlationId?: string;
   readonly unknown?: boolean;
+  /** Nothing was sent: the audit trail would not take the action's intent. */
+  readonly notSent?: boolean;
 }
 
 function failureOf(refusal: Refusal): ApprovedFailure {
   const unknown = sentOutcome(refusal) === 'unknown';
-  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}) };
+  const notSent = refusal.kind === 'failed' && refusal.error.reason === 'notSent';
+  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}), ...(notSent ? { notSent } : {}) };
 }
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];

@@ -74,7 +74,9 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const what = AUDIT_WORDS[done.action];
   const unknown = !run.done && done.failure?.unknown === true;
   const ended = run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} ${unknown ? 'outcome unknown' : 'failed'}: ${done.failure?.detail}`;
-  await auditDecision(deps, done, run.done ? 'done' : unknown ? 'unknown' : 'failed', ended);
+  const audited = auditDecision(deps, done, run.done ? 'done' : unknown ? 'unknown' : 'failed', ended);
+  // The trail just refused the action's intent: the saved decision still answers approver and requester.
+  await (done.failure?.notSent ? audited.catch(() => undefined) : audited);
   return { kind: 'decided', request: done, ...(run.done && run.containment ? { containment: run.containment } : {}) };
 }
 

@@ -40,7 +40,9 @@ export type LiftOutcome =
 export async function liftOwnBlock(deps: ActionDeps, request: LiftBlockRequest, delegation: Delegation): Promise<LiftOutcome> {
   const outcome = await decideLift(deps, request, delegation);
   if (outcome.kind === 'unblocked') return withAfterwards(outcome, await auditAfterLift(deps, request, 'undo', { outcome: 'done', correlationId: request.made.indicatorId }));
-  if (outcome.kind === 'alreadyLifted') await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' });
+  // Nothing changed at Defender: a trail that fails now must not turn that answer into an error (nor bring the Undo back).
+  if (outcome.kind === 'alreadyLifted')
+    await auditLift(deps, request, 'undo', { outcome: 'not-found', detail: 'the block this Undo made is no longer in force' }).catch(() => undefined);
   else await auditEnding(outcome, () => auditLift(deps, request, 'undo', refusalAudit(outcome)));
   return outcome;
 }

@@ -91,7 +91,8 @@ export async function undoBlock(deps: ActionDeps & { readonly store: Store }, un
     await restore().catch(() => undefined);
     throw error;
   }
-  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') await restore();
+  // A restore that fails too (storage is down with the trail) must not hide that nothing was lifted.
+  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') await restore().catch(() => undefined);
   return { ...outcome, record };
 }
 

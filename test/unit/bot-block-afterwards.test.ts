@@ -16,7 +16,7 @@ const HASH = { value: 'abcdef0123456789abcdef0123456789abcdef01', type: 'Sha1' a
 const ana: Caller = { userId: '29:ana', aadObjectId: 'oid-ana', name: 'Ana Analyst', tenantId: 'tenant-a' };
 const request: BlockFileRequest = { hash: HASH, comment: 'dropper', caller: ana };
 
-function setUp(faults: { audit?: boolean; undo?: boolean; auditLifts?: boolean } = {}) {
+function setUp(faults: { audit?: boolean; undo?: boolean; auditLifts?: boolean; intents?: boolean } = {}) {
   const kit = domainKit({ held: { 'oid-ana': [DirectoryRole.SecurityAdministrator] } });
   const actions: ActionDeps = {
     ...kit.actions,
@@ -25,6 +25,7 @@ function setUp(faults: { audit?: boolean; undo?: boolean; auditLifts?: boolean }
       all: (query) => kit.audit.all(query),
       record: async (entry) => {
         if (faults.audit && entry.outcome === 'done') throw new Error('audit disk full');
+        if (faults.intents && entry.outcome === 'requested') throw new Error('audit disk full');
         if (faults.auditLifts && entry.outcome === 'done' && entry.action !== 'block') throw new Error('audit disk full');
         return kit.audit.record(entry);
       },
@@ -37,9 +38,27 @@ function setUp(faults: { audit?: boolean; undo?: boolean; auditLifts?: boolean }
     },
   });
   let ids = 0;
-  const blocks = new BlockActions({ actions, store, undoWindowMs: 60_000, decisionTtlMs: 60_000, approvalPolicy: 'off', newId: () => `id-${++ids}` });
-  return { ...kit, blocks };
+  const logged: string[] = [];
+  const logger = {
+    info: () => undefined,
+    debug: () => undefined,
+    warn: () => undefined,
+    error: (fields: Record<string, unknown>, message: string) => void logged.push(`${String(fields.action)}: ${message}`),
+  };
+  const blocks = new BlockActions({ actions, store, undoWindowMs: 60_000, decisionTtlMs: 60_000, approvalPolicy: 'off', newId: () => `id-${++ids}`, logger });
+  return { ...kit, blocks, logged };
 }
+
+describe('BlockActions: an intent the audit trail refuses', () => {
+  it('answers "NOT blocked: nothing was sent", sends nothing to Defender, and tells the operators', async () => {
+    const { blocks, defender, logged } = setUp({ intents: true });
+    const { reply } = await blocks.block(request, delegationOf(ana));
+    expect(cardTexts(reply.card.content).slice(0, 1)).toEqual(['File NOT blocked']);
+    expect(reply.summary).toContain('so the block was not sent to Defender');
+    expect(defender.callsOf('block')).toEqual([]);
+    expect(logged).toEqual(['block: Audit trail unavailable: nothing was sent to Defender']);
+  });
+});
 
 describe('BlockActions: a block Defender accepted is always reported as blocked', () => {
   it('says "Blocked, but" not audited when the audit write throws, keeping the Undo button', async () => {

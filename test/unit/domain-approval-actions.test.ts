@@ -39,6 +39,23 @@ function setUp() {
   };
 }
 
+describe('an approved run the audit trail refuses', () => {
+  it('saves the decision as failed (nothing sent) and answers, even though the trail refuses the decision entry too', async () => {
+    const { deps, defender, stored, audit } = setUp();
+    defender.script('liftable', [ours]);
+    await requestApproval(deps, { id: 'req-1', hash: HASH, comment: 'cleared by IR', ask: { action: 'unblock' }, requester: ana }, delegationOf(ana));
+    defender.calls.length = 0;
+    defender.script('liftable', [ours]);
+    const broken: ApprovalDeps = { ...deps, audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: () => Promise.reject(new Error('disk full')) } };
+
+    const outcome = await decide(broken, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
+
+    expect(outcome).toMatchObject({ kind: 'decided', request: { status: 'failed', failure: { notSent: true, detail: expect.stringMatching(/^notSent: /) } } });
+    expect(defender.callsOf('unblock')).toEqual([]);
+    expect((await stored())?.status).toBe('failed');
+  });
+});
+
 describe('approving an unblock', () => {
   it('keeps what Defender listed (asked as the requester) on the request, and lifts it as the approver, acknowledging the listing the card showed', async () => {
     const { deps, defender, stored, audit } = setUp();

@@ -195,6 +195,29 @@ describe('undoBlock', () => {
     expect(await stored()).toEqual(record);
   });
 
+  it('still answers "nothing was sent" when the store fails with the trail and the Undo cannot be kept', async () => {
+    const { deps, defender, audit, store } = await setUp();
+    const broken: typeof deps = {
+      ...deps,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: () => Promise.reject(new Error('disk full')) },
+      store: Object.assign(Object.create(store) as Store, { put: () => Promise.reject(new Error('disk full')) }),
+    };
+    expect(await undoBlock(broken, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' } });
+    expect(defender.calls).toEqual([]);
+  });
+
+  it('answers "already lifted" and does not bring the Undo back when the trail fails after Defender said the block is gone', async () => {
+    const { deps, stored, defender, audit } = await setUp();
+    defender.script('liftBlock', undefined);
+    let writes = 0;
+    const watched: typeof deps = {
+      ...deps,
+      audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: (entry) => (++writes > 1 ? Promise.reject(new Error('disk full')) : audit.record(entry)) },
+    };
+    expect(await undoBlock(watched, 'undo-1', bob, delegationOf(bob))).toEqual({ kind: 'alreadyLifted', record });
+    expect(await stored()).toBeUndefined();
+  });
+
   it('keeps a restored offer as long as the original one', async () => {
     const { advance, press, stored, defender } = await setUp();
     defender.script('liftBlock', new DefenderError('timeout', 'no answer'));

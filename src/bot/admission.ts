@@ -91,12 +91,7 @@ export class Admission implements Middleware {
     if (verdict.ok) return true;
     this.deps.logger.info({ activityId: activity.id, kind, name: activity.name, retryAfterSeconds: verdict.retryAfterSeconds }, 'Over the fair-use limit; nothing was done');
     if (activity.type === ActivityTypes.Message) await send(context, slowDownReply('command', verdict));
-    else if (activity.name === ADAPTIVE_CARD_ACTION)
-      await context.sendActivity({
-        type: ActivityTypes.InvokeResponse,
-        value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: slowDownText(verdict.retryAfterSeconds) } },
-      });
-    else await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: message(slowDownText(verdict.retryAfterSeconds)) } });
+    else await answerRefusedInvoke(context, slowDownText(verdict.retryAfterSeconds));
     return false;
   }
 

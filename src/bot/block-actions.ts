@@ -6,9 +6,9 @@ import type { Caller } from '../domain/caller';
 import type { FileHash } from '../domain/file-hash';
 import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
-import type { Refusal } from '../domain/outcomes';
+import { isNotSent, type Refusal } from '../domain/outcomes';
 import type { BlockFileRequest, DefenderApi, Delegation, Logger, Store, UnblockFileRequest } from '../domain/ports';
-import { DefenderError, errorFields } from '../errors';
+import { errorFields } from '../errors';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
@@ -155,8 +155,9 @@ export class BlockActions {
 
   /** Operators hear of an audit trail that refuses writes: the user only sees that nothing was sent. */
   private noteNotSent(outcome: { readonly kind: string; readonly error?: unknown }, action: RefusedAction, hash: FileHash): void {
-    if (outcome.kind !== 'failed' || !(outcome.error instanceof DefenderError) || outcome.error.reason !== 'notSent') return;
-    this.deps.logger?.error({ action, hash: hash.value, err: errorFields(outcome.error.cause ?? outcome.error) }, 'Audit trail unavailable: nothing was sent to Defender');
+    if (!isNotSent(outcome)) return;
+    const error = outcome.error as Error;
+    this.deps.logger?.error({ action, hash: hash.value, err: errorFields(error.cause ?? error) }, 'Audit trail unavailable: nothing was sent to Defender');
   }
 
   /** The status of a file. */

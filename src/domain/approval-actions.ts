@@ -5,7 +5,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { DeviceSighting } from './containment-ports';
 import { DEVICE_ACTION_LIMIT, discoverDevices, type ContainDeps } from './containment';
-import { refusalDetail, refusalCorrelation, sentOutcome, type Refusal } from './outcomes';
+import { isNotSent, refusalDetail, refusalCorrelation, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
 import { openRequests } from './approval-index';
 import { StoreKey } from './store-keys';
@@ -66,8 +66,7 @@ export interface ApprovedFailure {
 
 function failureOf(refusal: Refusal): ApprovedFailure {
   const unknown = sentOutcome(refusal) === 'unknown';
-  const notSent = refusal.kind === 'failed' && refusal.error.reason === 'notSent';
-  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}), ...(notSent ? { notSent } : {}) };
+  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}), ...(isNotSent(refusal) ? { notSent: true } : {}) };
 }
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];

@@ -55,9 +55,14 @@ export async function recordIntent(audit: AuditLog, entry: Omit<AuditEntry, 'id'
  * Audits how an action ended. A `notSent` failure is audited if the trail takes it now, and never throws:
  * the audit trail just failed, and the user must still hear that nothing was done.
  */
-export async function auditEnding(refusal: Refusal | undefined, write: () => Promise<unknown>): Promise<void> {
-  if (refusal?.kind === 'failed' && refusal.error.reason === 'notSent') await write().catch(() => undefined);
+export async function auditEnding(refusal: Refusal, write: () => Promise<unknown>): Promise<void> {
+  if (isNotSent(refusal)) await write().catch(() => undefined);
   else await write();
+}
+
+/** Whether an outcome is an action `recordIntent` kept from being sent. */
+export function isNotSent(outcome: { readonly kind: string; readonly error?: unknown }): boolean {
+  return outcome.kind === 'failed' && outcome.error instanceof DefenderError && outcome.error.reason === 'notSent';
 }
 
 /** Defender's correlation id, when a refusal has one. */

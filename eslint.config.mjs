@@ -67,6 +67,13 @@ export default defineConfig(
     },
   },
   {
+    // The start and build scripts are plain CommonJS run by Node before anything is compiled.
+    name: 'project/node-scripts',
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     name: 'project/no-console',
     files: ['src/**/*.ts'],
     ignores: ['src/tools/**'],

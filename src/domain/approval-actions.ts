@@ -5,7 +5,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { DeviceSighting } from './containment-ports';
 import { DEVICE_ACTION_LIMIT, discoverDevices, type ContainDeps } from './containment';
-import { isNotSent, refusalDetail, refusalCorrelation, sentOutcome, type Refusal } from './outcomes';
+import { isNotSent, refusalCorrelation, refusalInWords, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
 import { openRequests } from './approval-index';
 import { StoreKey } from './store-keys';
@@ -64,9 +64,17 @@ export interface ApprovedFailure {
   readonly notSent?: boolean;
 }
 
+/** Who an approved action runs as, in an approval's failure. */
+const APPROVER = 'the approver';
+
 function failureOf(refusal: Refusal): ApprovedFailure {
   const unknown = sentOutcome(refusal) === 'unknown';
-  return { detail: refusalDetail(refusal), correlationId: refusalCorrelation(refusal), ...(unknown ? { unknown } : {}), ...(isNotSent(refusal) ? { notSent: true } : {}) };
+  return {
+    detail: refusalInWords(refusal, APPROVER),
+    correlationId: refusalCorrelation(refusal),
+    ...(unknown ? { unknown } : {}),
+    ...(isNotSent(refusal) ? { notSent: true } : {}),
+  };
 }
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
@@ -142,7 +150,7 @@ async function containApproved(deps: ContainDeps | undefined, subject: ApprovalS
   if (!deps) return { done: false, failure: { detail: 'This bot cannot stop & quarantine files.' } };
   const found = await discoverDevices(deps, subject.hash, approver, delegation);
   if (found.kind === 'unknownFile') return { done: true, note: 'Defender does not know the file: there was no device to stop & quarantine it on.' };
-  if (found.kind !== 'devices') return { done: false, failure: { detail: refusalDetail(found), correlationId: refusalCorrelation(found) } };
+  if (found.kind !== 'devices') return { done: false, failure: { detail: refusalInWords(found, APPROVER), correlationId: refusalCorrelation(found) } };
   const n = found.devices.length;
   if (n === 0) return { done: true, note: 'The file was seen on no device: nothing to stop & quarantine.' };
   if (n > DEVICE_ACTION_LIMIT) {

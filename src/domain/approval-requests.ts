@@ -4,7 +4,7 @@ import { openRequests } from './approval-index';
 import { approvalKey, samePerson, storeNewRequest, type ApprovalDeps, type ApprovalRequest } from './approval-record';
 import type { Caller } from './caller';
 import type { FileHash } from './file-hash';
-import { actorOf, refusalDetail } from './outcomes';
+import { actorOf, refusalInWords } from './outcomes';
 import type { Delegation } from './ports';
 
 const DEFAULT_MAX_OPEN_PER_USER = 10;
@@ -49,7 +49,7 @@ export async function requestApproval(deps: ApprovalDeps, input: ApprovalInput, 
     });
     return { kind: 'tooMany', open, max };
   }
-  const unknown = (error: unknown) => ({ existingUnknown: refusalDetail(refusalFrom(error)) });
+  const unknown = (error: unknown) => ({ existingUnknown: refusalInWords(refusalFrom(error), 'the requester') });
   const inView =
     ask.action === 'unblock'
       ? await deps.defender.liftable(input.hash, delegation.defender).then((listed) => ({ listed }), unknown)

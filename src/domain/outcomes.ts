@@ -1,6 +1,6 @@
 import { DefenderError, type TokenError } from '../errors';
 import type { Caller } from './caller';
-import type { FileHash, HashType } from './file-hash';
+import { HASH_NAMES, type FileHash, type HashType } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { AuditEntry, AuditLog } from './ports';
 import type { RoleTemplateId } from './roles';
@@ -27,6 +27,39 @@ export function refusalDetail(refusal: Refusal): string {
     case 'unsupportedHash':
       return `${refusal.hash.type} is not supported by the ${refusal.api} API`;
   }
+}
+
+const TOKEN_WORDS: Record<TokenError['reason'], (person: string) => string> = {
+  unavailable: (person) => `The bot could not get a token to act on behalf of ${person}.`,
+  interactionRequired: (person) => `The sign-in of ${person} needs to be renewed.`,
+  consentRequired: (person) => `Consent is needed before the bot can act on behalf of ${person}.`,
+  invalidGrant: (person) => `The sign-in of ${person} has expired or was revoked.`,
+};
+
+/**
+ * A refusal in words, for a card or a notice that stores it (an approval's failure): a sentence
+ * without reason codes. `person` is who the bot acted as ("the approver").
+ */
+export function refusalInWords(refusal: Refusal, person: string): string {
+  switch (refusal.kind) {
+    case 'denied':
+      return `${capitalized(person)} does not hold the Security Administrator or Global Administrator role.`;
+    case 'rolesUnavailable':
+      return `The directory roles of ${person} could not be checked (${refusal.detail}).`;
+    case 'tokenFailed':
+      return TOKEN_WORDS[refusal.error.reason](person);
+    case 'failed': {
+      // Defender's own error text ("Missing Machine.ReadWrite.All") says little without the answer it came in.
+      const { message, details } = refusal.error;
+      return details.httpStatus !== undefined && !message.startsWith('Defender') ? `Defender answered HTTP ${details.httpStatus}: ${message}` : message;
+    }
+    case 'unsupportedHash':
+      return `The ${refusal.api} API does not take ${HASH_NAMES[refusal.hash.type]} hashes.`;
+  }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The audit outcome of a refusal. */

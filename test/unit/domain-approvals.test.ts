@@ -106,7 +106,7 @@ describe('requestApproval', () => {
     await ask('req-1');
     await ask('req-2');
     expect(await stored('req-1')).toMatchObject({ status: 'pending', existing });
-    expect(await stored('req-2')).toMatchObject({ status: 'pending', existingUnknown: 'unavailable: Defender answered 503' });
+    expect(await stored('req-2')).toMatchObject({ status: 'pending', existingUnknown: 'Defender answered 503' });
     expect((await stored('req-2'))?.existing).toBeUndefined();
   });
 
@@ -315,7 +315,11 @@ describe('decide: approve', () => {
 
     expect(failed).toEqual({
       kind: 'decided',
-      request: expect.objectContaining({ status: 'failed', attempts: 1, failure: { detail: 'forbidden: Missing Machine.ReadWrite.All', correlationId: 'corr-7' } }),
+      request: expect.objectContaining({
+        status: 'failed',
+        attempts: 1,
+        failure: { detail: 'Defender answered HTTP 403: Missing Machine.ReadWrite.All', correlationId: 'corr-7' },
+      }),
     });
     expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).kind).toBe('alreadyDecided');
     expect((await decide(deps, 'req-1', ana, delegationOf(ana), { kind: 'retry' })).kind).toBe('selfApproval');
@@ -337,7 +341,7 @@ describe('decide: approve', () => {
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
     const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
     expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
-      ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
+      ['failed', 'oid-bob', 'approved, block failed: Defender answered HTTP 403: Missing Machine.ReadWrite.All', 'corr-7'],
       ['done', 'oid-cy', 'retried (approved by Bob Approver) and blocked', 'req-1'],
     ]);
   });
@@ -650,7 +654,7 @@ describe('expireDue', () => {
     await decide(deps, 'req-1', bob, delegationOf(bob), { kind: 'approve' });
     advance(TTL_MS);
     expect((await expireDue(deps)).map((r) => [r.id, r.status, r.decisions.map((d) => d.action)])).toEqual([['req-1', 'expired', ['approve', 'expire']]]);
-    expect((await stored())?.failure).toMatchObject({ detail: 'unavailable: Defender answered 503' });
+    expect((await stored())?.failure).toMatchObject({ detail: 'Defender answered 503' });
   });
 
   it('expires each pending request past its time exactly once, across two instances, and nothing else', async () => {

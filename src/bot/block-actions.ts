@@ -117,7 +117,7 @@ export class BlockActions {
         if (!offersApprovalOnDenial(this.deps.approvalPolicy)) return refused(outcome, 'block', request.caller, request.hash);
         const id = this.deps.newId();
         await store.put(StoreKey.draft(id), { request } satisfies ApprovalDraft, { ifNoneMatch: '*', ttlMs: decisionTtlMs });
-        return { reply: refusalReply(outcome, 'block', request.caller, request.hash, id) };
+        return { reply: refusalReply(outcome, 'block', request.caller, request.hash, { approvalDraftId: id }) };
       }
       default:
         return refused(outcome, 'block', request.caller, request.hash, blockFieldsOf(request));
@@ -150,7 +150,7 @@ export class BlockActions {
   async undo(undoId: string, presser: Caller, delegation: Delegation): Promise<ActionResult> {
     const outcome = await undoBlock({ ...this.deps.actions, store: this.deps.store }, undoId, presser, delegation);
     if ('record' in outcome) this.noteNotSent(outcome, 'undo', outcome.record.hash);
-    return { reply: undoOutcomeReply(outcome, presser) };
+    return { reply: undoOutcomeReply(outcome, presser, undoId) };
   }
 
   /** Operators hear of an audit trail that refuses writes: the user only sees that nothing was sent. */
@@ -188,5 +188,5 @@ function blockedReply(status: FileStatus, hash: FileHash, extras: BlockResultExt
 /** The refusal card, and a fresh sign-in when the token failed for a reason the analyst can fix. */
 function refused(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, retry?: BlockFields): ActionResult {
   const renew = refusal.kind === 'tokenFailed' && refusal.error.reason !== 'unavailable' ? refusal.error.reason : undefined;
-  return { reply: refusalReply(refusal, action, caller, hash, undefined, retry), signInAgain: renew ? signInAgainText(renew) : undefined };
+  return { reply: refusalReply(refusal, action, caller, hash, { retry }), signInAgain: renew ? signInAgainText(renew) : undefined };
 }

@@ -209,8 +209,12 @@ export function unblockOutcomeReply(outcome: Exclude<UnblockOutcome, { kind: 'ne
   }
 }
 
-/** The reply to an Undo button press (replaces the result card). */
-export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
+/**
+ * The reply to an Undo button press (replaces the result card). A failure that left the block in
+ * force keeps the offer (undoBlock restores it), so its card carries the Undo button `undoId` again;
+ * not after a missing role, nor when the lift's outcome is unknown (Status comes first then).
+ */
+export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller, undoId?: string): Reply {
   switch (outcome.kind) {
     case 'unknown':
       return noticeReply('This Undo button no longer works', ['The block it belonged to is unknown to the bot. Send "unblock ‹hash› ‹comment›" if the file must be unblocked.']);
@@ -233,8 +237,11 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller): Reply {
     }
     case 'unblocked':
       return fileStatusReply(outcome.status, { afterwards: outcome.afterwards });
-    default:
-      return refusalReply(outcome, 'undo', caller, 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined);
+    default: {
+      const hash = 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined;
+      const pressAgain = undoId !== undefined && outcome.kind !== 'denied' && !(outcome.kind === 'failed' && outcome.error.reason === 'outcomeUnknown');
+      return refusalReply(outcome, 'undo', caller, hash, pressAgain ? { undoId } : {});
+    }
   }
 }
 

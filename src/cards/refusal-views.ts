@@ -29,12 +29,20 @@ const VERBS: Record<RefusedAction, string> = {
   contain: 'stopping and quarantining a file on devices',
 };
 
-/**
- * The answer for any refusal: what did not happen, why, and what to do. `retry` is the block as it was
- * asked: a failed block then carries Retry (the same block again) and a pre-filled form.
- */
-export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, approvalDraftId?: string, retry?: BlockFields): Reply {
-  const again = { retry, hash };
+/** What a refusal card can offer besides its words. */
+export interface RefusalOffers {
+  /** A denied block offers "Request approval" for this draft. */
+  readonly approvalDraftId?: string;
+  /** The block as it was asked: a failed block then carries Retry (the same block again) and a pre-filled form. */
+  readonly retry?: BlockFields;
+  /** A failed Undo whose offer still stands carries its Undo button again. */
+  readonly undoId?: string;
+}
+
+/** The answer for any refusal: what did not happen, why, and what to do. */
+export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, offers: RefusalOffers = {}): Reply {
+  const { approvalDraftId, retry, undoId } = offers;
+  const again = { retry, hash, undoId };
   switch (refusal.kind) {
     case 'denied':
       return deniedReply(refusal.heldRoles, refusal.neededRoles, caller, action, approvalDraftId);
@@ -113,6 +121,7 @@ function defenderFailedCard(action: RefusedAction, hash: FileHash | undefined, e
 interface Again {
   readonly retry?: BlockFields;
   readonly hash?: FileHash;
+  readonly undoId?: string;
 }
 
 /** Retry and the pre-filled form for a failed block; Retry for a failed lookup or history. */
@@ -134,6 +143,10 @@ function againButtons(action: RefusedAction, again: Again | undefined): NoticeBu
       ],
       commands: [],
     };
+  }
+  if (action === 'undo' && again?.undoId) {
+    const data = { undoId: again.undoId };
+    return { executes: [{ title: 'Undo', verb: CardVerb.Undo, data, submitData: { ...data, verb: CardVerb.Undo } }], commands: [] };
   }
   if (action === 'status' && again?.hash) return { executes: [], commands: [{ title: 'Retry', data: { msteams: { type: 'imBack', value: `status ${again.hash.value}` } } }] };
   if (action === 'history')

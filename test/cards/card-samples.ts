@@ -140,16 +140,17 @@ export const CARD_SAMPLES: readonly CardSample[] = [
   { name: 'blocked-fallback', kind: 'notice', reply: () => blockedFallbackReply(sha256, [{ kind: 'auditNotWritten', detail: 'disk full' }]) },
   { name: 'nothing-to-lift', kind: 'notice', reply: () => unblockOutcomeReply({ kind: 'notBlocked' }, sha256, caller) },
   { name: 'undo-expired', kind: 'notice', reply: () => undoOutcomeReply({ kind: 'expired', record: undoRecord() }, caller) },
+  { name: 'undo-failed', kind: 'failure', reply: () => undoOutcomeReply({ kind: 'failed', error: defenderDown, record: undoRecord() }, caller, 'undo-1') },
   // Refusals and failures.
   {
     name: 'failed-500',
     kind: 'failure',
-    reply: () => refusalReply({ kind: 'failed', error: defenderDown }, 'block', longCaller, sha256, undefined, blockFieldsOf({ hash: sha256, comment: COMMENT_400, options })),
+    reply: () => refusalReply({ kind: 'failed', error: defenderDown }, 'block', longCaller, sha256, { retry: blockFieldsOf({ hash: sha256, comment: COMMENT_400, options }) }),
   },
   {
     name: 'outcome-unknown',
     kind: 'failure',
-    reply: () => refusalReply({ kind: 'failed', error: outcomeUnknown }, 'block', caller, sha256, undefined, blockFieldsOf({ hash: sha256, comment: 'Dropper', options })),
+    reply: () => refusalReply({ kind: 'failed', error: outcomeUnknown }, 'block', caller, sha256, { retry: blockFieldsOf({ hash: sha256, comment: 'Dropper', options }) }),
   },
   { name: 'token-failed', kind: 'failure', reply: () => refusalReply({ kind: 'tokenFailed', error: new TokenError('invalidGrant', 'x') }, 'block', caller, sha256) },
   {
@@ -161,7 +162,7 @@ export const CARD_SAMPLES: readonly CardSample[] = [
         'block',
         longCaller,
         sha256,
-        'draft-1',
+        { approvalDraftId: 'draft-1' },
       ),
   },
   { name: 'status-failed', kind: 'failure', reply: () => refusalReply({ kind: 'failed', error: defenderDown }, 'status', caller, sha256) },

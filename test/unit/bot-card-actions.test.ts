@@ -24,6 +24,7 @@ import { CardVerb, type CardVerbName } from '../../src/cards/card-verbs';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { Logger, OnceStore, Store } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
+import { DefenderError } from '../../src/errors';
 import { StoreKey, StorePrefix } from '../../src/domain/store-keys';
 import type { MemoryStore } from '../../src/storage/memory-store';
 import { ANA, GALE, TENANT_ID, executeActivity, submitActivity, type TeamsUser } from '../fixtures/activities';
@@ -245,6 +246,47 @@ describe('card confirmations through the router', () => {
     expect(shown(late.answer)[0]).toBe('This request is no longer open');
     expect(defender.calls).toHaveLength(callsBefore);
     expect(defender.callsOf('block')).toEqual([]);
+  });
+});
+
+describe('a failed Undo keeps its button', () => {
+  it('answers "Undo failed" with the same Undo button, which lifts the block once Defender answers again', async () => {
+    const { press, sessions, askToConfirm, defender } = setUp();
+    sessions.signIn(ANA);
+    const { confirmId } = await askToConfirm();
+    const blocked = await press('execute', ANA, CardVerb.Confirm, { confirmId });
+    const undo = buttons(blocked.answer.value)['Undo'];
+    const undoId = undo?.data?.undoId as string;
+    expect(undo).toMatchObject({ type: 'Action.Execute', verb: CardVerb.Undo });
+
+    defender.script('liftBlock', new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+    const failed = await press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(failed.answer).slice(0, 1)).toEqual(['Undo failed: the block is still in force']);
+    const again = buttons(failed.answer.value)['Undo'];
+    expect(again).toMatchObject({ type: 'Action.Execute', verb: CardVerb.Undo, data: { undoId }, fallback: { type: 'Action.Submit', data: { undoId, verb: CardVerb.Undo } } });
+
+    const lifted = await press('execute', ANA, CardVerb.Undo, again?.data ?? {});
+
+    expect(shown(lifted.answer)[0]).toBe('Block lifted');
+    const [first, second] = defender.callsOf('liftBlock');
+    expect([first?.token, second?.token]).toEqual([`token-of-${ANA.aadObjectId}`, `token-of-${ANA.aadObjectId}`]);
+    expect(second?.made).toEqual(first?.made);
+    expect(second?.request.hash).toEqual(SHA1);
+  });
+
+  it('offers Status, not Undo, when the lift may have happened', async () => {
+    const { press, sessions, askToConfirm, defender } = setUp();
+    sessions.signIn(ANA);
+    const { confirmId } = await askToConfirm();
+    const blocked = await press('execute', ANA, CardVerb.Confirm, { confirmId });
+    const undoId = buttons(blocked.answer.value)['Undo']?.data?.undoId as string;
+
+    defender.script('liftBlock', new DefenderError('outcomeUnknown', 'The request was sent, but Defender closed the connection before answering; it may have been carried out.'));
+    const unknown = await press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(unknown.answer)[0]).toBe('Outcome unknown: the block may have been lifted');
+    expect(Object.keys(buttons(unknown.answer.value))).toEqual(['Status']);
   });
 });
 

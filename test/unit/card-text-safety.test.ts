@@ -204,7 +204,9 @@ function views(text: string): [string, Reply][] {
     ...(['cancelled', 'unknown', 'notYours'] as const).map((r): [string, Reply] => [`confirmation ${r}`, confirmationClosedReply(r)]),
     [
       'refusal: denied',
-      refusalReply({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader, text], neededRoles: [DirectoryRole.SecurityAdministrator] }, 'block', caller, hash, 'draft-1'),
+      refusalReply({ kind: 'denied', heldRoles: [DirectoryRole.SecurityReader, text], neededRoles: [DirectoryRole.SecurityAdministrator] }, 'block', caller, hash, {
+        approvalDraftId: 'draft-1',
+      }),
     ],
     ['refusal: denied (direct)', deniedReply([text], [DirectoryRole.SecurityAdministrator], caller, 'unblock')],
     ['refusal: roles unavailable', refusalReply({ kind: 'rolesUnavailable', detail: text }, 'block', caller, hash)],

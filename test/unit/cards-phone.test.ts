@@ -148,7 +148,7 @@ describe('error cards spare the phone user retyping the hash (defect 5)', () => 
       options: { action: 'Audit', expiresAt: '2025-03-31T12:00:00.000Z', severity: 'High', deviceGroups: ['A', 'B'] },
     });
     const error = new DefenderError('unavailable', 'Internal error', { httpStatus: 500 });
-    const reply = refusalReply({ kind: 'failed', error }, 'block', caller, sha256, undefined, fields);
+    const reply = refusalReply({ kind: 'failed', error }, 'block', caller, sha256, { retry: fields });
     const expected = { hash: SHA256, comment: COMMENT_400, action: 'Audit', expires: '2025-03-31', severity: 'High', groups: 'A, B' };
     expect(actions(reply).map((a) => [a.title, a.verb, a.data])).toEqual([
       ['Retry', CardVerb.SubmitForm, expected],

@@ -8,7 +8,7 @@ import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
 import { isNotSent, type Refusal } from '../domain/outcomes';
 import type { BlockFileRequest, DefenderApi, Delegation, Logger, Store, UnblockFileRequest } from '../domain/ports';
-import { errorFields } from '../errors';
+import { errorFields, type TokenError } from '../errors';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
@@ -150,7 +150,7 @@ export class BlockActions {
   async undo(undoId: string, presser: Caller, delegation: Delegation): Promise<ActionResult> {
     const outcome = await undoBlock({ ...this.deps.actions, store: this.deps.store }, undoId, presser, delegation);
     if ('record' in outcome) this.noteNotSent(outcome, 'undo', outcome.record.hash);
-    return { reply: undoOutcomeReply(outcome, presser, undoId) };
+    return { reply: undoOutcomeReply(outcome, presser, undoId), signInAgain: signInAgainFor(outcome) };
   }
 
   /** Operators hear of an audit trail that refuses writes: the user only sees that nothing was sent. */
@@ -187,6 +187,12 @@ function blockedReply(status: FileStatus, hash: FileHash, extras: BlockResultExt
 
 /** The refusal card, and a fresh sign-in when the token failed for a reason the analyst can fix. */
 function refused(refusal: Refusal, action: RefusedAction, caller: Caller, hash?: FileHash, retry?: BlockFields): ActionResult {
-  const renew = refusal.kind === 'tokenFailed' && refusal.error.reason !== 'unavailable' ? refusal.error.reason : undefined;
-  return { reply: refusalReply(refusal, action, caller, hash, { retry }), signInAgain: renew ? signInAgainText(renew) : undefined };
+  return { reply: refusalReply(refusal, action, caller, hash, { retry }), signInAgain: signInAgainFor(refusal) };
+}
+
+/** What to say with a fresh sign-in, when the token failed for a reason the analyst can fix. */
+function signInAgainFor(outcome: { readonly kind: string; readonly error?: unknown }): string | undefined {
+  if (outcome.kind !== 'tokenFailed') return undefined;
+  const { reason } = outcome.error as TokenError;
+  return reason === 'unavailable' ? undefined : signInAgainText(reason);
 }

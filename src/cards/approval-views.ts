@@ -145,7 +145,7 @@ export function requesterNoticeReply(request: ApprovalRequest): Reply {
         ]);
       }
       return noticeReply(`Your ${w.noun} request was approved, but the ${w.noun} failed`, [
-        `${file} is ${w.notDone}: ${request.failure ? shown(request.failure.detail) : 'Defender did not take it'}. Approvers can retry from the approval card.`,
+        `${file} is ${w.notDone}. ${request.failure ? asSentence(shown(request.failure.detail)) : 'Defender did not take it.'} Approvers can retry from the approval card.`,
       ]);
     case 'cancelled':
       return noticeReply(`Your ${w.noun} request was cancelled`, [`${file} is ${w.notDone}.`], { tone: 'default' });
@@ -247,4 +247,9 @@ export function decisionRefusedText(outcome: Exclude<DecisionOutcome, { kind: 'd
     default:
       return refusalReply(outcome, WORDS[outcome.request.action].refused, presser, outcome.request.hash).summary;
   }
+}
+
+/** A stored failure as a sentence of its own (records from before it was worded may lack the full stop). */
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -210,9 +210,10 @@ export function unblockOutcomeReply(outcome: Exclude<UnblockOutcome, { kind: 'ne
 }
 
 /**
- * The reply to an Undo button press (replaces the result card). A failure that left the block in
- * force keeps the offer (undoBlock restores it), so its card carries the Undo button `undoId` again;
- * not after a missing role, nor when the lift's outcome is unknown (Status comes first then).
+ * The reply to an Undo button press (replaces the result card). While the offer stands (the press was
+ * refused before taking it, or undoBlock put it back after a failed lift), the card carries the Undo
+ * button `undoId` again: not after a missing role, nor when the lift's outcome is unknown (Status
+ * comes first then).
  */
 export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller, undoId?: string): Reply {
   switch (outcome.kind) {
@@ -238,8 +239,10 @@ export function undoOutcomeReply(outcome: UndoOutcome, caller: Caller, undoId?: 
     case 'unblocked':
       return fileStatusReply(outcome.status, { afterwards: outcome.afterwards });
     default: {
-      const hash = 'record' in outcome ? (outcome as { record: UndoRecord }).record.hash : undefined;
-      const pressAgain = undoId !== undefined && outcome.kind !== 'denied' && !(outcome.kind === 'failed' && outcome.error.reason === 'outcomeUnknown');
+      const taken = 'record' in outcome ? outcome : undefined;
+      const hash = taken?.record.hash;
+      const stands = taken ? taken.offerKept : true;
+      const pressAgain = undoId !== undefined && stands && outcome.kind !== 'denied' && !(outcome.kind === 'failed' && outcome.error.reason === 'outcomeUnknown');
       return refusalReply(outcome, 'undo', caller, hash, pressAgain ? { undoId } : {});
     }
   }

@@ -54,7 +54,8 @@ export function refusalReply(refusal: Refusal, action: RefusedAction, caller: Ca
         again,
       });
     case 'tokenFailed':
-      return tokenFailedCard(action, hash, refusal.error);
+      // Only Undo keeps its button here: a command is simply sent again after signing in.
+      return tokenFailedCard(action, hash, refusal.error, action === 'undo' ? again : undefined);
     case 'failed':
       return defenderFailedCard(action, hash, refusal.error, again);
     case 'unsupportedHash':
@@ -160,7 +161,7 @@ interface NoticeButtons {
   readonly commands: { title: string; data: { msteams: { type: 'imBack'; value: string } } }[];
 }
 
-function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, error: TokenError): Reply {
+function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, error: TokenError, again: Again | undefined): Reply {
   const reasons: Record<TokenError['reason'], string> = {
     unavailable: 'The bot could not get a token to act on your behalf, so nothing was sent.',
     interactionRequired: 'Your sign-in needs to be renewed before the bot can act on your behalf, so nothing was sent.',
@@ -169,8 +170,9 @@ function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, erro
   };
   return failureCard(action, hash, {
     reason: reasons[error.reason],
-    advice: "Sign in again and resend the command. If it keeps failing, ask an administrator to check the bot's app registration.",
+    advice: `${action === 'undo' ? 'Sign in again, then press Undo again.' : 'Sign in again and resend the command.'} If it keeps failing, ask an administrator to check the bot's app registration.`,
     facts: [],
+    again,
   });
 }
 

@@ -5,7 +5,7 @@ import type { FileHash } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { DeviceSighting } from './containment-ports';
 import { DEVICE_ACTION_LIMIT, discoverDevices, type ContainDeps } from './containment';
-import { isNotSent, refusalCorrelation, refusalInWords, sentOutcome, type Refusal } from './outcomes';
+import { isNotSent, refusalCorrelation, refusalDetail, refusalInWords, sentOutcome, type Refusal } from './outcomes';
 import type { BlockMade, Delegation, LiftableBlock, Store } from './ports';
 import { openRequests } from './approval-index';
 import { StoreKey } from './store-keys';
@@ -57,7 +57,10 @@ export type ApprovedRun =
 
 /** Why an approved action failed; `unknown`: it was sent but Defender's answer was lost, so it may have been carried out. */
 export interface ApprovedFailure {
+  /** In words, for the cards. */
   readonly detail: string;
+  /** In the audit trail's terms (with its reason code), when it differs from `detail`. */
+  readonly audited?: string;
   readonly correlationId?: string;
   readonly unknown?: boolean;
   /** Nothing was sent: the audit trail would not take the action's intent. */
@@ -71,11 +74,13 @@ function failureOf(refusal: Refusal): ApprovedFailure {
   const unknown = sentOutcome(refusal) === 'unknown';
   return {
     detail: refusalInWords(refusal, APPROVER),
+    audited: refusalDetail(refusal),
     correlationId: refusalCorrelation(refusal),
     ...(unknown ? { unknown } : {}),
     ...(isNotSent(refusal) ? { notSent: true } : {}),
   };
 }
+
 /** Requests that may still run their action. */
 const OPEN: readonly string[] = ['pending', 'approving', 'failed'];
 
@@ -150,7 +155,8 @@ async function containApproved(deps: ContainDeps | undefined, subject: ApprovalS
   if (!deps) return { done: false, failure: { detail: 'This bot cannot stop & quarantine files.' } };
   const found = await discoverDevices(deps, subject.hash, approver, delegation);
   if (found.kind === 'unknownFile') return { done: true, note: 'Defender does not know the file: there was no device to stop & quarantine it on.' };
-  if (found.kind !== 'devices') return { done: false, failure: { detail: refusalInWords(found, APPROVER), correlationId: refusalCorrelation(found) } };
+  if (found.kind !== 'devices')
+    return { done: false, failure: { detail: refusalInWords(found, APPROVER), audited: refusalDetail(found), correlationId: refusalCorrelation(found) } };
   const n = found.devices.length;
   if (n === 0) return { done: true, note: 'The file was seen on no device: nothing to stop & quarantine.' };
   if (n > DEVICE_ACTION_LIMIT) {

@@ -73,7 +73,7 @@ export async function decide(deps: ApprovalDeps, id: string, decider: Caller, de
   const verb = retry ? `retried (approved by ${approverOf(done)?.name ?? 'an approver'})` : 'approved';
   const what = AUDIT_WORDS[done.action];
   const unknown = !run.done && done.failure?.unknown === true;
-  const ended = run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} ${unknown ? 'outcome unknown' : 'failed'}: ${done.failure?.detail}`;
+  const ended = run.done ? `${verb} and ${what.done}` : `${verb}, ${what.noun} ${unknown ? 'outcome unknown' : 'failed'}: ${done.failure?.audited ?? done.failure?.detail}`;
   const audited = auditDecision(deps, done, run.done ? 'done' : unknown ? 'unknown' : 'failed', ended);
   // The trail just refused the action's intent: the saved decision still answers approver and requester.
   await (done.failure?.notSent ? audited.catch(() => undefined) : audited);

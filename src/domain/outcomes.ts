@@ -3,7 +3,7 @@ import type { Caller } from './caller';
 import { HASH_NAMES, type FileHash, type HashType } from './file-hash';
 import type { FileStatus } from './file-status';
 import type { AuditEntry, AuditLog } from './ports';
-import type { RoleTemplateId } from './roles';
+import { ROLE_NAMES, type RoleTemplateId } from './roles';
 
 /** Every way an action can be refused or fail before or while talking to Defender. */
 export type Refusal =
@@ -43,7 +43,7 @@ const TOKEN_WORDS: Record<TokenError['reason'], (person: string) => string> = {
 export function refusalInWords(refusal: Refusal, person: string): string {
   switch (refusal.kind) {
     case 'denied':
-      return `${capitalized(person)} does not hold the Security Administrator or Global Administrator role.`;
+      return `${capitalized(person)} does not hold the ${refusal.neededRoles.map((role) => ROLE_NAMES[role] ?? role).join(' or ')} role.`;
     case 'rolesUnavailable':
       return `The directory roles of ${person} could not be checked (${refusal.detail}).`;
     case 'tokenFailed':

@@ -62,7 +62,10 @@ export type UndoOutcome =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'expired'; readonly record: UndoRecord }
   | { readonly kind: 'alreadyUndone'; readonly record: UndoRecord }
-  | (LiftOutcome & { readonly record: UndoRecord })
+  | (Extract<LiftOutcome, { kind: 'unblocked' | 'alreadyLifted' }> & { readonly record: UndoRecord })
+  /** The lift failed after the offer was taken; `offerKept`: it was put back, so Undo can be pressed again. */
+  | (Refusal & { readonly record: UndoRecord; readonly offerKept: boolean })
+  /** Refused before the offer was taken: it still stands. */
   | Refusal;
 
 /**
@@ -91,9 +94,13 @@ export async function undoBlock(deps: ActionDeps & { readonly store: Store }, un
     await restore().catch(() => undefined);
     throw error;
   }
+  if (outcome.kind === 'unblocked' || outcome.kind === 'alreadyLifted') return { ...outcome, record };
   // A restore that fails too (storage is down with the trail) must not hide that nothing was lifted.
-  if (outcome.kind !== 'unblocked' && outcome.kind !== 'alreadyLifted') await restore().catch(() => undefined);
-  return { ...outcome, record };
+  const offerKept = await restore().then(
+    (put) => put.ok,
+    () => false,
+  );
+  return { ...outcome, record, offerKept };
 }
 
 /** A refused Undo goes on the trail as refused blocks and unblocks do. */

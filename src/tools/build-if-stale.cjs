@@ -26,6 +26,8 @@ function buildIfStale({ always = false } = {}) {
   if (!always && built >= latest && existsSync(join(root, 'dist', 'src', 'index.js'))) return 0;
   const tsc = require.resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  if (result.error) process.stderr.write(`Could not run the TypeScript compiler: ${result.error.message}\n`);
+  else if (result.signal) process.stderr.write(`The TypeScript compiler was stopped by ${result.signal}.\n`);
   if (result.status !== 0) return result.status ?? 1;
   writeFileSync(stamp, String(latest));
   return 0;

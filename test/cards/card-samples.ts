@@ -140,7 +140,7 @@ export const CARD_SAMPLES: readonly CardSample[] = [
   { name: 'blocked-fallback', kind: 'notice', reply: () => blockedFallbackReply(sha256, [{ kind: 'auditNotWritten', detail: 'disk full' }]) },
   { name: 'nothing-to-lift', kind: 'notice', reply: () => unblockOutcomeReply({ kind: 'notBlocked' }, sha256, caller) },
   { name: 'undo-expired', kind: 'notice', reply: () => undoOutcomeReply({ kind: 'expired', record: undoRecord() }, caller) },
-  { name: 'undo-failed', kind: 'failure', reply: () => undoOutcomeReply({ kind: 'failed', error: defenderDown, record: undoRecord() }, caller, 'undo-1') },
+  { name: 'undo-failed', kind: 'failure', reply: () => undoOutcomeReply({ kind: 'failed', error: defenderDown, record: undoRecord(), offerKept: true }, caller, 'undo-1') },
   // Refusals and failures.
   {
     name: 'failed-500',

@@ -24,10 +24,10 @@ import { CardVerb, type CardVerbName } from '../../src/cards/card-verbs';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { Logger, OnceStore, Store } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
-import { DefenderError } from '../../src/errors';
+import { DefenderError, TokenError } from '../../src/errors';
 import { StoreKey, StorePrefix } from '../../src/domain/store-keys';
 import type { MemoryStore } from '../../src/storage/memory-store';
-import { ANA, GALE, TENANT_ID, executeActivity, submitActivity, type TeamsUser } from '../fixtures/activities';
+import { ANA, GALE, NICO, TENANT_ID, executeActivity, submitActivity, type TeamsUser } from '../fixtures/activities';
 import { cardTexts } from '../fixtures/card-texts';
 import { buttons } from '../fixtures/cards';
 import { delegationOf, domainKit } from '../fixtures/domain-kit';
@@ -57,9 +57,16 @@ class FakeSessions implements UserSessions {
     this.signedIn.add(user.id);
   }
 
+  /** Every token the sessions hand out fails with this, once set. */
+  tokensFail?: TokenError;
+
   async open(context: TurnContext): Promise<SessionResult> {
     const caller = callerOf(context.activity);
-    return this.signedIn.has(caller.userId) ? { ok: true, delegation: delegationOf(caller) } : { ok: false, reason: 'signInRequired' };
+    if (!this.signedIn.has(caller.userId)) return { ok: false, reason: 'signInRequired' };
+    const failure = this.tokensFail;
+    if (!failure) return { ok: true, delegation: delegationOf(caller) };
+    const fail = () => Promise.reject(failure);
+    return { ok: true, delegation: { graph: fail, defender: fail } };
   }
 
   async promptSignIn(context: TurnContext, text: string): Promise<void> {
@@ -86,8 +93,12 @@ class WatchedStore implements Store, OnceStore {
     return this.inner.get<T>(key);
   }
 
+  /** Puts of keys it matches fail, as a store that is down does. */
+  putsFail?: (key: string) => boolean;
+
   put<T>(key: string, value: T, condition?: Parameters<Store['put']>[2]) {
     this.asked.push(`put ${key}`);
+    if (this.putsFail?.(key)) return Promise.reject(new Error('storage unavailable'));
     return this.inner.put(key, value, condition);
   }
 
@@ -273,6 +284,52 @@ describe('a failed Undo keeps its button', () => {
     expect([first?.token, second?.token]).toEqual([`token-of-${ANA.aadObjectId}`, `token-of-${ANA.aadObjectId}`]);
     expect(second?.made).toEqual(first?.made);
     expect(second?.request.hash).toEqual(SHA1);
+  });
+
+  /** Ana blocks a file (confirming the Microsoft-signed warning); returns the Undo id of its result card. */
+  const blockedByAna = async (kit: ReturnType<typeof setUp>) => {
+    kit.sessions.signIn(ANA);
+    const { confirmId } = await kit.askToConfirm();
+    const blocked = await kit.press('execute', ANA, CardVerb.Confirm, { confirmId });
+    return buttons(blocked.answer.value)['Undo']?.data?.undoId as string;
+  };
+
+  it('keeps Undo when the sign-in must be renewed first, and says to press it again afterwards', async () => {
+    const kit = setUp();
+    const undoId = await blockedByAna(kit);
+    kit.sessions.tokensFail = new TokenError('interactionRequired', 'AADSTS50076');
+
+    const refused = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(refused.answer)).toEqual(expect.arrayContaining(['Undo failed: the block is still in force', expect.stringContaining('Sign in again, then press Undo again.')]));
+    expect(buttons(refused.answer.value)['Undo']).toMatchObject({ verb: CardVerb.Undo, data: { undoId } });
+    expect(kit.defender.callsOf('liftBlock')).toEqual([]);
+  });
+
+  it('shows no Undo when the offer could not be put back after a failed lift', async () => {
+    const kit = setUp();
+    const undoId = await blockedByAna(kit);
+    kit.store.putsFail = (key) => key === StoreKey.undo(undoId);
+    kit.defender.script('liftBlock', new DefenderError('unavailable', 'Defender answered 503', { httpStatus: 503 }));
+
+    const failed = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(failed.answer)[0]).toBe('Undo failed: the block is still in force');
+    expect(Object.keys(buttons(failed.answer.value))).not.toContain('Undo');
+    expect(await kit.kit.store.get(StoreKey.undo(undoId))).toBeUndefined();
+  });
+
+  it('shows no Undo to a presser without the role (the offer stays for those who hold it)', async () => {
+    const kit = setUp();
+    const undoId = await blockedByAna(kit);
+    kit.sessions.signIn(NICO);
+
+    const denied = await kit.press('execute', NICO, CardVerb.Undo, { undoId });
+
+    expect(shown(denied.answer)[0]).toBe('Not allowed: you need a directory role');
+    expect(Object.keys(buttons(denied.answer.value))).not.toContain('Undo');
+    expect(kit.defender.callsOf('liftBlock')).toEqual([]);
+    expect(await kit.kit.store.get(StoreKey.undo(undoId))).toBeDefined();
   });
 
   it('offers Status, not Undo, when the lift may have happened', async () => {

@@ -320,6 +320,15 @@ describe('approval card', () => {
     expect(Object.keys(buttonsOf(approvalCardReply(failed, 'shared')))).toEqual(['Retry the block']);
   });
 
+  it('tells the requester why the approved block failed in one sentence, for worded and older stored failures alike', () => {
+    const worded = { ...failed, failure: { detail: 'The sign-in of the approver has expired or was revoked.' } };
+    expect(texts(requesterNoticeReply(worded))).toEqual([
+      'Your block request was approved, but the block failed',
+      `SHA-1 ${hash.value} is NOT blocked. The sign-in of the approver has expired or was revoked. Approvers can retry from the approval card.`,
+    ]);
+    expect(texts(requesterNoticeReply(failed))[1]).toBe(`SHA-1 ${hash.value} is NOT blocked. unavailable: Defender answered 503. Approvers can retry from the approval card.`);
+  });
+
   it('shows an expiry nobody decided, and a cancel as "Cancelled by"', () => {
     const expired = texts(
       approvalCardReply({ ...failed, status: 'expired', decisions: [...failed.decisions, { action: 'expire', at: '2026-12-02T10:00:30Z', outcome: 'expired' }] }, 'shared'),

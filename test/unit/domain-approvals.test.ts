@@ -318,7 +318,7 @@ describe('decide: approve', () => {
       request: expect.objectContaining({
         status: 'failed',
         attempts: 1,
-        failure: { detail: 'Defender answered HTTP 403: Missing Machine.ReadWrite.All', correlationId: 'corr-7' },
+        failure: { detail: 'Defender answered HTTP 403: Missing Machine.ReadWrite.All', audited: 'forbidden: Missing Machine.ReadWrite.All', correlationId: 'corr-7' },
       }),
     });
     expect((await decide(deps, 'req-1', cy, delegationOf(cy), { kind: 'approve' })).kind).toBe('alreadyDecided');
@@ -341,7 +341,7 @@ describe('decide: approve', () => {
     expect(defender.callsOf('block').map((c) => c.token)).toEqual(['token-of-oid-bob', 'token-of-oid-cy']);
     const decisions = (await audit.all({})).filter((e) => e.action === 'approval-decision');
     expect(decisions.map((e) => [e.outcome, e.actor.aadObjectId, e.detail, e.correlationId])).toEqual([
-      ['failed', 'oid-bob', 'approved, block failed: Defender answered HTTP 403: Missing Machine.ReadWrite.All', 'corr-7'],
+      ['failed', 'oid-bob', 'approved, block failed: forbidden: Missing Machine.ReadWrite.All', 'corr-7'],
       ['done', 'oid-cy', 'retried (approved by Bob Approver) and blocked', 'req-1'],
     ]);
   });

@@ -9,6 +9,11 @@ describe('refusalInWords: what an approval card and its notices say when the app
       { kind: 'denied', heldRoles: [], neededRoles: [DirectoryRole.SecurityAdministrator, DirectoryRole.GlobalAdministrator] },
       'The approver does not hold the Security Administrator or Global Administrator role.',
     ],
+    [
+      'a missing role of another set',
+      { kind: 'denied', heldRoles: [], neededRoles: [DirectoryRole.GlobalAdministrator] },
+      'The approver does not hold the Global Administrator role.',
+    ],
     ['roles that could not be read', { kind: 'rolesUnavailable', detail: 'Graph answered 503' }, 'The directory roles of the approver could not be checked (Graph answered 503).'],
     ['a token that could not be had', { kind: 'tokenFailed', error: new TokenError('unavailable', 'x') }, 'The bot could not get a token to act on behalf of the approver.'],
     ['a sign-in to renew', { kind: 'tokenFailed', error: new TokenError('interactionRequired', 'x') }, 'The sign-in of the approver needs to be renewed.'],
@@ -37,7 +42,8 @@ describe('refusalInWords: what an approval card and its notices say when the app
   ];
 
   it.each(cases)('%s: a sentence without reason codes', (_name, refusal, words) => {
-    expect(refusalInWords(refusal, 'the approver')).toBe(words);
-    expect(words).not.toMatch(/^(denied|rolesUnavailable|tokenFailed|notSent|forbidden|rateLimited|unavailable|token):/);
+    const said = refusalInWords(refusal, 'the approver');
+    expect(said).toBe(words);
+    expect(said).not.toMatch(/^(denied|rolesUnavailable|tokenFailed|notSent|forbidden|rateLimited|unavailable|token):/);
   });
 });

@@ -150,7 +150,7 @@ describe('undoBlock', () => {
     defender.script('liftBlock', unavailable);
     advance(2 * 60_000);
 
-    expect(await press(bob)).toEqual({ kind: 'failed', error: unavailable, record });
+    expect(await press(bob)).toEqual({ kind: 'failed', error: unavailable, record, offerKept: true });
     expect(await stored()).toEqual(record);
 
     advance(60_000);
@@ -173,7 +173,7 @@ describe('undoBlock', () => {
       audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: (entry) => (failing ? Promise.reject(new Error('disk full')) : audit.record(entry)) },
     };
 
-    expect(await undoBlock(watched, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' }, record });
+    expect(await undoBlock(watched, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' }, record, offerKept: true });
     expect(defender.calls).toEqual([]);
     expect(await stored()).toEqual(record);
 
@@ -202,7 +202,7 @@ describe('undoBlock', () => {
       audit: { recent: (q) => audit.recent(q), all: (q) => audit.all(q), record: () => Promise.reject(new Error('disk full')) },
       store: Object.assign(Object.create(store) as Store, { put: () => Promise.reject(new Error('disk full')) }),
     };
-    expect(await undoBlock(broken, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' } });
+    expect(await undoBlock(broken, 'undo-1', bob, delegationOf(bob))).toMatchObject({ kind: 'failed', error: { reason: 'notSent' }, offerKept: false });
     expect(defender.calls).toEqual([]);
   });
 

@@ -29,6 +29,8 @@ import type { FollowUps } from './follow-ups';
 export interface ActionResult {
   readonly reply: Reply;
   readonly signInAgain?: string;
+  /** The presser alone was refused (a missing role): the card stays as it is for everyone else. */
+  readonly presserOnly?: boolean;
   /** Set when Defender accepted a block. */
   readonly blocked?: FileStatus;
 }
@@ -150,7 +152,7 @@ export class BlockActions {
   async undo(undoId: string, presser: Caller, delegation: Delegation): Promise<ActionResult> {
     const outcome = await undoBlock({ ...this.deps.actions, store: this.deps.store }, undoId, presser, delegation);
     if ('record' in outcome) this.noteNotSent(outcome, 'undo', outcome.record.hash);
-    return { reply: undoOutcomeReply(outcome, presser, undoId), signInAgain: signInAgainFor(outcome) };
+    return { reply: undoOutcomeReply(outcome, presser, undoId), signInAgain: signInAgainFor(outcome), presserOnly: outcome.kind === 'denied' };
   }
 
   /** Operators hear of an audit trail that refuses writes: the user only sees that nothing was sent. */

@@ -91,6 +91,12 @@ export class SessionGate {
     return undefined;
   }
 
+  /** Asks for a fresh sign-in after Entra refused the token (MFA, consent, a revoked grant); a card press is simply pressed again afterwards. */
+  async renew(context: TurnContext, text: string): Promise<void> {
+    await this.deps.sessions.signOut(context);
+    await this.deps.sessions.promptSignIn(context, text);
+  }
+
   /** A sign-in finished (SSO exchange, sign-in button or magic code): run what was waiting for it. */
   async complete(context: TurnContext, magicCode?: string): Promise<void> {
     const session = await this.deps.sessions.open(context, magicCode);

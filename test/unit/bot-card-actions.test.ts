@@ -21,6 +21,7 @@ import type { SessionResult, UserSessions } from '../../src/bot/user-sessions';
 import type { RunsWork } from '../../src/bot/work-runner';
 import type { PendingConfirmation } from '../../src/bot/block-actions';
 import { CardVerb, type CardVerbName } from '../../src/cards/card-verbs';
+import { signInAgainText } from '../../src/cards/session-views';
 import type { FileHash } from '../../src/domain/file-hash';
 import type { Logger, OnceStore, Store } from '../../src/domain/ports';
 import { DirectoryRole } from '../../src/domain/roles';
@@ -304,6 +305,15 @@ describe('a failed Undo keeps its button', () => {
     expect(shown(refused.answer)).toEqual(expect.arrayContaining(['Undo failed: the block is still in force', expect.stringContaining('Sign in again, then press Undo again.')]));
     expect(buttons(refused.answer.value)['Undo']).toMatchObject({ verb: CardVerb.Undo, data: { undoId } });
     expect(kit.defender.callsOf('liftBlock')).toEqual([]);
+    // Signed out and asked to sign in again, with why.
+    expect(kit.sessions.prompts.map((p) => [p.userId, p.text])).toEqual([[ANA.id, signInAgainText('interactionRequired')]]);
+    kit.sessions.tokensFail = undefined;
+    const before = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+    expect(before.answer.value).toBe('Sign in first (see the card below), then press the button again.');
+
+    kit.sessions.signIn(ANA);
+    const lifted = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+    expect(shown(lifted.answer)[0]).toBe('Block lifted');
   });
 
   it('shows no Undo when the offer could not be put back after a failed lift', async () => {
@@ -329,6 +339,12 @@ describe('a failed Undo keeps its button', () => {
     expect(shown(denied.answer)[0]).toBe('Not allowed: you need a directory role');
     expect(Object.keys(buttons(denied.answer.value))).not.toContain('Undo');
     expect(kit.defender.callsOf('liftBlock')).toEqual([]);
+    expect(await kit.kit.store.get(StoreKey.undo(undoId))).toBeDefined();
+
+    // Through the Submit fallback the card is the shared message: it is left alone, and only a new message answers.
+    const onSubmit = await kit.press('submit', NICO, CardVerb.Undo, { undoId });
+    expect(onSubmit.updated).toEqual([]);
+    expect(cards(onSubmit.sent).map((texts) => texts[0])).toEqual(['Not allowed: you need a directory role']);
     expect(await kit.kit.store.get(StoreKey.undo(undoId))).toBeDefined();
   });
 

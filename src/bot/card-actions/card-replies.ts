@@ -38,7 +38,10 @@ export class CardReplies {
   async inPlace(context: TurnContext, surface: CardSurface, work: Promise<ActionResult>): Promise<void> {
     const settled = await within(work, this.deps.invokeBudgetMs);
     if (settled.done) {
-      await surface.replaceNow(context, settled.value.reply);
+      // An Action.Execute answer replaces the card for the presser only; the Submit fallback would update it for everyone.
+      if (settled.value.presserOnly && surface.path === 'submit') await send(context, settled.value.reply);
+      else await surface.replaceNow(context, settled.value.reply);
+      if (settled.value.signInAgain) await this.deps.gate.renew(context, settled.value.signInAgain);
       return;
     }
     await surface.replaceNow(context, noticeReply('Working on it…', ['Defender is slow to answer; this card will show the result.'], { tone: 'default' }));

@@ -38,8 +38,8 @@ export interface AdmissionDeps {
 
 /**
  * Runs before every handler, for every activity type (messages, invokes, conversation updates):
- * refuses channels other than Teams, drops Teams' re-deliveries and refuses tenants that are not
- * served, so that no handler can forget to. The bot's own proactive turns (replies sent after a
+ * refuses channels other than Teams and tenants that are not served, then drops Teams'
+ * re-deliveries, so that no handler can forget to. The bot's own proactive turns (replies sent after a
  * turn, card updates) are not deliveries and pass.
  */
 export class Admission implements Middleware {
@@ -56,6 +56,14 @@ export class Admission implements Middleware {
       if (activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 403 } });
       return;
     }
+    // A tenant that is not served is refused before anything is stored: its traffic never reaches storage.
+    const tenantId = callerOf(activity).tenantId;
+    if (!this.tenantAllowed(tenantId)) {
+      this.deps.logger.warn({ activityId: activity.id, tenantId }, 'Activity from a tenant that is not allowed');
+      if (activity.type === ActivityTypes.Message) await send(context, tenantRefusedReply());
+      await answerRefusedInvoke(context);
+      return;
+    }
     const first = await this.firstDelivery(context).catch(async (error: unknown) => {
       this.deps.logger.error({ activityId: activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
       if (activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
@@ -66,13 +74,6 @@ export class Admission implements Middleware {
     if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       await answerRefusedInvoke(context, 'Not available.', activity.name === MESSAGE_ACTION_FETCH ? OPEN_AGAIN : ALREADY_RECEIVED);
-      return;
-    }
-    const tenantId = callerOf(activity).tenantId;
-    if (!this.tenantAllowed(tenantId)) {
-      this.deps.logger.warn({ activityId: activity.id, tenantId }, 'Activity from a tenant that is not allowed');
-      if (activity.type === ActivityTypes.Message) await send(context, tenantRefusedReply());
-      await answerRefusedInvoke(context);
       return;
     }
     if (!(await this.withinFairUse(context))) return;

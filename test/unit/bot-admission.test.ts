@@ -182,6 +182,16 @@ describe('Admission: tenants', () => {
     expect(reached).toEqual([]);
   });
 
+  it('stores nothing for a tenant not on the allow-list: its activity is refused before the re-delivery claim', async () => {
+    const { deliver, reached, seen } = instance();
+    const foreign = messageActivity(SERVICE_URL, 'block abc', { user: ANA, tenantId: OTHER_TENANT_ID, id: 'f-1' });
+
+    expect(cardsOf(await deliver(foreign))).toEqual([REFUSAL]);
+
+    expect(reached).toEqual([]);
+    expect(await seen.claim(StoreKey.activity('msteams', (foreign.conversation as { id: string }).id, 'f-1'), DEDUPE_TTL_MS)).toBe(true);
+  });
+
   it.each([
     ['a card press', executeActivity(SERVICE_URL, 'card-1', 'approval.approve', { approvalId: 'a-1' }, { user: ANA, tenantId: OTHER_TENANT_ID }), NOT_AVAILABLE],
     [
@@ -241,7 +251,7 @@ describe('Admission: everything else', () => {
 
 describe("Admission: the bot's own proactive turns", () => {
   it('lets a proactive send through without claiming it, while the same activity from outside is a delivery like any other', async () => {
-    const { deliver, reached, seen, adapter } = instance({ allowedTenants: ['some-other-tenant'] });
+    const { deliver, reached, seen, adapter } = instance();
     const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'p-1' });
     const reference = TurnContext.getConversationReference(message);
     const continuation = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation', id: 'p-2' }, { ...reference, activityId: undefined }, true);
@@ -251,7 +261,8 @@ describe("Admission: the bot's own proactive turns", () => {
     expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-2'), DEDUPE_TTL_MS)).toBe(true);
 
     expect(await deliver({ ...continuation, id: 'p-3' })).toEqual([]);
-    expect(reached).toEqual(['proactive:p-2']);
+    expect(await deliver({ ...continuation, id: 'p-3' })).toEqual([]);
+    expect(reached).toEqual(['proactive:p-2', 'event:p-3']);
     expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-3'), DEDUPE_TTL_MS)).toBe(false);
   });
 });

@@ -93,8 +93,13 @@ export class SessionGate {
 
   /** Asks for a fresh sign-in after Entra refused the token (MFA, consent, a revoked grant); a card press is simply pressed again afterwards. */
   async renew(context: TurnContext, text: string): Promise<void> {
-    await this.deps.sessions.signOut(context);
-    await this.deps.sessions.promptSignIn(context, text);
+    // The press is already answered: a token service that fails here must not turn that answer into an error.
+    try {
+      await this.deps.sessions.signOut(context);
+      await this.deps.sessions.promptSignIn(context, text);
+    } catch (error) {
+      this.deps.logger.warn({ activityId: context.activity.id, err: errorFields(error) }, 'Could not ask for a fresh sign-in');
+    }
   }
 
   /** A sign-in finished (SSO exchange, sign-in button or magic code): run what was waiting for it. */

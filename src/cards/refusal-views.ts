@@ -170,10 +170,16 @@ function tokenFailedCard(action: RefusedAction, hash: FileHash | undefined, erro
   };
   return failureCard(action, hash, {
     reason: reasons[error.reason],
-    advice: `${action === 'undo' ? 'Sign in again, then press Undo again.' : 'Sign in again and resend the command.'} If it keeps failing, ask an administrator to check the bot's app registration.`,
+    advice: `${againAdvice(action, error)} If it keeps failing, ask an administrator to check the bot's app registration.`,
     facts: [],
     again,
   });
+}
+
+/** What to do after a token failure: sign in again (the bot asks), or just try again when the token service was unavailable. */
+function againAdvice(action: RefusedAction, error: TokenError): string {
+  if (action !== 'undo') return 'Sign in again and resend the command.';
+  return error.reason === 'unavailable' ? 'Press Undo again in a minute.' : 'Sign in again, then press Undo again.';
 }
 
 function failureCard(

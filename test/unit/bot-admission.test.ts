@@ -252,6 +252,7 @@ describe('Admission: everything else', () => {
 describe("Admission: the bot's own proactive turns", () => {
   it('lets a proactive send through without claiming it, while the same activity from outside is a delivery like any other', async () => {
     const { deliver, reached, seen, adapter } = instance();
+    const strict = instance({ allowedTenants: ['some-other-tenant'] });
     const message = messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'p-1' });
     const reference = TurnContext.getConversationReference(message);
     const continuation = TurnContext.applyConversationReference({ type: 'event', name: 'ContinueConversation', id: 'p-2' }, { ...reference, activityId: undefined }, true);
@@ -259,6 +260,10 @@ describe("Admission: the bot's own proactive turns", () => {
     await asProactiveTurn(() => adapter.processActivity(structuredClone(continuation), async (context) => void reached.push(`proactive:${context.activity.id}`)));
     expect(reached).toEqual(['proactive:p-2']);
     expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-2'), DEDUPE_TTL_MS)).toBe(true);
+    // The bot's own turns pass even where the tenant list would refuse the same activity from outside.
+    await asProactiveTurn(() => strict.adapter.processActivity(structuredClone({ ...continuation, id: 'p-4' }), async (context) => void strict.reached.push(`proactive:${context.activity.id}`)));
+    expect(await strict.deliver({ ...continuation, id: 'p-5' })).toEqual([]);
+    expect(strict.reached).toEqual(['proactive:p-4']);
 
     expect(await deliver({ ...continuation, id: 'p-3' })).toEqual([]);
     expect(await deliver({ ...continuation, id: 'p-3' })).toEqual([]);

@@ -70,7 +70,11 @@ class FakeSessions implements UserSessions {
     return { ok: true, delegation: { graph: fail, defender: fail } };
   }
 
+  /** Set: the token service fails every sign-in prompt. */
+  promptsFail = false;
+
   async promptSignIn(context: TurnContext, text: string): Promise<void> {
+    if (this.promptsFail) throw new Error('token service unavailable');
     this.prompts.push({ userId: context.activity.from.id, text });
   }
 
@@ -314,6 +318,31 @@ describe('a failed Undo keeps its button', () => {
     kit.sessions.signIn(ANA);
     const lifted = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
     expect(shown(lifted.answer)[0]).toBe('Block lifted');
+  });
+
+  it('still answers the press when the fresh sign-in cannot be asked for', async () => {
+    const kit = setUp();
+    const undoId = await blockedByAna(kit);
+    kit.sessions.tokensFail = new TokenError('invalidGrant', 'AADSTS50173');
+    kit.sessions.promptsFail = true;
+
+    const refused = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(refused.answer)).toEqual(expect.arrayContaining(['Undo failed: the block is still in force', expect.stringContaining('Sign in again, then press Undo again.')]));
+    expect(buttons(refused.answer.value)['Undo']).toMatchObject({ data: { undoId } });
+  });
+
+  it('says to press Undo again later, not to sign in, when the token service was unavailable', async () => {
+    const kit = setUp();
+    const undoId = await blockedByAna(kit);
+    kit.sessions.tokensFail = new TokenError('unavailable', 'connect ECONNREFUSED');
+
+    const refused = await kit.press('execute', ANA, CardVerb.Undo, { undoId });
+
+    expect(shown(refused.answer)).toEqual(expect.arrayContaining([expect.stringContaining('Press Undo again in a minute.')]));
+    expect(shown(refused.answer).join(' ')).not.toContain('Sign in again');
+    expect(kit.sessions.prompts).toEqual([]);
+    expect(buttons(refused.answer.value)['Undo']).toMatchObject({ data: { undoId } });
   });
 
   it('shows no Undo when the offer could not be put back after a failed lift', async () => {

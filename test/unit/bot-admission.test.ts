@@ -261,7 +261,9 @@ describe("Admission: the bot's own proactive turns", () => {
     expect(reached).toEqual(['proactive:p-2']);
     expect(await seen.claim(StoreKey.activity(continuation.channelId, continuation.conversation?.id, 'p-2'), DEDUPE_TTL_MS)).toBe(true);
     // The bot's own turns pass even where the tenant list would refuse the same activity from outside.
-    await asProactiveTurn(() => strict.adapter.processActivity(structuredClone({ ...continuation, id: 'p-4' }), async (context) => void strict.reached.push(`proactive:${context.activity.id}`)));
+    await asProactiveTurn(() =>
+      strict.adapter.processActivity(structuredClone({ ...continuation, id: 'p-4' }), async (context) => void strict.reached.push(`proactive:${context.activity.id}`)),
+    );
     expect(await strict.deliver({ ...continuation, id: 'p-5' })).toEqual([]);
     expect(strict.reached).toEqual(['proactive:p-4']);
 

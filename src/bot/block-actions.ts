@@ -8,11 +8,11 @@ import { readHistory } from '../domain/history';
 import { lookupFile } from '../domain/lookup-file';
 import { isNotSent, type Refusal } from '../domain/outcomes';
 import type { BlockFileRequest, DefenderApi, Delegation, Logger, Store, UnblockFileRequest } from '../domain/ports';
-import { errorFields, type TokenError } from '../errors';
+import { errorFields } from '../errors';
 import { StoreKey } from '../domain/store-keys';
 import { unblockFile } from '../domain/unblock-file';
 import type { FileStatus } from '../domain/file-status';
-import { offerUndo, undoBlock, type UndoRecord } from '../domain/undo';
+import { offerUndo, undoBlock, type UndoOutcome, type UndoRecord } from '../domain/undo';
 import { blockedFallbackReply, fileStatusReply, unblockOutcomeReply, undoOutcomeReply, type BlockResultExtras } from '../cards/block-views';
 import { confirmBlockReply, confirmUnblockReply } from '../cards/confirm-views';
 import { blockFieldsOf } from '../cards/form-views';
@@ -193,8 +193,8 @@ function refused(refusal: Refusal, action: RefusedAction, caller: Caller, hash?:
 }
 
 /** What to say with a fresh sign-in, when the token failed for a reason the analyst can fix. */
-function signInAgainFor(outcome: { readonly kind: string; readonly error?: unknown }): string | undefined {
+function signInAgainFor(outcome: UndoOutcome): string | undefined {
   if (outcome.kind !== 'tokenFailed') return undefined;
-  const { reason } = outcome.error as TokenError;
+  const { reason } = outcome.error;
   return reason === 'unavailable' ? undefined : signInAgainText(reason);
 }

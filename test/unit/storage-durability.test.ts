@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { groupCommitOf } from '../../src/storage/group-commit';
 import { DATABASE_FILE_NAME, openDatabase } from '../../src/storage/sqlite-database';
-import { SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
+import { migrate, SCHEMA_VERSION } from '../../src/storage/sqlite-schema';
 import { SqliteAuditLog } from '../../src/storage/sqlite-audit-log';
 import { SqliteStore } from '../../src/storage/sqlite-store';
 
@@ -70,3 +72,46 @@ describe('SQLite storage across a restart', () => {
     expect(() => openDatabase(root)).toThrow(/newer than this build/);
   });
 });
+
+describe('SQLite schema upgrades', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'defender-block-bot-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('drops the unique index of audit ids from a version 2 database and keeps every entry, in order, still immutable', async () => {
+    mkdirSync(root, { recursive: true });
+    const old = new Database(join(root, DATABASE_FILE_NAME));
+    old.pragma('journal_mode = WAL');
+    migrate(old, 2);
+    const log = new SqliteAuditLog(old, { now: () => new Date('2025-03-01T12:00:00Z') });
+    const first = await log.record({ actor: { name: 'Ana', userId: '29:ana' }, action: 'block', outcome: 'requested', hash: 'AB'.repeat(20), api: 'indicators' });
+    const second = await log.record({ actor: { name: 'Ana', userId: '29:ana' }, action: 'block', outcome: 'done', hash: 'AB'.repeat(20), api: 'indicators' });
+    const oldIndexes = indexesOf(old);
+    groupCommitOf(old).close();
+    old.close();
+    expect(oldIndexes).toContain('sqlite_autoindex_audit_1');
+
+    const db = openDatabase(root);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      expect(indexesOf(db)).toEqual(['audit_at', 'audit_hash_at', 'audit_tenant_at', 'audit_tenant_hash_at']);
+      const upgraded = new SqliteAuditLog(db);
+      expect(await upgraded.all({})).toEqual([first, second]);
+      expect(await upgraded.recent({ hash: 'ab'.repeat(20), limit: 5 })).toEqual([second, first]);
+      expect(db.prepare('SELECT seq FROM audit ORDER BY seq').pluck().all()).toEqual([1, 2]);
+      expect(() => db.prepare("UPDATE audit SET entry = '{}'").run()).toThrow(/immutable/);
+      expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/immutable/);
+    } finally {
+      groupCommitOf(db).close();
+      db.close();
+    }
+  });
+});
+
+function indexesOf(db: Database.Database): string[] {
+  return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit' ORDER BY name").pluck().all() as string[];
+}

@@ -116,6 +116,7 @@ export class GroupCommit {
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
+    if (wrote) this.durability?.committed();
     // A turn that only read, while no commit waits for its disk flush, saw only what is on disk.
     if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0)) {
       for (const waiter of waiters) waiter.resolve();

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './sqlite-schema';
+import { BACKSTOP_CHECKPOINT_PAGES } from './wal-checkpoint';
 
 /** An open connection to the bot's SQLite database. */
 export type SqliteDatabase = Database.Database;
@@ -26,6 +27,8 @@ export function openDatabase(dataDir: string): SqliteDatabase {
     // A commit writes the WAL without flushing it; the group commit flushes it off the event loop
     // before anyone hears of the commit (wal-sync.ts). Checkpoints still sync WAL and database.
     db.pragma('synchronous = NORMAL');
+    // Checkpoints run on their own thread; this connection checkpoints only if that thread fell far behind.
+    if (dataDir !== IN_MEMORY) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     // Group commit takes the write lock without blocking the event loop (it tries again after a short pause).
     db.pragma('busy_timeout = 0');
     migrate(db);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteDatabase } from './sqlite-database';
+import { startCheckpointer } from './wal-checkpoint';
 
 /**
  * Makes everything a connection has committed so far durable. `sync()` settles once an fdatasync
@@ -9,6 +10,8 @@ import type { SqliteDatabase } from './sqlite-database';
 export interface Durability {
   sync(): Promise<void>;
   syncNow(): void;
+  /** A commit wrote to the WAL (the checkpoint thread then has work). */
+  committed(): void;
   close(): void;
 }
 
@@ -18,10 +21,12 @@ export interface Durability {
  * operating system holds them), and this flush puts them on disk; checkpoints still sync the WAL
  * before copying it and the database after, so a restarted WAL never drops a flushed commit.
  * The data folder is synced once too, so a WAL file created since the last boot is found again.
+ * Checkpoints run on a thread of their own (wal-checkpoint.ts), so their flushes are off the event loop too.
  */
 export function walDurability(db: SqliteDatabase): Durability | undefined {
   if (db.memory) return undefined;
   const walPath = `${db.name}-wal`;
+  const checkpointer = startCheckpointer(db.name);
   let fd: number | undefined;
   let inFlight = 0;
   let closed = false;
@@ -63,8 +68,10 @@ export function walDurability(db: SqliteDatabase): Durability | undefined {
     syncNow: () => {
       if (!closed && fs.existsSync(walPath)) fs.fdatasyncSync(open());
     },
+    committed: () => checkpointer.committed(),
     close: () => {
       closed = true;
+      checkpointer.close();
       closeIfIdle();
     },
   };

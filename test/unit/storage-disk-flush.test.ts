@@ -13,6 +13,7 @@ function manualFlushes() {
   const durability: Durability = {
     sync: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
     syncNow: () => undefined,
+    committed: () => undefined,
     close: () => undefined,
   };
   return { durability, pending };

@@ -2,6 +2,11 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the checkpoint thread looks for new commits. */
 const CHECK_EVERY_MS = 250;
+/** The longest close() waits for the thread to let go of the database. */
+const CLOSE_WAIT_MS = 5000;
+/** Slots of the shared counters: commits so far; 1 once the thread closed its connection. */
+const COMMITS = 0;
+const CLOSED = 1;
 
 /**
  * The WAL size (pages) at which the bot's own connection checkpoints on the event loop after all:
@@ -26,20 +31,30 @@ export interface Checkpointer {
 const THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const commits = new Int32Array(workerData.commits);
-const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 0');
-db.pragma('cache_size = -256');
+const shared = new Int32Array(workerData.shared);
+const closed = () => { Atomics.store(shared, ${CLOSED}, 1); Atomics.notify(shared, ${CLOSED}); };
+let db;
+try {
+  db = new Database(workerData.file, { fileMustExist: true });
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 0');
+  db.pragma('cache_size = -256');
+} catch (error) {
+  closed();
+  throw error;
+}
 let seen = 0;
 const checkpoint = () => {
-  const now = Atomics.load(commits, 0);
+  const now = Atomics.load(shared, ${COMMITS});
   if (now === seen) return;
   seen = now;
   try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { seen = -1; }
 };
 const timer = setInterval(checkpoint, workerData.everyMs);
-parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+parentPort.on('message', () => {
+  clearInterval(timer);
+  try { db.close(); } finally { closed(); parentPort.close(); }
+});
 `;
 
 /**
@@ -47,12 +62,12 @@ parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close();
  * fails, the connection's own automatic checkpoint (at BACKSTOP_CHECKPOINT_PAGES) still bounds the WAL.
  */
 export function startCheckpointer(file: string, onError: (error: unknown) => void = () => undefined): Checkpointer {
-  const commits = new Int32Array(new SharedArrayBuffer(4));
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   let worker: Worker | undefined;
   try {
     worker = new Worker(THREAD, {
       eval: true,
-      workerData: { file, driver: require.resolve('better-sqlite3'), commits: commits.buffer, everyMs: CHECK_EVERY_MS },
+      workerData: { file, driver: require.resolve('better-sqlite3'), shared: shared.buffer, everyMs: CHECK_EVERY_MS },
       // It runs one statement now and then: a small heap and page cache keep the bot's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
     });
@@ -61,14 +76,20 @@ export function startCheckpointer(file: string, onError: (error: unknown) => voi
       worker = undefined;
       onError(error);
     });
+    worker.on('exit', () => (worker = undefined));
   } catch (error) {
     onError(error);
   }
   return {
-    committed: () => void Atomics.add(commits, 0, 1),
+    committed: () => void Atomics.add(shared, COMMITS, 1),
+    // Waits (briefly: the thread is at most amid one checkpoint) until the thread let go of the
+    // database, so that the bot's connection, closing next, is the last one: it makes the final
+    // checkpoint and removes the WAL itself, and nothing touches the files after it.
     close: () => {
-      worker?.postMessage('close');
+      if (!worker) return;
+      worker.postMessage('close');
       worker = undefined;
+      Atomics.wait(shared, CLOSED, 0, CLOSE_WAIT_MS);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASE_FILE_NAME, openDatabase } from '../../src/storage/sqlite-database';
@@ -46,5 +46,18 @@ describe('WAL checkpoints off the event loop', () => {
     } finally {
       store.close();
     }
+  });
+
+  it("lets go of the database before the bot's connection closes, so that closing leaves one file and nothing touches it after", async () => {
+    const db = openDatabase(dir);
+    const store = new SqliteStore(db);
+    const file = join(dir, DATABASE_FILE_NAME);
+    const before = statSync(file).size;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(`undo/${i}`, { comment: 'x'.repeat(4000) })));
+    // The thread has checkpointed, so it holds the database open.
+    await until(() => statSync(file).size > before + 50 * 4000);
+    store.close();
+    expect(existsSync(join(dir, `${DATABASE_FILE_NAME}-wal`))).toBe(false);
+    expect(readdirSync(dir)).toEqual([DATABASE_FILE_NAME]);
   });
 });

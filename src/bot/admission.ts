@@ -76,6 +76,11 @@ export class Admission implements Middleware {
       await answerRefusedInvoke(context, 'Not available.', activity.name === MESSAGE_ACTION_FETCH ? OPEN_AGAIN : ALREADY_RECEIVED);
       return;
     }
+    // The claim may still be on its way to disk: nothing is sent before it is there, so a crash cannot make Teams' re-delivery answered twice.
+    context.onSendActivities(async (_context, _activities, sendNext) => {
+      await this.deps.seen.durable();
+      return sendNext();
+    });
     if (!(await this.withinFairUse(context))) return;
     await next();
   }

@@ -114,9 +114,16 @@ export interface DefenderApi {
   readonly maxBatch: number;
 }
 
-/** Remembers keys for a while; `claim` is true only for the first claim of a key. */
+/**
+ * Remembers keys for a while; `claim` is true only for the first claim of a key. A claim may reach
+ * the disk only with the next write acknowledged on the same storage (local storage spares it a
+ * disk flush of its own): whatever the claimer does on its strength starts with such a write, or
+ * waits for `durable()`.
+ */
 export interface OnceStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Settles once every claim made so far is on disk. */
+  durable(): Promise<void>;
 }
 
 /** A stored value with the tag of its version, for optimistic concurrency. */

@@ -119,6 +119,9 @@ export class BlobStore implements Store, OnceStore {
     return (await this.create(name, '', metadata, now)).ok;
   }
 
+  /** A claim is stored by the time `claim` settles. */
+  async durable(): Promise<void> {}
+
   /** The blob's value and ETag; undefined when it is absent or expired. The body is always read, so the connection is freed. */
   private async read<T>(name: string, now: number): Promise<Versioned<T> | undefined> {
     const download = await unless(this.container.getBlobClient(name).download(0, undefined, this.limit()), isBlobNotFound);

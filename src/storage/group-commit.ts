@@ -54,9 +54,19 @@ export class DiskFlushFailed extends Error {
  * connection holds it, the statement is tried again after a short pause. The bot writes its
  * database through one connection; a read here that saw another connection's commit does not
  * wait for that connection's flush.
+ *
+ * A soft write (`runSoft`) is told as soon as it is committed, and asks for no flush of its own:
+ * it reaches the disk with the next flush, which every later commit, read or write, waits for;
+ * `durable()` asks for one when nothing else will. It is for what may be lost with a crash as
+ * long as nothing was done on its strength: a re-delivery claim is on disk before the first
+ * write the activity makes, and so before anything it does.
  */
 export class GroupCommit {
   private waiters: Waiter[] = [];
+  /** Soft writes of the open transaction: told at its commit. */
+  private softWaiters: Waiter[] = [];
+  /** A soft write was committed since the last disk flush started. */
+  private unsynced = false;
   /** Committed, waiting for the next disk flush to start. */
   private committed: Waiter[] = [];
   /** Committed, with their disk flush under way. */
@@ -89,22 +99,36 @@ export class GroupCommit {
    * `whole` says it needs none (one write statement, which SQLite undoes by itself when it fails).
    */
   run<T>(work: () => T, whole = false): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, { started: Date.now(), pauseMs: 1 }, whole));
+    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, { started: Date.now(), pauseMs: 1 }, whole, false));
+  }
+
+  /** Like `run`, but settles once the transaction is committed: its disk flush is the next one anybody waits for. */
+  runSoft<T>(work: () => T, whole = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, { started: Date.now(), pauseMs: 1 }, whole, true));
+  }
+
+  /** Settles once everything committed so far, soft writes included, is on disk. */
+  durable(): Promise<void> {
+    if (!this.durability || (!this.unsynced && this.softWaiters.length === 0 && !this.syncing)) return Promise.resolve();
+    return this.run(() => undefined, WHOLE);
   }
 
   /** Commits what is open now (the turn's end, or before the connection closes). */
   flush(): void {
     const waiters = this.waiters;
+    const soft = this.softWaiters;
     this.waiters = [];
-    if (waiters.length === 0 && !this.db.inTransaction) return;
+    this.softWaiters = [];
+    const everyone = soft.length ? [...waiters, ...soft] : waiters;
+    if (everyone.length === 0 && !this.db.inTransaction) return;
     if (!this.db.open || !this.db.inTransaction) {
-      for (const waiter of waiters) waiter.reject(new Error('The transaction was lost before it was committed'));
+      for (const waiter of everyone) waiter.reject(new Error('The transaction was lost before it was committed'));
       return;
     }
     if (this.broken) {
       const broken = this.broken;
       this.rollBack();
-      for (const waiter of waiters) waiter.reject(broken);
+      for (const waiter of everyone) waiter.reject(broken);
       return;
     }
     let wrote: boolean;
@@ -113,12 +137,18 @@ export class GroupCommit {
       this.commit.run();
     } catch (error) {
       this.rollBack();
-      for (const waiter of waiters) waiter.reject(error);
+      for (const waiter of everyone) waiter.reject(error);
       return;
     }
     if (wrote) this.durability?.committed();
+    for (const waiter of soft) waiter.resolve();
+    // Only soft writes: no flush is asked for; the next commit's waits for one that covers them.
+    if (this.durability && waiters.length === 0) {
+      if (wrote) this.unsynced = true;
+      return;
+    }
     // A turn that only read, while no commit waits for its disk flush, saw only what is on disk.
-    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0)) {
+    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0 && !this.unsynced)) {
       for (const waiter of waiters) waiter.resolve();
       return;
     }
@@ -155,6 +185,8 @@ export class GroupCommit {
     const batch = this.committed;
     this.committed = [];
     this.syncing = batch;
+    // An fdatasync started now covers every commit before it, soft ones too.
+    this.unsynced = false;
     this.durability.sync().then(
       () => this.synced(batch),
       (error: unknown) => this.flushFailed(batch, error),
@@ -202,7 +234,7 @@ export class GroupCommit {
     else this.flush();
   }
 
-  private attempt<T>(work: () => T, resolve: (value: T) => void, reject: (error: unknown) => void, tries: LockTries, whole: boolean): void {
+  private attempt<T>(work: () => T, resolve: (value: T) => void, reject: (error: unknown) => void, tries: LockTries, whole: boolean, soft: boolean): void {
     if (this.broken) {
       reject(this.broken);
       return;
@@ -218,7 +250,7 @@ export class GroupCommit {
       } catch (error) {
         if (isBusy(error) && Date.now() - tries.started < LOCK_WAIT_MS) {
           const next = { started: tries.started, pauseMs: Math.min(tries.pauseMs * 2, MAX_LOCK_PAUSE_MS) };
-          setTimeout(() => this.attempt(work, resolve, reject, next, whole), tries.pauseMs);
+          setTimeout(() => this.attempt(work, resolve, reject, next, whole, soft), tries.pauseMs);
         } else reject(error);
         return;
       }
@@ -233,12 +265,13 @@ export class GroupCommit {
       reject(error);
       return;
     }
-    this.waiters.push({ resolve: () => resolve(result), reject });
+    (soft ? this.softWaiters : this.waiters).push({ resolve: () => resolve(result), reject });
   }
 
   private fail(error: unknown): void {
-    const waiters = this.waiters;
+    const waiters = [...this.waiters, ...this.softWaiters];
     this.waiters = [];
+    this.softWaiters = [];
     for (const waiter of waiters) waiter.reject(error);
   }
 }

@@ -91,6 +91,9 @@ export class MemoryStore implements Store, OnceStore {
     return true;
   }
 
+  /** Claims here are as durable as they will ever be once made. */
+  async durable(): Promise<void> {}
+
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.values.get(key);
     return entry && isLive(entry, now) ? entry : undefined;

@@ -88,14 +88,22 @@ export class SqliteStore implements Store, OnceStore {
     }, WHOLE);
   }
 
-  /** True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list. */
+  /**
+   * True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list.
+   * Told once committed: the claim reaches the disk with the next flush, which any later write or
+   * read acknowledged on this database waits for (or `durable()`).
+   */
   claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.commits.run(() => {
+    return this.commits.runSoft(() => {
       const now = this.nowMs();
       const expiresAt = expiry(now, ttlMs);
       this.sweep(now);
       return this.sql.claim.run({ key, expiresAt, now }).changes === 1;
     }, WHOLE);
+  }
+
+  durable(): Promise<void> {
+    return this.commits.durable();
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */

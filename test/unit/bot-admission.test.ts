@@ -104,6 +104,52 @@ describe('Admission: re-deliveries', () => {
   });
 });
 
+/** A store whose claims reach the disk only when the test says so. */
+class SlowDisk extends MemoryStore {
+  private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  asks = 0;
+
+  override durable(): Promise<void> {
+    this.asks += 1;
+    return new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  reach(error?: Error): void {
+    if (error) this.settle?.reject(error);
+    else this.settle?.resolve();
+  }
+}
+
+describe('Admission: nothing is sent before the claim is on disk', () => {
+  it("holds the turn's reply until the claim of its activity is on disk", async () => {
+    const seen = new SlowDisk();
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-slow' }), async (context) => {
+      await context.sendActivity('Here is what I can do.');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([seen.asks, adapter.activeQueue.map((a) => a.text)]).toEqual([1, []]);
+
+    seen.reach();
+    await turn;
+    expect(adapter.activeQueue.map((a) => a.text)).toEqual(['Here is what I can do.']);
+  });
+
+  it('sends nothing when the claim cannot be put on disk', async () => {
+    const seen = new SlowDisk();
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-broken' }), async (context) => {
+      await context.sendActivity('Here is what I can do.');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    seen.reach(new Error('A disk flush of the database failed'));
+    await expect(turn).rejects.toThrow(/disk flush/);
+    expect(adapter.activeQueue).toEqual([]);
+  });
+});
+
 describe('Admission: Teams only', () => {
   /** A logger that keeps its warnings. */
   const recording = () => {

@@ -121,6 +121,10 @@ class WatchedStore implements Store, OnceStore {
     this.asked.push(`claim ${key}`);
     return this.inner.claim(key, ttlMs);
   }
+
+  durable() {
+    return this.inner.durable();
+  }
 }
 
 function setUp() {

@@ -136,6 +136,81 @@ describe('group commit: a commit is acknowledged only once its disk flush is don
   });
 });
 
+describe('group commit: soft writes (re-delivery claims) ride on the next flush', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(join(tmpdir(), 'disk-flush-soft-'));
+    db = openDatabase(dir);
+    db.exec('CREATE TABLE t (v INTEGER)');
+  });
+  afterEach(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const insert = (commit: GroupCommit, v: number, soft = false) =>
+    (soft ? commit.runSoft.bind(commit) : commit.run.bind(commit))(() => db.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes);
+
+  it('answers a soft write once committed, asks no flush for it, and holds the next write until a flush covers both', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    expect(await insert(commit, 1, true)).toBe(1);
+    expect(pending.length).toBe(0);
+
+    const write = tracked(insert(commit, 2));
+    await turns();
+    expect([write.settled, pending.length]).toEqual([false, 1]);
+    pending[0].resolve();
+    await turns();
+    expect([write.settled, pending.length]).toEqual(['ok', 1]);
+    // Both are on disk now: nothing more to wait for.
+    await commit.durable();
+    expect(pending.length).toBe(1);
+  });
+
+  it('makes a read that follows a soft write wait for a flush, which it asks for', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    const read = tracked(commit.run(() => (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n));
+    await turns();
+    expect([read.settled, pending.length]).toEqual([false, 1]);
+    pending[0].resolve();
+    await turns();
+    expect(read).toMatchObject({ settled: 'ok', value: 1 });
+  });
+
+  it('durable() asks for the flush nobody else did, and waits for a flush under way', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await commit.durable();
+    expect(pending.length).toBe(0);
+
+    await insert(commit, 1, true);
+    const first = tracked(commit.durable());
+    await turns();
+    expect([first.settled, pending.length]).toEqual([false, 1]);
+    // A second ask while that flush runs: it already covers the soft write, so no new flush is needed.
+    const second = tracked(commit.durable());
+    await turns();
+    expect(second.settled).toBe(false);
+    pending[0].resolve();
+    await turns();
+    expect([first.settled, second.settled, pending.length]).toEqual(['ok', 'ok', 1]);
+  });
+
+  it('fails a soft write and durable() alike once a flush failed', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    const ask = commit.durable();
+    await turns();
+    pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+    await expect(ask).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    await expect(insert(commit, 2, true)).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+  });
+});
+
 describe('group commit: work that needs no savepoint', () => {
   it('keeps the rest of the turn when one whole statement fails, and none of that statement', async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), 'whole-'));

@@ -71,16 +71,24 @@ export class Admission implements Middleware {
       return undefined;
     });
     if (first === undefined) return;
+    // A claim may still be on its way to disk (local storage flushes it with the activity's first
+    // write). Nothing leaves the turn before it is there: not a reply, a card update or a
+    // deletion, nor the answer to a re-delivery, which could otherwise stand for a claim a crash
+    // then loses. Invokes wait at once: a message action acts in the background after its answer.
+    // A claim whose flush failed acts on nothing (every write fails from then on), so what the turn says then is still sent.
+    const whenClaimed = async <T>(_context: TurnContext, _sent: unknown, sendNext: () => Promise<T>): Promise<T> => {
+      await this.deps.seen.durable().catch(() => undefined);
+      return sendNext();
+    };
+    context.onSendActivities(whenClaimed);
+    context.onUpdateActivity(whenClaimed);
+    context.onDeleteActivity(whenClaimed);
     if (!first) {
       this.deps.logger.info({ activityId: activity.id }, 'Duplicate delivery ignored');
       await answerRefusedInvoke(context, 'Not available.', activity.name === MESSAGE_ACTION_FETCH ? OPEN_AGAIN : ALREADY_RECEIVED);
       return;
     }
-    // The claim may still be on its way to disk: nothing is sent before it is there, so a crash cannot make Teams' re-delivery answered twice.
-    context.onSendActivities(async (_context, _activities, sendNext) => {
-      await this.deps.seen.durable();
-      return sendNext();
-    });
+    if (activity.type === ActivityTypes.Invoke && !(await this.claimOnDisk(context))) return;
     if (!(await this.withinFairUse(context))) return;
     await next();
   }
@@ -99,6 +107,18 @@ export class Admission implements Middleware {
     if (activity.type === ActivityTypes.Message) await send(context, slowDownReply('command', verdict));
     else await answerRefusedInvoke(context, slowDownText(verdict.retryAfterSeconds));
     return false;
+  }
+
+  /** Waits until the activity's claim is on disk; when it cannot be, answers like storage being unavailable and stops the turn. */
+  private async claimOnDisk(context: TurnContext): Promise<boolean> {
+    try {
+      await this.deps.seen.durable();
+      return true;
+    } catch (error) {
+      this.deps.logger.error({ activityId: context.activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
+      await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
+      return false;
+    }
   }
 
   private async firstDelivery(context: TurnContext): Promise<boolean> {

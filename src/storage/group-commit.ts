@@ -65,8 +65,13 @@ export class GroupCommit {
   private waiters: Waiter[] = [];
   /** Soft writes of the open transaction: told at its commit. */
   private softWaiters: Waiter[] = [];
-  /** A soft write was committed since the last disk flush started. */
-  private unsynced = false;
+  /** Commits that held soft writes, counted; a disk flush covers every one counted when it starts. */
+  private softCommits = 0;
+  /** The count when the last disk flush started, and when the last one finished. */
+  private softCovered = 0;
+  private softOnDisk = 0;
+  /** The count when the disk flush under way started. */
+  private softSyncing = 0;
   /** Committed, waiting for the next disk flush to start. */
   private committed: Waiter[] = [];
   /** Committed, with their disk flush under way. */
@@ -109,7 +114,14 @@ export class GroupCommit {
 
   /** Settles once everything committed so far, soft writes included, is on disk. */
   durable(): Promise<void> {
-    if (!this.durability || (!this.unsynced && this.softWaiters.length === 0 && !this.syncing)) return Promise.resolve();
+    if (this.broken) return Promise.reject(this.broken);
+    if (!this.durability) return Promise.resolve();
+    // A soft write still in the open transaction: its commit, and then a flush.
+    if (this.softWaiters.length > 0) return this.run(() => undefined, WHOLE);
+    if (this.softOnDisk >= this.softCommits) return Promise.resolve();
+    // The flush under way covers them: its end is all there is to wait for.
+    const syncing = this.syncing;
+    if (syncing && this.softSyncing >= this.softCommits) return new Promise<void>((resolve, reject) => syncing.push({ resolve, reject }));
     return this.run(() => undefined, WHOLE);
   }
 
@@ -143,12 +155,10 @@ export class GroupCommit {
     if (wrote) this.durability?.committed();
     for (const waiter of soft) waiter.resolve();
     // Only soft writes: no flush is asked for; the next commit's waits for one that covers them.
-    if (this.durability && waiters.length === 0) {
-      if (wrote) this.unsynced = true;
-      return;
-    }
+    if (wrote && soft.length > 0) this.softCommits += 1;
+    if (this.durability && waiters.length === 0) return;
     // A turn that only read, while no commit waits for its disk flush, saw only what is on disk.
-    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0 && !this.unsynced)) {
+    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0 && this.softCovered >= this.softCommits)) {
       for (const waiter of waiters) waiter.resolve();
       return;
     }
@@ -169,6 +179,7 @@ export class GroupCommit {
     try {
       if (this.broken) throw this.broken;
       this.durability?.syncNow();
+      this.softCovered = this.softOnDisk = this.softCommits;
     } catch (error) {
       for (const waiter of committed) waiter.reject(error);
       this.durability?.close();
@@ -186,7 +197,7 @@ export class GroupCommit {
     this.committed = [];
     this.syncing = batch;
     // An fdatasync started now covers every commit before it, soft ones too.
-    this.unsynced = false;
+    this.softCovered = this.softSyncing = this.softCommits;
     this.durability.sync().then(
       () => this.synced(batch),
       (error: unknown) => this.flushFailed(batch, error),
@@ -196,6 +207,7 @@ export class GroupCommit {
   private synced(batch: Waiter[]): void {
     if (this.syncing !== batch) return;
     this.syncing = undefined;
+    this.softOnDisk = this.softSyncing;
     for (const waiter of batch) waiter.resolve();
     if (this.commitWhenSynced) {
       this.commitWhenSynced = false;

@@ -104,17 +104,20 @@ describe('Admission: re-deliveries', () => {
   });
 });
 
-/** A store whose claims reach the disk only when the test says so. */
+/** A store whose claims reach the disk only when the test says so; an ask after a failed flush fails at once, as a broken disk does. */
 class SlowDisk extends MemoryStore {
   private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private failed: Error | undefined;
   asks = 0;
 
   override durable(): Promise<void> {
     this.asks += 1;
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
   }
 
   reach(error?: Error): void {
+    this.failed = error;
     if (error) this.settle?.reject(error);
     else this.settle?.resolve();
   }
@@ -136,17 +139,64 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
     expect(adapter.activeQueue.map((a) => a.text)).toEqual(['Here is what I can do.']);
   });
 
-  it('sends nothing when the claim cannot be put on disk', async () => {
+  it('lets the words of a message turn out when its claim cannot reach the disk: nothing can act then', async () => {
     const seen = new SlowDisk();
     const adapter = new TestAdapter();
     adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
-    const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-broken' }), async (context) => {
-      await context.sendActivity('Here is what I can do.');
+    const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-broken' }), async (context) => {
+      await context.sendActivity('Nothing was blocked: the audit trail is unavailable.');
     });
     await new Promise((resolve) => setImmediate(resolve));
     seen.reach(new Error('A disk flush of the database failed'));
-    await expect(turn).rejects.toThrow(/disk flush/);
-    expect(adapter.activeQueue).toEqual([]);
+    await turn;
+    expect(adapter.activeQueue.map((a) => a.text)).toEqual(['Nothing was blocked: the audit trail is unavailable.']);
+  });
+
+  it('runs an invoke only once its claim is on disk (a message action acts after its answer)', async () => {
+    const seen = new SlowDisk();
+    const reached: string[] = [];
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const submit = messageActionActivity(SERVICE_URL, 'composeExtension/submitAction', { commandId: 'blockFromMessage' }, { user: ANA });
+    const turn = adapter.processActivity(submit, async (context) => void reached.push(context.activity.name ?? ''));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reached).toEqual([]);
+    seen.reach();
+    await turn;
+    expect(reached).toEqual(['composeExtension/submitAction']);
+  });
+
+  it('answers an invoke whose claim cannot reach the disk with "nothing was done", and does not run it', async () => {
+    const seen = new SlowDisk();
+    const reached: string[] = [];
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const press = executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA });
+    const turn = adapter.processActivity(press, async (context) => void reached.push(context.activity.name ?? ''));
+    await new Promise((resolve) => setImmediate(resolve));
+    seen.reach(new Error('A disk flush of the database failed'));
+    await turn;
+    expect(reached).toEqual([]);
+    expect(invokeAnswers(adapter.activeQueue)).toEqual([
+      { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Storage is unavailable, so nothing was done. Try again in a minute.' } },
+    ]);
+  });
+
+  it("holds the answer to a re-delivery until the first delivery's claim is on disk", async () => {
+    const seen = new SlowDisk();
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const press = executeActivity(SERVICE_URL, 'card-2', 'block.confirm', { confirmId: 'c-2' }, { user: ANA });
+    const first = adapter.processActivity(structuredClone(press), async () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    seen.reach();
+    await first;
+    const again = adapter.processActivity(structuredClone(press), async () => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(invokeAnswers(adapter.activeQueue)).toEqual([]);
+    seen.reach();
+    await again;
+    expect(invokeAnswers(adapter.activeQueue)).toEqual([NOT_AVAILABLE]);
   });
 });
 

@@ -199,6 +199,33 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect([first.settled, second.settled, pending.length]).toEqual(['ok', 'ok', 1]);
   });
 
+  it('durable() ends with the flush that covers the soft write, not with the later ones other writes need', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    const first = tracked(insert(commit, 2));
+    await turns();
+    const ask = tracked(commit.durable());
+    const later = tracked(insert(commit, 3));
+    await turns();
+    expect([pending.length, ask.settled, later.settled]).toEqual([1, false, false]);
+    pending[0].resolve();
+    await turns();
+    expect([first.settled, ask.settled, later.settled, pending.length]).toEqual(['ok', 'ok', false, 2]);
+  });
+
+  it('never says a soft write is on disk when the flush that was to take it failed', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    // Another write's flush starts, and so covers the soft one: then it fails.
+    const write = insert(commit, 2);
+    await turns();
+    pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+    await expect(write).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    await expect(commit.durable()).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+  });
+
   it('fails a soft write and durable() alike once a flush failed', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);

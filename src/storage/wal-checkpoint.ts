@@ -2,6 +2,15 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the checkpoint thread looks for new commits. */
 const CHECK_EVERY_MS = 250;
+/**
+ * From this many frames in the WAL, the thread restarts it. A PASSIVE checkpoint copies frames
+ * but cannot make the bot's connection write the WAL from its start again while that connection
+ * keeps committing (it must begin a transaction when every frame has been copied); a RESTART
+ * checkpoint holds writers back until that is so: for a few ms, since PASSIVE ones copied the rest.
+ */
+const RESTART_AT_FRAMES = 4000;
+/** How long a RESTART checkpoint waits for the bot's transaction of the moment to end. */
+const RESTART_WAIT_MS = 50;
 /** The longest close() waits for the thread to let go of the database. */
 const CLOSE_WAIT_MS = 5000;
 /** Slots of the shared counters: commits so far; 1 once the thread closed its connection. */
@@ -30,11 +39,11 @@ export interface Checkpointer {
  */
 const THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
-const Database = require(workerData.driver);
 const shared = new Int32Array(workerData.shared);
 const closed = () => { Atomics.store(shared, ${CLOSED}, 1); Atomics.notify(shared, ${CLOSED}); };
 let db;
 try {
+  const Database = require(workerData.driver);
   db = new Database(workerData.file, { fileMustExist: true });
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 0');
@@ -44,11 +53,25 @@ try {
   throw error;
 }
 let seen = 0;
+let failing = false;
 const checkpoint = () => {
   const now = Atomics.load(shared, ${COMMITS});
   if (now === seen) return;
   seen = now;
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { seen = -1; }
+  try {
+    const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (passive.log >= workerData.restartAt) {
+      // Busy (the bot kept its write lock all along) is no failure: the next look tries again.
+      db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+      try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = 0'); }
+    }
+    failing = false;
+  } catch (error) {
+    // Tried again at the next look; said once until a checkpoint works again.
+    seen = -1;
+    if (!failing) parentPort.postMessage({ problem: String(error && error.message || error) });
+    failing = true;
+  }
 };
 const timer = setInterval(checkpoint, workerData.everyMs);
 parentPort.on('message', () => {
@@ -61,13 +84,20 @@ parentPort.on('message', () => {
  * Checkpoints the WAL of database `file` on a thread of its own. When the thread cannot start or
  * fails, the connection's own automatic checkpoint (at BACKSTOP_CHECKPOINT_PAGES) still bounds the WAL.
  */
-export function startCheckpointer(file: string, onError: (error: unknown) => void = () => undefined): Checkpointer {
+export function startCheckpointer(file: string, onError: (error: unknown) => void = warn): Checkpointer {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   let worker: Worker | undefined;
   try {
     worker = new Worker(THREAD, {
       eval: true,
-      workerData: { file, driver: require.resolve('better-sqlite3'), shared: shared.buffer, everyMs: CHECK_EVERY_MS },
+      workerData: {
+        file,
+        driver: require.resolve('better-sqlite3'),
+        shared: shared.buffer,
+        everyMs: CHECK_EVERY_MS,
+        restartAt: RESTART_AT_FRAMES,
+        restartWaitMs: RESTART_WAIT_MS,
+      },
       // It runs one statement now and then: a small heap and page cache keep the bot's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
     });
@@ -77,6 +107,7 @@ export function startCheckpointer(file: string, onError: (error: unknown) => voi
       onError(error);
     });
     worker.on('exit', () => (worker = undefined));
+    worker.on('message', (said: { readonly problem?: string }) => onError(new Error(said.problem)));
   } catch (error) {
     onError(error);
   }
@@ -89,7 +120,15 @@ export function startCheckpointer(file: string, onError: (error: unknown) => voi
       if (!worker) return;
       worker.postMessage('close');
       worker = undefined;
-      Atomics.wait(shared, CLOSED, 0, CLOSE_WAIT_MS);
+      if (Atomics.wait(shared, CLOSED, 0, CLOSE_WAIT_MS) === 'timed-out') onError(new Error(`it did not close its connection within ${CLOSE_WAIT_MS} ms`));
     },
   };
+}
+
+/** Nothing is lost when the thread fails (the WAL keeps every commit until a checkpoint takes it), so a warning on stderr is enough. */
+function warn(error: unknown): void {
+  process.emitWarning(
+    `WAL checkpoint thread: ${error instanceof Error ? error.message : String(error)}. The database connection checkpoints by itself at ${BACKSTOP_CHECKPOINT_PAGES} pages.`,
+    'CheckpointWarning',
+  );
 }

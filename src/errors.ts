@@ -92,3 +92,11 @@ export function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof BotError) && error.stack) fields.stack = error.stack;
   return fields;
 }
+
+/** Said by local storage to every caller once a disk flush failed: what was written may not be on disk, and cannot be trusted to be. */
+export class DiskFlushFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super(`A disk flush of the database failed (${reason instanceof Error ? reason.message : String(reason)}); nothing more is acknowledged until the bot restarts`);
+    this.name = 'DiskFlushFailed';
+  }
+}

@@ -4,7 +4,7 @@ import type { Logger, OnceStore } from '../domain/ports';
 import { StoreKey } from '../domain/store-keys';
 import { slowDownReply, slowDownText } from '../cards/fair-use-views';
 import { storageUnavailableReply, tenantRefusedReply } from '../cards/session-views';
-import { errorFields } from '../errors';
+import { DiskFlushFailed, errorFields } from '../errors';
 import { callerOf } from './caller-of';
 import { message } from './message-action-protocol';
 import { isProactiveTurn } from './proactive-turns';
@@ -75,9 +75,12 @@ export class Admission implements Middleware {
     // write). Nothing leaves the turn before it is there: not a reply, a card update or a
     // deletion, nor the answer to a re-delivery, which could otherwise stand for a claim a crash
     // then loses. Invokes wait at once: a message action acts in the background after its answer.
-    // A claim whose flush failed acts on nothing (every write fails from then on), so what the turn says then is still sent.
+    // After a failed disk flush nothing can act any more (every write fails from then on), so what
+    // the turn says then ("nothing was done") is still sent; any other failure sends nothing.
     const whenClaimed = async <T>(_context: TurnContext, _sent: unknown, sendNext: () => Promise<T>): Promise<T> => {
-      await this.deps.seen.durable().catch(() => undefined);
+      await this.deps.seen.durable().catch((error: unknown) => {
+        if (!(error instanceof DiskFlushFailed)) throw error;
+      });
       return sendNext();
     };
     context.onSendActivities(whenClaimed);

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from './sqlite-database';
+import { DiskFlushFailed } from '../errors';
 import { walDurability, type Durability } from './wal-sync';
 
 interface Waiter {
@@ -30,14 +31,6 @@ export function groupCommitOf(db: SqliteDatabase): GroupCommit {
     commits.set(db, commit);
   }
   return commit;
-}
-
-/** Said to every caller once a disk flush failed: what was written may not be on disk, and cannot be trusted to be. */
-export class DiskFlushFailed extends Error {
-  constructor(readonly reason: unknown) {
-    super(`A disk flush of the database failed (${reason instanceof Error ? reason.message : String(reason)}); nothing more is acknowledged until the bot restarts`);
-    this.name = 'DiskFlushFailed';
-  }
 }
 
 /**
@@ -179,7 +172,9 @@ export class GroupCommit {
     try {
       if (this.broken) throw this.broken;
       this.durability?.syncNow();
-      this.softCovered = this.softOnDisk = this.softCommits;
+      // A flush under way still decides for what it covers, and so for the soft writes before it.
+      if (this.syncing) this.softCovered = this.softSyncing = this.softCommits;
+      else this.softCovered = this.softOnDisk = this.softCommits;
     } catch (error) {
       for (const waiter of committed) waiter.reject(error);
       this.durability?.close();

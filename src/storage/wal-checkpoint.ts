@@ -33,9 +33,11 @@ export interface Checkpointer {
 /**
  * The thread's code, run from a string: the same whether the bot runs compiled or under ts-jest.
  * A second connection on the database runs a PASSIVE checkpoint whenever commits came in since the
- * last one. PASSIVE never takes the write lock, so the bot's commits go on meanwhile; with
- * synchronous=NORMAL the checkpoint syncs the WAL before copying it into the database and the
- * database after, the two disk flushes that would otherwise stall the event loop every 1,000 pages.
+ * last one: it takes no write lock, so the bot's commits go on meanwhile. Once the WAL holds
+ * RESTART_AT_FRAMES, a RESTART checkpoint takes the write lock (the bot's next transaction waits,
+ * off the event loop, retrying) until the WAL can start over. With synchronous=NORMAL a checkpoint
+ * syncs the WAL before copying it into the database and the database after: the two disk flushes
+ * that would otherwise stall the event loop every 1,000 pages.
  */
 const THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');

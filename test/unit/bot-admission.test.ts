@@ -1,6 +1,7 @@
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder';
 import { asProactiveTurn } from '../../src/bot/proactive-turns';
 import { Admission, DEDUPE_TTL_MS } from '../../src/bot/admission';
+import { DiskFlushFailed } from '../../src/errors';
 import type { Logger } from '../../src/domain/ports';
 import { StoreKey } from '../../src/domain/store-keys';
 import { MemoryStore } from '../../src/storage/memory-store';
@@ -106,20 +107,24 @@ describe('Admission: re-deliveries', () => {
 
 /** A store whose claims reach the disk only when the test says so; an ask after a failed flush fails at once, as a broken disk does. */
 class SlowDisk extends MemoryStore {
-  private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private settles: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private failed: Error | undefined;
   asks = 0;
 
   override durable(): Promise<void> {
     this.asks += 1;
     if (this.failed) return Promise.reject(this.failed);
-    return new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    return new Promise<void>((resolve, reject) => this.settles.push({ resolve, reject }));
   }
 
   reach(error?: Error): void {
     this.failed = error;
-    if (error) this.settle?.reject(error);
-    else this.settle?.resolve();
+    const settles = this.settles;
+    this.settles = [];
+    for (const settle of settles) {
+      if (error) settle.reject(error);
+      else settle.resolve();
+    }
   }
 }
 
@@ -139,7 +144,20 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
     expect(adapter.activeQueue.map((a) => a.text)).toEqual(['Here is what I can do.']);
   });
 
-  it('lets the words of a message turn out when its claim cannot reach the disk: nothing can act then', async () => {
+  it('sends nothing when the claim could not be put on disk for a reason that may pass (the turn fails, Teams delivers it again)', async () => {
+    const seen = new SlowDisk();
+    const adapter = new TestAdapter();
+    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-busy' }), async (context) => {
+      await context.sendActivity('Here is what I can do.');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    seen.reach(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    await expect(turn).rejects.toThrow(/locked/);
+    expect(adapter.activeQueue).toEqual([]);
+  });
+
+  it('lets the words of a message turn out once a disk flush failed for good: nothing can act then', async () => {
     const seen = new SlowDisk();
     const adapter = new TestAdapter();
     adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
@@ -147,7 +165,7 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
       await context.sendActivity('Nothing was blocked: the audit trail is unavailable.');
     });
     await new Promise((resolve) => setImmediate(resolve));
-    seen.reach(new Error('A disk flush of the database failed'));
+    seen.reach(new DiskFlushFailed(new Error('EIO')));
     await turn;
     expect(adapter.activeQueue.map((a) => a.text)).toEqual(['Nothing was blocked: the audit trail is unavailable.']);
   });
@@ -174,7 +192,7 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
     const press = executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA });
     const turn = adapter.processActivity(press, async (context) => void reached.push(context.activity.name ?? ''));
     await new Promise((resolve) => setImmediate(resolve));
-    seen.reach(new Error('A disk flush of the database failed'));
+    seen.reach(new DiskFlushFailed(new Error('EIO')));
     await turn;
     expect(reached).toEqual([]);
     expect(invokeAnswers(adapter.activeQueue)).toEqual([

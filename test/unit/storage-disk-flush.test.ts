@@ -214,7 +214,7 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect([first.settled, ask.settled, later.settled, pending.length]).toEqual(['ok', 'ok', false, 2]);
   });
 
-  it('never says a soft write is on disk when the flush that was to take it failed', async () => {
+  it('refuses durable() once the flush that was to take a soft write failed (the connection is broken from then on)', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
     await insert(commit, 1, true);
@@ -224,6 +224,22 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
     await expect(write).rejects.toMatchObject({ name: 'DiskFlushFailed' });
     await expect(commit.durable()).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+  });
+
+  it('lets a flush under way at close decide for the soft writes it covers', async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    const write = insert(commit, 2);
+    await turns();
+    commit.close();
+    const ask = tracked(commit.durable());
+    await turns();
+    expect(ask.settled).toBe(false);
+    pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+    await expect(write).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    await turns();
+    expect(ask).toMatchObject({ settled: 'failed', error: { name: 'DiskFlushFailed' } });
   });
 
   it('fails a soft write and durable() alike once a flush failed', async () => {

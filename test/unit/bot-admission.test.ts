@@ -128,11 +128,17 @@ class SlowDisk extends MemoryStore {
   }
 }
 
+/** Admission over a SlowDisk, in front of whatever handler a test runs. */
+function slowDiskInstance() {
+  const seen = new SlowDisk();
+  const adapter = new TestAdapter();
+  adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+  return { seen, adapter };
+}
+
 describe('Admission: nothing is sent before the claim is on disk', () => {
   it("holds the turn's reply until the claim of its activity is on disk", async () => {
-    const seen = new SlowDisk();
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const { seen, adapter } = slowDiskInstance();
     const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-slow' }), async (context) => {
       await context.sendActivity('Here is what I can do.');
     });
@@ -145,9 +151,7 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
   });
 
   it('sends nothing when the claim could not be put on disk for a reason that may pass (the turn fails, Teams delivers it again)', async () => {
-    const seen = new SlowDisk();
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const { seen, adapter } = slowDiskInstance();
     const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'help', { user: ANA, id: 'm-busy' }), async (context) => {
       await context.sendActivity('Here is what I can do.');
     });
@@ -158,9 +162,7 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
   });
 
   it('lets the words of a message turn out once a disk flush failed for good: nothing can act then', async () => {
-    const seen = new SlowDisk();
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const { seen, adapter } = slowDiskInstance();
     const turn = adapter.processActivity(messageActivity(SERVICE_URL, 'block abc', { user: ANA, id: 'm-broken' }), async (context) => {
       await context.sendActivity('Nothing was blocked: the audit trail is unavailable.');
     });
@@ -171,10 +173,8 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
   });
 
   it('runs an invoke only once its claim is on disk (a message action acts after its answer)', async () => {
-    const seen = new SlowDisk();
+    const { seen, adapter } = slowDiskInstance();
     const reached: string[] = [];
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
     const submit = messageActionActivity(SERVICE_URL, 'composeExtension/submitAction', { commandId: 'blockFromMessage' }, { user: ANA });
     const turn = adapter.processActivity(submit, async (context) => void reached.push(context.activity.name ?? ''));
     await new Promise((resolve) => setImmediate(resolve));
@@ -185,10 +185,8 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
   });
 
   it('answers an invoke whose claim cannot reach the disk with "nothing was done", and does not run it', async () => {
-    const seen = new SlowDisk();
+    const { seen, adapter } = slowDiskInstance();
     const reached: string[] = [];
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
     const press = executeActivity(SERVICE_URL, 'card-1', 'block.confirm', { confirmId: 'c-1' }, { user: ANA });
     const turn = adapter.processActivity(press, async (context) => void reached.push(context.activity.name ?? ''));
     await new Promise((resolve) => setImmediate(resolve));
@@ -201,9 +199,7 @@ describe('Admission: nothing is sent before the claim is on disk', () => {
   });
 
   it("holds the answer to a re-delivery until the first delivery's claim is on disk", async () => {
-    const seen = new SlowDisk();
-    const adapter = new TestAdapter();
-    adapter.use(new Admission({ seen, teamsOnly: true, allowedTenants: [TENANT_ID], logger: quiet }));
+    const { seen, adapter } = slowDiskInstance();
     const press = executeActivity(SERVICE_URL, 'card-2', 'block.confirm', { confirmId: 'c-2' }, { user: ANA });
     const first = adapter.processActivity(structuredClone(press), async () => undefined);
     await new Promise((resolve) => setImmediate(resolve));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteDatabase } from './sqlite-database';
-import { startCheckpointer } from './wal-checkpoint';
+import { startCheckpointer, type Checkpointer } from './wal-checkpoint';
 
 /**
  * Makes everything a connection has committed so far durable. `sync()` settles once an fdatasync
@@ -26,7 +26,8 @@ export interface Durability {
 export function walDurability(db: SqliteDatabase): Durability | undefined {
   if (db.memory) return undefined;
   const walPath = `${db.name}-wal`;
-  const checkpointer = startCheckpointer(db.name);
+  // Started by the first commit that writes: a connection that only reads needs none.
+  let checkpointer: Checkpointer | undefined;
   let fd: number | undefined;
   let inFlight = 0;
   let closed = false;
@@ -68,10 +69,12 @@ export function walDurability(db: SqliteDatabase): Durability | undefined {
     syncNow: () => {
       if (!closed && fs.existsSync(walPath)) fs.fdatasyncSync(open());
     },
-    committed: () => checkpointer.committed(),
+    committed: () => {
+      if (!closed) (checkpointer ??= startCheckpointer(db.name)).committed();
+    },
     close: () => {
       closed = true;
-      checkpointer.close();
+      checkpointer?.close();
       closeIfIdle();
     },
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobAuditLog } from '../../src/storage/blob-audit-log';
 import { BlobStore } from '../../src/storage/blob-store';
+import { groupCommitOf } from '../../src/storage/group-commit';
 import { openDatabase } from '../../src/storage/sqlite-database';
 import { SqliteAuditLog } from '../../src/storage/sqlite-audit-log';
 import { auditLogContract } from './audit-log-contract';
@@ -27,7 +28,11 @@ auditLogContract('SqliteAuditLog', async (now) => {
       return new SqliteAuditLog(databases[databases.length - 1], { now });
     },
     close: async () => {
-      for (const db of databases) db.close();
+      // As the bot's store does: its group commit (and checkpoint thread) first, then the connection.
+      for (const db of databases) {
+        groupCommitOf(db).close();
+        db.close();
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -64,7 +64,8 @@ export class Admission implements Middleware {
       await answerRefusedInvoke(context);
       return;
     }
-    const first = await this.firstDelivery(context).catch(async (error: unknown) => {
+    const claimKey = activity.id ? StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id) : undefined;
+    const first = await this.firstDelivery(claimKey).catch(async (error: unknown) => {
       this.deps.logger.error({ activityId: activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
       if (activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
       await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
@@ -78,7 +79,7 @@ export class Admission implements Middleware {
     // After a failed disk flush nothing can act any more (every write fails from then on), so what
     // the turn says then ("nothing was done") is still sent; any other failure sends nothing.
     const whenClaimed = async <T>(_context: TurnContext, _sent: unknown, sendNext: () => Promise<T>): Promise<T> => {
-      await this.deps.seen.durable().catch((error: unknown) => {
+      await this.claimDurable(claimKey).catch((error: unknown) => {
         if (!(error instanceof DiskFlushFailed)) throw error;
       });
       return sendNext();
@@ -91,7 +92,7 @@ export class Admission implements Middleware {
       await answerRefusedInvoke(context, 'Not available.', activity.name === MESSAGE_ACTION_FETCH ? OPEN_AGAIN : ALREADY_RECEIVED);
       return;
     }
-    if (activity.type === ActivityTypes.Invoke && !(await this.claimOnDisk(context))) return;
+    if (activity.type === ActivityTypes.Invoke && !(await this.claimOnDisk(context, claimKey))) return;
     if (!(await this.withinFairUse(context))) return;
     await next();
   }
@@ -113,9 +114,9 @@ export class Admission implements Middleware {
   }
 
   /** Waits until the activity's claim is on disk; when it cannot be, answers like storage being unavailable and stops the turn. */
-  private async claimOnDisk(context: TurnContext): Promise<boolean> {
+  private async claimOnDisk(context: TurnContext, claimKey: string | undefined): Promise<boolean> {
     try {
-      await this.deps.seen.durable();
+      await this.claimDurable(claimKey);
       return true;
     } catch (error) {
       this.deps.logger.error({ activityId: context.activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
@@ -124,10 +125,14 @@ export class Admission implements Middleware {
     }
   }
 
-  private async firstDelivery(context: TurnContext): Promise<boolean> {
-    const { activity } = context;
-    if (!activity.id) return true;
-    return this.deps.seen.claim(StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id), DEDUPE_TTL_MS);
+  /** An activity without an id cannot be told from its re-delivery: it is always a first one. */
+  private async firstDelivery(claimKey: string | undefined): Promise<boolean> {
+    return claimKey === undefined ? true : this.deps.seen.claim(claimKey, DEDUPE_TTL_MS);
+  }
+
+  /** This activity's claim (the first delivery's, for a re-delivery) on disk; nothing to wait for without one. */
+  private async claimDurable(claimKey: string | undefined): Promise<void> {
+    if (claimKey !== undefined) await this.deps.seen.durable(claimKey);
   }
 
   private tenantAllowed(tenantId: string | undefined): boolean {

@@ -118,12 +118,12 @@ export interface DefenderApi {
  * Remembers keys for a while; `claim` is true only for the first claim of a key. A claim may reach
  * the disk only with the next write acknowledged on the same storage (local storage spares it a
  * disk flush of its own): whatever the claimer does on its strength starts with such a write, or
- * waits for `durable()`.
+ * waits for `durable(key)`.
  */
 export interface OnceStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
-  /** Settles once every claim made so far is on disk. */
-  durable(): Promise<void>;
+  /** Settles once the claim of `key` is on disk (at once for a key whose claim already is, or was never made here). */
+  durable(key: string): Promise<void>;
 }
 
 /** A stored value with the tag of its version, for optimistic concurrency. */

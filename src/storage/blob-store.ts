@@ -120,7 +120,7 @@ export class BlobStore implements Store, OnceStore {
   }
 
   /** A claim is stored by the time `claim` settles. */
-  async durable(): Promise<void> {}
+  async durable(_key: string): Promise<void> {}
 
   /** The blob's value and ETag; undefined when it is absent or expired. The body is always read, so the connection is freed. */
   private async read<T>(name: string, now: number): Promise<Versioned<T> | undefined> {

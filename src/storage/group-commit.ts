@@ -107,14 +107,31 @@ export class GroupCommit {
 
   /** Settles once everything committed so far, soft writes included, is on disk. */
   durable(): Promise<void> {
-    if (this.broken) return Promise.reject(this.broken);
-    if (!this.durability) return Promise.resolve();
     // A soft write still in the open transaction: its commit, and then a flush.
-    if (this.softWaiters.length > 0) return this.run(() => undefined, WHOLE);
-    if (this.softOnDisk >= this.softCommits) return Promise.resolve();
+    if (this.softWaiters.length > 0 && !this.broken) return this.run(() => undefined, WHOLE);
+    return this.durableUpTo(this.softCommits);
+  }
+
+  /**
+   * The count of commits that held soft writes: read when a soft write settles, it is that
+   * write's own mark for `durableUpTo`.
+   */
+  get softMark(): number {
+    return this.softCommits;
+  }
+
+  /** The mark up to which soft commits are on disk. */
+  get softOnDiskMark(): number {
+    return this.softOnDisk;
+  }
+
+  /** Settles once the soft commits up to `mark` are on disk: later ones (other turns') are not waited for. */
+  durableUpTo(mark: number): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (!this.durability || this.softOnDisk >= mark) return Promise.resolve();
     // The flush under way covers them: its end is all there is to wait for.
     const syncing = this.syncing;
-    if (syncing && this.softSyncing >= this.softCommits) return new Promise<void>((resolve, reject) => syncing.push({ resolve, reject }));
+    if (syncing && this.softSyncing >= mark) return new Promise<void>((resolve, reject) => syncing.push({ resolve, reject }));
     return this.run(() => undefined, WHOLE);
   }
 

@@ -92,7 +92,7 @@ export class MemoryStore implements Store, OnceStore {
   }
 
   /** Claims here are as durable as they will ever be once made. */
-  async durable(): Promise<void> {}
+  async durable(_key: string): Promise<void> {}
 
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.values.get(key);

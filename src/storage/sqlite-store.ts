@@ -27,6 +27,8 @@ export class SqliteStore implements Store, OnceStore {
   private lastSweep = Number.NEGATIVE_INFINITY;
   private readonly sql: ReturnType<typeof statements>;
   private readonly commits: GroupCommit;
+  /** Claims made here, with their soft mark, until a flush took them. */
+  private readonly claimsOnTheirWay = new Map<string, number>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -91,19 +93,33 @@ export class SqliteStore implements Store, OnceStore {
   /**
    * True only for the first claim of `key` until `ttlMs` has passed; claims never show in get or list.
    * Told once committed: the claim reaches the disk with the next flush, which any later write or
-   * read acknowledged on this database waits for (or `durable()`).
+   * read acknowledged on this database waits for (or `durable(key)`).
    */
-  claim(key: string, ttlMs: number): Promise<boolean> {
-    return this.commits.runSoft(() => {
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const first = await this.commits.runSoft(() => {
       const now = this.nowMs();
       const expiresAt = expiry(now, ttlMs);
       this.sweep(now);
       return this.sql.claim.run({ key, expiresAt, now }).changes === 1;
     }, WHOLE);
+    this.forgetClaimsOnDisk();
+    if (first) this.claimsOnTheirWay.set(key, this.commits.softMark);
+    return first;
   }
 
-  durable(): Promise<void> {
-    return this.commits.durable();
+  /** Waits for the claim of `key` only (a claim made here and maybe not on disk yet); any other key is on disk already. */
+  durable(key: string): Promise<void> {
+    const mark = this.claimsOnTheirWay.get(key);
+    return this.commits.durableUpTo(mark ?? 0);
+  }
+
+  /** Claims are remembered in the order they were made, so those on disk are the oldest. */
+  private forgetClaimsOnDisk(): void {
+    const onDisk = this.commits.softOnDiskMark;
+    for (const [key, mark] of this.claimsOnTheirWay) {
+      if (mark > onDisk) break;
+      this.claimsOnTheirWay.delete(key);
+    }
   }
 
   /** Closes the connection, which any SqliteAuditLog sharing it also loses. */

@@ -111,7 +111,7 @@ class SlowDisk extends MemoryStore {
   private failed: Error | undefined;
   asks = 0;
 
-  override durable(): Promise<void> {
+  override durable(_key: string): Promise<void> {
     this.asks += 1;
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<void>((resolve, reject) => this.settles.push({ resolve, reject }));

@@ -122,8 +122,8 @@ class WatchedStore implements Store, OnceStore {
     return this.inner.claim(key, ttlMs);
   }
 
-  durable() {
-    return this.inner.durable();
+  durable(key: string) {
+    return this.inner.durable(key);
   }
 }
 

@@ -214,6 +214,26 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect([first.settled, ask.settled, later.settled, pending.length]).toEqual(['ok', 'ok', false, 2]);
   });
 
+  it("waits for one soft write's own flush, not for the soft writes made after it", async () => {
+    const { durability, pending } = manualFlushes();
+    const commit = new GroupCommit(db, durability);
+    await insert(commit, 1, true);
+    const mine = commit.softMark;
+    const write = tracked(insert(commit, 2));
+    await turns();
+    // Another turn's claim, gathered while the flush that covers mine is under way.
+    const theirs = tracked(insert(commit, 3, true));
+    await turns();
+    pending[0].resolve();
+    await turns();
+    expect([write.settled, theirs.settled, pending.length]).toEqual(['ok', 'ok', 1]);
+    await commit.durableUpTo(mine);
+    expect(pending.length).toBe(1);
+    const all = tracked(commit.durable());
+    await turns();
+    expect([all.settled, pending.length]).toEqual([false, 2]);
+  });
+
   it('refuses durable() once the flush that was to take a soft write failed (the connection is broken from then on)', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);

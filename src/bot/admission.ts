@@ -66,9 +66,7 @@ export class Admission implements Middleware {
     }
     const claimKey = activity.id ? StoreKey.activity(activity.channelId, activity.conversation?.id, activity.id) : undefined;
     const first = await this.firstDelivery(claimKey).catch(async (error: unknown) => {
-      this.deps.logger.error({ activityId: activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
-      if (activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
-      await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
+      await this.storageUnavailable(context, error);
       return undefined;
     });
     if (first === undefined) return;
@@ -119,10 +117,16 @@ export class Admission implements Middleware {
       await this.claimDurable(claimKey);
       return true;
     } catch (error) {
-      this.deps.logger.error({ activityId: context.activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
-      await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
+      await this.storageUnavailable(context, error);
       return false;
     }
+  }
+
+  /** Nothing was done: said to the sender, and logged. */
+  private async storageUnavailable(context: TurnContext, error: unknown): Promise<void> {
+    this.deps.logger.error({ activityId: context.activity.id, err: errorFields(error) }, 'Storage unavailable: activity not acted on');
+    if (context.activity.type === ActivityTypes.Message) await send(context, storageUnavailableReply());
+    await answerRefusedInvoke(context, 'Storage is unavailable, so nothing was done. Try again in a minute.');
   }
 
   /** An activity without an id cannot be told from its re-delivery: it is always a first one. */

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from './sqlite-database';
 import { DiskFlushFailed } from '../errors';
+import { SoftMarks } from './soft-marks';
 import { walDurability, type Durability } from './wal-sync';
 
 interface Waiter {
@@ -50,7 +51,7 @@ export function groupCommitOf(db: SqliteDatabase): GroupCommit {
  *
  * A soft write (`runSoft`) is told as soon as it is committed, and asks for no flush of its own:
  * it reaches the disk with the next flush, which every later commit, read or write, waits for;
- * `durable()` asks for one when nothing else will. It is for what may be lost with a crash as
+ * `durableUpTo(its mark)` asks for one when nothing else will. It is for what may be lost with a crash as
  * long as nothing was done on its strength: a re-delivery claim is on disk before the first
  * write the activity makes, and so before anything it does.
  */
@@ -58,13 +59,7 @@ export class GroupCommit {
   private waiters: Waiter[] = [];
   /** Soft writes of the open transaction: told at its commit. */
   private softWaiters: Waiter[] = [];
-  /** Commits that held soft writes, counted; a disk flush covers every one counted when it starts. */
-  private softCommits = 0;
-  /** The count when the last disk flush started, and when the last one finished. */
-  private softCovered = 0;
-  private softOnDisk = 0;
-  /** The count when the disk flush under way started. */
-  private softSyncing = 0;
+  private readonly softMarks = new SoftMarks();
   /** Committed, waiting for the next disk flush to start. */
   private committed: Waiter[] = [];
   /** Committed, with their disk flush under way. */
@@ -105,33 +100,23 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => this.attempt(work, resolve, reject, { started: Date.now(), pauseMs: 1 }, whole, true));
   }
 
-  /** Settles once everything committed so far, soft writes included, is on disk. */
-  durable(): Promise<void> {
-    // A soft write still in the open transaction: its commit, and then a flush.
-    if (this.softWaiters.length > 0 && !this.broken) return this.run(() => undefined, WHOLE);
-    return this.durableUpTo(this.softCommits);
-  }
-
-  /**
-   * The count of commits that held soft writes: read when a soft write settles, it is that
-   * write's own mark for `durableUpTo`.
-   */
+  /** Read when a soft write settles: that write's own mark, for `durableUpTo`. */
   get softMark(): number {
-    return this.softCommits;
+    return this.softMarks.latest;
   }
 
-  /** The mark up to which soft commits are on disk. */
+  /** Every soft write up to this mark is on disk. */
   get softOnDiskMark(): number {
-    return this.softOnDisk;
+    return this.softMarks.safe;
   }
 
-  /** Settles once the soft commits up to `mark` are on disk: later ones (other turns') are not waited for. */
+  /** Settles once the soft writes up to `mark` are on disk: later ones (other turns') are not waited for. */
   durableUpTo(mark: number): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
-    if (!this.durability || this.softOnDisk >= mark) return Promise.resolve();
+    if (!this.durability || this.softMarks.safe >= mark) return Promise.resolve();
     // The flush under way covers them: its end is all there is to wait for.
     const syncing = this.syncing;
-    if (syncing && this.softSyncing >= mark) return new Promise<void>((resolve, reject) => syncing.push({ resolve, reject }));
+    if (syncing && this.softMarks.coveredBy(mark)) return new Promise<void>((resolve, reject) => syncing.push({ resolve, reject }));
     return this.run(() => undefined, WHOLE);
   }
 
@@ -165,10 +150,10 @@ export class GroupCommit {
     if (wrote) this.durability?.committed();
     for (const waiter of soft) waiter.resolve();
     // Only soft writes: no flush is asked for; the next commit's waits for one that covers them.
-    if (wrote && soft.length > 0) this.softCommits += 1;
+    if (wrote && soft.length > 0) this.softMarks.committed();
     if (this.durability && waiters.length === 0) return;
     // A turn that only read, while no commit waits for its disk flush, saw only what is on disk.
-    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0 && this.softCovered >= this.softCommits)) {
+    if (!this.durability || (!wrote && !this.syncing && this.committed.length === 0 && !this.softMarks.uncovered)) {
       for (const waiter of waiters) waiter.resolve();
       return;
     }
@@ -189,9 +174,7 @@ export class GroupCommit {
     try {
       if (this.broken) throw this.broken;
       this.durability?.syncNow();
-      // A flush under way still decides for what it covers, and so for the soft writes before it.
-      if (this.syncing) this.softCovered = this.softSyncing = this.softCommits;
-      else this.softCovered = this.softOnDisk = this.softCommits;
+      this.softMarks.flushedAtClose(this.syncing !== undefined);
     } catch (error) {
       for (const waiter of committed) waiter.reject(error);
       this.durability?.close();
@@ -209,7 +192,7 @@ export class GroupCommit {
     this.committed = [];
     this.syncing = batch;
     // An fdatasync started now covers every commit before it, soft ones too.
-    this.softCovered = this.softSyncing = this.softCommits;
+    this.softMarks.flushStarted();
     this.durability.sync().then(
       () => this.synced(batch),
       (error: unknown) => this.flushFailed(batch, error),
@@ -219,7 +202,7 @@ export class GroupCommit {
   private synced(batch: Waiter[]): void {
     if (this.syncing !== batch) return;
     this.syncing = undefined;
-    this.softOnDisk = this.softSyncing;
+    this.softMarks.flushDone();
     for (const waiter of batch) waiter.resolve();
     if (this.commitWhenSynced) {
       this.commitWhenSynced = false;

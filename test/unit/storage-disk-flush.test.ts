@@ -164,7 +164,7 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     await turns();
     expect([write.settled, pending.length]).toEqual(['ok', 1]);
     // Both are on disk now: nothing more to wait for.
-    await commit.durable();
+    await commit.durableUpTo(commit.softMark);
     expect(pending.length).toBe(1);
   });
 
@@ -180,18 +180,18 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect(read).toMatchObject({ settled: 'ok', value: 1 });
   });
 
-  it('durable() asks for the flush nobody else did, and waits for a flush under way', async () => {
+  it('durableUpTo() asks for the flush nobody else did, and waits for a flush under way', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
-    await commit.durable();
+    await commit.durableUpTo(commit.softMark);
     expect(pending.length).toBe(0);
 
     await insert(commit, 1, true);
-    const first = tracked(commit.durable());
+    const first = tracked(commit.durableUpTo(commit.softMark));
     await turns();
     expect([first.settled, pending.length]).toEqual([false, 1]);
     // A second ask while that flush runs: it already covers the soft write, so no new flush is needed.
-    const second = tracked(commit.durable());
+    const second = tracked(commit.durableUpTo(commit.softMark));
     await turns();
     expect(second.settled).toBe(false);
     pending[0].resolve();
@@ -199,13 +199,13 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect([first.settled, second.settled, pending.length]).toEqual(['ok', 'ok', 1]);
   });
 
-  it('durable() ends with the flush that covers the soft write, not with the later ones other writes need', async () => {
+  it('durableUpTo() ends with the flush that covers the soft write, not with the later ones other writes need', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
     await insert(commit, 1, true);
     const first = tracked(insert(commit, 2));
     await turns();
-    const ask = tracked(commit.durable());
+    const ask = tracked(commit.durableUpTo(commit.softMark));
     const later = tracked(insert(commit, 3));
     await turns();
     expect([pending.length, ask.settled, later.settled]).toEqual([1, false, false]);
@@ -229,12 +229,12 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect([write.settled, theirs.settled, pending.length]).toEqual(['ok', 'ok', 1]);
     await commit.durableUpTo(mine);
     expect(pending.length).toBe(1);
-    const all = tracked(commit.durable());
+    const theirsToo = tracked(commit.durableUpTo(commit.softMark));
     await turns();
-    expect([all.settled, pending.length]).toEqual([false, 2]);
+    expect([theirsToo.settled, pending.length]).toEqual([false, 2]);
   });
 
-  it('refuses durable() once the flush that was to take a soft write failed (the connection is broken from then on)', async () => {
+  it('refuses durableUpTo() once the flush that was to take a soft write failed (the connection is broken from then on)', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
     await insert(commit, 1, true);
@@ -243,7 +243,7 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     await turns();
     pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
     await expect(write).rejects.toMatchObject({ name: 'DiskFlushFailed' });
-    await expect(commit.durable()).rejects.toMatchObject({ name: 'DiskFlushFailed' });
+    await expect(commit.durableUpTo(commit.softMark)).rejects.toMatchObject({ name: 'DiskFlushFailed' });
   });
 
   it('lets a flush under way at close decide for the soft writes it covers', async () => {
@@ -253,7 +253,7 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     const write = insert(commit, 2);
     await turns();
     commit.close();
-    const ask = tracked(commit.durable());
+    const ask = tracked(commit.durableUpTo(commit.softMark));
     await turns();
     expect(ask.settled).toBe(false);
     pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
@@ -262,11 +262,11 @@ describe('group commit: soft writes (re-delivery claims) ride on the next flush'
     expect(ask).toMatchObject({ settled: 'failed', error: { name: 'DiskFlushFailed' } });
   });
 
-  it('fails a soft write and durable() alike once a flush failed', async () => {
+  it('fails a soft write and durableUpTo() alike once a flush failed', async () => {
     const { durability, pending } = manualFlushes();
     const commit = new GroupCommit(db, durability);
     await insert(commit, 1, true);
-    const ask = commit.durable();
+    const ask = commit.durableUpTo(commit.softMark);
     await turns();
     pending[0].reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
     await expect(ask).rejects.toMatchObject({ name: 'DiskFlushFailed' });

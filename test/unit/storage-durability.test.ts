@@ -71,16 +71,6 @@ describe('SQLite storage across a restart', () => {
     db.close();
     expect(() => openDatabase(root)).toThrow(/newer than this build/);
   });
-});
-
-describe('SQLite schema upgrades', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'defender-block-bot-'));
-  });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-  });
 
   it('drops the unique index of audit ids from a version 2 database and keeps every entry, in order, still immutable', async () => {
     mkdirSync(root, { recursive: true });
